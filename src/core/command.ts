@@ -1,0 +1,88 @@
+/**
+ * defineCommand: one declaration gives the parser, validation, usage, help, permission, locking,
+ * timeout and the handler. Handlers are functions of typed args and injected ports.
+ */
+import type { AnyArgValues, ArgValues, ArgsSchema } from './args/schema.js';
+import type { Clock } from './clock.js';
+import type { Conversation, Principal } from './identity.js';
+import type { Message } from './message.js';
+import type { Ports } from './ports.js';
+
+export type SideEffect = 'none' | 'mutates' | 'destructive';
+
+export interface CommandContext {
+  readonly principal: Principal;
+  readonly conversation: Conversation;
+  /** Correlation id of the invocation. */
+  readonly invocationId: string;
+  /** Null for read-only commands, which do not run as jobs. */
+  readonly jobId: number | null;
+  /** `--dry-run`: report what would happen, change nothing. */
+  readonly dryRun: boolean;
+  /** Aborted on cancel, timeout or shutdown. Pass it to every backend call. */
+  readonly signal: AbortSignal;
+  readonly clock: Clock;
+  /** Appends a line to the job's output (secrets are redacted before it is kept). */
+  log(line: string): void;
+  /** Reports a step; events are throttled before they reach chat. */
+  progress(step: string, counts?: { done: number; total: number | null }): void;
+  /** Remembers a backend fact with the job and its audit: a run id, a commit sha, a link. */
+  ref(name: string, value: string): void;
+  readonly ports: Ports;
+}
+
+export interface CommandDefinition<A extends ArgsSchema> {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  readonly summary: string;
+  /** Longer text for `help <command>`. */
+  readonly description?: string;
+  readonly examples: readonly string[];
+  readonly args: A;
+  /** The permission this invocation needs, computed from its typed arguments: `domain:action[:scope]`. */
+  permission(args: ArgValues<A>): string;
+  /** A constant, or computed from the args (e.g. `scale web 0` is destructive, `scale web x2` is not). */
+  readonly sideEffect: SideEffect | ((args: ArgValues<A>) => SideEffect);
+  /** The target to lock while the job runs (e.g. the store name). */
+  lock?(args: ArgValues<A>): string;
+  /** Milliseconds; defaults: 30 s for read-only commands, 30 min for jobs. */
+  readonly timeout?: number;
+  run(args: ArgValues<A>, ctx: CommandContext): Promise<Message> | Message;
+}
+
+/**
+ * The erased form the registry and dispatcher work with. Handlers are still type-checked against
+ * their own schema inside defineCommand.
+ */
+export interface Command {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly summary: string;
+  readonly description: string | undefined;
+  readonly examples: readonly string[];
+  readonly args: ArgsSchema;
+  readonly timeout: number | undefined;
+  permission(args: AnyArgValues): string;
+  sideEffect(args: AnyArgValues): SideEffect;
+  lock(args: AnyArgValues): string | null;
+  run(args: AnyArgValues, ctx: CommandContext): Promise<Message>;
+}
+
+export function defineCommand<const A extends ArgsSchema>(def: CommandDefinition<A>): Command {
+  // The parser guarantees values match the schema, so narrowing AnyArgValues to ArgValues<A> is sound.
+  const typed = (a: AnyArgValues): ArgValues<A> => a as ArgValues<A>;
+  const { sideEffect, lock } = def;
+  return {
+    name: def.name,
+    aliases: def.aliases ?? [],
+    summary: def.summary,
+    description: def.description,
+    examples: def.examples,
+    args: def.args,
+    timeout: def.timeout,
+    permission: (a) => def.permission(typed(a)),
+    sideEffect: (a) => (typeof sideEffect === 'function' ? sideEffect(typed(a)) : sideEffect),
+    lock: (a) => (lock === undefined ? null : lock.call(def, typed(a))),
+    run: async (a, ctx) => def.run(typed(a), ctx),
+  };
+}

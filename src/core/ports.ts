@@ -1,0 +1,50 @@
+/**
+ * Everything a handler may touch, injected through CommandContext.ports. Built-in commands use the
+ * ports below; each capability (deploy, pipelines, scaling, alerts, schedules) adds its own port
+ * interface here and its implementation under src/backends, wired in main.ts.
+ */
+import type { Command } from './command.js';
+import type { Conversation, Principal } from './identity.js';
+import type { AuditEntry, JobRecord, JobState, LockRecord } from './store.js';
+
+export interface JobsPort {
+  list(query: { limit: number; states?: readonly JobState[] }): Promise<JobRecord[]>;
+  get(id: number): Promise<JobRecord | null>;
+  /** Signals the job's AbortSignal; on another replica, marks it for cancellation. */
+  cancel(id: number, by: Principal, conversation: Conversation): Promise<'cancelling' | 'already_finished' | 'not_found'>;
+}
+
+export interface AuditPort {
+  recent(limit: number): Promise<AuditEntry[]>;
+}
+
+export interface LocksPort {
+  list(): Promise<LockRecord[]>;
+  freeze(target: string, by: Principal, conversation: Conversation, reason: string | null): Promise<{ ok: true } | { ok: false; holder: LockRecord }>;
+  release(target: string, by: Principal, conversation: Conversation): Promise<LockRecord | null>;
+}
+
+export interface HelpPort {
+  commands(): readonly Command[];
+  find(nameOrAlias: string): Command | null;
+  usage(command: Command): string;
+}
+
+export interface AccessDescription {
+  readonly roles: readonly string[];
+  readonly allow: readonly string[];
+  /** Command names allowed in this conversation, or '*' for all. */
+  readonly channelCommands: readonly string[] | '*';
+}
+
+export interface AccessPort {
+  describe(principal: Principal, conversation: Conversation): AccessDescription;
+}
+
+export interface Ports {
+  readonly jobs: JobsPort;
+  readonly audit: AuditPort;
+  readonly locks: LocksPort;
+  readonly help: HelpPort;
+  readonly access: AccessPort;
+}

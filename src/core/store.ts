@@ -1,0 +1,203 @@
+/**
+ * The persistence port. Two engines implement it (src/store: SQLite and PostgreSQL) over shared
+ * migrations. Every operation that changes a job's state writes its audit entry in the same
+ * transaction, so the audit can never miss a transition.
+ */
+import type { Conversation, Principal } from './identity.js';
+
+export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'interrupted'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const FINAL_JOB_STATES: readonly JobState[] = ['succeeded', 'failed', 'cancelled', 'timed_out', 'interrupted'];
+
+/** Backend run ids, commit shas, build numbers, links: small string facts worth keeping with a job. */
+export type Refs = Readonly<Record<string, string>>;
+
+export interface JobRecord {
+  readonly id: number;
+  readonly command: string;
+  /** The command text with secret values replaced by `***`. */
+  readonly text: string;
+  /** Parsed arguments, secrets redacted. */
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly state: JobState;
+  readonly principal: Principal;
+  readonly conversation: Conversation;
+  readonly lockKey: string | null;
+  readonly dryRun: boolean;
+  /** The process instance that runs it (`host/pid/random`); used to tell a dead owner from a live one. */
+  readonly owner: string;
+  readonly timeoutMs: number;
+  readonly createdAt: Date;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+  readonly heartbeatAt: Date | null;
+  readonly step: string | null;
+  readonly progressDone: number | null;
+  readonly progressTotal: number | null;
+  /** One-line outcome, shown in lists. */
+  readonly summary: string | null;
+  readonly error: string | null;
+  /** The tail of the job's log, secrets redacted. */
+  readonly output: string;
+  readonly refs: Refs;
+}
+
+export interface NewJob {
+  readonly command: string;
+  readonly text: string;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly principal: Principal;
+  readonly conversation: Conversation;
+  readonly lockKey: string | null;
+  readonly dryRun: boolean;
+  readonly owner: string;
+  readonly timeoutMs: number;
+  readonly now: Date;
+}
+
+export const AUDIT_EVENTS = [
+  'denied', // permission or channel binding refused it
+  'rejected', // invalid input, refused before anything ran
+  'conflict', // target locked by someone else
+  'confirm_requested',
+  'confirmed',
+  'job_queued',
+  'job_started',
+  'job_finished',
+  'cancel_requested',
+  'lock',
+  'unlock',
+] as const;
+export type AuditEvent = (typeof AUDIT_EVENTS)[number];
+
+export interface NewAuditEntry {
+  readonly at: Date;
+  readonly event: AuditEvent;
+  readonly principal: Principal;
+  readonly conversation: Conversation;
+  readonly command: string | null;
+  /** Redacted arguments. */
+  readonly args: Readonly<Record<string, unknown>> | null;
+  readonly permission: string | null;
+  readonly jobId: number | null;
+  /** For job_finished: the final state; for denials: 'denied'; otherwise null. */
+  readonly outcome: string | null;
+  readonly detail: string | null;
+  readonly refs: Refs;
+}
+
+export interface AuditEntry extends NewAuditEntry {
+  readonly id: number;
+}
+
+export interface LockRecord {
+  readonly key: string;
+  /** Null for a manual freeze (`lock <target>`). */
+  readonly jobId: number | null;
+  readonly holder: Principal;
+  readonly reason: string | null;
+  readonly acquiredAt: Date;
+  /** Lease expiry; null for a freeze that lasts until `unlock`. */
+  readonly expiresAt: Date | null;
+}
+
+export interface LockRequest {
+  readonly key: string;
+  readonly ttlMs: number;
+}
+
+export type BeginResult =
+  | { readonly ok: true; readonly job: JobRecord }
+  | { readonly ok: false; readonly holder: LockRecord };
+
+export interface JobFinal {
+  readonly state: Exclude<JobState, 'queued' | 'running'>;
+  readonly summary: string | null;
+  readonly error: string | null;
+  readonly output: string;
+  readonly refs: Refs;
+  readonly now: Date;
+}
+
+export interface JobProgress {
+  readonly step: string | null;
+  readonly done: number | null;
+  readonly total: number | null;
+  readonly output: string;
+  readonly refs: Refs;
+}
+
+export interface JobQuery {
+  readonly states?: readonly JobState[];
+  readonly limit: number;
+}
+
+export interface JobStore {
+  /**
+   * Creates the job and, when `lock` is given, takes the lease in the same transaction.
+   * If the lock is held (and not expired) by someone else: with `queueIfLocked` the job is created
+   * as `queued` (audit `job_queued`); otherwise nothing is created and the holder is returned.
+   * A created running job gets its `job_started` audit entry in the same transaction.
+   */
+  begin(job: NewJob, audit: NewAuditEntry, options: { lock: LockRequest | null; queueIfLocked: boolean }): Promise<BeginResult>;
+  /** Tries to move a queued job to running by taking its lock; audit `job_started` on success. */
+  promote(jobId: number, lock: LockRequest, audit: NewAuditEntry): Promise<BeginResult>;
+  /** Final state + audit `job_finished` + lock release, in one transaction. No-op if already final. */
+  finish(jobId: number, final: JobFinal, audit: NewAuditEntry): Promise<JobRecord>;
+  /** Persists progress (step, counters, output tail, refs) of a running job. */
+  progress(jobId: number, progress: JobProgress): Promise<void>;
+  /** Extends the heartbeat of these jobs and the leases of their locks. */
+  heartbeat(jobIds: readonly number[], now: Date, ttlMs: number): Promise<void>;
+  get(id: number): Promise<JobRecord | null>;
+  list(query: JobQuery): Promise<JobRecord[]>;
+  /** Jobs in `queued` or `running`, for recovery. */
+  unfinished(): Promise<JobRecord[]>;
+  /** Counts by state, for /metrics. */
+  countByState(): Promise<Record<JobState, number>>;
+}
+
+export interface AuditStore {
+  append(entry: NewAuditEntry): Promise<AuditEntry>;
+  /** Newest first. */
+  recent(limit: number): Promise<AuditEntry[]>;
+  /** Oldest first, streamed in pages, for the JSONL export. */
+  since(from: Date | null): AsyncIterable<AuditEntry>;
+}
+
+export interface LockStore {
+  get(key: string, now: Date): Promise<LockRecord | null>;
+  list(now: Date): Promise<LockRecord[]>;
+  /** A manual freeze; fails (returns the holder) if the key is held. Audited in the same transaction. */
+  freeze(lock: Omit<LockRecord, 'jobId'>, audit: NewAuditEntry): Promise<{ ok: true } | { ok: false; holder: LockRecord }>;
+  /** Removes a freeze (never a running job's lease). Audited in the same transaction. */
+  release(key: string, audit: NewAuditEntry): Promise<LockRecord | null>;
+}
+
+export interface PendingConfirmation {
+  readonly code: string;
+  readonly principalKey: string;
+  readonly conversationKey: string;
+  /** The original command text, dispatched again once confirmed. */
+  readonly text: string;
+  readonly expiresAt: Date;
+}
+
+export interface ConfirmationStore {
+  create(pending: PendingConfirmation): Promise<void>;
+  /**
+   * Removes and returns the confirmation if it exists, belongs to this principal and conversation and
+   * has not expired. One-time: a second call returns null.
+   */
+  consume(code: string, principalKey: string, conversationKey: string, now: Date): Promise<PendingConfirmation | null>;
+}
+
+export interface Store {
+  readonly engine: 'sqlite' | 'postgres';
+  readonly jobs: JobStore;
+  readonly audit: AuditStore;
+  readonly locks: LockStore;
+  readonly confirmations: ConfirmationStore;
+  /** Cheap round trip for /readyz. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
