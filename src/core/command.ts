@@ -62,6 +62,10 @@ export interface Command {
   readonly examples: readonly string[];
   readonly args: ArgsSchema;
   readonly timeout: number | undefined;
+  /** False only for commands that can never change anything: they run inline, not as jobs. */
+  readonly mayMutate: boolean;
+  /** True if the command names a lock target (and so accepts `--queue`). */
+  readonly locks: boolean;
   permission(args: AnyArgValues): string;
   sideEffect(args: AnyArgValues): SideEffect;
   lock(args: AnyArgValues): string | null;
@@ -80,6 +84,8 @@ export function defineCommand<const A extends ArgsSchema>(def: CommandDefinition
     examples: def.examples,
     args: def.args,
     timeout: def.timeout,
+    mayMutate: typeof sideEffect === 'function' || sideEffect !== 'none',
+    locks: lock !== undefined,
     permission: (a) => def.permission(typed(a)),
     sideEffect: (a) => (typeof sideEffect === 'function' ? sideEffect(typed(a)) : sideEffect),
     lock: (a) => (lock === undefined ? null : lock.call(def, typed(a))),

@@ -146,8 +146,13 @@ export interface JobStore {
   finish(jobId: number, final: JobFinal, audit: NewAuditEntry): Promise<JobRecord>;
   /** Persists progress (step, counters, output tail, refs) of a running job. */
   progress(jobId: number, progress: JobProgress): Promise<void>;
-  /** Extends the heartbeat of these jobs and the leases of their locks. */
-  heartbeat(jobIds: readonly number[], now: Date, ttlMs: number): Promise<void>;
+  /**
+   * Extends the heartbeat of these jobs and the leases of their locks. Returns the ids among them
+   * whose cancellation was requested (by `requestCancel`, possibly on another replica).
+   */
+  heartbeat(jobIds: readonly number[], now: Date, ttlMs: number): Promise<number[]>;
+  /** Flags a queued or running job for cancellation; its owner sees the flag on its next heartbeat. */
+  requestCancel(jobId: number): Promise<void>;
   get(id: number): Promise<JobRecord | null>;
   list(query: JobQuery): Promise<JobRecord[]>;
   /** Jobs in `queued` or `running`, for recovery. */

@@ -1,0 +1,21 @@
+import { defineCommand, NotFoundError, type Message } from '#core';
+import { TARGET } from './lock.js';
+
+export const unlock = defineCommand({
+  name: 'unlock',
+  aliases: ['unfreeze'],
+  summary: 'Lift a freeze set with `lock` (asks for confirmation). Running jobs keep their own locks.',
+  examples: ['unlock store-pl'],
+  args: {
+    target: { type: 'string', positional: 0, required: true, pattern: TARGET, patternHint: 'a store or service name', description: 'The frozen store or service.' },
+  },
+  permission: ({ target }) => `locks:release:${target}`,
+  // Lifting a freeze lets deploys through again: make the person say so twice.
+  sideEffect: 'destructive',
+  async run({ target }, ctx): Promise<Message> {
+    if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would lift the freeze on \`${target}\`.` }] };
+    const released = await ctx.ports.locks.release(target, ctx.principal, ctx.conversation);
+    if (released === null) throw new NotFoundError(`\`${target}\` is not frozen (a running job's lock ends with the job; use \`cancel\`).`);
+    return { tone: 'success', blocks: [{ kind: 'text', text: `\`${target}\` is unfrozen (it was frozen by ${released.holder.name}${released.reason === null ? '' : `: ${released.reason}`}).` }] };
+  },
+});

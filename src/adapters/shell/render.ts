@@ -1,0 +1,52 @@
+/** Renders the neutral message model as plain terminal text (the local shell "chat"). */
+import type { Block, Message } from '../../core/message.js';
+
+const TONE_MARK: Readonly<Record<Message['tone'], string>> = { info: 'ℹ', success: '✔', warning: '⚠', danger: '✖', neutral: '' };
+
+export function renderText(message: Message): string {
+  const out: string[] = [];
+  const mark = TONE_MARK[message.tone];
+  if (message.title !== undefined) out.push(`${mark === '' ? '' : `${mark} `}${message.title}`);
+  message.blocks.forEach((block, i) => {
+    const text = renderBlock(block);
+    out.push(i === 0 && message.title === undefined && mark !== '' ? `${mark} ${text}` : text);
+  });
+  if (message.actions !== undefined && message.actions.length > 0) {
+    out.push(message.actions.map((a) => `[${a.label}: \`${a.command}\`]`).join('  '));
+  }
+  return out.join('\n');
+}
+
+function renderBlock(block: Block): string {
+  switch (block.kind) {
+    case 'text':
+      return block.text;
+    case 'code':
+      return block.text.split('\n').map((l) => `    ${l}`).join('\n');
+    case 'fields':
+      return block.fields.map((f) => `${f.label}: ${f.value}`).join('\n');
+    case 'links':
+      return block.links.map((l) => `${l.label}: ${l.url}`).join('\n');
+    case 'progress':
+      return `${progressBar(block.done, block.total)} ${block.step}`;
+    case 'table':
+      return renderTable(block.columns, block.rows);
+  }
+}
+
+export function progressBar(done: number, total: number | null, width = 20): string {
+  if (total === null || total <= 0) return `[${done}]`;
+  const filled = Math.max(0, Math.min(width, Math.round((done / total) * width)));
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
+}
+
+function renderTable(columns: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = columns.map((c, i) => Math.min(60, Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length))));
+  const line = (cells: readonly string[]): string =>
+    cells.map((cell, i) => {
+      const w = widths[i] ?? 0;
+      const text = cell.length > w ? `${cell.slice(0, w - 1)}…` : cell;
+      return text.padEnd(w);
+    }).join('  ').trimEnd();
+  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}

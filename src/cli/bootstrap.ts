@@ -1,0 +1,64 @@
+/** Shared start-up for every CLI subcommand: environment → config file → logger → app. */
+import { userInfo } from 'node:os';
+import { buildApp, type App } from '../app.js';
+import { demoConfigPath } from '../config/demo-path.js';
+import { readEnvironment, type Environment } from '../config/env.js';
+import { loadConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/types.js';
+import { createLogger } from '../logging.js';
+import type { Command } from '../core/command.js';
+import type { DestinationStream } from 'pino';
+
+export interface BootOptions {
+  /** `--config`; else OPSBOT_CONFIG; else the demo config that ships with opsbot. */
+  readonly configPath: string | undefined;
+  readonly extraCommands?: readonly Command[];
+  readonly logDestination?: DestinationStream;
+  /** Terminal sessions log warnings only, unless LOG_LEVEL asks for more. */
+  readonly quiet?: boolean;
+}
+
+export interface Booted {
+  readonly env: Environment;
+  readonly app: App;
+}
+
+export function resolveConfig(configPath: string | undefined): { env: Environment; loaded: LoadedConfig } {
+  const env = readEnvironment();
+  const file = configPath ?? env.OPSBOT_CONFIG ?? demoConfigPath();
+  return { env, loaded: loadConfig(file, env) };
+}
+
+export async function boot(options: BootOptions): Promise<Booted> {
+  const { env, loaded } = resolveConfig(options.configPath);
+  const logger = createLogger({
+    level: options.quiet === true && env.LOG_LEVEL === undefined ? 'warn' : loaded.config.log.level,
+    secrets: loaded.secrets,
+    bindings: env.OPSBOT_INSTANCE === undefined ? {} : { instance: env.OPSBOT_INSTANCE },
+    ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),
+  });
+  const app = await buildApp({
+    loaded,
+    logger,
+    ...(options.extraCommands === undefined ? {} : { extraCommands: options.extraCommands }),
+    ...(env.OPSBOT_INSTANCE === undefined ? {} : { instance: env.OPSBOT_INSTANCE }),
+  });
+  return { env, app };
+}
+
+/** The local terminal user: `shell:local` (the demo operator) unless `--as` names someone else. */
+export function localIdentity(as: string | undefined, channel: string | undefined): { user: string; displayName: string; channel: string } {
+  return {
+    user: as ?? 'local',
+    displayName: as ?? safeUserName(),
+    channel: channel ?? 'local',
+  };
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'local';
+  }
+}

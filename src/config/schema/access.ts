@@ -1,0 +1,70 @@
+import { Type } from '@sinclair/typebox';
+import type { AccessConfig } from '../types.js';
+import { CommandName, ConversationKey, MemberRef, PermissionPattern, RoleName } from './identifiers.js';
+import { KeyedMap } from './primitives.js';
+import { defineSection } from './section.js';
+
+const DEFAULT_EVERYONE_ALLOW = ['help', 'whoami'];
+const DEFAULT_CHANNEL_COMMANDS = ['help', 'whoami'];
+
+const Role = Type.Object(
+  {
+    members: Type.Array(MemberRef(), { description: 'Who has this role: <platform>:<stable id> or group:<name>. Display names never count.' }),
+    allow: Type.Array(PermissionPattern(), { description: 'Permission patterns this role grants.' }),
+  },
+  { additionalProperties: false, title: 'Role' },
+);
+
+const ChannelBinding = Type.Object(
+  {
+    commands: Type.Array(CommandName(), { description: 'Commands that may run in this conversation; * for all.' }),
+  },
+  { additionalProperties: false, title: 'Channel binding' },
+);
+
+const AccessSchema = Type.Object(
+  {
+    roles: Type.Optional(
+      KeyedMap(RoleName(), Role, { default: {}, description: 'Role name -> members and the permissions they get. Deny by default.' }),
+    ),
+    everyone: Type.Optional(
+      Type.Object(
+        {
+          allow: Type.Optional(
+            Type.Array(PermissionPattern(), { default: DEFAULT_EVERYONE_ALLOW, description: 'Permissions every identified user has.' }),
+          ),
+        },
+        { additionalProperties: false, default: { allow: DEFAULT_EVERYONE_ALLOW } },
+      ),
+    ),
+    channels: Type.Optional(
+      KeyedMap(ConversationKey(), ChannelBinding, {
+        default: {},
+        description: 'What may run where: <platform>:<conversation id> -> allowed commands. A command needs both the permission and the binding.',
+      }),
+    ),
+    defaultChannel: Type.Optional(
+      Type.Object(
+        {
+          commands: Type.Optional(
+            Type.Array(CommandName(), { default: DEFAULT_CHANNEL_COMMANDS, description: 'Commands allowed in a conversation with no binding.' }),
+          ),
+        },
+        { additionalProperties: false, default: { commands: DEFAULT_CHANNEL_COMMANDS } },
+      ),
+    ),
+  },
+  { additionalProperties: false, title: 'Access', description: 'Who may run what, and where.' },
+);
+
+export const accessSection = defineSection({
+  schema: AccessSchema,
+  load(raw): AccessConfig {
+    return {
+      roles: raw?.roles ?? {},
+      everyone: { allow: raw?.everyone?.allow ?? DEFAULT_EVERYONE_ALLOW },
+      channels: raw?.channels ?? {},
+      defaultChannel: { commands: raw?.defaultChannel?.commands ?? DEFAULT_CHANNEL_COMMANDS },
+    };
+  },
+});

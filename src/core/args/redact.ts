@@ -1,0 +1,67 @@
+/**
+ * Secret values never reach the audit, the job record, logs or chat. Args marked `secret` are masked
+ * by name; text (job output, error messages) is masked by value.
+ */
+import type { AnyArgValues, ArgsSchema } from './schema.js';
+import { positionals } from './usage.js';
+
+export const MASK = '***';
+
+export function redactArgs(args: ArgsSchema, values: AnyArgValues): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined) continue;
+    const spec = args[name];
+    const secret = spec !== undefined && 'secret' in spec && spec.secret === true;
+    if (!secret) out[name] = value;
+    else if (typeof value === 'object') out[name] = Object.fromEntries(Object.keys(value).map((k) => [k, MASK]));
+    else out[name] = MASK;
+  }
+  return out;
+}
+
+/** Secret string values of an invocation, to mask wherever they might be echoed. */
+export function secretValues(args: ArgsSchema, values: AnyArgValues): string[] {
+  const found: string[] = [];
+  for (const [name, spec] of Object.entries(args)) {
+    if (!('secret' in spec) || spec.secret !== true) continue;
+    const value = values[name];
+    if (typeof value === 'string' && value !== '') found.push(value);
+    else if (typeof value === 'object') found.push(...Object.values(value).filter((v) => v !== ''));
+  }
+  return found;
+}
+
+/** Masks every occurrence of every secret (longest first, so a secret containing another is fully masked). */
+export function redactText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)) {
+    out = out.split(secret).join(MASK);
+  }
+  return out;
+}
+
+/**
+ * The canonical, redacted text of an invocation, rebuilt from the typed values rather than echoing
+ * what was typed: `deploy store-pl blue --version 1.4.2`.
+ */
+export function canonicalText(name: string, args: ArgsSchema, values: AnyArgValues, flags: { dryRun: boolean }): string {
+  const redacted = redactArgs(args, values);
+  const parts = [name];
+  const quote = (v: unknown): string => {
+    const text = String(v);
+    return /^[A-Za-z0-9_.,:/@%+=*-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+  };
+  for (const [argName] of positionals(args)) if (redacted[argName] !== undefined) parts.push(quote(redacted[argName]));
+  for (const [argName, spec] of Object.entries(args)) {
+    const value = redacted[argName];
+    if (value === undefined || ('positional' in spec && spec.positional !== undefined)) continue;
+    if (spec.type === 'boolean') {
+      if (value === true) parts.push(`--${argName}`);
+    } else if (spec.type === 'pairs') {
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) parts.push(`${k}=${quote(v)}`);
+    } else parts.push(`--${argName}`, quote(value));
+  }
+  if (flags.dryRun) parts.push('--dry-run');
+  return parts.join(' ');
+}

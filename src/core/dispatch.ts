@@ -1,0 +1,213 @@
+/**
+ * The one path every invocation takes, whatever the platform:
+ * tokenize → resolve → parse + validate (typed) → authorize → confirm? → run (inline or as a job) → Reply.
+ * Adapters only translate to and from this.
+ */
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from './args/parse.js';
+import { canonicalText, redactArgs, secretValues } from './args/redact.js';
+import { didYouMean } from './args/suggest.js';
+import { tokenize, type Token } from './args/tokenize.js';
+import type { Clock } from './clock.js';
+import type { Command, CommandContext } from './command.js';
+import { CONFIRM_CODE, CONFIRM_TTL_MS, confirmCommand, confirmationPrompt, newConfirmationCode } from './confirm.js';
+import { DeniedError, UsageError, isOpsbotError } from './errors.js';
+import { conversationKey, principalKey, type Invocation } from './identity.js';
+import type { Logger } from './log.js';
+import type { Message } from './message.js';
+import type { CommandOutcome, Metrics } from './metrics.js';
+import type { AccessPolicy } from './policy/policy.js';
+import type { Ports } from './ports.js';
+import type { CommandRegistry } from './registry.js';
+import { acceptedReply, errorReply } from './replies.js';
+import type { JobOutcome, JobRunner } from './jobs/runner.js';
+import type { AuditEvent, JobRecord, NewAuditEntry, Store } from './store.js';
+
+export type ReplyStatus = 'ok' | 'usage' | 'denied' | 'conflict' | 'error' | 'confirm';
+
+export type DispatchOutcome =
+  | { readonly kind: 'reply'; readonly status: ReplyStatus; readonly reply: Message; readonly command: string | null }
+  | { readonly kind: 'job'; readonly job: JobRecord; readonly accepted: Message; readonly completion: Promise<JobOutcome>; readonly command: string };
+
+export interface DispatcherDeps {
+  readonly registry: CommandRegistry;
+  readonly policy: AccessPolicy;
+  readonly runner: JobRunner;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  ports(): Ports;
+  /** Timeout for read-only commands that declare none. */
+  readonly inlineTimeoutMs: number;
+}
+
+export class Dispatcher {
+  constructor(private readonly deps: DispatcherDeps) {}
+
+  async dispatch(invocation: Invocation, options: { confirmed?: boolean } = {}): Promise<DispatchOutcome> {
+    const started = performance.now();
+    let commandName: string | null = null;
+    try {
+      const tokens = tokenize(invocation.text.trim().replace(/^\//, ''));
+      const head = tokens[0];
+      if (head === undefined) throw new UsageError('Type a command, for example `help`.');
+      const name = head.value.toLowerCase();
+      const command = this.deps.registry.find(name);
+      if (command === null) {
+        const suggestion = this.deps.registry.suggest(name);
+        throw new UsageError(`Unknown command \`${name}\`.${suggestion === null ? '' : didYouMean(name, [suggestion])}`, { hint: 'Type `help` to list the commands.' });
+      }
+      commandName = command.name;
+      if (command === confirmCommand) return await this.redeem(invocation, tokens.slice(1));
+      const outcome = await this.run(invocation, command, tokens.slice(1), options.confirmed === true);
+      this.count(commandName, outcome.kind === 'job' ? 'accepted' : outcome.status, started);
+      return outcome;
+    } catch (error: unknown) {
+      const status = statusOf(error);
+      if (status === 'error') this.deps.logger.error({ err: error, invocationId: invocation.id, command: commandName }, 'command failed unexpectedly');
+      this.count(commandName ?? 'unknown', status, started);
+      return { kind: 'reply', status, reply: errorReply(error, invocation.id), command: commandName };
+    }
+  }
+
+  private async run(invocation: Invocation, command: Command, argTokens: readonly Token[], confirmed: boolean): Promise<DispatchOutcome> {
+    const { policy, store, clock } = this.deps;
+    let parsed;
+    try {
+      parsed = parseArgs(command, argTokens);
+    } catch (error: unknown) {
+      if (command.mayMutate) await store.audit.append(this.audit(invocation, 'rejected', command.name, null, null, error));
+      throw error;
+    }
+    const { values } = parsed;
+    const redacted = redactArgs(command.args, values);
+    const permission = command.permission(values);
+    try {
+      policy.authorize(invocation.principal, invocation.conversation, command.name, permission);
+    } catch (error: unknown) {
+      if (error instanceof DeniedError) await store.audit.append(this.audit(invocation, 'denied', command.name, redacted, error.permission, error));
+      throw error;
+    }
+
+    const sideEffect = command.sideEffect(values);
+    const text = canonicalText(command.name, command.args, values, { dryRun: parsed.dryRun });
+    if (sideEffect === 'destructive' && !parsed.dryRun && !confirmed) {
+      const code = newConfirmationCode();
+      // The raw text is kept (not the redacted one) because it is dispatched again once confirmed;
+      // the row is deleted on use and expires in five minutes.
+      await store.confirmations.create({
+        code,
+        principalKey: principalKey(invocation.principal),
+        conversationKey: conversationKey(invocation.conversation),
+        text: invocation.text,
+        expiresAt: new Date(clock.now().getTime() + CONFIRM_TTL_MS),
+      });
+      await store.audit.append(this.audit(invocation, 'confirm_requested', command.name, redacted, permission, null));
+      return { kind: 'reply', status: 'confirm', reply: confirmationPrompt(text, code), command: command.name };
+    }
+
+    if (sideEffect === 'none') {
+      const reply = await this.runInline(invocation, command, values);
+      return { kind: 'reply', status: 'ok', reply, command: command.name };
+    }
+
+    if (confirmed) await store.audit.append(this.audit(invocation, 'confirmed', command.name, redacted, permission, null));
+    const started = await this.deps.runner.start({
+      command,
+      values,
+      text,
+      redactedArgs: redacted,
+      permission,
+      principal: invocation.principal,
+      conversation: invocation.conversation,
+      invocationId: invocation.id,
+      dryRun: parsed.dryRun,
+      queue: parsed.queue,
+      secrets: secretValues(command.args, values),
+    });
+    return { kind: 'job', job: started.job, accepted: acceptedReply(started.job), completion: started.completion, command: command.name };
+  }
+
+  private async runInline(invocation: Invocation, command: Command, values: Parameters<Command['run']>[0]): Promise<Message> {
+    const log = this.deps.logger.child({ invocationId: invocation.id, command: command.name });
+    const ctx: CommandContext = {
+      principal: invocation.principal,
+      conversation: invocation.conversation,
+      invocationId: invocation.id,
+      jobId: null,
+      dryRun: false,
+      signal: AbortSignal.timeout(command.timeout ?? this.deps.inlineTimeoutMs),
+      clock: this.deps.clock,
+      ports: this.deps.ports(),
+      log: (line) => log.debug({ line }, 'command output'),
+      progress: () => undefined,
+      ref: () => undefined,
+    };
+    return command.run(values, ctx);
+  }
+
+  /** `confirm <code>`: one-time, same person, same conversation, not expired; then dispatched again. */
+  private async redeem(invocation: Invocation, argTokens: readonly Token[]): Promise<DispatchOutcome> {
+    const code = argTokens[0]?.value ?? '';
+    if (argTokens.length !== 1 || !CONFIRM_CODE.test(code)) {
+      throw new UsageError('Give the six-character code from the confirmation prompt.', { hint: 'Usage: confirm <code>' });
+    }
+    const pending = await this.deps.store.confirmations.consume(
+      code.toUpperCase(),
+      principalKey(invocation.principal),
+      conversationKey(invocation.conversation),
+      this.deps.clock.now(),
+    );
+    if (pending === null) {
+      const refused = new DeniedError('That confirmation is unknown, expired, already used, or was asked for by someone else or in another channel.', 'confirm');
+      await this.deps.store.audit.append(this.audit(invocation, 'denied', 'confirm', { code: code.toUpperCase() }, 'confirm', refused));
+      throw refused;
+    }
+    return this.dispatch({ ...invocation, text: pending.text }, { confirmed: true });
+  }
+
+  private audit(
+    invocation: Invocation,
+    event: AuditEvent,
+    command: string | null,
+    args: Readonly<Record<string, unknown>> | null,
+    permission: string | null,
+    error: unknown,
+  ): NewAuditEntry {
+    return {
+      at: this.deps.clock.now(),
+      event,
+      principal: invocation.principal,
+      conversation: invocation.conversation,
+      command,
+      args,
+      permission,
+      jobId: null,
+      outcome: event === 'denied' ? 'denied' : event === 'rejected' ? 'rejected' : null,
+      detail: error instanceof Error ? error.message : null,
+      refs: {},
+    };
+  }
+
+  private count(command: string, outcome: CommandOutcome, started: number): void {
+    this.deps.metrics.commandHandled(command, outcome, (performance.now() - started) / 1000);
+  }
+}
+
+function statusOf(error: unknown): ReplyStatus {
+  if (!isOpsbotError(error)) return 'error';
+  switch (error.code) {
+    case 'usage':
+    case 'not_found':
+      return 'usage';
+    case 'denied':
+      return 'denied';
+    case 'conflict':
+      return 'conflict';
+    case 'backend':
+    case 'timeout':
+    case 'cancelled':
+      return 'error';
+  }
+}

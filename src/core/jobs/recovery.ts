@@ -1,0 +1,67 @@
+/**
+ * After a crash or restart, jobs that were running are never silently lost: each one whose owner is
+ * gone is marked `interrupted` (its lock released in the same transaction) and its conversation is
+ * told. Run at start-up and then periodically, so one replica reports another replica's crash.
+ */
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { Notifier } from '../notify.js';
+import type { JobRecord, Store } from '../store.js';
+import { judgeOwner, type OwnerIdentity } from './owner.js';
+
+export interface RecoveryDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly notifier: Notifier;
+  readonly me: OwnerIdentity;
+  readonly pidAlive: (pid: number) => boolean;
+  /** A job of another host is dead once its heartbeat is older than this. */
+  readonly staleAfterMs: number;
+}
+
+export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<JobRecord[]> {
+  const { store, clock, logger, notifier } = deps;
+  const now = clock.now();
+  const recovered: JobRecord[] = [];
+  for (const job of await store.jobs.unfinished()) {
+    const verdict = judgeOwner(job.owner, deps.me, deps.pidAlive);
+    const lastSign = (job.heartbeatAt ?? job.startedAt ?? job.createdAt).getTime();
+    const stale = now.getTime() - lastSign > deps.staleAfterMs;
+    if (verdict === 'self' || verdict === 'alive' || (verdict === 'unknown' && !stale)) continue;
+
+    const error = `opsbot stopped while this job was ${job.state}; it did not finish. Check the target before running it again.`;
+    const finished = await store.jobs.finish(
+      job.id,
+      { state: 'interrupted', summary: null, error, output: job.output, refs: job.refs, now },
+      {
+        at: now,
+        event: 'job_finished',
+        principal: job.principal,
+        conversation: job.conversation,
+        command: job.command,
+        args: job.args,
+        permission: null,
+        jobId: job.id,
+        outcome: 'interrupted',
+        detail: error,
+        refs: job.refs,
+      },
+    );
+    recovered.push(finished);
+    logger.warn({ jobId: job.id, owner: job.owner }, 'marked an orphaned job as interrupted');
+    try {
+      await notifier.notify(job.conversation, {
+        title: `Job #${job.id} was interrupted`,
+        tone: 'danger',
+        blocks: [
+          { kind: 'text', text: `\`${job.text}\` (started by ${job.principal.name}) ${job.step === null ? '' : `was at step "${job.step}" when `}opsbot stopped. Its lock is released.` },
+          { kind: 'text', text: `Check the target before running it again; \`job ${job.id}\` shows its log.` },
+        ],
+      });
+    } catch (err: unknown) {
+      logger.warn({ err, jobId: job.id }, 'could not tell the conversation about an interrupted job');
+    }
+  }
+  return recovered;
+}

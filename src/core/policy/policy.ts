@@ -1,0 +1,73 @@
+/**
+ * Deny by default. A command runs only if (1) the conversation's binding allows the command and
+ * (2) one of the principal's roles, or the `everyone` grant, allows the permission computed from the
+ * typed arguments. Members are stable platform ids (`mattermost:u8k3…`) or groups (`group:oncall`);
+ * display names never take part.
+ */
+import { DeniedError } from '../errors.js';
+import { conversationKey, principalKey, type Conversation, type Principal } from '../identity.js';
+import type { AccessDescription, AccessPort } from '../ports.js';
+import { compilePermission, type PermissionMatcher } from './permission.js';
+
+export interface AccessRules {
+  readonly roles: Readonly<Record<string, { readonly members: readonly string[]; readonly allow: readonly string[] }>>;
+  readonly everyone: { readonly allow: readonly string[] };
+  readonly channels: Readonly<Record<string, { readonly commands: readonly string[] }>>;
+  readonly defaultChannel: { readonly commands: readonly string[] };
+}
+
+interface CompiledRole {
+  readonly name: string;
+  readonly members: ReadonlySet<string>;
+  readonly allow: readonly string[];
+  readonly matchers: readonly PermissionMatcher[];
+}
+
+export class AccessPolicy implements AccessPort {
+  private readonly roles: readonly CompiledRole[];
+  private readonly everyone: readonly PermissionMatcher[];
+
+  constructor(private readonly rules: AccessRules) {
+    this.roles = Object.entries(rules.roles).map(([name, role]) => ({
+      name,
+      members: new Set(role.members),
+      allow: role.allow,
+      matchers: role.allow.map(compilePermission),
+    }));
+    this.everyone = rules.everyone.allow.map(compilePermission);
+  }
+
+  rolesOf(principal: Principal): CompiledRole[] {
+    const keys = [principalKey(principal), ...(principal.groups ?? []).map((g) => `group:${g}`)];
+    return this.roles.filter((role) => keys.some((k) => role.members.has(k)));
+  }
+
+  channelCommands(conversation: Conversation): readonly string[] {
+    return (this.rules.channels[conversationKey(conversation)] ?? this.rules.defaultChannel).commands;
+  }
+
+  /** Throws DeniedError naming what is missing; returns the granting role (or 'everyone') otherwise. */
+  authorize(principal: Principal, conversation: Conversation, command: string, permission: string): string {
+    const allowedHere = this.channelCommands(conversation);
+    if (!allowedHere.includes('*') && !allowedHere.includes(command)) {
+      throw new DeniedError(
+        `\`${command}\` is not enabled in this channel (allowed here: ${allowedHere.length > 0 ? allowedHere.join(', ') : 'nothing'}).`,
+        `channel:${command}`,
+      );
+    }
+    if (this.everyone.some((m) => m(permission))) return 'everyone';
+    const role = this.rolesOf(principal).find((r) => r.matchers.some((m) => m(permission)));
+    if (role !== undefined) return role.name;
+    throw new DeniedError(`You need the permission \`${permission}\`, and none of your roles grants it.`, permission);
+  }
+
+  describe(principal: Principal, conversation: Conversation): AccessDescription {
+    const roles = this.rolesOf(principal);
+    const commands = this.channelCommands(conversation);
+    return {
+      roles: roles.map((r) => r.name),
+      allow: [...new Set([...this.rules.everyone.allow, ...roles.flatMap((r) => r.allow)])],
+      channelCommands: commands.includes('*') ? '*' : commands,
+    };
+  }
+}

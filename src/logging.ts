@@ -1,0 +1,49 @@
+/**
+ * The structured logger (pino). Secrets never reach a log line: every `${VAR}` value from the config
+ * is masked wherever it appears in a logged object or message, and well-known secret fields are
+ * masked by path.
+ */
+import { pino, destination, stdSerializers, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { redactText } from './core/args/redact.js';
+import type { Logger } from './core/log.js';
+
+export interface LoggerOptions {
+  readonly level: string;
+  readonly secrets: readonly string[];
+  readonly destination?: DestinationStream;
+  readonly bindings?: Record<string, unknown>;
+}
+
+const SECRET_PATHS = [
+  'token', '*.token', 'password', '*.password', 'secret', '*.secret',
+  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'req.headers.authorization',
+];
+
+export function createLogger(options: LoggerOptions): Logger & PinoLogger {
+  const scrub = (value: unknown, depth = 0): unknown => {
+    if (options.secrets.length === 0 || depth > 6) return value;
+    if (typeof value === 'string') return redactText(value, options.secrets);
+    if (value instanceof Error) return { type: value.name, message: redactText(value.message, options.secrets), stack: redactText(value.stack ?? '', options.secrets) };
+    if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, depth + 1)]));
+    }
+    return value;
+  };
+  return pino(
+    {
+      level: options.level,
+      base: { ...options.bindings },
+      redact: { paths: SECRET_PATHS, censor: '***' },
+      serializers: { err: (e: unknown) => scrub(stdSerializers.err(e as Error)) },
+      formatters: { log: (obj) => scrub(obj) as Record<string, unknown> },
+      hooks: {
+        logMethod(args, method) {
+          const cleaned = args.map((a) => (typeof a === 'string' ? redactText(a, options.secrets) : a));
+          method.apply(this, cleaned as Parameters<typeof method>);
+        },
+      },
+    },
+    options.destination ?? destination({ dest: 2, sync: false }),
+  );
+}

@@ -1,0 +1,187 @@
+#!/usr/bin/env node
+/**
+ * opsbot's command line. `serve` runs the bot (npm start); `shell` and `run` talk to it locally
+ * through the same dispatch as the chat platforms. The only place that ends the process.
+ */
+import { readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ShellSession } from './adapters/shell/session.js';
+import { runRepl } from './adapters/shell/repl.js';
+import { boot, localIdentity, resolveConfig } from './cli/bootstrap.js';
+import { commandReference, replaceReference } from './cli/docs.js';
+import { configJsonSchema } from './config/json-schema.js';
+import { ConfigError } from './config/errors.js';
+import { createHttpServer } from './http/server.js';
+import { systemClock } from './core/clock.js';
+import { CommandRegistry } from './core/registry.js';
+import { builtinCommands } from '../commands/index.js';
+import { confirmCommand } from './core/confirm.js';
+import { openStore } from './store/open.js';
+
+const USAGE = `Usage: opsbot <command> [options]
+
+  serve                          run the bot: HTTP endpoints, chat adapters, jobs (npm start)
+  shell [--as <user>] [--channel <c>]
+                                 talk to opsbot in this terminal, like in a chat channel
+  run "<command text>" [--as <user>] [--channel <c>]
+                                 one invocation; prints the reply; exit 0 ok, 1 failed, 2 usage/denied
+  check-config                   validate the config file and exit
+  config-schema                  print the JSON Schema of the config file (for editors)
+  audit-export [--since <ISO date>] [--out <file>]
+                                 write the audit log as JSON lines
+  docs [--write README.md]       print (or write into the README) the generated command reference
+
+Options: --config <file>  the config file (default: $OPSBOT_CONFIG, else the demo config)`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      as: { type: 'string' },
+      channel: { type: 'string' },
+      since: { type: 'string' },
+      out: { type: 'string' },
+      write: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
+    },
+  });
+  const [subcommand = values.help === true ? 'help' : 'serve', ...rest] = positionals;
+  if (values.version === true) {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  switch (subcommand) {
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    case 'serve':
+      return serve(values.config);
+    case 'run': {
+      const text = rest.join(' ');
+      if (text.trim() === '') {
+        process.stderr.write('opsbot run needs the command text, e.g. opsbot run "help"\n');
+        return 2;
+      }
+      return runOnce(text, values.config, values.as, values.channel);
+    }
+    case 'shell':
+      return shell(values.config, values.as, values.channel);
+    case 'check-config': {
+      const { loaded } = resolveConfig(values.config);
+      const store = loaded.config.storage;
+      process.stdout.write(`${loaded.file}: OK (storage: ${store.engine}, ${Object.keys(loaded.config.access.roles).length} roles, ${Object.keys(loaded.config.access.channels).length} channel bindings)\n`);
+      return 0;
+    }
+    case 'config-schema':
+      process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+      return 0;
+    case 'audit-export':
+      return auditExport(values.config, values.since, values.out);
+    case 'docs': {
+      const reference = commandReference(new CommandRegistry([...builtinCommands, confirmCommand]).all());
+      if (values.write === undefined) process.stdout.write(`${reference}\n`);
+      else writeFileSync(values.write, replaceReference(readFileSync(values.write, 'utf8'), reference));
+      return 0;
+    }
+    default:
+      process.stderr.write(`Unknown command "${subcommand}".\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+async function runOnce(text: string, config: string | undefined, as: string | undefined, channel: string | undefined): Promise<number> {
+  const { app } = await boot({ configPath: config, quiet: true });
+  const session = new ShellSession({ dispatcher: app.dispatcher, runner: app.runner, clock: systemClock, write: (t) => process.stdout.write(t) }, localIdentity(as, channel));
+  app.notifier.register('shell', session.notifier());
+  try {
+    await app.recover();
+    return await session.handle(text);
+  } finally {
+    await app.close(0);
+  }
+}
+
+async function shell(config: string | undefined, as: string | undefined, channel: string | undefined): Promise<number> {
+  const { app } = await boot({ configPath: config, quiet: true });
+  const session = new ShellSession({ dispatcher: app.dispatcher, runner: app.runner, clock: systemClock, write: (t) => process.stdout.write(t) }, localIdentity(as, channel));
+  app.notifier.register('shell', session.notifier());
+  try {
+    await app.recover();
+    await runRepl(session, {
+      input: process.stdin,
+      output: process.stdout,
+      banner: `opsbot shell — you are ${session.principal.platform}:${session.principal.id} in ${session.conversation.platform}:${session.conversation.id}. Type \`help\`, or \`exit\` to leave.`,
+    });
+    return 0;
+  } finally {
+    await app.close(app.loaded.config.server.shutdownGrace);
+  }
+}
+
+async function serve(config: string | undefined): Promise<number> {
+  const { app } = await boot({ configPath: config });
+  let draining = false;
+  const http = createHttpServer({ store: app.store, metrics: app.metrics, logger: app.logger, isDraining: () => draining });
+  await app.recover();
+  app.startReaper();
+  const { host, port, shutdownGrace } = app.loaded.config.server;
+  const address = await http.listen({ host, port });
+  app.logger.info({ address, store: app.store.engine, config: app.loaded.file }, 'opsbot is serving');
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: string): void => {
+      if (stopping) {
+        process.exit(130); // a second signal: stop now
+      }
+      stopping = true;
+      draining = true;
+      app.logger.info({ signal, graceMs: shutdownGrace }, 'shutting down: no new work, letting running jobs finish');
+      void (async () => {
+        await http.close();
+        await app.close(shutdownGrace);
+        resolve(0);
+      })();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+async function auditExport(config: string | undefined, since: string | undefined, out: string | undefined): Promise<number> {
+  const from = since === undefined ? null : new Date(since);
+  if (from !== null && Number.isNaN(from.getTime())) {
+    process.stderr.write(`--since "${since}" is not a date (use e.g. 2026-11-01 or 2026-11-01T12:00:00Z)\n`);
+    return 2;
+  }
+  const { loaded } = resolveConfig(config);
+  const storage = loaded.config.storage;
+  const store = await openStore(storage.engine === 'sqlite' ? { engine: 'sqlite', path: storage.path } : { engine: 'postgres', url: storage.url, poolSize: storage.poolSize });
+  const sink = out === undefined ? process.stdout : createWriteStream(out);
+  try {
+    for await (const entry of store.audit.since(from)) {
+      if (!sink.write(`${JSON.stringify(entry)}\n`)) await new Promise<void>((r) => sink.once('drain', () => r()));
+    }
+  } finally {
+    if (sink !== process.stdout) await new Promise<void>((r) => sink.end(() => r()));
+    await store.close();
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+    else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    else process.stderr.write(`opsbot: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = error instanceof ConfigError || (error instanceof TypeError && 'code' in error) ? 2 : 1;
+  },
+);

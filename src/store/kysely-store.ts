@@ -1,0 +1,31 @@
+/**
+ * The one implementation of the Store port, over Kysely, shared by SQLite and PostgreSQL. Engine
+ * differences live in the dialect set-up (sqlite.ts, postgres.ts), not here.
+ */
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Store } from '../core/store.js';
+import { createAuditStore } from './audit.js';
+import { createConfirmationStore } from './confirmations.js';
+import { createJobStore } from './jobs.js';
+import { createLockStore } from './locks.js';
+import type { Database, StoreEngine } from './schema.js';
+
+export function createKyselyStore(db: Kysely<Database>, engine: StoreEngine): Store {
+  let closing: Promise<void> | undefined;
+  return {
+    engine,
+    jobs: createJobStore(db),
+    audit: createAuditStore(db),
+    locks: createLockStore(db),
+    confirmations: createConfirmationStore(db),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close() {
+      // Idempotent: shutdown paths may close twice, and pg's Pool.end() throws the second time.
+      closing ??= db.destroy();
+      return closing;
+    },
+  };
+}

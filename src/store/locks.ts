@@ -1,0 +1,54 @@
+/**
+ * Locks as seen by people: who holds what, manual freezes (`lock <target>`) and their release.
+ * Job leases are taken and dropped by the job store; here they are only listed.
+ */
+import type { Kysely } from 'kysely';
+import type { LockStore } from '../core/store.js';
+import { insertAudit } from './audit.js';
+import { toMs } from './codec.js';
+import { liveLock, retryOnLockRace, takeLock } from './lease.js';
+import { lockFromRow } from './rows.js';
+import type { Database } from './schema.js';
+
+export function createLockStore(db: Kysely<Database>): LockStore {
+  return {
+    get: (key, now) => liveLock(db, key, toMs(now)),
+
+    async list(now) {
+      const nowMs = toMs(now);
+      const rows = await db
+        .selectFrom('locks')
+        .selectAll()
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', nowMs)]))
+        .orderBy('key', 'asc')
+        .execute();
+      return rows.map(lockFromRow);
+    },
+
+    freeze(lock, audit) {
+      return retryOnLockRace(() =>
+        db.transaction().execute(async (trx) => {
+          const now = toMs(lock.acquiredAt);
+          const holder = await liveLock(trx, lock.key, now);
+          if (holder !== null) return { ok: false as const, holder };
+          await takeLock(trx, { ...lock, jobId: null }, now);
+          await insertAudit(trx, audit);
+          return { ok: true as const };
+        }),
+      );
+    },
+
+    release(key, audit) {
+      return db.transaction().execute(async (trx) => {
+        // `job_id is null`: a running job's lease is never released by hand; cancel the job instead.
+        const row = await trx.deleteFrom('locks').where('key', '=', key).where('job_id', 'is', null).returningAll().executeTakeFirst();
+        if (row === undefined) return null;
+        // A timed freeze that already ran out was not held (locks.get says so too): tidy it away
+        // silently rather than report and audit an unlock of nothing. The audit time is "now".
+        if (row.expires_at !== null && row.expires_at <= toMs(audit.at)) return null;
+        await insertAudit(trx, audit);
+        return lockFromRow(row);
+      });
+    },
+  };
+}

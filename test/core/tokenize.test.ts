@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { tokenize } from '../../src/core/args/tokenize.js';
+import { UsageError } from '../../src/core/errors.js';
+import { readShared } from '../support/shared.js';
+
+interface YargsVectors { vectors: { input: string; expected: string[] }[] }
+interface ShellQuoteVectors { vectors: { input: string; expected?: unknown[]; expected_error?: boolean; note?: string }[] }
+
+/** Quotes balanced the way a POSIX shell reads them (outside single quotes, backslash escapes). */
+function balanced(input: string): boolean {
+  let quote: string | null = null;
+  for (let i = 0; i < input.length; i += 1) {
+    const c = input[i];
+    if (quote === "'") {
+      if (c === "'") quote = null;
+    } else if (c === '\\') i += 1;
+    else if (quote === '"') {
+      if (c === '"') quote = null;
+    } else if (c === "'" || c === '"') quote = c;
+  }
+  return quote === null;
+}
+
+const words = (input: string): string[] => tokenize(input).map((t) => t.value);
+
+/** yargs keeps the quotes in its tokens (it strips them later); we strip them while tokenizing. */
+function unquote(token: string): string {
+  return token.replace(/^(--?[^=\s]+=)?(['"])(.*)\2$/s, (_m, flag: string | undefined, _q: string, body: string) => `${flag ?? ''}${body}`);
+}
+
+describe('tokenize', () => {
+  const yargs = readShared<YargsVectors>('fixtures', 'arg-tokenizing', 'yargs-parser_tokenizeArgString_vectors.json');
+  it.each(yargs.vectors.map((v) => [v.input, v.expected] as const))('splits %j like yargs-parser (quotes honoured)', (input, expected) => {
+    expect(words(input)).toEqual(expected.map(unquote));
+  });
+
+  // shell-quote vectors whose input has no expansion or operators: the literal-splitting subset.
+  const shellQuote = readShared<ShellQuoteVectors>('fixtures', 'arg-tokenizing', 'shell-quote_parse_vectors.json');
+  const literal = shellQuote.vectors.filter(
+    (v) => v.expected !== undefined && v.expected.every((e) => typeof e === 'string') && !/[$#|&;<>()`*]/.test(v.input) && !/\\$/.test(v.input) && balanced(v.input),
+  );
+  // shell-quote is lenient with an unterminated quote (it drops it or keeps the text); a chat command
+  // with an unterminated quote is ambiguous, so we refuse it instead.
+  const unbalanced = shellQuote.vectors.filter((v) => v.expected !== undefined && !/[$#|&;<>()`*]/.test(v.input) && !balanced(v.input));
+  it.each(unbalanced.map((v) => [v.input] as const))('refuses the unterminated quote in %j', (input) => {
+    expect(() => tokenize(input)).toThrow(UsageError);
+  });
+  it('covers a meaningful part of the shell-quote vectors', () => {
+    expect(literal.length).toBeGreaterThanOrEqual(10);
+  });
+  it.each(literal.map((v) => [v.input, v.expected as string[]] as const))('splits %j like a POSIX shell', (input, expected) => {
+    expect(words(input)).toEqual(expected);
+  });
+
+  it('never expands anything', () => {
+    expect(words('run $(id) `id` ${HOME} $HOME ~ *.yml a;b a|b a&&b')).toEqual(['run', '$(id)', '`id`', '${HOME}', '$HOME', '~', '*.yml', 'a;b', 'a|b', 'a&&b']);
+  });
+
+  it('reads a long dash typed by chat clients as --', () => {
+    expect(words('deploy store-pl blue \u2014dry-run \u2013version 1.2')).toEqual(['deploy', 'store-pl', 'blue', '--dry-run', '--version', '1.2']);
+  });
+
+  it('keeps a quoted long dash as text', () => {
+    expect(tokenize('"\u2014x"')).toEqual([{ value: '\u2014x', quoted: true }]);
+  });
+
+  it('straightens curly quotes', () => {
+    expect(words('lock store-pl \u201crelease freeze\u201d \u2018a b\u2019')).toEqual(['lock', 'store-pl', 'release freeze', 'a b']);
+  });
+
+  it('marks quoted and escaped words so they are never taken for flags', () => {
+    expect(tokenize('a "-e" \\-x -y')).toEqual([
+      { value: 'a', quoted: false },
+      { value: '-e', quoted: true },
+      { value: '-x', quoted: true },
+      { value: '-y', quoted: false },
+    ]);
+  });
+
+  it('rejects unterminated quotes with a usage error', () => {
+    expect(() => tokenize('lock "store')).toThrow(UsageError);
+    expect(() => tokenize("lock 'store")).toThrow(/Unterminated single quote/);
+  });
+});
