@@ -61,7 +61,7 @@ export function describeError(error: ErrorObject, quote: QuoteValue): DescribedE
     case 'maximum':
       return value(`must be at most ${String(params.limit)}`);
     case 'minItems':
-      return value(`must list at least ${String(params.limit)}`);
+      return value(`must list at least ${String(params.limit)} ${params.limit === 1 ? 'item' : 'items'}`);
     case 'propertyNames':
     case 'if':
     case 'oneOf':

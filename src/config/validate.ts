@@ -22,14 +22,14 @@ export function createAjv(): Ajv {
   return ajv;
 }
 
-let compiled: ValidateFunction | undefined;
-
 export interface ValidationContext {
   /** pathKey -> variables substituted there, so a message names the variable instead of the value. */
   readonly fromEnv: ReadonlyMap<string, readonly string[]>;
   /** pathKeys of keys written with no value (and dropped before validation). */
   readonly emptied: ReadonlySet<string>;
 }
+
+let compiled: ValidateFunction | undefined;
 
 /** Validates (and, through coerceTypes, normalises) `data` in place. */
 export function validateConfig(data: unknown, context: ValidationContext): Issue[] {

@@ -44,3 +44,11 @@ describe('configJsonSchema', () => {
     expect(validate({ acess: {} })).toBe(false);
   });
 });
+
+describe('configJsonSchema for files as written', () => {
+  it('accepts ${DATABASE_URL} as a postgres url', () => {
+    const validate = createAjv().compile(configJsonSchema());
+    expect(validate({ storage: { engine: 'postgres', url: '${DATABASE_URL}' } })).toBe(true);
+    expect(validate({ storage: { engine: 'postgres', url: 'mysql://x' } })).toBe(false);
+  });
+});

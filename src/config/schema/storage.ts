@@ -27,7 +27,8 @@ const PostgresStorage = Type.Object(
     engine: Type.Literal('postgres', { description: 'PostgreSQL. Required for several replicas.' }),
     url: Type.String({
       minLength: 1,
-      pattern: '^postgres(?:ql)?://',
+      // `${` too, so editors checking the file as written accept the usual `url: ${DATABASE_URL}`.
+      pattern: '^(?:postgres(?:ql)?://|\\$\\{)',
       patternErrorMessage: 'is not a PostgreSQL URL (use postgres://user:password@host:5432/database)',
       description: 'Connection URL, usually ${DATABASE_URL} so the password stays out of the file.',
     }),
