@@ -1,4 +1,4 @@
-import { defineCommand, formatDuration, formatTime, NotFoundError, stateWords, tail, type Block, type Message } from '#core';
+import { defineCommand, formatElapsed, formatTime, NotFoundError, stateWords, tail, type Block, type Message } from '#core';
 
 const TONES = { succeeded: 'success', failed: 'danger', timed_out: 'danger', interrupted: 'danger', cancelled: 'warning', running: 'info', queued: 'info' } as const;
 
@@ -25,7 +25,7 @@ export const job = defineCommand({
           { label: 'State', value: found.state, short: true },
           { label: 'By', value: found.principal.name, short: true },
           { label: 'Started', value: formatTime(found.startedAt), short: true },
-          { label: 'Took', value: elapsed === null ? '—' : formatDuration(elapsed), short: true },
+          { label: 'Took', value: elapsed === null ? '—' : formatElapsed(elapsed), short: true },
           ...(found.lockKey === null ? [] : [{ label: 'Target', value: found.lockKey, short: true }]),
           ...Object.entries(found.refs).map(([label, value]) => ({ label, value, short: true })),
         ],

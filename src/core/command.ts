@@ -75,7 +75,7 @@ export interface Command {
 export function defineCommand<const A extends ArgsSchema>(def: CommandDefinition<A>): Command {
   // The parser guarantees values match the schema, so narrowing AnyArgValues to ArgValues<A> is sound.
   const typed = (a: AnyArgValues): ArgValues<A> => a as ArgValues<A>;
-  const { sideEffect, lock } = def;
+  const { sideEffect } = def;
   return {
     name: def.name,
     aliases: def.aliases ?? [],
@@ -85,10 +85,10 @@ export function defineCommand<const A extends ArgsSchema>(def: CommandDefinition
     args: def.args,
     timeout: def.timeout,
     mayMutate: typeof sideEffect === 'function' || sideEffect !== 'none',
-    locks: lock !== undefined,
+    locks: def.lock !== undefined,
     permission: (a) => def.permission(typed(a)),
     sideEffect: (a) => (typeof sideEffect === 'function' ? sideEffect(typed(a)) : sideEffect),
-    lock: (a) => (lock === undefined ? null : lock.call(def, typed(a))),
+    lock: (a) => (def.lock === undefined ? null : def.lock(typed(a))),
     run: async (a, ctx) => def.run(typed(a), ctx),
   };
 }

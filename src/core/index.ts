@@ -1,7 +1,7 @@
 /** The core's public surface: the only module commands/ may import (as `#core`). */
 export { defineCommand, type Command, type CommandContext, type CommandDefinition, type SideEffect } from './command.js';
 export type { ArgSpec, ArgsSchema, ArgValues, AnyArgValues } from './args/schema.js';
-export { parseDuration, formatDuration } from './args/duration.js';
+export { parseDuration, formatDuration, formatElapsed } from './args/duration.js';
 export { usageLine, argumentLines } from './args/usage.js';
 export { UsageError, DeniedError, ConflictError, NotFoundError, BackendError, TimeoutError, CancelledError, OpsbotError } from './errors.js';
 export { msg, type Message, type Block, type Field, type Action, type Link, type Tone } from './message.js';

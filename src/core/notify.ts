@@ -9,4 +9,4 @@ export interface Notifier {
   notify(conversation: Conversation, message: Message): Promise<void>;
 }
 
-export const nullNotifier: Notifier = { notify: async () => undefined };
+export const nullNotifier: Notifier = { notify: () => Promise.resolve() };

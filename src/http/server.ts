@@ -26,7 +26,7 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     void reply.status(status).send({ error: status >= 500 ? 'internal error' : error.message });
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
 
   app.get('/readyz', async (_request, reply) => {
     if (deps.isDraining()) return reply.status(503).send({ status: 'draining' });

@@ -5,7 +5,7 @@
  */
 import parser from 'yargs-parser';
 import { UsageError } from '../errors.js';
-import type { AnyArgValues, ArgSpec, ArgsSchema, PairsArg } from './schema.js';
+import type { AnyArgValues, ArgSpec, PairsArg } from './schema.js';
 import { didYouMean } from './suggest.js';
 import type { Token } from './tokenize.js';
 import { flagArgs, globalFlagsFor, positionals, usageLine, type UsageSubject } from './usage.js';
@@ -155,30 +155,33 @@ export function parseArgs(subject: UsageSubject, tokens: readonly Token[]): Pars
 }
 
 function convert(name: string, spec: ArgSpec, text: string, fail: (sentence: string) => never): AnyArgValues[string] {
+  // A secret is never echoed, not even a wrong one: the message goes to chat and to the `rejected` audit.
+  const secret = 'secret' in spec && spec.secret === true;
+  const shown = secret ? `The value given for \`${name}\`` : `\`${text}\``;
   switch (spec.type) {
     case 'string': {
       if (text.length > (spec.maxLength ?? DEFAULT_MAX_LENGTH)) fail(`\`${name}\` is too long (at most ${spec.maxLength ?? DEFAULT_MAX_LENGTH} characters).`);
       if (spec.enum !== undefined && !spec.enum.includes(text)) {
-        fail(`\`${text}\` is not a valid ${name}: use one of ${spec.enum.join(', ')}.${didYouMean(text, spec.enum)}`);
+        fail(`${shown} is not a valid ${name}: use one of ${spec.enum.join(', ')}.${secret ? '' : didYouMean(text, spec.enum)}`);
       }
       if (spec.pattern !== undefined && !spec.pattern.test(text)) {
-        fail(`\`${text}\` is not a valid ${name}${spec.patternHint === undefined ? '' : ` (${spec.patternHint})`}.`);
+        fail(`${shown} is not a valid ${name}${spec.patternHint === undefined ? '' : ` (${spec.patternHint})`}.`);
       }
       return text;
     }
     case 'integer': {
-      if (!/^-?\d{1,15}$/.test(text)) fail(`\`${name}\` must be a whole number, not \`${text}\`.`);
+      if (!/^-?\d{1,15}$/.test(text)) fail(`\`${name}\` must be a whole number${secret ? '' : `, not \`${text}\``}.`);
       const n = Number(text);
       if (spec.min !== undefined && n < spec.min) fail(`\`${name}\` must be at least ${spec.min}.`);
       if (spec.max !== undefined && n > spec.max) fail(`\`${name}\` must be at most ${spec.max}.`);
       return n;
     }
     case 'duration': {
-      const ms = parseDuration(text);
-      if (ms === null) fail(`\`${text}\` is not a duration: use e.g. 90s, 5m, 2h or 1d.`);
-      if (spec.min !== undefined && (ms as number) < spec.min) fail(`\`${name}\` is too short.`);
-      if (spec.max !== undefined && (ms as number) > spec.max) fail(`\`${name}\` is too long.`);
-      return ms as number;
+      const ms = parseDuration(text.trim().toLowerCase());
+      if (ms === null) fail(`${shown} is not a duration: use e.g. 90s, 5m, 2h or 1d.`);
+      if (spec.min !== undefined && (ms) < spec.min) fail(`\`${name}\` is too short.`);
+      if (spec.max !== undefined && (ms) > spec.max) fail(`\`${name}\` is too long.`);
+      return ms;
     }
     case 'boolean':
     case 'pairs':

@@ -16,7 +16,7 @@ import type { Ports } from '../ports.js';
 import type { JobFinal, JobRecord, JobState, LockRecord, NewAuditEntry, Store } from '../store.js';
 import { OutputBuffer } from './output.js';
 import { Throttle } from './throttle.js';
-import { describeHolder, failureMessage, summarize } from './texts.js';
+import { describeHolder, failureMessage, redactMessage, summarize } from './texts.js';
 
 export interface JobSettings {
   readonly defaultTimeoutMs: number;
@@ -200,7 +200,7 @@ export class JobRunner {
           publish.push(null);
         },
       };
-      reply = await untilAborted(request.command.run(request.values, ctx), controller.signal);
+      reply = redactMessage(await untilAborted(request.command.run(request.values, ctx), controller.signal), (text) => output.redact(text));
       final = { state: 'succeeded', summary: summarize(reply), error: null, output: output.toString(), refs };
     } catch (error: unknown) {
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
@@ -305,9 +305,9 @@ function finalStateOf(reason: unknown, aborted: boolean): Exclude<JobState, 'que
 
 /** Resolves with the handler's result, or rejects as soon as the signal aborts (a stuck handler cannot hold a job open). */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  if (signal.aborted) return Promise.reject(asError(signal.reason));
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason as Error);
+    const onAbort = (): void => reject(asError(signal.reason));
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(
       (value) => {
@@ -316,10 +316,14 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
       },
       (error: unknown) => {
         signal.removeEventListener('abort', onAbort);
-        reject(error as Error);
+        reject(asError(error));
       },
     );
   });
+}
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -328,7 +332,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     timer.unref();
     signal?.addEventListener('abort', () => {
       clearTimeout(timer);
-      reject(signal.reason as Error);
+      reject(asError(signal.reason));
     }, { once: true });
   });
 }

@@ -1,5 +1,5 @@
 /** The bot's words about jobs: terse, the facts, the job id. */
-import type { Message } from '../message.js';
+import type { Block, Message } from '../message.js';
 import type { JobRecord, JobState, LockRecord } from '../store.js';
 
 export function describeHolder(holder: LockRecord): string {
@@ -34,5 +34,30 @@ export function failureMessage(job: JobRecord, state: JobState, error: string): 
       { kind: 'text', text: error },
       { kind: 'text', text: `\`${job.text}\` — see \`job ${job.id}\` for its log.` },
     ],
+  };
+}
+
+/** A job's reply with `redact` applied to all of its text: a handler may echo a secret it was given. */
+export function redactMessage(message: Message, redact: (text: string) => string): Message {
+  const blocks = message.blocks.map((block): Block => {
+    switch (block.kind) {
+      case 'text':
+      case 'code':
+        return { ...block, text: redact(block.text) };
+      case 'fields':
+        return { ...block, fields: block.fields.map((f) => ({ ...f, label: redact(f.label), value: redact(f.value) })) };
+      case 'table':
+        return { ...block, columns: block.columns.map(redact), rows: block.rows.map((r) => r.map(redact)) };
+      case 'progress':
+        return { ...block, step: redact(block.step) };
+      case 'links':
+        return { ...block, links: block.links.map((l) => ({ label: redact(l.label), url: redact(l.url) })) };
+    }
+  });
+  return {
+    ...message,
+    ...(message.title === undefined ? {} : { title: redact(message.title) }),
+    blocks,
+    ...(message.actions === undefined ? {} : { actions: message.actions.map((a) => ({ ...a, label: redact(a.label), command: redact(a.command) })) }),
   };
 }

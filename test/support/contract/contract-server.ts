@@ -13,11 +13,12 @@ import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import * as openapiBackend from 'openapi-backend';
+import type { OpenAPIBackend as OpenAPIBackendClass } from 'openapi-backend';
 import addFormats from 'ajv-formats';
 import swagger2openapi from 'swagger2openapi';
 
 // openapi-backend is CommonJS: Node and vitest hand it over in different shapes, so look in both.
-type BackendClass = typeof import('openapi-backend').OpenAPIBackend;
+type BackendClass = typeof OpenAPIBackendClass;
 const loaded = openapiBackend as unknown as { OpenAPIBackend?: BackendClass; default?: { OpenAPIBackend?: BackendClass } & BackendClass };
 const OpenAPIBackend: BackendClass = loaded.OpenAPIBackend ?? loaded.default?.OpenAPIBackend ?? (loaded.default as BackendClass);
 type Backend = InstanceType<typeof OpenAPIBackend>;
@@ -86,8 +87,8 @@ async function loadDefinition(file: string): Promise<Record<string, unknown>> {
       const text = await readFile(file, 'utf8');
       const doc = (file.endsWith('.json') ? JSON.parse(text) : parseYaml(text, { maxAliasCount: -1 })) as Record<string, unknown>;
       if (typeof doc.swagger === 'string') {
-        const converted = await swagger2openapi.convertObj(doc as never, { patch: true, warnOnly: true, resolveInternal: false });
-        return converted.openapi as unknown as Record<string, unknown>;
+        const converted = await swagger2openapi.convertObj(doc, { patch: true, warnOnly: true, resolveInternal: false });
+        return converted.openapi;
       }
       return doc;
     })();
