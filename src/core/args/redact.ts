@@ -4,6 +4,7 @@
  */
 import type { AnyArgValues, ArgsSchema } from './schema.js';
 import { positionals } from './usage.js';
+import { formatDuration } from './duration.js';
 
 export const MASK = '***';
 
@@ -52,7 +53,12 @@ export function canonicalText(name: string, args: ArgsSchema, values: AnyArgValu
     const text = String(v);
     return /^[A-Za-z0-9_.,:/@%+=*-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
   };
-  for (const [argName] of positionals(args)) if (redacted[argName] !== undefined) parts.push(quote(redacted[argName]));
+  // Durations are kept in milliseconds; people read and retype them as `30m`.
+  const shown = (argName: string, value: unknown): string => {
+    const spec = args[argName];
+    return quote(spec?.type === 'duration' && typeof value === 'number' ? formatDuration(value).replace(/ /g, '') : value);
+  };
+  for (const [argName] of positionals(args)) if (redacted[argName] !== undefined) parts.push(shown(argName, redacted[argName]));
   for (const [argName, spec] of Object.entries(args)) {
     const value = redacted[argName];
     if (value === undefined || ('positional' in spec && spec.positional !== undefined)) continue;
@@ -60,7 +66,7 @@ export function canonicalText(name: string, args: ArgsSchema, values: AnyArgValu
       if (value === true) parts.push(`--${argName}`);
     } else if (spec.type === 'pairs') {
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) parts.push(`${k}=${quote(v)}`);
-    } else parts.push(`--${argName}`, quote(value));
+    } else parts.push(`--${argName}`, shown(argName, value));
   }
   if (flags.dryRun) parts.push('--dry-run');
   return parts.join(' ');

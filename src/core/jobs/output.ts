@@ -16,7 +16,7 @@ export class OutputBuffer {
 
   append(text: string): void {
     for (const raw of text.split(/\r?\n/)) {
-      const line = redactText(raw, this.secrets);
+      const line = lineTail(redactText(raw, this.secrets), this.limitBytes);
       this.lines.push(line);
       this.bytes += Buffer.byteLength(line) + 1;
     }
@@ -35,4 +35,17 @@ export class OutputBuffer {
   redact(text: string): string {
     return redactText(text, this.secrets);
   }
+}
+
+/**
+ * One line is bounded too (minified JSON, a progress bar redrawn with \r): beyond the limit only its
+ * end is kept, after an ellipsis, so the tail stays within `limitBytes` however the output is cut.
+ */
+function lineTail(line: string, limitBytes: number): string {
+  if (Buffer.byteLength(line) <= limitBytes) return line;
+  const room = Math.max(0, limitBytes - Buffer.byteLength('…'));
+  // A UTF-16 unit is at least one byte, so `room` units is an upper bound; trim to fit in bytes.
+  let kept = room === 0 ? '' : line.slice(-room);
+  while (Buffer.byteLength(kept) > room) kept = kept.slice(Math.max(1, Math.floor((Buffer.byteLength(kept) - room) / 3)));
+  return `…${kept}`;
 }

@@ -28,7 +28,9 @@ export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<JobRec
     const verdict = judgeOwner(job.owner, deps.me, deps.pidAlive);
     const lastSign = (job.heartbeatAt ?? job.startedAt ?? job.createdAt).getTime();
     const stale = now.getTime() - lastSign > deps.staleAfterMs;
-    if (verdict === 'self' || verdict === 'alive' || (verdict === 'unknown' && !stale)) continue;
+    // A live owner heartbeats every few seconds, so a stale lease means the owner is gone even when
+    // its pid is alive (the pid may have been reused by another process).
+    if (verdict === 'self' || (verdict === 'alive' && !stale) || (verdict === 'unknown' && !stale)) continue;
 
     const error = `opsbot stopped while this job was ${job.state}; it did not finish. Check the target before running it again.`;
     const finished = await store.jobs.finish(
@@ -48,6 +50,9 @@ export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<JobRec
         refs: job.refs,
       },
     );
+    // The owner (finishing just in time) or another replica's recovery may have got there first:
+    // finish() then changed nothing, and that outcome is theirs to report, not ours.
+    if (finished.state !== 'interrupted' || finished.finishedAt?.getTime() !== now.getTime()) continue;
     recovered.push(finished);
     logger.warn({ jobId: job.id, owner: job.owner }, 'marked an orphaned job as interrupted');
     try {

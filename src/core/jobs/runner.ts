@@ -15,6 +15,7 @@ import type { Notifier } from '../notify.js';
 import type { Ports } from '../ports.js';
 import type { JobFinal, JobRecord, JobState, LockRecord, NewAuditEntry, Store } from '../store.js';
 import { OutputBuffer } from './output.js';
+import { sleep, untilAborted } from '../abort.js';
 import { Throttle } from './throttle.js';
 import { describeHolder, failureMessage, redactMessage, summarize } from './texts.js';
 
@@ -159,7 +160,7 @@ export class JobRunner {
     const refs: Record<string, string> = {};
     let progress = { step: null as string | null, done: null as number | null, total: null as number | null };
     const timeoutMs = job.timeoutMs;
-    const timer = setTimeout(() => controller.abort(new TimeoutError(`Timed out after ${Math.round(timeoutMs / 1000)} s.`)), timeoutMs);
+    let timer: NodeJS.Timeout | undefined;
     const startedAt = Date.now();
 
     const snapshot = (): JobRecord => ({ ...job, step: progress.step, progressDone: progress.done, progressTotal: progress.total, output: output.toString(), refs: { ...refs } });
@@ -178,6 +179,9 @@ export class JobRunner {
         job = await this.waitForLock(job, request, controller.signal);
         await this.deps.notifier.notify(job.conversation, { tone: 'info', blocks: [{ kind: 'text', text: `Job #${job.id} (${job.text}) got its lock and is starting.` }] });
       }
+      // The timeout bounds the run, not the wait in the queue: a job queued behind a long deploy
+      // still gets its whole time instead of being aborted halfway through its own work.
+      timer = setTimeout(() => controller.abort(new TimeoutError(`Timed out after ${Math.round(timeoutMs / 1000)} s.`)), timeoutMs);
       const ctx: CommandContext = {
         principal: request.principal,
         conversation: request.conversation,
@@ -215,19 +219,17 @@ export class JobRunner {
       publish.flush();
     }
 
+    const finalAudit: NewAuditEntry = { ...this.audit(request, 'job_finished', clock.now()), jobId: job.id, outcome: final.state, detail: final.error ?? final.summary, refs };
     let finished: JobRecord;
     try {
-      finished = await store.jobs.finish(job.id, { ...final, now: clock.now() }, {
-        ...this.audit(request, 'job_finished', clock.now()),
-        jobId: job.id,
-        outcome: final.state,
-        detail: final.error ?? final.summary,
-        refs,
-      });
+      finished = await store.jobs.finish(job.id, { ...final, now: clock.now() }, finalAudit);
     } catch (error: unknown) {
-      // The job ran; only its record could not be written. Recovery will mark it interrupted later.
-      log.error({ err: error }, 'could not record the end of a job');
+      // The job ran; only its record could not be written (the store is briefly unreachable). Keep
+      // trying in the background: our own heartbeat stops now, so if this process dies first, the
+      // lease goes stale and recovery on any replica marks the job interrupted.
+      log.error({ err: error }, 'could not record the end of a job; retrying');
       finished = { ...snapshot(), state: final.state, finishedAt: clock.now(), summary: final.summary, error: final.error };
+      void this.retryFinish(job.id, { ...final, now: clock.now() }, finalAudit, log);
     }
     this.running.delete(job.id);
     this.deps.metrics.jobFinished(job.command, finished.state, (Date.now() - startedAt) / 1000);
@@ -235,10 +237,28 @@ export class JobRunner {
     return { job: finished, reply };
   }
 
+  private async retryFinish(jobId: number, final: JobFinal, audit: NewAuditEntry, log: Logger): Promise<void> {
+    for (let attempt = 1; attempt <= 10; attempt += 1) {
+      await sleep(Math.min(30_000, 500 * 2 ** attempt));
+      try {
+        await this.deps.store.jobs.finish(jobId, final, audit);
+        log.info({ attempt }, 'recorded the end of the job after retrying');
+        return;
+      } catch (error: unknown) {
+        log.warn({ err: error, attempt }, 'still cannot record the end of a job');
+      }
+    }
+  }
+
+  /** Waits for the lock, at most as long as the job may run: a queue behind a long freeze ends as timed_out. */
   private async waitForLock(job: JobRecord, request: JobRequest, signal: AbortSignal): Promise<JobRecord> {
     const { store, clock, settings } = this.deps;
+    const deadline = clock.now().getTime() + job.timeoutMs;
     for (;;) {
       signal.throwIfAborted();
+      if (clock.now().getTime() > deadline) {
+        throw new TimeoutError(`Waited ${Math.round(job.timeoutMs / 1000)} s for \`${job.lockKey ?? ''}\` to be free; gave up.`);
+      }
       const result = await store.jobs.promote(job.id, { key: job.lockKey ?? '', ttlMs: settings.lockTtlMs }, this.audit(request, 'job_started', clock.now()));
       if (result.ok) return result.job;
       await sleep(settings.queuePollMs, signal);
@@ -301,38 +321,4 @@ function finalStateOf(reason: unknown, aborted: boolean): Exclude<JobState, 'que
   if (reason instanceof CancelledError) return 'cancelled';
   if (reason instanceof Interruption) return 'interrupted';
   return 'failed';
-}
-
-/** Resolves with the handler's result, or rejects as soon as the signal aborts (a stuck handler cannot hold a job open). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(asError(signal.reason));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(asError(signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(asError(error));
-      },
-    );
-  });
-}
-
-function asError(reason: unknown): Error {
-  return reason instanceof Error ? reason : new Error(String(reason));
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      reject(asError(signal.reason));
-    }, { once: true });
-  });
 }
