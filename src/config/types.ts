@@ -3,6 +3,12 @@
  * absolute. This is the shape the rest of the app sees; the raw YAML shape lives in ./schema.
  */
 import type { LogLevel } from './log-levels.js';
+import type { VariableSpec } from '../core/pipelines/catalog.js';
+import type { AlertSourceName } from '../core/alerts/model.js';
+import type { Platform } from '../core/identity.js';
+import type { MaintenanceSettings } from '../core/maintenance/types.js';
+import type { MissedPolicy } from '../core/scheduler/types.js';
+import type { PlaybooksConfig, SshConfig, StoresConfig } from './deploy-types.js';
 
 export type { LogLevel } from './log-levels.js';
 
@@ -12,6 +18,45 @@ export interface OpsbotConfig {
   readonly log: LogConfig;
   readonly access: AccessConfig;
   readonly jobs: JobsConfig;
+  /** The playbook catalog and how ansible-playbook runs (./deploy-types.ts). */
+  readonly playbooks: PlaybooksConfig;
+  readonly ssh: SshConfig;
+  readonly stores: StoresConfig;
+  /** Null when the file has no `teams` section: the Teams endpoint is not served. */
+  readonly teams: TeamsConfig | null;
+  /** Null when the file has no `mattermost` section: the Mattermost endpoints are not served. */
+  readonly mattermost: MattermostConfig | null;
+  /** Null when the file has no `alerts` section: POST /alerts/:source answers 404 and the alert commands say so. */
+  readonly alerts: AlertsConfig | null;
+  /** Named CI pipelines (empty when the file has none). */
+  readonly pipelines: PipelinesConfig;
+  /** What /scale may change (empty when the file has none). */
+  readonly services: ServicesConfig;
+  /** Schedule name -> definition (empty when the file has none). */
+  readonly schedules: SchedulesConfig;
+  readonly maintenance: MaintenanceConfig;
+}
+
+export type SchedulesConfig = Readonly<Record<string, ScheduleConfig>>;
+
+/** One `schedules.<name>` entry; its action is announce (+ to) or run (+ as), checked at load. */
+export interface ScheduleConfig {
+  readonly cron: string;
+  readonly timezone: string;
+  readonly announce: string | null;
+  readonly run: string | null;
+  /** Service principal of a `run` schedule (acts as schedule:<as>). */
+  readonly as: string | null;
+  /** Conversation keys. */
+  readonly to: readonly string[];
+  readonly missed: MissedPolicy;
+  readonly paused: boolean;
+}
+
+/** Targets and recurring windows with every default resolved (see core/maintenance/types.ts). */
+export interface MaintenanceConfig extends MaintenanceSettings {
+  /** Alertmanager for silences; null: use alerts.alertmanager, if any. */
+  readonly alertmanager: { readonly url: string; readonly timeout: number } | null;
 }
 
 export type StorageConfig = SqliteStorageConfig | PostgresStorageConfig;
@@ -69,6 +114,8 @@ export interface ChannelBinding {
 export interface JobsConfig {
   /** Milliseconds; default timeout of a job when its command sets none. */
   readonly timeout: number;
+  /** Milliseconds a `--queue` job may wait for its lock. */
+  readonly queueWait: number;
   /** Milliseconds; a lock lease expires this long after its last heartbeat. */
   readonly lockTtl: number;
   /** Milliseconds between lease renewals; always shorter than lockTtl. */
@@ -77,6 +124,113 @@ export interface JobsConfig {
   readonly progressThrottle: number;
   /** Bytes of job output kept (the tail). */
   readonly outputLimit: number;
+}
+
+export interface MattermostConfig {
+  /** Server base URL without a trailing slash. */
+  readonly url: string;
+  /** Bot account token; null: answers go through response_url only. */
+  readonly botToken: string | null;
+  /** Slash command trigger -> its token. */
+  readonly commands: Readonly<Record<string, string>>;
+  /** The trigger that takes any command as its text. */
+  readonly umbrella: string;
+  /** HMAC key of message buttons and dialog state. */
+  readonly actionSecret: string;
+  /** Milliseconds a message button stays valid. */
+  readonly actionTtl: number;
+  /** Where Mattermost reaches opsbot, without a trailing slash; null: derived from server.host/port. */
+  readonly publicUrl: string | null;
+  /** Milliseconds an inline command may take before the answer becomes "working on it". */
+  readonly replyBudget: number;
+  /** Milliseconds per REST call. */
+  readonly requestTimeout: number;
+  /** Posts and edits per second per channel. */
+  readonly rateLimit: number;
+  readonly editsPerMinute: number;
+  /** Milliseconds: longest backoff between delivery attempts. */
+  readonly retryMaxDelay: number;
+  /** Milliseconds after which an undeliverable message is given up. */
+  readonly giveUpAfter: number;
+}
+
+export interface TeamsConfig {
+  /** Microsoft App ID of the bot registration; inbound tokens must be issued for it. */
+  readonly appId: string;
+  readonly appPassword: string;
+  /** Tenant of a single-tenant app registration; null for multi-tenant. */
+  readonly appTenantId: string | null;
+  /** Allowed Microsoft 365 tenant ids, lowercase. */
+  readonly tenants: readonly string[];
+  /** HMAC key of card buttons. */
+  readonly actionSecret: string;
+  /** Milliseconds a card button stays valid. */
+  readonly actionTtl: number;
+  /** Public https base URL without a trailing slash, or null. */
+  readonly publicUrl: string | null;
+  readonly manifest: TeamsManifestConfig;
+}
+
+export interface TeamsManifestConfig {
+  readonly name: string;
+  readonly developerName: string;
+  /** Null when neither manifest.websiteUrl nor publicUrl is set; `opsbot teams manifest` then asks for one. */
+  readonly websiteUrl: string | null;
+  readonly privacyUrl: string | null;
+  readonly termsOfUseUrl: string | null;
+  readonly version: string;
+  readonly accentColor: string;
+}
+
+/** How a source proves it sent an alert body (alerts.sources.<name>). */
+export type AlertSourceAuth =
+  | { readonly kind: 'bearer'; readonly token: string }
+  | { readonly kind: 'basic'; readonly username: string; readonly password: string }
+  | {
+      readonly kind: 'hmac';
+      readonly secret: string;
+      /** Lowercase header name carrying the hex HMAC-SHA256. */
+      readonly header: string;
+      /** Lowercase; when set the signature covers `<timestamp>:<body>` (Grafana). */
+      readonly timestampHeader: string | null;
+      /** Milliseconds a signed timestamp may be old. */
+      readonly maxSkew: number;
+    }
+  | { readonly kind: 'none' };
+
+export interface AlertTimingsConfig {
+  /** Label names whose values form a group. */
+  readonly groupBy: readonly string[];
+  /** Milliseconds: group_wait, group_interval, repeat_interval. */
+  readonly wait: number;
+  readonly interval: number;
+  readonly repeat: number;
+}
+
+export interface AlertRouteConfig extends AlertTimingsConfig {
+  readonly name: string;
+  /** Label (or `severity`/`source`) = value. */
+  readonly match: Readonly<Record<string, string>>;
+  /** Label =~ anchored regex. */
+  readonly matchRe: Readonly<Record<string, string>>;
+  /** Conversation keys (`mattermost:<id>`). */
+  readonly to: readonly string[];
+}
+
+export interface AlertsConfig {
+  /** Bytes. */
+  readonly bodyLimit: number;
+  /** Enabled sources only. */
+  readonly sources: Readonly<Partial<Record<AlertSourceName, AlertSourceAuth>>>;
+  readonly grouping: { readonly by: readonly string[]; readonly wait: number; readonly interval: number; readonly repeat: number };
+  readonly routes: readonly AlertRouteConfig[];
+  readonly defaultTo: readonly string[];
+  readonly alertmanager: { readonly url: string; readonly bearer: string | null; readonly timeout: number } | null;
+  /** Posts + edits per second per conversation, by platform. */
+  readonly rateLimits: Readonly<Record<Platform, number>>;
+  readonly storm: { readonly threshold: number; readonly window: number };
+  /** Milliseconds between looks for due groups. */
+  readonly tick: number;
 }
 
 /** What loadConfig returns. */
@@ -90,4 +244,105 @@ export interface LoadedConfig {
    * secrets and are not listed.
    */
   readonly secrets: readonly string[];
+}
+
+/** Pipeline name -> pipeline (src/config/schema/pipelines.ts). */
+export type PipelinesConfig = Readonly<Record<string, PipelineConfig>>;
+
+export interface PipelineConfig {
+  readonly description: string | null;
+  readonly backend: JenkinsPipelineConfig | GitlabPipelineConfig;
+  /** Variable name -> its type; nothing else may be set. */
+  readonly variables: Readonly<Record<string, VariableSpec>>;
+  /** Source of the RegExp `--ref` must match. */
+  readonly refPattern: string;
+  /** Extra permission needed to run it, on top of `pipeline:run:<name>`. */
+  readonly permission: string | null;
+  /** Milliseconds between polls of a running pipeline. */
+  readonly pollInterval: number;
+  /** Milliseconds; limit of one request to the server. */
+  readonly requestTimeout: number;
+}
+
+export interface JenkinsPipelineConfig {
+  readonly kind: 'jenkins';
+  readonly url: string;
+  /** Job path, folders separated by `/`. */
+  readonly job: string;
+  readonly user: string;
+  /** API token; a secret. */
+  readonly token: string;
+  readonly refParameter: string | null;
+  readonly parameterized: boolean;
+  /** Milliseconds a build may wait in the queue. */
+  readonly queueTimeout: number;
+}
+
+export interface GitlabPipelineConfig {
+  readonly kind: 'gitlab';
+  readonly url: string;
+  readonly project: string;
+  /** API token (PRIVATE-TOKEN); a secret. */
+  readonly token: string;
+  readonly triggerToken: string | null;
+  /** Secret of the project's Pipeline events webhook. */
+  readonly webhookToken: string | null;
+  /** Default ref. */
+  readonly ref: string;
+}
+
+/** Service name -> service (src/config/schema/services.ts). */
+export type ServicesConfig = Readonly<Record<string, ServiceConfig>>;
+
+export interface ServiceConfig {
+  readonly description: string | null;
+  /** Milliseconds between two scalings of one service environment. */
+  readonly cooldown: number;
+  /** Milliseconds to wait for readiness after a scale. */
+  readonly readyTimeout: number;
+  /** Milliseconds between readiness checks. */
+  readonly pollInterval: number;
+  /** The environment used without `--env`; null when there are several and none is named. */
+  readonly defaultEnv: string | null;
+  readonly environments: Readonly<Record<string, ServiceEnvironmentConfig>>;
+}
+
+export interface ServiceEnvironmentConfig {
+  readonly min: number;
+  readonly max: number;
+  readonly orchestrator: OrchestratorConfig;
+  /** How many orchestrators the file named here (check() insists on exactly one). */
+  readonly orchestrators: number;
+}
+
+export type OrchestratorConfig = ComposeOrchestratorConfig | SwarmOrchestratorConfig | KubernetesOrchestratorConfig;
+
+export interface ComposeOrchestratorConfig {
+  readonly kind: 'compose';
+  readonly project: string;
+  readonly service: string;
+  /** Absolute path of the Compose file, or null for Compose's own lookup. */
+  readonly file: string | null;
+  readonly command: 'auto' | 'plugin' | 'standalone';
+  readonly dockerHost: string | null;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export interface SwarmOrchestratorConfig {
+  readonly kind: 'swarm';
+  readonly service: string;
+  readonly dockerHost: string | null;
+}
+
+export interface KubernetesOrchestratorConfig {
+  readonly kind: 'kubernetes';
+  readonly namespace: string;
+  readonly deployment: string;
+  readonly server: string | null;
+  /** Bearer token; a secret. */
+  readonly token: string | null;
+  readonly caFile: string | null;
+  readonly insecureSkipTlsVerify: boolean;
+  readonly kubeconfig: string | null;
+  readonly context: string | null;
 }

@@ -20,6 +20,12 @@ export interface MessageRef {
 export interface PostOptions {
   /** Reply in this thread (Mattermost root id, Teams reply chain id). */
   readonly threadId?: string;
+  /**
+   * Platform user ids who may press the message's buttons (adapters sign this into each button);
+   * absent or empty: anyone in the conversation (the command's permission is still checked).
+   * With exactly one actor, an `ephemeral` message is shown to that person only, where supported.
+   */
+  readonly actors?: readonly string[];
 }
 
 /** Thrown by a delivery when trying again later may succeed (429, 5xx, network). */
@@ -46,5 +52,5 @@ export class PermanentDeliveryError extends Error {
 export interface ChatDelivery {
   readonly platform: Platform;
   post(conversation: Conversation, message: Message, options?: PostOptions): Promise<MessageRef>;
-  update(ref: MessageRef, message: Message): Promise<void>;
+  update(ref: MessageRef, message: Message, options?: PostOptions): Promise<void>;
 }

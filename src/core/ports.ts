@@ -3,8 +3,14 @@
  * ports below; each capability (deploy, pipelines, scaling, alerts, schedules) adds its own port
  * interface here and its implementation under src/backends, wired in main.ts.
  */
+import type { AlertsPort } from './alerts/service.js';
 import type { Command } from './command.js';
+import type { DeployPorts } from './deploy/ports.js';
 import type { Conversation, Principal } from './identity.js';
+import type { MaintenanceAdminPort } from './maintenance/port.js';
+import type { PipelinePort } from './pipelines/ports.js';
+import type { ScalingPort } from './scaling/ports.js';
+import type { SchedulesPort } from './scheduler/port.js';
 import type { AuditEntry, JobRecord, JobState, LockRecord } from './store.js';
 
 export interface JobsPort {
@@ -47,4 +53,16 @@ export interface Ports {
   readonly locks: LocksPort;
   readonly help: HelpPort;
   readonly access: AccessPort;
+  /** Stores, playbooks, traffic, health, SSH, git and build (src/core/deploy/ports.ts). */
+  readonly deploy: DeployPorts;
+  /** Schedules from config and chat (src/core/scheduler/port.ts). */
+  readonly schedules: SchedulesPort;
+  /** Maintenance windows: the read side for alerts and deploys, the management side for `maintenance`. */
+  readonly maintenance: MaintenanceAdminPort;
+  /** Named CI pipelines: Jenkins and GitLab (src/core/pipelines/ports.ts). */
+  readonly pipelines: PipelinePort;
+  /** Replica counts of configured services (src/core/scaling/ports.ts). */
+  readonly scaling: ScalingPort;
+  /** Alert groups, acks and silences (src/core/alerts/service.ts). */
+  readonly alerts: AlertsPort;
 }

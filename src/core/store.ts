@@ -3,7 +3,13 @@
  * migrations. Every operation that changes a job's state writes its audit entry in the same
  * transaction, so the audit can never miss a transition.
  */
-import type { Conversation, Principal } from './identity.js';
+import type { Conversation, Platform, Principal } from './identity.js';
+import type { DeployStateStore } from './deploy/ports.js';
+import type { MessageRefStore, NonceStore, OutboxStore } from './outbox/ports.js';
+import type { MaintenanceStore } from './maintenance/store-port.js';
+import type { ScheduleStore } from './scheduler/store-port.js';
+import type { ScalingStore } from './scaling/ports.js';
+import type { AlertStore } from './alerts/store.js';
 
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'interrupted'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -67,6 +73,10 @@ export const AUDIT_EVENTS = [
   'cancel_requested',
   'lock',
   'unlock',
+  'schedule_fired', // a scheduled announcement was posted (commands are audited as their own jobs)
+  'schedule_missed', // ticks passed while no replica ran; reported once per stretch
+  'maintenance_started',
+  'maintenance_ended',
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
@@ -196,12 +206,59 @@ export interface ConfirmationStore {
   consume(code: string, principalKey: string, conversationKey: string, now: Date): Promise<PendingConfirmation | null>;
 }
 
+/**
+ * Where a conversation can be reached later without anyone speaking first (a proactive post): kept
+ * when a chat platform tells opsbot it was added to, or spoken to in, a conversation. Teams needs
+ * this (service URL, tenant, bot id); platforms that post by channel id alone keep none.
+ */
+export interface ConversationRef {
+  readonly platform: Platform;
+  /** The neutral conversation id, as in Conversation.id. */
+  readonly conversationId: string;
+  /** The platform's addressing data (e.g. Teams' serviceUrl, tenantId, botId); never secrets. */
+  readonly address: Readonly<Record<string, string>>;
+  /** A group the conversation belongs to (a Teams team), so removal from it forgets all of them. */
+  readonly groupId: string | null;
+  /** Display only. */
+  readonly name: string | null;
+  readonly updatedAt: Date;
+}
+
+export interface ConversationRefStore {
+  /** Creates or replaces the reference of (platform, conversationId). */
+  save(ref: ConversationRef): Promise<void>;
+  get(platform: Platform, conversationId: string): Promise<ConversationRef | null>;
+  /** True when there was one. */
+  remove(platform: Platform, conversationId: string): Promise<boolean>;
+  /** Forgets every conversation of a group; returns how many. */
+  removeGroup(platform: Platform, groupId: string): Promise<number>;
+  list(platform: Platform): Promise<ConversationRef[]>;
+}
+
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   readonly jobs: JobStore;
   readonly audit: AuditStore;
   readonly locks: LockStore;
   readonly confirmations: ConfirmationStore;
+  /** Live colour and versions per store, and deploy approvals (src/core/deploy/ports.ts). */
+  readonly deployState: DeployStateStore;
+  /** Outgoing chat posts and edits, delivered with retries (src/core/outbox/ports.ts). */
+  readonly outbox: OutboxStore;
+  /** Key (`job:42`, an alert group) -> the chat message that shows it, so any replica can edit it. */
+  readonly messageRefs: MessageRefStore;
+  /** One-time tokens (signed chat buttons): a second use is refused. */
+  readonly nonces: NonceStore;
+  /** Schedules and the tick claims that make each tick fire once (src/core/scheduler/store-port.ts). */
+  readonly schedules: ScheduleStore;
+  /** Maintenance windows (src/core/maintenance/store-port.ts). */
+  readonly maintenance: MaintenanceStore;
+  /** Where proactive posts go (Teams conversation references). */
+  readonly conversationRefs: ConversationRefStore;
+  /** Scalings done, for the cooldown and `/status` (src/core/scaling/ports.ts). */
+  readonly scaling: ScalingStore;
+  /** Alerts, their groups, chat posts, digests and silences (src/core/alerts/store.ts). */
+  readonly alerts: AlertStore;
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -28,9 +28,18 @@ export class PromMetrics implements Metrics {
     });
   }
 
+  // Label lookups hash the label set on every call; keep the children, there are few of them.
+  private readonly commandChildren = new Map<string, { count: { inc(): void }; seconds: { observe(v: number): void } }>();
+
   commandHandled(command: string, outcome: CommandOutcome, seconds: number): void {
-    this.commands.inc({ command, outcome });
-    this.commandSeconds.observe({ command }, seconds);
+    const key = `${command}\u0000${outcome}`;
+    let child = this.commandChildren.get(key);
+    if (child === undefined) {
+      child = { count: this.commands.labels(command, outcome), seconds: this.commandSeconds.labels(command) };
+      this.commandChildren.set(key, child);
+    }
+    child.count.inc();
+    child.seconds.observe(seconds);
   }
 
   jobFinished(command: string, state: string, seconds: number): void {

@@ -1,3 +1,4 @@
+import { SECTION_NAMES } from '../../src/config/schema/index.js';
 /**
  * The exact text of config errors: `<file>:<line>:<col> <path>: <reason>`. These messages are the
  * user interface of a failed boot, so they are pinned here word for word.
@@ -19,7 +20,7 @@ describe('schema errors name file, line:col, path and reason', () => {
 
   it('unknown section', () => {
     expect(errorOf('log: { level: info }\nstorag:\n  engine: sqlite\n')).toBe(
-      'opsbot.yaml:2:1 unknown key "storag" (allowed: storage, server, log, access, jobs)',
+      `opsbot.yaml:2:1 unknown key "storag" (allowed: ${SECTION_NAMES.join(', ')})`,
     );
   });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { demoConfigPath } from '../../src/config/demo-path.js';
+import { DEFAULT_REF_PATTERN } from '../../src/core/pipelines/catalog.js';
 import type { OpsbotConfig } from '../../src/config/types.js';
+import { defaultDeployConfig } from '../../src/config/deploy-defaults.js';
 import { load, loadText, writeConfig } from './fixtures.js';
 
 const DEFAULTS: OpsbotConfig = {
@@ -13,7 +15,15 @@ const DEFAULTS: OpsbotConfig = {
     channels: {},
     defaultChannel: { commands: ['help', 'whoami'] },
   },
-  jobs: { timeout: 1_800_000, lockTtl: 60_000, heartbeat: 10_000, progressThrottle: 1_000, outputLimit: 65_536 },
+  jobs: { timeout: 1_800_000, queueWait: 3_600_000, lockTtl: 60_000, heartbeat: 10_000, progressThrottle: 1_000, outputLimit: 65_536 },
+  teams: null,
+  mattermost: null,
+  alerts: null,
+  pipelines: {},
+  services: {},
+  schedules: {},
+  maintenance: { targets: {}, recurring: [], displayZone: 'UTC', alertmanager: null },
+  ...defaultDeployConfig('/srv/opsbot', {}),
 };
 
 describe('the demo config', () => {
@@ -27,7 +37,7 @@ describe('the demo config', () => {
       access: {
         roles: {
           operator: { members: ['shell:local'], allow: ['*'] },
-          viewer: { members: ['shell:guest'], allow: ['jobs:list', 'jobs:read', 'audit:read', 'locks:list'] },
+          viewer: { members: ['shell:guest'], allow: ['jobs:list', 'jobs:read', 'audit:read', 'locks:list', 'status:*'] },
         },
         everyone: { allow: ['help', 'whoami'] },
         channels: {
@@ -35,6 +45,77 @@ describe('the demo config', () => {
           'shell:guest-room': { commands: ['help', 'whoami', 'jobs', 'job'] },
         },
         defaultChannel: { commands: ['help', 'whoami'] },
+      },
+      schedules: {
+        'nightly-notice': {
+          cron: '30 21 * * *',
+          timezone: 'Europe/Warsaw',
+          announce: 'Tonight 02:00–03:00 (Europe/Warsaw): maintenance of demo-db. Expect short blips.',
+          run: null,
+          as: null,
+          to: ['shell:local'],
+          missed: 'skip',
+          paused: false,
+        },
+      },
+      maintenance: {
+        targets: { 'demo-db': { matchers: { service: 'demo-db' }, announceTo: ['shell:local'], blockDeploys: true, leadMs: 1_800_000 } },
+        recurring: [{ name: 'nightly-demo-db', target: 'demo-db', cron: '0 2 * * *', timezone: 'Europe/Warsaw', durationMs: 3_600_000, reason: 'nightly vacuum', leadMs: null, blockDeploys: null }],
+        displayZone: 'Europe/Warsaw',
+        alertmanager: null,
+      },
+      pipelines: {
+        build: {
+          description: 'Build the demo release',
+          backend: { kind: 'jenkins', url: 'http://127.0.0.1:8081/', job: 'build', user: 'opsbot', token: 'set-JENKINS_TOKEN', refParameter: null, parameterized: true, queueTimeout: 600_000 },
+          variables: {
+            VERSION: { type: 'string', pattern: '^[0-9]+\\.[0-9]+\\.[0-9]+$', required: false, default: '1.0.0', description: null },
+            ENV: { type: 'enum', values: ['staging', 'production'], required: false, default: 'staging', description: null },
+          },
+          refPattern: DEFAULT_REF_PATTERN,
+          permission: null,
+          pollInterval: 2_000,
+          requestTimeout: 30_000,
+        },
+      },
+      playbooks: { ...defaultDeployConfig('/home/me/opsbot', {}).playbooks, vars: { app_root: './data/demo', blue_port: 18481, green_port: 18482, live_port: 18480 } },
+      stores: {
+        demo: {
+          env: 'dev',
+          playbook: 'deploy-colour',
+          limit: 'localhost',
+          connection: 'local',
+          vars: { serve: true },
+          defaultVersion: '1.0.0',
+          build: null,
+          approval: { required: false },
+          health: {
+            targets: { blue: { kind: 'http', url: 'http://127.0.0.1:18481/health' }, green: { kind: 'http', url: 'http://127.0.0.1:18482/health' } },
+            frontend: 'http://127.0.0.1:18480/health',
+            expectVersion: true,
+            timeout: 30_000,
+            interval: 1_000,
+            requestTimeout: 5_000,
+          },
+          traffic: { kind: 'symlink', link: '/home/me/opsbot/data/demo/live', targets: { blue: '/home/me/opsbot/data/demo/blue', green: '/home/me/opsbot/data/demo/green' } },
+        },
+      },
+      services: {
+        web: {
+          description: 'The demo web containers',
+          cooldown: 30_000,
+          readyTimeout: 60_000,
+          pollInterval: 2_000,
+          defaultEnv: 'demo',
+          environments: {
+            demo: {
+              min: 1,
+              max: 6,
+              orchestrator: { kind: 'compose', project: 'opsbot-demo', service: 'web', file: '/home/me/opsbot/src/config/demo/compose-web.yaml', command: 'auto', dockerHost: null, env: {} },
+              orchestrators: 1,
+            },
+          },
+        },
       },
     });
   });
@@ -75,7 +156,7 @@ describe('conversions', () => {
   it('turns durations into milliseconds, accepting integer milliseconds too', () => {
     const loaded = loadText('server: { shutdownGrace: 1h30m }\njobs:\n  timeout: 2h\n  lockTtl: 90000\n  heartbeat: 15s\n  progressThrottle: 250ms\n');
     expect(loaded.config.server.shutdownGrace).toBe(5_400_000);
-    expect(loaded.config.jobs).toEqual({ timeout: 7_200_000, lockTtl: 90_000, heartbeat: 15_000, progressThrottle: 250, outputLimit: 65_536 });
+    expect(loaded.config.jobs).toEqual({ timeout: 7_200_000, queueWait: 3_600_000, lockTtl: 90_000, heartbeat: 15_000, progressThrottle: 250, outputLimit: 65_536 });
   });
 
   it('resolves relative sqlite paths against the working directory and keeps :memory:', () => {

@@ -5,12 +5,14 @@
  * notifier that remembers what it posted. People and places are fixed so assertions can be exact.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { buildApp, type App } from '../../src/app.js';
 import { renderText } from '../../src/adapters/shell/render.js';
+import { readEnvironment } from '../../src/config/env.js';
+import { loadConfig } from '../../src/config/load.js';
 import type { AccessConfig, JobsConfig, LoadedConfig, OpsbotConfig } from '../../src/config/types.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { Command } from '../../src/core/command.js';
@@ -60,6 +62,7 @@ export const testAccess: AccessConfig = {
 /** Small, fast settings; every test can override them. */
 export const testJobs: JobsConfig = {
   timeout: 60_000,
+  queueWait: 60_000,
   lockTtl: 5_000,
   heartbeat: 25,
   progressThrottle: 20,
@@ -118,10 +121,14 @@ export interface TestAppOptions {
   readonly sqlitePath?: string;
   /** Host part of the job owner (`host/pid/nonce`). */
   readonly instance?: string;
+  /** Whole config sections to replace (e.g. `alerts`), for tests of other features. */
+  readonly config?: Partial<OpsbotConfig>;
 }
 
 export interface Said {
   readonly outcome: DispatchOutcome;
+  /** The invocation's correlation id. */
+  readonly invocationId: string;
   /** Reply status, or 'job' when a job was started. */
   readonly status: ReplyStatus | 'job';
   /** The reply (or the "job started" message) rendered as plain text. */
@@ -162,13 +169,22 @@ export function removeTempDirs(): void {
   for (const dir of tempDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-export function testConfig(options: { storagePath: string; access?: AccessConfig; jobs?: Partial<JobsConfig> }): OpsbotConfig {
+/**
+ * A config built in code: every section the test does not set keeps the defaults the real loader
+ * gives a config file that leaves it out, so the helper keeps up as sections are added.
+ */
+export function testConfig(options: { storagePath: string; access?: AccessConfig; jobs?: Partial<JobsConfig>; overrides?: Partial<OpsbotConfig> }): OpsbotConfig {
+  const dir = tempDir('opsbot-config-');
+  const file = join(dir, 'opsbot.yaml');
+  writeFileSync(file, 'log:\n  level: warn\n');
+  const defaults = loadConfig(file, readEnvironment({}), { cwd: dir }).config;
   return {
+    ...defaults,
     storage: { engine: 'sqlite', path: options.storagePath },
     server: { port: 8080, host: '127.0.0.1', shutdownGrace: 1_000 },
-    log: { level: 'warn' },
     access: options.access ?? testAccess,
     jobs: { ...testJobs, ...options.jobs },
+    ...options.overrides,
   };
 }
 
@@ -187,7 +203,12 @@ export function dumpSqlite(path: string): string {
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const dbPath = options.store === undefined ? (options.sqlitePath ?? join(tempDir(), 'opsbot.db')) : null;
-  const config = testConfig({ storagePath: dbPath ?? ':memory:', ...(options.access === undefined ? {} : { access: options.access }), ...(options.jobs === undefined ? {} : { jobs: options.jobs }) });
+  const config = testConfig({
+    storagePath: dbPath ?? ':memory:',
+    ...(options.access === undefined ? {} : { access: options.access }),
+    ...(options.jobs === undefined ? {} : { jobs: options.jobs }),
+    ...(options.config === undefined ? {} : { overrides: options.config }),
+  });
   const loaded: LoadedConfig = { config, file: '/test/opsbot.yaml', secrets: options.secrets ?? [] };
   const clock = new MovableClock();
   const logger = memoryLogger();
@@ -208,9 +229,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   });
 
   const say = async (text: string, as: Principal = people.olga, where: Conversation = places.ops): Promise<Said> => {
-    const outcome = await app.dispatcher.dispatch({ id: randomUUID(), text, principal: as, conversation: where, receivedAt: clock.now() });
+    const invocationId = randomUUID();
+    const outcome = await app.dispatcher.dispatch({ id: invocationId, text, principal: as, conversation: where, receivedAt: clock.now() });
     const message = outcome.kind === 'reply' ? outcome.reply : outcome.accepted;
-    return { outcome, status: outcome.kind === 'reply' ? outcome.status : 'job', text: renderText(message), message };
+    return { outcome, invocationId, status: outcome.kind === 'reply' ? outcome.status : 'job', text: renderText(message), message };
   };
   const start: TestApp['start'] = async (text, as, where) => {
     const said = await say(text, as, where);
@@ -272,6 +294,13 @@ export class Gates {
     return entry;
   }
 
+  /** Opens every gate (releasing waiting handlers) and forgets them all: call between tests. */
+  reset(): void {
+    for (const entry of this.waiting.values()) entry.open();
+    this.waiting.clear();
+    this.arrivals.clear();
+  }
+
   /** Resolves once a handler waits at `name`. */
   entered(name: string): Promise<void> {
     return this.arrival(name).promise;
@@ -306,4 +335,18 @@ export async function eventually<T>(read: () => Promise<T> | T, accept: (value: 
     if (Date.now() > until) throw new Error(`gave up waiting for ${what}; last value: ${JSON.stringify(value)}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** The (first) table of a reply, for assertions on rows. */
+export function tableOf(message: Message): { columns: readonly string[]; rows: readonly (readonly string[])[] } {
+  const table = message.blocks.find((b) => b.kind === 'table');
+  if (table?.kind !== 'table') throw new Error(`no table in ${JSON.stringify(message)}`);
+  return { columns: table.columns, rows: table.rows };
+}
+
+/** The fields block of a reply as label -> value. */
+export function fieldsOf(message: Message): Record<string, string> {
+  const block = message.blocks.find((b) => b.kind === 'fields');
+  if (block?.kind !== 'fields') throw new Error(`no fields in ${JSON.stringify(message)}`);
+  return Object.fromEntries(block.fields.map((f) => [f.label, f.value]));
 }

@@ -6,6 +6,7 @@ import { defineSection, type SectionProblem } from './section.js';
 
 const DEFAULTS = {
   timeout: '30m',
+  queueWait: '1h',
   lockTtl: '60s',
   heartbeat: '10s',
   progressThrottle: '1s',
@@ -15,6 +16,9 @@ const DEFAULTS = {
 const JobsSchema = Type.Object(
   {
     timeout: Type.Optional(Duration({ default: DEFAULTS.timeout, description: 'Timeout of a job whose command sets none.' })),
+    queueWait: Type.Optional(
+      Duration({ default: DEFAULTS.queueWait, description: 'How long a job started with --queue may wait for its target to be free before it ends as timed_out. Its own timeout counts from when it starts.' }),
+    ),
     lockTtl: Type.Optional(
       Duration({ default: DEFAULTS.lockTtl, description: 'A lock lease expires this long after its last heartbeat (e.g. when a replica dies).' }),
     ),
@@ -34,6 +38,7 @@ export const jobsSection = defineSection({
   load(raw): JobsConfig {
     return {
       timeout: durationMs(raw?.timeout ?? DEFAULTS.timeout),
+      queueWait: durationMs(raw?.queueWait ?? DEFAULTS.queueWait),
       lockTtl: durationMs(raw?.lockTtl ?? DEFAULTS.lockTtl),
       heartbeat: durationMs(raw?.heartbeat ?? DEFAULTS.heartbeat),
       progressThrottle: durationMs(raw?.progressThrottle ?? DEFAULTS.progressThrottle),

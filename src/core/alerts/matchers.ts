@@ -1,7 +1,8 @@
 /**
  * Label matchers for silences, parsed strictly into data: `name=value`, `name!=value`,
  * `name=~regex`, `name!~regex`, separated by commas, optionally wrapped in `{ }` as Alertmanager
- * writes them. Values may be double-quoted (`alertname="High CPU"`, with `\"` and `\\` escapes).
+ * writes them. Values with spaces or commas are double-quoted (`alertname="High CPU"`, with `\"` and
+ * `\\` escapes).
  * Nothing typed here is ever passed on as text: Alertmanager gets the parsed fields as JSON.
  */
 import { UsageError } from '../errors.js';
@@ -81,8 +82,9 @@ export function parseMatchers(input: string): Matcher[] {
       i = quoted.end;
     } else {
       const start = i;
-      while (i < text.length && !/[,{}"]/.test(text[i] as string)) i += 1;
-      value = text.slice(start, i).trim();
+      // Bare values end at a comma or a space: a value with spaces must be quoted.
+      while (i < text.length && !/[,{}"\s]/.test(text[i] as string)) i += 1;
+      value = text.slice(start, i);
       if (value === '') fail(`\`${name}${op}\` has no value (write "" for an empty one)`);
     }
     if (value.length > MAX_MATCHER_VALUE) fail(`the value of \`${name}\` is longer than ${MAX_MATCHER_VALUE} characters`);

@@ -23,7 +23,13 @@ export function normalizeChatText(text: string): string {
   return text.replace(/[\u201c\u201d\u201e\u00ab\u00bb\u2018\u2019\u201a]/g, (c) => CURLY_QUOTES[c] ?? c).replace(/\u00a0/g, ' ');
 }
 
+/** Text with none of these needs no quote, escape or dash handling: it splits on white space alone. */
+const NEEDS_FULL_TOKENIZER = /["'\\\u00a0\u00ab\u00bb\u2012-\u2015\u2018-\u201e]/;
+
 export function tokenize(input: string): Token[] {
+  if (!NEEDS_FULL_TOKENIZER.test(input)) {
+    return input.split(/\s+/).filter((w) => w !== '').map((value) => ({ value, quoted: false }));
+  }
   const text = normalizeChatText(input);
   const tokens: Token[] = [];
   let current = '';

@@ -8,6 +8,8 @@ export type FlowContext = Pick<CommandContext, 'principal' | 'jobId' | 'dryRun' 
   readonly approvalPollMs?: number;
   /** How long an approval stays open (default 30 min, bounded by the job's timeout anyway). */
   readonly approvalTtlMs?: number;
+  /** The maintenance window that blocks deploys of a store now, described, or null (no check when absent). */
+  readonly deployBlockedBy?: (store: string, at: Date) => string | null;
 };
 
 /** Counts the steps of a flow so progress reads `3/6`. */

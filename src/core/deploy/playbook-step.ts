@@ -39,5 +39,6 @@ export function playbookFailure(what: string, result: PlaybookResult): BackendEr
       : unreachable.length > 0
         ? `unreachable: ${unreachable.join(', ')}`
         : `ansible-playbook exited with code ${result.exitCode}`;
-  return new BackendError(`${what} failed: ${reason}.`, 'ansible', { hint: recapLines(result.recap).join('\n') || undefined });
+  const recap = recapLines(result.recap).join('\n');
+  return new BackendError(`${what} failed: ${reason}.`, 'ansible', recap === '' ? {} : { hint: recap });
 }

@@ -3,6 +3,7 @@
  * transaction as the state change), time-bounded, cancellable through an AbortSignal, with throttled
  * progress and a redacted output tail. Handlers never see any of this; they get a CommandContext.
  */
+import { formatDuration } from '../args/duration.js';
 import type { AnyArgValues } from '../args/schema.js';
 import type { Clock } from '../clock.js';
 import type { Command, CommandContext } from '../command.js';
@@ -25,6 +26,8 @@ export interface JobSettings {
   readonly heartbeatMs: number;
   readonly progressThrottleMs: number;
   readonly outputLimitBytes: number;
+  /** How long a queued job may wait for its lock. */
+  readonly queueWaitMs: number;
   /** How often a queued job retries its lock. */
   readonly queuePollMs: number;
 }
@@ -250,14 +253,14 @@ export class JobRunner {
     }
   }
 
-  /** Waits for the lock, at most as long as the job may run: a queue behind a long freeze ends as timed_out. */
+  /** Waits for the lock, at most `queueWaitMs`: a queue behind a long freeze ends as timed_out. */
   private async waitForLock(job: JobRecord, request: JobRequest, signal: AbortSignal): Promise<JobRecord> {
     const { store, clock, settings } = this.deps;
-    const deadline = clock.now().getTime() + job.timeoutMs;
+    const deadline = clock.now().getTime() + settings.queueWaitMs;
     for (;;) {
       signal.throwIfAborted();
       if (clock.now().getTime() > deadline) {
-        throw new TimeoutError(`Waited ${Math.round(job.timeoutMs / 1000)} s for \`${job.lockKey ?? ''}\` to be free; gave up.`);
+        throw new TimeoutError(`Waited ${formatDuration(settings.queueWaitMs)} for \`${job.lockKey ?? ''}\` to be free; gave up.`);
       }
       const result = await store.jobs.promote(job.id, { key: job.lockKey ?? '', ttlMs: settings.lockTtlMs }, this.audit(request, 'job_started', clock.now()));
       if (result.ok) return result.job;

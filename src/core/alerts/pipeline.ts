@@ -1,0 +1,406 @@
+/**
+ * The alert pipeline: intake (silences, routing, dedup into the store) and the flush loop that
+ * turns due groups into chat posts, with Alertmanager's timing, per-conversation pacing and storm
+ * folding. All state is in the store; this object holds only caches and timers, so any replica
+ * (or this one after a restart) carries on where the last one stopped.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Clock } from '../clock.js';
+import type { Platform } from '../identity.js';
+import type { Logger } from '../log.js';
+import type { MaintenancePort } from '../maintenance/port.js';
+import type { Window } from '../maintenance/types.js';
+import type { Message } from '../message.js';
+import { RateLimiter } from '../outbox/rate-limit.js';
+import { matchesAll } from './matchers.js';
+import type { Alert } from './model.js';
+import type { AlertPoster } from './poster.js';
+import { isFiring, renderDigest, renderGroup } from './render.js';
+import { conversationFromKey, type AlertRouter } from './routing.js';
+import type { AlertGroupRecord, AlertPostRecord, AlertStore, IncomingAlert, SilenceRecord, StoredAlert } from './store.js';
+
+export interface PipelineSettings {
+  readonly tickMs: number;
+  /** More new groups than this due at once in one conversation fold into a digest. */
+  readonly stormThreshold: number;
+  /** A digest stays open this long after the last group folded in. */
+  readonly stormWindowMs: number;
+  /** Posts and edits per second per conversation. */
+  readonly rateLimits: Readonly<Record<Platform, number>>;
+  /** How long a replica may take to flush one group before another may (default 60 s). */
+  readonly claimLeaseMs?: number;
+  /** Due groups looked at per tick (default 500). */
+  readonly batchLimit?: number;
+  /** After a failed post, the group is tried again this much later (default 10 s). */
+  readonly retryMs?: number;
+  /**
+   * How long intake trusts its memory that an alert is already recorded as it is now (default 30 s).
+   * Within it, a repeat delivery is counted in memory without a store round trip; past it (or when
+   * another replica may have changed the alert) the store decides again.
+   */
+  readonly dedupTtlMs?: number;
+  /** Most alerts remembered that way (default 100,000); beyond it the memory starts over. */
+  readonly dedupMax?: number;
+}
+
+export interface PipelineDeps {
+  readonly store: AlertStore;
+  readonly router: AlertRouter;
+  readonly poster: AlertPoster;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** This process (`host/pid/nonce`): the holder of flush claims. */
+  readonly owner: string;
+  readonly settings: PipelineSettings;
+  /** Waits for the rate limiter (tests may pass a recorder). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Monotonic milliseconds for pacing. */
+  readonly monotonic?: () => number;
+  /** Maintenance windows: alerts of a target in maintenance are held back, and summed up when it ends. */
+  readonly maintenance?: Pick<MaintenancePort, 'activeWindows' | 'onEnded'>;
+}
+
+export interface IngestResult {
+  readonly received: number;
+  readonly new: number;
+  readonly changed: number;
+  readonly duplicates: number;
+  /** Resolved alerts never seen firing. */
+  readonly stale: number;
+  readonly silenced: number;
+  /** Held back: their target is in a maintenance window. */
+  readonly maintenance: number;
+  /** No route took them (and no defaultTo). */
+  readonly unrouted: number;
+}
+
+export interface FlushReport {
+  /** Groups whose state reached chat. */
+  readonly flushed: number;
+  /** Chat posts and edits made (each `show`). */
+  readonly shown: number;
+  /** Groups given back after a failed delivery (retried later). */
+  readonly failed: number;
+  /** Groups closed without a post (all resolved before their first post). */
+  readonly closedQuietly: number;
+}
+
+interface Plan {
+  readonly group: AlertGroupRecord;
+  readonly alerts: readonly StoredAlert[];
+  readonly firing: number;
+  readonly nextExpiry: Date | null;
+}
+
+const SILENCE_CACHE_MS = 1_000;
+
+interface HeldBack {
+  count: number;
+  readonly names: Map<string, number>;
+}
+
+/** What the store holds of an alert, as one string: equal digests mean a repeat changes nothing. */
+function contentDigest(a: Alert): string {
+  return JSON.stringify([a.status, a.severity, a.summary, a.labels, a.annotations, a.links, a.startsAt?.getTime() ?? null, a.endsAt?.getTime() ?? null]);
+}
+
+/** A window's key while it runs: recurring occurrences have no id until recorded. */
+function windowKey(w: { readonly target: string; readonly startsAt: Date }): string {
+  return `${w.target}@${w.startsAt.getTime()}`;
+}
+
+export class AlertPipeline {
+  private readonly limiters = new Map<Platform, RateLimiter>();
+  private silenceCache: { at: number; silences: readonly SilenceRecord[] } | null = null;
+  private running: Promise<FlushReport> | null = null;
+  private again = false;
+  private timer: NodeJS.Timeout | null = null;
+  private kickTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  /** Alerts held back per maintenance window (this replica's share), summed up when it ends. */
+  private readonly heldBack = new Map<string, HeldBack>();
+  private readonly unsubscribe: (() => void) | null;
+  /** `source\0fingerprint` → what the store holds (as a content digest) and when we learnt it. */
+  private readonly known = new Map<string, { readonly digest: string; readonly at: number }>();
+  /** Repeat deliveries counted in memory, written to the store on the next tick. */
+  private readonly pendingCounts = new Map<string, { readonly source: string; readonly fingerprint: string; times: number }>();
+  /** Chat posts and edits made by this process, for /metrics and the benchmark. */
+  shownTotal = 0;
+
+  constructor(private readonly deps: PipelineDeps) {
+    this.unsubscribe = deps.maintenance?.onEnded((window) => void this.maintenanceEnded(window)) ?? null;
+  }
+
+  private async maintenanceEnded(window: Window): Promise<void> {
+    const held = this.heldBack.get(windowKey(window));
+    this.heldBack.delete(windowKey(window));
+    if (held === undefined || held.count === 0) return;
+    const top = [...held.names].sort((a, b) => b[1] - a[1]).slice(0, 10);
+    const message: Message = {
+      title: `Maintenance of ${window.target} ended`,
+      tone: 'info',
+      blocks: [
+        { kind: 'text', text: `${held.count} alert deliveries were held back during the window. Anything still firing posts as usual from now on.` },
+        { kind: 'table', columns: ['alert', 'deliveries'], rows: top.map(([name, n]) => [name, String(n)]) },
+      ],
+    };
+    for (const key of window.announceTo) {
+      try {
+        await this.deps.poster.show(conversationFromKey(key), `alerts:maintenance:${windowKey(window)}`, message);
+      } catch (error: unknown) {
+        this.deps.logger.warn({ err: error, conversation: key, target: window.target }, 'maintenance summary could not be posted');
+      }
+    }
+  }
+
+  private get sleep(): (ms: number) => Promise<void> {
+    return this.deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  private now(): number {
+    return (this.deps.monotonic ?? (() => performance.now()))();
+  }
+
+  /** Forgets cached silences (after `silence` / `unsilence`). */
+  silencesChanged(): void {
+    this.silenceCache = null;
+  }
+
+  private async silences(): Promise<readonly SilenceRecord[]> {
+    const now = this.now();
+    if (this.silenceCache !== null && now - this.silenceCache.at < SILENCE_CACHE_MS) return this.silenceCache.silences;
+    const silences = await this.deps.store.activeSilences(this.deps.clock.now());
+    this.silenceCache = { at: now, silences };
+    return silences;
+  }
+
+  async ingest(alerts: readonly Alert[]): Promise<IngestResult> {
+    const now = this.deps.clock.now();
+    const silences = (await this.silences()).filter((s) => s.startsAt <= now && s.endsAt > now);
+    const windows = this.deps.maintenance?.activeWindows(now) ?? [];
+    let silenced = 0;
+    let held = 0;
+    let unrouted = 0;
+    const items: IncomingAlert[] = [];
+    const digests: string[] = [];
+    let remembered = 0;
+    const mono = this.now();
+    const ttl = this.deps.settings.dedupTtlMs ?? 30_000;
+    for (const alert of alerts) {
+      if (silences.some((s) => matchesAll(s.matchers, { ...alert.labels, severity: alert.labels.severity ?? alert.severity }))) {
+        silenced += 1;
+        continue;
+      }
+      const window = windows.find((w) => Object.keys(w.matchers).length > 0 && Object.entries(w.matchers).every(([k, v]) => alert.labels[k] === v));
+      if (window !== undefined) {
+        held += 1;
+        const entry = this.heldBack.get(windowKey(window)) ?? { count: 0, names: new Map<string, number>() };
+        entry.count += 1;
+        entry.names.set(alert.labels.alertname ?? '?', (entry.names.get(alert.labels.alertname ?? '?') ?? 0) + 1);
+        this.heldBack.set(windowKey(window), entry);
+        continue;
+      }
+      const target = this.deps.router.target(alert);
+      if (target === null) {
+        unrouted += 1;
+        continue;
+      }
+      const key = `${alert.source}\u0000${alert.fingerprint}`;
+      const digest = contentDigest(alert);
+      const known = this.known.get(key);
+      if (known !== undefined && known.digest === digest && mono - known.at < ttl) {
+        const pending = this.pendingCounts.get(key) ?? { source: alert.source, fingerprint: alert.fingerprint, times: 0 };
+        pending.times += 1;
+        this.pendingCounts.set(key, pending);
+        remembered += 1;
+        continue;
+      }
+      items.push({ alert, target });
+      digests.push(digest);
+    }
+    const outcomes = items.length === 0 ? [] : await this.deps.store.record(items, now);
+    if (this.known.size + items.length > (this.deps.settings.dedupMax ?? 100_000)) this.known.clear();
+    outcomes.forEach((outcome, i) => {
+      const item = items[i];
+      const digest = digests[i];
+      if (item === undefined || digest === undefined || outcome === 'stale') return;
+      this.known.set(`${item.alert.source}\u0000${item.alert.fingerprint}`, { digest, at: mono });
+    });
+    const count = (o: string): number => outcomes.filter((x) => x === o).length;
+    const result = { received: alerts.length, new: count('new'), changed: count('changed'), duplicates: count('duplicate') + remembered, stale: count('stale'), silenced, maintenance: held, unrouted };
+    if (result.new + result.changed > 0) this.kick();
+    return result;
+  }
+
+  /** Looks for due groups soon (coalesced): a group with group_wait 0 goes out at once. */
+  kick(): void {
+    if (this.stopped || this.kickTimer !== null) return;
+    this.kickTimer = setTimeout(() => {
+      this.kickTimer = null;
+      this.tick().catch((error: unknown) => this.deps.logger.error({ err: error }, 'alert flush failed'));
+    }, 0);
+  }
+
+  start(): void {
+    if (this.timer !== null || this.stopped) return;
+    this.timer = setInterval(() => {
+      this.tick().catch((error: unknown) => this.deps.logger.error({ err: error }, 'alert flush failed'));
+    }, this.deps.settings.tickMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    if (this.timer !== null) clearInterval(this.timer);
+    if (this.kickTimer !== null) clearTimeout(this.kickTimer);
+    this.timer = null;
+    this.kickTimer = null;
+    await this.running?.catch(() => undefined);
+    await this.writeCounts(this.deps.clock.now()).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'repeat counts could not be written'));
+  }
+
+  /** Flushes every due group once; concurrent calls share one run (and ask for another after it). */
+  tick(): Promise<FlushReport> {
+    if (this.running !== null) {
+      this.again = true;
+      return this.running;
+    }
+    const run = (async (): Promise<FlushReport> => {
+      let total: FlushReport = { flushed: 0, shown: 0, failed: 0, closedQuietly: 0 };
+      do {
+        this.again = false;
+        const r = await this.flushDue();
+        total = { flushed: total.flushed + r.flushed, shown: total.shown + r.shown, failed: total.failed + r.failed, closedQuietly: total.closedQuietly + r.closedQuietly };
+      } while (this.again && !this.stopped);
+      return total;
+    })();
+    this.running = run;
+    return run.finally(() => {
+      this.running = null;
+    });
+  }
+
+  /** Writes the repeat deliveries counted in memory. */
+  private async writeCounts(now: Date): Promise<void> {
+    if (this.pendingCounts.size === 0) return;
+    const deliveries = [...this.pendingCounts.values()];
+    this.pendingCounts.clear();
+    await this.deps.store.count(deliveries, now);
+  }
+
+  /** A closed group's alerts must meet the store again: firing anew is a new incident. */
+  private forget(alerts: readonly StoredAlert[]): void {
+    for (const a of alerts) this.known.delete(`${a.source}\u0000${a.fingerprint}`);
+  }
+
+  private async flushDue(): Promise<FlushReport> {
+    const { store, owner, settings } = this.deps;
+    const now = this.deps.clock.now();
+    await this.writeCounts(now);
+    const due = await store.due(now, settings.batchLimit ?? 500);
+    const plans: Plan[] = [];
+    let closedQuietly = 0;
+    for (const candidate of due) {
+      const group = await store.claim(candidate.id, owner, now, settings.claimLeaseMs ?? 60_000);
+      if (group === null) continue;
+      const alerts = await store.alertsOf(group.id);
+      const firing = alerts.filter((a) => isFiring(a, now));
+      const expiries = firing.flatMap((a) => (a.endsAt === null ? [] : [a.endsAt.getTime()]));
+      const nextExpiry = expiries.length === 0 ? null : new Date(Math.min(...expiries));
+      if (group.lastFlushAt === null && firing.length === 0) {
+        // Fired and resolved within group_wait: nobody was told it fired, so nothing to say now.
+        await store.flushed(group.id, owner, group.version, false, null, now);
+        this.forget(alerts);
+        closedQuietly += 1;
+        continue;
+      }
+      plans.push({ group, alerts, firing: firing.length, nextExpiry });
+    }
+
+    const byConversation = new Map<string, Plan[]>();
+    for (const plan of plans) for (const key of plan.group.conversations) byConversation.set(key, [...(byConversation.get(key) ?? []), plan]);
+    const failedGroups = new Set<number>();
+    const shownCounts = await Promise.all(
+      [...byConversation].map(async ([conversation, list]) => {
+        try {
+          return await this.deliver(conversation, list, now);
+        } catch (error: unknown) {
+          this.deps.logger.warn({ err: error, conversation, groups: list.map((p) => p.group.id) }, 'alert post failed; the groups stay due');
+          for (const p of list) failedGroups.add(p.group.id);
+          return 0;
+        }
+      }),
+    );
+    let flushed = 0;
+    for (const plan of plans) {
+      if (failedGroups.has(plan.group.id)) {
+        await store.release(plan.group.id, owner, new Date(now.getTime() + (settings.retryMs ?? 10_000)));
+        continue;
+      }
+      await store.flushed(plan.group.id, owner, plan.group.version, plan.firing > 0, plan.nextExpiry, now);
+      if (plan.firing === 0) this.forget(plan.alerts);
+      flushed += 1;
+    }
+    const shown = shownCounts.reduce((a, b) => a + b, 0);
+    this.shownTotal += shown;
+    return { flushed, shown, failed: failedGroups.size, closedQuietly };
+  }
+
+  private async pace(platform: Platform, conversation: string): Promise<void> {
+    let limiter = this.limiters.get(platform);
+    if (limiter === undefined) {
+      const perSecond = this.deps.settings.rateLimits[platform];
+      limiter = new RateLimiter({ perSecond, burst: Math.max(1, Math.floor(perSecond)) });
+      this.limiters.set(platform, limiter);
+    }
+    for (;;) {
+      // Shutting down: leave the rest to the next start (or another replica) instead of pacing on.
+      if (this.stopped) throw new Error('alert pipeline stopping; the group stays due');
+      const wait = limiter.take(conversation, this.now());
+      if (wait === 0) return;
+      await this.sleep(wait);
+    }
+  }
+
+  /** Posts or edits one conversation's due groups, individually or folded into its storm digest. */
+  private async deliver(conversationKey: string, plans: readonly Plan[], now: Date): Promise<number> {
+    const { store, poster, settings } = this.deps;
+    const conversation = conversationFromKey(conversationKey);
+    const show = async (key: string, message: Parameters<AlertPoster['show']>[2]): Promise<void> => {
+      await this.pace(conversation.platform, conversationKey);
+      await poster.show(conversation, key, message);
+    };
+    const posts = new Map<number, AlertPostRecord | undefined>();
+    for (const p of plans) posts.set(p.group.id, (await store.posts(p.group.id)).find((r) => r.conversationKey === conversationKey));
+    let digest = await store.openDigest(conversationKey, now, settings.stormWindowMs);
+    const ownPost = (p: Plan): string | null => posts.get(p.group.id)?.postKey ?? null;
+    const inOpenDigest = (p: Plan): boolean => digest !== null && posts.get(p.group.id)?.digestId === digest.id;
+    // Groups with no post of their own here (new ones, or ones last shown in a digest that is over).
+    const fresh = plans.filter((p) => ownPost(p) === null && !inOpenDigest(p));
+    let shown = 0;
+
+    if (digest !== null || fresh.length > settings.stormThreshold) {
+      digest ??= await store.createDigest(conversationKey, now);
+      for (const p of fresh) await store.savePost({ groupId: p.group.id, conversationKey, postKey: null, digestId: digest.id });
+      const key = digest.postKey ?? `alerts:digest:${digest.id}`;
+      await show(key, renderDigest(await store.digestGroups(digest.id), digest.openedAt));
+      shown += 1;
+      await store.updateDigest(digest.id, key, fresh.length > 0 ? now : digest.lastAt);
+      for (const p of plans) {
+        const own = ownPost(p);
+        if (own === null) continue;
+        await show(own, renderGroup(p.group, p.alerts, now));
+        shown += 1;
+      }
+      return shown;
+    }
+    for (const p of plans) {
+      const key = ownPost(p) ?? `alerts:group:${p.group.id}:${conversationKey}`;
+      await show(key, renderGroup(p.group, p.alerts, now));
+      shown += 1;
+      if (ownPost(p) === null) await store.savePost({ groupId: p.group.id, conversationKey, postKey: key, digestId: null });
+    }
+    return shown;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * Second-person approval of a production switch. The deploy job opens an approval in the store and
+ * waits (its lock held, its timeout running) until someone else with `deploy:approve:<store>`
+ * approves or rejects it with `approve <store>` / `reject <store>`, on any replica.
+ */
+import { ConflictError, DeniedError, TimeoutError } from '../errors.js';
+import { principalKey } from '../identity.js';
+import type { FlowContext } from './context.js';
+import type { ApprovalDecision } from './ports.js';
+import type { StoreSpec } from './types.js';
+
+const DEFAULT_POLL_MS = 1_000;
+const DEFAULT_TTL_MS = 30 * 60_000;
+
+export async function waitForApproval(ctx: FlowContext, spec: StoreSpec, summary: string): Promise<ApprovalDecision> {
+  if (ctx.jobId === null) throw new ConflictError('An approval needs a job.');
+  const now = ctx.clock.now();
+  const expiresAt = new Date(now.getTime() + (ctx.approvalTtlMs ?? DEFAULT_TTL_MS));
+  await ctx.deploy.state.requestApproval({
+    store: spec.name,
+    jobId: ctx.jobId,
+    requester: principalKey(ctx.principal),
+    requesterName: ctx.principal.name,
+    summary,
+    requestedAt: now,
+    expiresAt,
+  });
+  ctx.log(`waiting for approval by someone other than ${ctx.principal.name}: \`approve ${spec.name}\` or \`reject ${spec.name}\``);
+  for (;;) {
+    const decision = await ctx.deploy.state.approvalDecision(ctx.jobId);
+    if (decision !== null) {
+      ctx.log(`${decision.decision} by ${decision.byName}`);
+      if (decision.decision === 'rejected') throw new DeniedError(`${decision.byName} rejected ${summary}; traffic was not switched.`, `deploy:approve:${spec.name}`);
+      return decision;
+    }
+    if (ctx.clock.now().getTime() >= expiresAt.getTime()) throw new TimeoutError(`Nobody approved ${summary} in time; traffic was not switched.`);
+    await sleep(ctx.approvalPollMs ?? DEFAULT_POLL_MS, ctx.signal);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

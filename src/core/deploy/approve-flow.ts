@@ -1,0 +1,24 @@
+/** `approve <store>` / `reject <store>`: a different person decides a deploy waiting for approval. */
+import { ConflictError, DeniedError, NotFoundError } from '../errors.js';
+import { principalKey } from '../identity.js';
+import type { Message } from '../message.js';
+import type { FlowContext } from './context.js';
+import { requireStore } from './deploy-flow.js';
+
+export async function decideApproval(storeName: string, decision: 'approved' | 'rejected', ctx: Pick<FlowContext, 'deploy' | 'principal' | 'clock' | 'dryRun'>): Promise<Message> {
+  const spec = requireStore(ctx, storeName);
+  const pending = await ctx.deploy.state.pendingApproval(spec.name, ctx.clock.now());
+  if (pending === null) throw new NotFoundError(`No deploy of \`${spec.name}\` is waiting for approval.`);
+  const me = principalKey(ctx.principal);
+  if (pending.requester === me) {
+    throw new DeniedError(`You asked for this deploy (job #${pending.jobId}); a different person must ${decision === 'approved' ? 'approve' : 'reject'} it.`, `deploy:approve:${spec.name}`);
+  }
+  const verb = decision === 'approved' ? 'approve' : 'reject';
+  if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would ${verb} job #${pending.jobId}: ${pending.summary} (asked by ${pending.requesterName}).` }] };
+  const done = await ctx.deploy.state.decideApproval(spec.name, pending.jobId, { decision, by: me, byName: ctx.principal.name, at: ctx.clock.now() });
+  if (!done) throw new ConflictError(`Job #${pending.jobId} was decided by someone else a moment ago.`);
+  return {
+    tone: decision === 'approved' ? 'success' : 'warning',
+    blocks: [{ kind: 'text', text: `${decision === 'approved' ? 'Approved' : 'Rejected'} job #${pending.jobId}: ${pending.summary} (asked by ${pending.requesterName}).` }],
+  };
+}

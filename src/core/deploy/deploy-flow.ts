@@ -1,0 +1,160 @@
+/**
+ * `deploy <store> <colour>`: build? → refuse a live target → ansible deploys the version to the
+ * target colour → health checks until healthy → (approval) → traffic switch → verification through
+ * the public frontend → record → summary. A failure after the switch switches back and says so.
+ */
+import { BackendError, ConflictError, NotFoundError, UsageError } from '../errors.js';
+import type { Block, Message } from '../message.js';
+import { waitForApproval } from './approval.js';
+import { Steps, type FlowContext } from './context.js';
+import { playbookFailure, runPlaybookStep } from './playbook-step.js';
+import { recapBlock, refsBlock } from './summary.js';
+import { switchBackAfter } from './switch-back.js';
+import { otherColour, type Colour, type PlaybookResult, type StoreSpec } from './types.js';
+import { checkVar } from './vars.js';
+
+export interface DeployRequest {
+  readonly store: string;
+  readonly colour: Colour | 'auto';
+  readonly version: string | undefined;
+  readonly force: boolean;
+}
+
+export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promise<Message> {
+  const { deploy } = ctx;
+  const spec = requireStore(ctx, request.store);
+  const playbook = deploy.playbooks.get(spec.playbook);
+  if (playbook === null) throw new NotFoundError(`Store \`${spec.name}\` names playbook \`${spec.playbook}\`, which is not in the catalog.`);
+  const window = ctx.deployBlockedBy?.(spec.name, ctx.clock.now()) ?? null;
+  if (window !== null && !ctx.dryRun) throw new ConflictError(`\`${spec.name}\` is in a maintenance window that blocks deploys: ${window}.`, { hint: '`maintenance list` shows it; `rollback` still works.' });
+
+  const [balancerLive, state] = await Promise.all([deploy.traffic.live(spec.name, ctx.signal), deploy.state.get(spec.name)]);
+  const live = balancerLive ?? state?.live ?? null;
+  const target: Colour = request.colour === 'auto' ? (live === null ? 'blue' : otherColour(live)) : request.colour;
+  const inPlace = target === live;
+  if (inPlace && !request.force) {
+    throw new ConflictError(`\`${target}\` is live on \`${spec.name}\`: deploy to \`${otherColour(target)}\` instead, or add --force to redeploy the live colour (asks for confirmation).`);
+  }
+
+  const steps = new Steps(ctx, stepCount(ctx, spec, inPlace));
+  const started = ctx.clock.now().getTime();
+  const facts: Record<string, string> = {};
+  const note = (name: string, value: string): void => {
+    facts[name] = value;
+    ctx.ref(name, value);
+  };
+
+  steps.next('syncing playbooks');
+  const synced = await deploy.repo.sync(ctx.signal);
+  if (synced !== null) note('commit', synced.commit);
+
+  let version = request.version ?? null;
+  if (spec.build !== null && !ctx.dryRun) {
+    steps.next(`building with pipeline ${spec.build.pipeline}`);
+    const variables = { ...spec.build.variables, ...(version === null ? {} : { VERSION: version }) };
+    const build = await deploy.build.run(spec.build.pipeline, variables, { signal: ctx.signal, onProgress: (d) => steps.detail(`building: ${d}`) });
+    note('build', build.runId);
+    if (build.url !== null) note('build_url', build.url);
+    if (!build.ok) throw new BackendError(`Build ${build.runId} of pipeline ${spec.build.pipeline} failed: ${build.detail}. Nothing was deployed.`, 'build');
+    version ??= build.version;
+  }
+  // No version and no build: redeploy what is live (the idle colour catches up), else the default.
+  version ??= (state?.live === undefined || state.live === null ? null : state.versions[state.live]) ?? spec.defaultVersion;
+  if (version === null) throw new UsageError(`Give the version to deploy: \`deploy ${spec.name} ${target} --version <v>\`.`);
+  checkVar(playbook, 'version', version);
+  note('version', version);
+
+  const what = `${version} → ${spec.name}/${target}`;
+  steps.next(`${ctx.dryRun ? 'checking' : 'deploying'} ${what}`);
+  const result: PlaybookResult = await runPlaybookStep(
+    ctx,
+    { playbook: spec.playbook, limit: spec.limit, connection: spec.connection, check: ctx.dryRun, vars: { ...spec.vars, colour: checkVar(playbook, 'colour', target), version } },
+    (task, index) => steps.detail(`${ctx.dryRun ? 'checking' : 'deploying'} ${what}: task ${index} ${task}`),
+  );
+  if (!result.ok) throw playbookFailure(`${ctx.dryRun ? 'Checking' : 'Deploying'} ${what}`, result);
+
+  if (ctx.dryRun) return dryRunReport(spec, target, live, version, result, facts);
+
+  await deploy.state.recordVersion(spec.name, target, version, ctx.clock.now(), ctx.jobId);
+
+  steps.next(`health checks on ${spec.name}/${target}`);
+  const health = await deploy.health.waitHealthy(spec.name, target, {
+    version,
+    signal: ctx.signal,
+    onAttempt: (n, detail) => steps.detail(`health checks on ${spec.name}/${target}: attempt ${n}: ${detail}`),
+  });
+  if (!health.healthy) {
+    throw new BackendError(
+      `${spec.name}/${target} did not become healthy (${health.attempts} attempts, last: ${health.detail}). Traffic was not switched${live === null ? '' : `; ${live} stays live`}.`,
+      'health',
+    );
+  }
+
+  if (spec.approval.required) {
+    steps.next(`waiting for a second person: \`approve ${spec.name}\``);
+    const decision = await waitForApproval(ctx, spec, `deploy ${version} to ${spec.name}/${target}`);
+    note('approved_by', decision.byName);
+  }
+
+  if (!inPlace) {
+    steps.next(`switching traffic ${live ?? 'nothing'} → ${target} (${spec.traffic})`);
+    await deploy.traffic.switchTo(spec.name, target, ctx.signal);
+  }
+
+  steps.next(`verifying ${spec.frontend}`);
+  await switchBackAfter(ctx, spec, { from: inPlace ? null : live, to: target }, async () => {
+    const verified = await deploy.health.verifyFrontend(spec.name, { version, signal: ctx.signal });
+    if (!verified.healthy) throw new BackendError(`verification through ${spec.frontend} failed (${verified.attempts} attempts, last: ${verified.detail})`, 'health');
+  });
+
+  steps.next('recording');
+  await deploy.state.recordSwitch(spec.name, target, inPlace ? (state?.previous ?? null) : live, ctx.clock.now(), ctx.jobId);
+  const seconds = Math.max(0, Math.round((ctx.clock.now().getTime() - started) / 1000));
+  const blocks: Block[] = [
+    {
+      kind: 'fields',
+      fields: [
+        { label: 'store', value: spec.name, short: true },
+        { label: 'live', value: inPlace ? `${target} (redeployed in place)` : `${live ?? 'nothing'} → ${target}`, short: true },
+        { label: 'version', value: version, short: true },
+        { label: 'took', value: `${seconds} s`, short: true },
+      ],
+    },
+    recapBlock(result.recap),
+    ...refsBlock(facts),
+  ];
+  return {
+    title: `Deployed ${version} to ${spec.name}/${target}; ${target} is live`,
+    tone: 'success',
+    blocks,
+    actions: inPlace || live === null ? [] : [{ id: 'rollback', label: `Roll back to ${live}`, style: 'danger', command: `rollback ${spec.name}` }],
+  };
+}
+
+export function requireStore(ctx: Pick<FlowContext, 'deploy'>, name: string): StoreSpec {
+  const spec = ctx.deploy.stores.get(name);
+  if (spec === null) {
+    const known = ctx.deploy.stores.list().map((s) => s.name);
+    throw new NotFoundError(`There is no store \`${name}\`${known.length === 0 ? ' (none is configured)' : ` (stores: ${known.join(', ')})`}.`);
+  }
+  return spec;
+}
+
+function stepCount(ctx: FlowContext, spec: StoreSpec, inPlace: boolean): number {
+  if (ctx.dryRun) return 2; // sync, check
+  // sync, (build), deploy, health, (approval), (switch), verify, record
+  return 6 + (spec.build === null ? 0 : 1) + (spec.approval.required ? 1 : 0) - (inPlace ? 1 : 0);
+}
+
+function dryRunReport(spec: StoreSpec, target: Colour, live: Colour | null, version: string, result: PlaybookResult, facts: Record<string, string>): Message {
+  const changes = result.recap.reduce((n, h) => n + h.changed, 0);
+  return {
+    title: `Dry run: deploy ${version} to ${spec.name}/${target}`,
+    tone: 'info',
+    blocks: [
+      { kind: 'text', text: `ansible --check reports ${changes} change${changes === 1 ? '' : 's'} on ${target}. Then: health checks on ${target}, ${target === live ? 'no switch (already live)' : `switch traffic ${live ?? 'nothing'} → ${target} (${spec.traffic})`}, verify ${spec.frontend}. Nothing was changed.` },
+      recapBlock(result.recap),
+      ...refsBlock(facts),
+    ],
+  };
+}

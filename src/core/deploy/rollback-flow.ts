@@ -1,0 +1,57 @@
+/**
+ * `rollback <store>`: traffic back to the previous colour, if it still answers healthy with the
+ * version it had. The same verification and automatic switch-back as a deploy.
+ */
+import { BackendError, ConflictError } from '../errors.js';
+import type { Message } from '../message.js';
+import { Steps, type FlowContext } from './context.js';
+import { requireStore } from './deploy-flow.js';
+import { switchBackAfter } from './switch-back.js';
+import { otherColour, type Colour } from './types.js';
+
+export async function runRollback(storeName: string, ctx: FlowContext): Promise<Message> {
+  const { deploy } = ctx;
+  const spec = requireStore(ctx, storeName);
+  const [balancerLive, state] = await Promise.all([deploy.traffic.live(spec.name, ctx.signal), deploy.state.get(spec.name)]);
+  const live = balancerLive ?? state?.live ?? null;
+  if (live === null) throw new ConflictError(`Nothing is live on \`${spec.name}\` yet, so there is nothing to roll back.`);
+  const target: Colour = state !== null && state.live === live && state.previous !== null ? state.previous : otherColour(live);
+  const version = state?.versions[target] ?? null;
+  if (state !== null && state.previous === null && state.live === live) {
+    throw new ConflictError(`\`${spec.name}\` has no previous colour to go back to (only ${live} has ever been live).`);
+  }
+
+  const steps = new Steps(ctx, ctx.dryRun ? 1 : 4);
+  steps.next(`health checks on ${spec.name}/${target}`);
+  const health = await deploy.health.waitHealthy(spec.name, target, {
+    version,
+    signal: ctx.signal,
+    onAttempt: (n, detail) => steps.detail(`health checks on ${spec.name}/${target}: attempt ${n}: ${detail}`),
+  });
+  if (!health.healthy) {
+    throw new BackendError(`${spec.name}/${target} is not healthy (${health.detail}); not switching. ${live} stays live.`, 'health');
+  }
+  const versionText = version === null ? '' : ` (${version})`;
+  if (ctx.dryRun) {
+    return {
+      title: `Dry run: roll back ${spec.name} to ${target}`,
+      tone: 'info',
+      blocks: [{ kind: 'text', text: `${target}${versionText} answers healthy. Would switch traffic ${live} → ${target} (${spec.traffic}) and verify ${spec.frontend}. Nothing was changed.` }],
+    };
+  }
+
+  steps.next(`switching traffic ${live} → ${target} (${spec.traffic})`);
+  await deploy.traffic.switchTo(spec.name, target, ctx.signal);
+  steps.next(`verifying ${spec.frontend}`);
+  await switchBackAfter(ctx, spec, { from: live, to: target }, async () => {
+    const verified = await deploy.health.verifyFrontend(spec.name, { version, signal: ctx.signal });
+    if (!verified.healthy) throw new BackendError(`verification through ${spec.frontend} failed (${verified.attempts} attempts, last: ${verified.detail})`, 'health');
+  });
+  steps.next('recording');
+  await deploy.state.recordSwitch(spec.name, target, live, ctx.clock.now(), ctx.jobId);
+  return {
+    title: `Rolled back ${spec.name} to ${target}${versionText}; ${target} is live`,
+    tone: 'success',
+    blocks: [{ kind: 'fields', fields: [{ label: 'store', value: spec.name, short: true }, { label: 'live', value: `${live} → ${target}`, short: true }] }],
+  };
+}

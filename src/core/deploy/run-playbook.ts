@@ -1,0 +1,76 @@
+/**
+ * `run <playbook> [--limit host] [--check] key=value…`: only catalogued playbooks, only declared
+ * variables of the declared types, only hosts from the inventory's allowlist, and the catalog's
+ * permission on top of `playbooks:run:<id>`.
+ */
+import { DeniedError, NotFoundError, UsageError } from '../errors.js';
+import type { Message } from '../message.js';
+import { compilePermission } from '../policy/permission.js';
+import type { AccessPort } from '../ports.js';
+import type { Conversation } from '../identity.js';
+import { Steps, type FlowContext } from './context.js';
+import { playbookFailure, runPlaybookStep } from './playbook-step.js';
+import { recapBlock, refsBlock } from './summary.js';
+import type { PlaybookSpec, VarValues } from './types.js';
+import { validateVars } from './vars.js';
+
+export interface RunRequest {
+  readonly playbook: string;
+  readonly limit: string | undefined;
+  readonly check: boolean;
+  readonly vars: Readonly<Record<string, string>>;
+}
+
+export interface PreparedPlaybookRun {
+  readonly spec: PlaybookSpec;
+  readonly limit: string | null;
+  readonly vars: VarValues;
+}
+
+/** Everything that can be refused is refused here, before any process starts. */
+export function prepareRun(request: RunRequest, ctx: Pick<FlowContext, 'deploy'>): PreparedPlaybookRun {
+  const spec = ctx.deploy.playbooks.get(request.playbook);
+  if (spec === null) {
+    const known = ctx.deploy.playbooks.catalog().map((p) => p.id);
+    throw new NotFoundError(`\`${request.playbook}\` is not in the playbook catalog (playbooks: ${known.join(', ') || 'none'}).`);
+  }
+  let limit: string | null = null;
+  if (request.limit !== undefined) {
+    const hosts = ctx.deploy.playbooks.inventory(spec.inventory)?.hosts ?? [];
+    if (!hosts.includes(request.limit)) {
+      throw new UsageError(`\`${request.limit}\` is not a host of inventory \`${spec.inventory}\` (hosts: ${hosts.join(', ') || 'none'}).`);
+    }
+    limit = request.limit;
+  }
+  return { spec, limit, vars: validateVars(spec, request.vars, {}) };
+}
+
+export function requireCatalogPermission(spec: PlaybookSpec, access: AccessPort, ctx: Pick<FlowContext, 'principal'> & { readonly conversation: Conversation }): void {
+  const allowed = access.describe(ctx.principal, ctx.conversation).allow.map(compilePermission);
+  if (!allowed.some((matches) => matches(spec.permission))) {
+    throw new DeniedError(`Playbook \`${spec.id}\` needs the permission \`${spec.permission}\`, and none of your roles grants it.`, spec.permission);
+  }
+}
+
+export async function runCatalogPlaybook(prepared: PreparedPlaybookRun, check: boolean, ctx: FlowContext): Promise<Message> {
+  const { spec, limit, vars } = prepared;
+  const dry = check || ctx.dryRun;
+  const steps = new Steps(ctx, 2);
+  const facts: Record<string, string> = {};
+  steps.next('syncing playbooks');
+  const synced = await ctx.deploy.repo.sync(ctx.signal);
+  if (synced !== null) {
+    facts.commit = synced.commit;
+    ctx.ref('commit', synced.commit);
+  }
+  const what = `${spec.id}${limit === null ? '' : ` on ${limit}`}${dry ? ' (check)' : ''}`;
+  steps.next(`running ${what}`);
+  const result = await runPlaybookStep(ctx, { playbook: spec.id, limit, vars, check: dry, connection: null }, (task, index) => steps.detail(`running ${what}: task ${index} ${task}`));
+  if (!result.ok) throw playbookFailure(`Playbook ${what}`, result);
+  const changed = result.recap.reduce((n, h) => n + h.changed, 0);
+  return {
+    title: `Playbook ${what}: ${dry ? `${changed} change${changed === 1 ? '' : 's'} would be made` : `ok, ${changed} changed`}`,
+    tone: dry ? 'info' : 'success',
+    blocks: [recapBlock(result.recap), ...refsBlock(facts)],
+  };
+}

@@ -1,0 +1,35 @@
+/** A failure after the switch moves traffic back to where it was, and says so. */
+import { BackendError } from '../errors.js';
+import type { FlowContext } from './context.js';
+import type { Colour, StoreSpec } from './types.js';
+
+/** Switching back must not depend on the job's signal: a cancel after the switch still restores traffic. */
+const SWITCH_BACK_TIMEOUT_MS = 30_000;
+
+export async function switchBackAfter(ctx: FlowContext, spec: StoreSpec, move: { readonly from: Colour | null; readonly to: Colour }, check: () => Promise<void>): Promise<void> {
+  try {
+    await check();
+  } catch (error: unknown) {
+    const reason = messageOf(error);
+    if (move.from === null) {
+      throw new BackendError(`${capitalize(reason)}. There is no previous colour to switch back to; ${move.to} stays live.`, 'deploy', { cause: error });
+    }
+    ctx.log(`switching traffic back to ${move.from}: ${reason}`);
+    ctx.progress(`switching traffic back to ${move.from}`);
+    try {
+      await ctx.deploy.traffic.switchTo(spec.name, move.from, AbortSignal.timeout(SWITCH_BACK_TIMEOUT_MS));
+    } catch (backError: unknown) {
+      throw new BackendError(`${capitalize(reason)}. Switching back to ${move.from} FAILED too (${messageOf(backError)}): check ${spec.traffic} now.`, 'traffic', { cause: error });
+    }
+    ctx.log(`traffic is back on ${move.from}`);
+    throw new BackendError(`${capitalize(reason)}. Switched traffic back to ${move.from}; ${move.from} is live again.`, 'deploy', { cause: error });
+  }
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message.replace(/\.$/, '') : String(error);
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,183 @@
+/**
+ * The `/pipeline` actions over the PipelinePort. A run is a job: catalog checks (nothing contacted
+ * yet) → trigger once → follow to the end, with the console log in the job's output, the stage in
+ * its progress and the run's number and link in its refs. Cancelling the job stops the run on the
+ * server; a timeout or a shutdown leaves it running there (and says so in the refs' link).
+ */
+import type { CommandContext } from '../command.js';
+import { BackendError, CancelledError, NotFoundError, UsageError } from '../errors.js';
+import type { Block, Message } from '../message.js';
+import { FINAL_JOB_STATES } from '../store.js';
+import { describeVariable } from './catalog.js';
+import type { PipelineRun, PipelineUpdate } from './ports.js';
+import { formatRun, parseRunTarget } from './run-ref.js';
+
+export interface RunRequest {
+  readonly name: string;
+  readonly ref: string | undefined;
+  readonly variables: Readonly<Record<string, string>>;
+}
+
+/** Usage line of the command, for refusals that happen inside the job. */
+export type UsageText = () => string;
+
+export async function runPipeline(request: RunRequest, ctx: CommandContext, usage: UsageText): Promise<Message> {
+  const port = ctx.ports.pipelines;
+  const prepared = withUsage(ctx, usage, () => port.prepare(request.name, request.ref, request.variables), describePipelineVariables(ctx, request.name));
+  port.authorize(request.name, ctx.principal, ctx.conversation);
+  const shown = [prepared.ref === null ? null : `ref ${prepared.ref}`, ...Object.entries(prepared.variables).map(([k, v]) => `${k}=${v}`)].filter((x) => x !== null);
+  if (ctx.dryRun) {
+    return {
+      title: `Dry run: pipeline ${request.name}`,
+      tone: 'info',
+      blocks: [{ kind: 'text', text: `Would start ${prepared.target}${shown.length === 0 ? '' : ` with ${shown.join(', ')}`}, then follow it to the end. Nothing was contacted.` }],
+    };
+  }
+  ctx.progress(`starting ${request.name}`);
+  const { run } = await port.start(request.name, request.ref, request.variables, ctx.signal);
+  ctx.log(`Started ${prepared.target}${shown.length === 0 ? '' : ` with ${shown.join(', ')}`}.`);
+  return follow(run, ctx, 'Ran');
+}
+
+export async function retryPipeline(target: string, ctx: CommandContext, usage: UsageText): Promise<Message> {
+  const run = await resolveRun(target, ctx, usage);
+  ctx.ports.pipelines.authorize(run.pipeline, ctx.principal, ctx.conversation);
+  if (ctx.dryRun) return { title: `Dry run: retry ${formatRun(run)}`, tone: 'info', blocks: [{ kind: 'text', text: `Would retry ${formatRun(run)} and follow it. Nothing was contacted.` }] };
+  ctx.progress(`retrying ${formatRun(run)}`);
+  const retried = await ctx.ports.pipelines.retry(run, ctx.signal);
+  ctx.log(`Retried ${formatRun(run)} as ${formatRun(retried)}.`);
+  return follow(retried, ctx, 'Retried');
+}
+
+export async function cancelPipeline(target: string, ctx: CommandContext, usage: UsageText): Promise<Message> {
+  const parsed = withUsage(ctx, usage, () => parseTarget(target));
+  if (parsed.kind === 'job') {
+    const job = await pipelineJob(parsed.jobId, ctx);
+    if (!FINAL_JOB_STATES.includes(job.state)) {
+      if (ctx.dryRun) return text(`Would cancel job #${job.id}, which stops its run on the server.`, 'info');
+      // The run job stops its run on the server itself when it sees the cancellation.
+      await ctx.ports.jobs.cancel(job.id, ctx.principal, ctx.conversation);
+      return text(`Cancelling job #${job.id}${job.refs.run === undefined ? '' : ` and ${job.refs.pipeline ?? ''}#${job.refs.run}`}.`, 'warning');
+    }
+  }
+  const run = await resolveRun(target, ctx, usage);
+  if (ctx.dryRun) return text(`Would cancel ${formatRun(run)}. Nothing was contacted.`, 'info');
+  const said = await ctx.ports.pipelines.cancel(run, ctx.signal);
+  return { tone: 'warning', blocks: [{ kind: 'text', text: said }, ...links(run)] };
+}
+
+export async function pipelineStatus(target: string, ctx: CommandContext, usage: UsageText): Promise<Message> {
+  const run = await resolveRun(target, ctx, usage);
+  const snapshot = await ctx.ports.pipelines.status(run, ctx.signal);
+  const blocks: Block[] = [{ kind: 'text', text: snapshot.summary }];
+  if (snapshot.parts.length > 0) blocks.push({ kind: 'table', columns: ['job', 'status'], rows: snapshot.parts.map((p) => [p.name, p.status]) });
+  blocks.push(...links(snapshot.run));
+  const tone = snapshot.state === 'succeeded' ? 'success' : snapshot.state === 'failed' ? 'danger' : snapshot.state === 'cancelled' || snapshot.state === 'manual' ? 'warning' : 'info';
+  return { title: `${formatRun(snapshot.run)}: ${snapshot.state}`, tone, blocks };
+}
+
+/** The catalog entry as help text: variables and their types. */
+export function describePipelineVariables(ctx: CommandContext, name: string): string {
+  const info = ctx.ports.pipelines.describe(name);
+  if (info === null) return '';
+  const vars = Object.entries(info.variables).map(([k, v]) => describeVariable(k, v));
+  const ref = info.acceptsRef ? ` and --ref (default ${info.defaultRef ?? 'none'})` : '';
+  return vars.length === 0 ? `${name} takes no variables${ref}.` : `${name} takes ${vars.join(' ')}${ref}.`;
+}
+
+async function follow(run: PipelineRun, ctx: CommandContext, verb: string): Promise<Message> {
+  let current = run;
+  const remember = (r: PipelineRun): void => {
+    current = r;
+    ctx.ref('pipeline', r.pipeline);
+    ctx.ref('run', r.id);
+    if (r.url !== null) ctx.ref('url', r.url);
+  };
+  remember(run);
+  const onUpdate = (update: PipelineUpdate): void => {
+    if (update.run.id !== current.id || update.run.url !== current.url) remember(update.run);
+    for (const line of update.lines) ctx.log(line);
+    ctx.progress(update.step, update.done === null ? undefined : { done: update.done, total: update.total });
+  };
+  let outcome;
+  try {
+    outcome = await ctx.ports.pipelines.follow(run, onUpdate, ctx.signal);
+  } catch (error: unknown) {
+    // Someone cancelled the job: stop the run too. A timeout or a shutdown leaves the run alone.
+    if (ctx.signal.aborted && ctx.signal.reason instanceof CancelledError) {
+      try {
+        ctx.log(await ctx.ports.pipelines.cancel(current, AbortSignal.timeout(15_000)));
+      } catch (cancelError: unknown) {
+        ctx.log(`Could not stop ${formatRun(current)}: ${cancelError instanceof Error ? cancelError.message : String(cancelError)}`);
+      }
+    }
+    throw error;
+  }
+  remember(outcome.run);
+  const where = outcome.run.url === null ? '' : ` ${outcome.run.url}`;
+  switch (outcome.state) {
+    case 'succeeded':
+      return { title: `${verb} ${formatRun(outcome.run)}: succeeded`, tone: 'success', blocks: [{ kind: 'text', text: outcome.summary }, ...links(outcome.run)] };
+    case 'cancelled':
+      throw new CancelledError(`${formatRun(outcome.run)} was cancelled on the server. ${outcome.summary}${where}`);
+    case 'failed':
+    case 'manual':
+      throw new BackendError(`${formatRun(outcome.run)} did not succeed. ${outcome.summary}${where}`, outcome.run.backend);
+  }
+}
+
+async function resolveRun(target: string, ctx: CommandContext, usage: UsageText): Promise<PipelineRun> {
+  const parsed = withUsage(ctx, usage, () => parseTarget(target));
+  if (parsed.kind === 'run') {
+    const info = ctx.ports.pipelines.describe(parsed.pipeline);
+    if (info === null) {
+      const known = ctx.ports.pipelines.names();
+      return withUsage(ctx, usage, (): never => {
+        throw new UsageError(`There is no pipeline \`${parsed.pipeline}\` (known: ${known.length === 0 ? 'none' : known.join(', ')}).`);
+      });
+    }
+    return { pipeline: parsed.pipeline, backend: info.backend, id: parsed.id, url: null };
+  }
+  const job = await pipelineJob(parsed.jobId, ctx);
+  const { pipeline, run, url } = job.refs;
+  if (pipeline === undefined || run === undefined) throw new NotFoundError(`Job #${job.id} has not started a run (yet).`);
+  const info = ctx.ports.pipelines.describe(pipeline);
+  if (info === null) throw new NotFoundError(`Job #${job.id} ran \`${pipeline}\`, which is no longer in the config.`);
+  return { pipeline, backend: info.backend, id: run, url: url ?? null };
+}
+
+async function pipelineJob(jobId: number, ctx: CommandContext) {
+  const job = await ctx.ports.jobs.get(jobId);
+  if (job === null) throw new NotFoundError(`There is no job #${jobId}.`);
+  const action = job.args.action;
+  if (job.command !== 'pipeline' || (action !== 'run' && action !== 'retry')) throw new NotFoundError(`Job #${jobId} is not a pipeline run (it ran \`${job.text}\`).`);
+  return job;
+}
+
+function parseTarget(target: string) {
+  const parsed = parseRunTarget(target);
+  if (parsed === null) throw new UsageError(`\`${target}\` is neither a job number nor a run such as build#57.`);
+  return parsed;
+}
+
+/**
+ * Adds the usage to a refusal. Inline (status) the dispatcher shows the hint; inside a job only the
+ * message reaches chat, so there the usage goes into the message.
+ */
+function withUsage<T>(ctx: CommandContext, usage: UsageText, work: () => T, more = ''): T {
+  try {
+    return work();
+  } catch (error: unknown) {
+    if (!(error instanceof UsageError)) throw error;
+    const hint = `Usage: ${usage()}${more === '' ? '' : `\n${more}`}`;
+    throw new UsageError(ctx.jobId === null ? error.message : `${error.message}\n${hint}`, { hint });
+  }
+}
+
+function links(run: PipelineRun): Block[] {
+  return run.url === null ? [] : [{ kind: 'links', links: [{ label: formatRun(run), url: run.url }] }];
+}
+
+function text(value: string, tone: Message['tone']): Message {
+  return { tone, blocks: [{ kind: 'text', text: value }] };
+}

@@ -1,0 +1,96 @@
+/**
+ * `/scale` as a job: resolve the service environment → its permission → the cooldown → read the
+ * current count → plan (round, clamp) → scale → wait until the new count is ready (or report that it
+ * did not converge). A dry run stops before anything is contacted.
+ */
+import type { CommandContext } from '../command.js';
+import { formatDuration } from '../args/duration.js';
+import { BackendError, ConflictError, UsageError } from '../errors.js';
+import type { Field, Message } from '../message.js';
+import { pause } from '../pipelines/pause.js';
+import { asksForZero, describeChange, planScale, type ScaleChange } from './change.js';
+import type { ReplicaCount, ScaleTarget, ScalingPort } from './ports.js';
+
+export interface ScaleRequest {
+  readonly service: string;
+  readonly env: string | undefined;
+  readonly change: ScaleChange;
+}
+
+export async function runScale(port: ScalingPort, request: ScaleRequest, ctx: CommandContext): Promise<Message> {
+  const target = port.resolve(request.service, request.env);
+  port.authorize(target, ctx.principal, ctx.conversation);
+  const where = `\`${target.service}\` (${target.env})`;
+
+  const last = await port.lastScaling(target);
+  const sinceLast = last === null ? null : ctx.clock.now().getTime() - last.at.getTime();
+  const coolingDown = last !== null && sinceLast !== null && sinceLast < target.cooldownMs;
+  const cooldownText = (): string =>
+    last === null || sinceLast === null
+      ? ''
+      : `${where} was scaled ${last.from} → ${last.to} by ${last.by} ${formatDuration(Math.max(Math.floor(sinceLast / 1000), 0) * 1000)} ago; the cooldown is ${formatDuration(target.cooldownMs)}, so try again in ${formatDuration(Math.ceil((target.cooldownMs - sinceLast) / 1000) * 1000)}.`;
+
+  if (ctx.dryRun) {
+    const blocks: Message['blocks'] = [
+      { kind: 'text', text: `Would scale ${where} on ${target.target}: ${describeChange(request.change)}, kept within ${target.min}…${target.max}, then wait up to ${formatDuration(target.readyTimeoutMs)} for the replicas to be ready. Nothing was contacted.` },
+      ...(coolingDown ? [{ kind: 'text' as const, text: `A real run would be refused now: ${cooldownText()}` }] : []),
+    ];
+    return { title: `Dry run: scale ${target.service} ${request.change.text}`, tone: 'info', blocks };
+  }
+  if (coolingDown) throw new ConflictError(cooldownText());
+
+  ctx.progress(`reading ${target.service} (${target.env})`);
+  const before = await port.read(target, ctx.signal);
+  const plan = planScale(before.desired, request.change, target);
+  for (const note of plan.notes) ctx.log(note);
+  if (plan.to === 0 && !asksForZero(request.change)) {
+    throw new UsageError(`That would scale ${where} to 0. Say \`scale ${target.service} 0${request.env === undefined ? '' : ` --env ${target.env}`}\` to do that (it asks for confirmation).`);
+  }
+  ctx.ref('service', `${target.service}@${target.env}`);
+  ctx.ref('before', String(before.desired));
+  if (plan.to === before.desired) {
+    return reply(target, `${where} already has ${plan.to} replica${plan.to === 1 ? '' : 's'}; nothing to change.`, 'info', before, before, plan.notes);
+  }
+
+  ctx.progress(`scaling ${target.service} ${before.desired} → ${plan.to}`);
+  ctx.log(`${target.target}: ${before.desired} → ${plan.to}`);
+  await port.scale(target, plan.to, before.desired, ctx.signal);
+  ctx.ref('after', String(plan.to));
+  // Recorded as soon as the orchestrator took the change, converged or not: the cooldown protects it.
+  await port.record({ service: target.service, env: target.env, at: ctx.clock.now(), from: before.desired, to: plan.to, jobId: ctx.jobId, by: ctx.principal.name });
+
+  const after = await waitReady(port, target, plan.to, ctx);
+  return reply(target, `${where} scaled ${before.desired} → ${plan.to}; ${after.ready}/${plan.to} ready.`, 'success', before, after, plan.notes);
+}
+
+async function waitReady(port: ScalingPort, target: ScaleTarget, wanted: number, ctx: CommandContext): Promise<ReplicaCount> {
+  const started = Date.now();
+  for (;;) {
+    const now = await port.read(target, ctx.signal);
+    ctx.progress(`waiting for ${target.service}: ${now.ready}/${wanted} ready`, { done: Math.min(now.ready, wanted), total: wanted });
+    if (now.desired === wanted && now.ready === wanted) return now;
+    const waited = Date.now() - started;
+    if (waited >= target.readyTimeoutMs) {
+      throw new BackendError(
+        `\`${target.service}\` (${target.env}) did not converge: ${now.ready} of ${wanted} replicas ready (desired ${now.desired}) after ${formatDuration(waited)}. The orchestrator keeps trying; check ${target.target}.`,
+        target.kind,
+      );
+    }
+    await pause(Math.min(target.pollIntervalMs, target.readyTimeoutMs - waited), ctx.signal);
+  }
+}
+
+function reply(target: ScaleTarget, text: string, tone: Message['tone'], before: ReplicaCount, after: ReplicaCount, notes: readonly string[]): Message {
+  const fields: Field[] = [
+    { label: 'Service', value: `${target.service} (${target.env})`, short: true },
+    { label: 'Replicas', value: `${before.desired} → ${after.desired}`, short: true },
+    { label: 'Ready', value: `${after.ready}/${after.desired}`, short: true },
+    { label: 'Bounds', value: `${target.min}…${target.max}`, short: true },
+    { label: 'Where', value: target.target },
+  ];
+  return {
+    title: `${target.service} ${before.desired} → ${after.desired}`,
+    tone,
+    blocks: [{ kind: 'text', text }, { kind: 'fields', fields }, ...notes.map((n) => ({ kind: 'text' as const, text: n }))],
+  };
+}

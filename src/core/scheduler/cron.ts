@@ -1,0 +1,71 @@
+/**
+ * Cron expressions in a time zone, evaluated by croner (daylight-saving transitions included: a
+ * 02:30 tick on the spring-forward night runs at 03:30, and on the fall-back night it runs once).
+ * Only five-field expressions (minute resolution) and nicknames are accepted: a per-second schedule
+ * would flood chat and the claim table.
+ */
+import { Cron } from 'croner';
+import { UsageError } from '../errors.js';
+
+const NICKNAMES = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+
+export interface CompiledCron {
+  readonly expression: string;
+  readonly timezone: string;
+  /** The first tick strictly after `after`, or null if there is none. */
+  next(after: Date): Date | null;
+}
+
+/** True if `zone` is an IANA time zone this runtime knows. */
+export function isTimeZone(zone: string): boolean {
+  if (zone.trim() === '' || zone.length > 64) return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Parses and checks `expression` in `timezone`; throws UsageError with a reason a person can act on. */
+export function compileCron(expression: string, timezone: string): CompiledCron {
+  const text = expression.trim().replace(/\s+/g, ' ');
+  if (!isTimeZone(timezone)) throw new UsageError(`\`${timezone}\` is not a time zone: use an IANA name such as Europe/Warsaw or UTC.`);
+  const fields = text.split(' ');
+  const nickname = fields.length === 1 && NICKNAMES.includes(text.toLowerCase());
+  if (!nickname && fields.length !== 5) {
+    throw new UsageError(
+      `\`${expression}\` is not a cron expression: use five fields (minute hour day-of-month month day-of-week), e.g. "30 1 * * *", or @daily / @hourly.`,
+    );
+  }
+  let cron: Cron;
+  try {
+    // `paused`: croner only evaluates here; it never starts a timer of its own.
+    cron = new Cron(nickname ? text.toLowerCase() : text, { timezone, paused: true, legacyMode: true });
+  } catch (error: unknown) {
+    const reason = error instanceof Error ? error.message.replace(/^CronPattern: /, '') : String(error);
+    throw new UsageError(`\`${expression}\` is not a valid cron expression: ${reason}.`);
+  }
+  if (cron.nextRun(new Date(0)) === null) throw new UsageError(`\`${expression}\` never matches a date.`);
+  return {
+    expression: text,
+    timezone,
+    next: (after) => cron.nextRun(after),
+  };
+}
+
+/** A cache of compiled expressions: ticks run often and schedules rarely change. */
+export class CronCache {
+  private readonly compiled = new Map<string, CompiledCron>();
+
+  get(expression: string, timezone: string): CompiledCron {
+    const key = `${timezone}\u0000${expression}`;
+    let found = this.compiled.get(key);
+    if (found === undefined) {
+      found = compileCron(expression, timezone);
+      if (this.compiled.size > 1_000) this.compiled.clear();
+      this.compiled.set(key, found);
+    }
+    return found;
+  }
+}

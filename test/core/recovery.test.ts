@@ -1,0 +1,215 @@
+/**
+ * Start-up recovery: a job row left `running` (or `queued`) by a process that is gone becomes
+ * `interrupted`, its lock is freed, the audit says so and its conversation is told. Jobs of live
+ * processes are left alone; jobs of other hosts only once their heartbeat is stale.
+ */
+import { execa } from 'execa';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { pidAlive } from '../../src/app.js';
+import { defineCommand, msg } from '../../src/core/index.js';
+import type { Conversation, Principal } from '../../src/core/identity.js';
+import type { JobRecord, Store } from '../../src/core/store.js';
+import { Gates, eventually, people, places, removeTempDirs, startTestApp, type TestApp } from '../support/app.js';
+
+const HOST = 'opsbot-test-host';
+const gates = new Gates();
+
+const hold = defineCommand({
+  name: 'hold',
+  summary: 'Test: hold a target until the test opens the gate.',
+  examples: ['hold web'],
+  args: { target: { type: 'string', positional: 0, required: true, description: 'The target.' } },
+  permission: () => 'test:hold',
+  sideEffect: 'mutates',
+  lock: ({ target }) => target,
+  async run({ target }, ctx) {
+    await gates.wait(target, ctx.signal);
+    return msg.text(`released ${target}`);
+  },
+});
+
+/** The pid of a process that has exited (checked dead before use). */
+async function deadPid(): Promise<number> {
+  const child = execa(process.execPath, ['-e', '']);
+  const pid = child.pid;
+  await child;
+  if (pid === undefined || pidAlive(pid)) throw new Error('could not find a dead pid');
+  return pid;
+}
+
+interface Orphan {
+  readonly owner: string;
+  readonly lock?: string;
+  readonly conversation?: Conversation;
+  readonly principal?: Principal;
+  readonly queued?: boolean;
+  readonly at?: Date;
+  readonly step?: string;
+}
+
+/** Writes a job as the given owner left it: running (holding `lock`) or queued. */
+async function orphan(store: Store, spec: Orphan): Promise<JobRecord> {
+  const now = spec.at ?? new Date();
+  const principal = spec.principal ?? people.olga;
+  const conversation = spec.conversation ?? places.ops;
+  const text = `deploy ${spec.lock ?? 'web'}`;
+  const result = await store.jobs.begin(
+    { command: 'deploy', text, args: { store: spec.lock ?? 'web' }, principal, conversation, lockKey: spec.lock ?? null, dryRun: false, owner: spec.owner, timeoutMs: 600_000, now },
+    { at: now, event: 'job_started', principal, conversation, command: 'deploy', args: { store: spec.lock ?? 'web' }, permission: 'deploy:web', jobId: null, outcome: null, detail: null, refs: {} },
+    { lock: spec.lock === undefined ? null : { key: spec.lock, ttlMs: 60_000 }, queueIfLocked: spec.queued === true },
+  );
+  if (!result.ok) throw new Error(`could not create the orphan: ${result.holder.key} is held`);
+  if (spec.step !== undefined) await store.jobs.progress(result.job.id, { step: spec.step, done: 3, total: 7, output: 'TASK [restart]', refs: { run: 'r-17' } });
+  return result.job;
+}
+
+const apps: TestApp[] = [];
+
+async function app(): Promise<TestApp> {
+  const t = await startTestApp({ extraCommands: [hold], instance: HOST });
+  apps.push(t);
+  return t;
+}
+
+afterEach(async () => {
+  gates.reset();
+  for (const t of apps.splice(0)) await t.close();
+});
+
+afterAll(() => removeTempDirs());
+
+describe('recover()', () => {
+  it('interrupts a running job of a dead process on this host, frees its lock, audits it and tells its conversation', async () => {
+    const t = await app();
+    const job = await orphan(t.store, { owner: `${HOST}/${await deadPid()}/a1b2c3d4`, lock: 'web', step: 'restart web-2' });
+    expect((await t.store.locks.get('web', new Date()))?.jobId).toBe(job.id);
+
+    const recovered = await t.app.recover();
+    expect(recovered.map((j) => [j.id, j.state])).toEqual([[job.id, 'interrupted']]);
+
+    const stored = await t.store.jobs.get(job.id);
+    expect(stored).toMatchObject({ state: 'interrupted', output: 'TASK [restart]', refs: { run: 'r-17' } });
+    expect(stored?.error).toContain('it did not finish');
+    expect(stored?.finishedAt).not.toBeNull();
+    expect(await t.store.locks.get('web', new Date())).toBeNull();
+
+    const finished = (await t.store.audit.recent(10)).find((e) => e.event === 'job_finished');
+    expect(finished).toMatchObject({ jobId: job.id, outcome: 'interrupted', principal: people.olga, conversation: places.ops, command: 'deploy', refs: { run: 'r-17' } });
+
+    expect(t.notices).toHaveLength(1);
+    expect(t.notices[0]?.conversation).toEqual(places.ops);
+    expect(t.notices[0]?.text).toContain(`Job #${job.id} was interrupted`);
+    expect(t.notices[0]?.text).toContain('`deploy web` (started by Olga) was at step "restart web-2" when opsbot stopped. Its lock is released.');
+    expect(t.notices[0]?.text).toContain(`\`job ${job.id}\` shows its log`);
+
+    // The freed target can be taken again at once.
+    const next = await t.start('hold web');
+    expect(next.job.state).toBe('running');
+  });
+
+  it('interrupts a job of an earlier run of this same pid (another nonce): the restarted process', async () => {
+    const t = await app();
+    const job = await orphan(t.store, { owner: `${HOST}/${process.pid}/0ldn0nce`, lock: 'db' });
+    await t.app.recover();
+    expect((await t.store.jobs.get(job.id))?.state).toBe('interrupted');
+    expect(await t.store.locks.get('db', new Date())).toBeNull();
+  });
+
+  it('interrupts a queued job of a dead process too', async () => {
+    const t = await app();
+    await t.store.locks.freeze(
+      { key: 'web', holder: people.oscar, reason: 'freeze', acquiredAt: new Date(), expiresAt: null },
+      { at: new Date(), event: 'lock', principal: people.oscar, conversation: places.ops, command: 'lock', args: { target: 'web' }, permission: null, jobId: null, outcome: null, detail: null, refs: {} },
+    );
+    const job = await orphan(t.store, { owner: `${HOST}/${await deadPid()}/q`, lock: 'web', queued: true });
+    expect(job.state).toBe('queued');
+    await t.app.recover();
+    expect((await t.store.jobs.get(job.id))?.state).toBe('interrupted');
+    // The freeze is not the job's lock and stays.
+    expect((await t.store.locks.get('web', new Date()))?.jobId).toBeNull();
+  });
+
+  it('leaves alone a job whose owner is a live process on this host', async () => {
+    const t = await app();
+    // The test runner's parent process is certainly alive.
+    const job = await orphan(t.store, { owner: `${HOST}/${process.ppid}/l1ve`, lock: 'web' });
+    expect(await t.app.recover()).toEqual([]);
+    expect((await t.store.jobs.get(job.id))?.state).toBe('running');
+    expect((await t.store.locks.get('web', new Date()))?.jobId).toBe(job.id);
+    expect(t.notices).toEqual([]);
+  });
+
+  it('leaves alone the jobs this process is running', async () => {
+    const t = await app();
+    const started = await t.start('hold web');
+    await gates.entered('web');
+    expect(await t.app.recover()).toEqual([]);
+    expect((await t.store.jobs.get(started.job.id))?.state).toBe('running');
+    gates.open('web');
+    expect((await started.completion).job.state).toBe('succeeded');
+  });
+
+  it('interrupts a job of another host only once its heartbeat is stale', async () => {
+    const t = await app();
+    const job = await orphan(t.store, { owner: 'other-host/4242/f00d', lock: 'web' });
+    expect(await t.app.recover()).toEqual([]);
+    expect((await t.store.jobs.get(job.id))?.state).toBe('running');
+
+    // Stale: more than twice the lock TTL (5 s in the test settings) since its last heartbeat.
+    t.clock.advance(2 * 5_000 + 1_000);
+    const recovered = await t.app.recover();
+    expect(recovered.map((j) => j.id)).toEqual([job.id]);
+    expect((await t.store.jobs.get(job.id))?.state).toBe('interrupted');
+  });
+
+  it('treats an owner it cannot parse like another host', async () => {
+    const t = await app();
+    const job = await orphan(t.store, { owner: 'garbage' });
+    expect(await t.app.recover()).toEqual([]);
+    t.clock.advance(60_000);
+    await t.app.recover();
+    expect((await t.store.jobs.get(job.id))?.state).toBe('interrupted');
+  });
+
+  it('recovers every job even when telling one conversation fails', async () => {
+    const t = await app();
+    t.app.notifier.register('teams', { notify: () => Promise.reject(new Error('Teams is down')) });
+    const dead = await deadPid();
+    const inTeams = await orphan(t.store, { owner: `${HOST}/${dead}/x`, lock: 'a', conversation: { platform: 'teams', id: '19:abc@thread.v2' }, principal: { platform: 'teams', id: 'aad-1', name: 'Tess' } });
+    const inMattermost = await orphan(t.store, { owner: `${HOST}/${dead}/x`, lock: 'b' });
+    const recovered = await t.app.recover();
+    expect(recovered.map((j) => j.id)).toEqual([inTeams.id, inMattermost.id]);
+    expect(t.notices.map((n) => n.conversation.id)).toEqual([places.ops.id]);
+    expect(t.logs.some((e) => e.level === 'warn' && e.msg === 'could not tell the conversation about an interrupted job')).toBe(true);
+  });
+
+  it('is done periodically by the reaper, so one replica reports another one’s crash', async () => {
+    const t = await startTestApp({ extraCommands: [hold], instance: HOST, jobs: { lockTtl: 100, heartbeat: 20 } });
+    apps.push(t);
+    const job = await orphan(t.store, { owner: 'crashed-replica/1/dead' });
+    t.app.startReaper();
+    await eventually(() => t.store.jobs.get(job.id), (j) => j?.state === 'interrupted', 'the reaper to interrupt the job');
+    expect(t.notices.map((n) => n.text)).toContainEqual(expect.stringContaining(`Job #${job.id} was interrupted`));
+  });
+});
+
+describe('recover() racing others', () => {
+  it('says nothing about a job that its owner (or another replica) finished while recovery was looking', async () => {
+    const t = await app();
+    const job = await orphan(t.store, { owner: 'other-host/4242/f00d', lock: 'web' });
+    const seenRunning = await t.store.jobs.unfinished();
+    // The owner finishes it...
+    await t.store.jobs.finish(
+      job.id,
+      { state: 'succeeded', summary: 'deployed', error: null, output: '', refs: {}, now: new Date() },
+      { at: new Date(), event: 'job_finished', principal: people.olga, conversation: places.ops, command: 'deploy', args: {}, permission: null, jobId: job.id, outcome: 'succeeded', detail: null, refs: {} },
+    );
+    // ...after recovery read the list in which it was still running, and judged it stale.
+    vi.spyOn(t.store.jobs, 'unfinished').mockResolvedValueOnce(seenRunning);
+    t.clock.advance(60_000);
+    expect(await t.app.recover()).toEqual([]);
+    expect((await t.store.jobs.get(job.id))?.state).toBe('succeeded');
+    expect(t.notices).toEqual([]);
+    expect((await t.store.audit.recent(10)).filter((e) => e.outcome === 'interrupted')).toEqual([]);
+  });
+});

@@ -1,0 +1,445 @@
+/**
+ * The job runner through the dispatcher, on the real SQLite store (and PostgreSQL for two replicas):
+ * final states, cancel, timeout, locks, queueing, freezes, progress, output, shutdown.
+ */
+import { afterAll, afterEach, describe, expect, inject, it, vi } from 'vitest';
+import { ConflictError, defineCommand, msg, BackendError } from '../../src/core/index.js';
+import type { JobEvent } from '../../src/core/jobs/runner.js';
+import type { Store } from '../../src/core/store.js';
+import { openPostgresStore } from '../../src/store/postgres.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { Gates, eventually, people, places, removeTempDirs, startTestApp, type TestApp, type TestAppOptions } from '../support/app.js';
+
+const gates = new Gates();
+/** Per gate: whether the handler's signal was aborted when it stopped waiting. */
+const abortedAt = new Map<string, unknown>();
+
+/** Takes the lock on `target`, reports progress, waits at gate `--gate` (default: the target). */
+const hold = defineCommand({
+  name: 'hold',
+  summary: 'Test: hold a target until the test opens the gate.',
+  examples: ['hold web'],
+  args: {
+    target: { type: 'string', positional: 0, required: true, description: 'The target.' },
+    gate: { type: 'string', description: 'The gate to wait at.' },
+    stuck: { type: 'boolean', description: 'Ignore the abort signal, like a hung backend call.' },
+  },
+  permission: ({ target }) => `test:hold:${target}`,
+  sideEffect: 'mutates',
+  lock: ({ target }) => target,
+  async run({ target, gate, stuck }, ctx) {
+    const name = gate ?? target;
+    ctx.log(`holding ${target}`);
+    ctx.progress('phase two', { done: 2, total: 3 });
+    try {
+      await gates.wait(name, stuck ? null : ctx.signal);
+    } catch (error) {
+      abortedAt.set(name, ctx.signal.reason);
+      throw error;
+    }
+    return msg.text(`released ${target}`, 'success');
+  },
+});
+
+const fail = defineCommand({
+  name: 'fail',
+  summary: 'Test: a job whose backend fails.',
+  examples: ['fail'],
+  args: {},
+  permission: () => 'test:fail',
+  sideEffect: 'mutates',
+  run(_args, ctx) {
+    ctx.log('PLAY [web] ***');
+    throw new BackendError('ansible-playbook exited with 2', 'ansible');
+  },
+});
+
+const slow = defineCommand({
+  name: 'slow',
+  summary: 'Test: a job that outlives its timeout.',
+  examples: ['slow'],
+  args: {},
+  permission: () => 'test:slow',
+  sideEffect: 'mutates',
+  lock: () => 'slow-target',
+  timeout: 50,
+  async run(_args, ctx) {
+    try {
+      await gates.wait('never', ctx.signal);
+    } catch (error) {
+      abortedAt.set('never', ctx.signal.reason);
+      throw error;
+    }
+    return msg.text('unreachable');
+  },
+});
+
+/** Logs and reports progress `--lines` times without yielding: one burst. */
+const chatty = defineCommand({
+  name: 'chatty',
+  summary: 'Test: a burst of output and progress.',
+  examples: ['chatty --lines 10'],
+  args: {
+    lines: { type: 'integer', default: 10, description: 'How many lines.' },
+    say: { type: 'string', description: 'An extra line to log.' },
+  },
+  permission: () => 'test:chatty',
+  sideEffect: 'mutates',
+  run({ lines, say }, ctx) {
+    for (let i = 1; i <= lines; i += 1) {
+      ctx.log(`line ${String(i).padStart(4, '0')} of the playbook output`);
+      ctx.progress(`step ${i}`, { done: i, total: lines });
+    }
+    if (say !== undefined) ctx.log(say);
+    return msg.text(`said ${lines} lines`);
+  },
+});
+
+const CONFIG_SECRET = 'pg-pass-Zq81x';
+
+/** Logs a connection string built from a config secret, as a backend's error output would. */
+const leak = defineCommand({
+  name: 'leak',
+  summary: 'Test: output that contains a config secret.',
+  examples: ['leak'],
+  args: {},
+  permission: () => 'test:leak',
+  sideEffect: 'mutates',
+  run(_args, ctx) {
+    ctx.log(`psql: could not connect to postgres://opsbot:${CONFIG_SECRET}@db:5432/opsbot`);
+    ctx.progress(`retrying with ${CONFIG_SECRET}`);
+    throw new BackendError(`connection refused for opsbot:${CONFIG_SECRET}`, 'postgres');
+  },
+});
+
+const commands = [hold, fail, slow, chatty, leak];
+const apps: TestApp[] = [];
+const databases: TestDatabase[] = [];
+
+async function app(options: TestAppOptions = {}): Promise<TestApp> {
+  const t = await startTestApp({ extraCommands: commands, ...options });
+  apps.push(t);
+  return t;
+}
+
+afterEach(async () => {
+  // Let every handler still waiting go, then stop the apps.
+  gates.reset();
+  abortedAt.clear();
+  for (const t of apps.splice(0)) await t.close();
+});
+
+afterAll(async () => {
+  removeTempDirs();
+  for (const db of databases) await db.drop();
+});
+
+describe('final states', () => {
+  it('ends `succeeded`, audited before and after, with the lock released', async () => {
+    const t = await app();
+    const started = await t.start('hold web');
+    expect(started.job.state).toBe('running');
+    await gates.entered('web');
+    expect((await t.store.locks.get('web', new Date()))?.jobId).toBe(started.job.id);
+    gates.open('web');
+    const { job, text } = await started.completion;
+    expect(job).toMatchObject({ state: 'succeeded', summary: 'released web', error: null, output: 'holding web' });
+    expect(text).toContain('released web');
+    expect(await t.store.locks.get('web', new Date())).toBeNull();
+    const audit = (await t.store.audit.recent(10)).reverse();
+    expect(audit.map((e) => [e.event, e.jobId, e.outcome])).toEqual([
+      ['job_started', job.id, null],
+      ['job_finished', job.id, 'succeeded'],
+    ]);
+  });
+
+  it('ends `failed` with the backend error and keeps the output', async () => {
+    const t = await app();
+    const { job, text } = await t.runJob('fail');
+    expect(job).toMatchObject({ state: 'failed', error: 'ansible-playbook exited with 2', output: 'PLAY [web] ***' });
+    expect(text).toContain(`Job #${job.id} failed`);
+    expect(text).toContain(`see \`job ${job.id}\` for its log`);
+  });
+
+  it('ends `timed_out` when the command outlives its timeout, aborting its signal', async () => {
+    const t = await app();
+    const { job } = await t.runJob('slow');
+    expect(job.state).toBe('timed_out');
+    expect(job.error).toMatch(/^Timed out after/);
+    expect(abortedAt.get('never')).toBeInstanceOf(Error);
+    expect(await t.store.locks.get('slow-target', new Date())).toBeNull();
+  });
+
+  it('uses the configured default timeout for commands that set none', async () => {
+    const t = await app({ jobs: { timeout: 40 } });
+    const { job } = await t.runJob('hold web --gate c');
+    expect(job.state).toBe('timed_out');
+    expect(job.timeoutMs).toBe(40);
+  });
+});
+
+describe('cancel', () => {
+  it('`cancel <id>` aborts ctx.signal; the job ends `cancelled` and its lock is released', async () => {
+    const t = await app();
+    const started = await t.start('hold web');
+    await gates.entered('web');
+    const said = await t.say(`cancel ${started.job.id}`, people.oscar);
+    expect(said.text).toContain(`Cancelling job #${started.job.id}`);
+    const { job, text } = await started.completion;
+    expect(job.state).toBe('cancelled');
+    expect(job.error).toBe('Cancelled by Oscar.');
+    expect(text).toContain(`Job #${job.id} was cancelled`);
+    expect(abortedAt.get('web')).toBeInstanceOf(Error);
+    expect(await t.store.locks.get('web', new Date())).toBeNull();
+    const events = (await t.store.audit.recent(10)).reverse().map((e) => [e.event, e.principal.name, e.outcome]);
+    expect(events).toEqual([
+      ['job_started', 'Olga', null],
+      ['cancel_requested', 'Oscar', null],
+      ['job_finished', 'Olga', 'cancelled'],
+    ]);
+  });
+
+  it('ends a job whose handler ignores the signal (a hung call) all the same', async () => {
+    const t = await app();
+    const started = await t.start('hold web --stuck');
+    await gates.entered('web');
+    await t.say(`cancel ${started.job.id}`);
+    const { job } = await started.completion;
+    expect(job.state).toBe('cancelled');
+    expect(await t.store.locks.get('web', new Date())).toBeNull();
+  });
+
+  it('reaches a job running on another replica through the store and its heartbeat (PostgreSQL)', async () => {
+    const db = await createTestDatabase(inject('postgresUrl'));
+    databases.push(db);
+    const storeA: Store = await openPostgresStore({ url: db.url, poolSize: 4 });
+    const storeB: Store = await openPostgresStore({ url: db.url, poolSize: 4 });
+    const a = await app({ store: storeA, instance: 'replica-a' });
+    const b = await app({ store: storeB, instance: 'replica-b' });
+
+    const started = await a.start('hold web');
+    await gates.entered('web');
+    // B sees A's lock...
+    const refused = await b.say('hold web', people.oscar);
+    expect(refused.status).toBe('conflict');
+    expect(refused.text).toContain(`\`web\` is locked by Olga (job #${started.job.id}`);
+    // ...and cancels A's job, which only A can abort.
+    const said = await b.say(`cancel ${started.job.id}`, people.oscar);
+    expect(said.text).toContain(`Cancelling job #${started.job.id}`);
+    const { job } = await started.completion;
+    expect(job.state).toBe('cancelled');
+    expect(job.error).toBe('Cancelled from another opsbot replica.');
+    expect(await storeB.locks.get('web', new Date())).toBeNull();
+    expect((await storeB.jobs.get(job.id))?.state).toBe('cancelled');
+  });
+});
+
+describe('locks', () => {
+  it('refuses a second job on a locked target with a ConflictError naming the holder and the job', async () => {
+    const t = await app();
+    const first = await t.start('hold web');
+    await gates.entered('web');
+
+    const said = await t.say('hold web --gate b', people.oscar);
+    expect(said.status).toBe('conflict');
+    expect(said.text).toContain(`\`web\` is locked by Olga (job #${first.job.id}, since `);
+    expect(said.text).toContain('Add --queue to wait for it');
+    const conflict = (await t.store.audit.recent(1))[0];
+    expect(conflict).toMatchObject({ event: 'conflict', principal: people.oscar, command: 'hold' });
+    expect(conflict?.detail).toContain(`job #${first.job.id}`);
+
+    // The runner itself throws the ConflictError the dispatcher turned into that reply.
+    const command = t.app.registry.find('hold');
+    if (command === null) throw new Error('hold is not registered');
+    const attempt = t.app.runner.start({
+      command,
+      values: { target: 'web', stuck: false },
+      text: 'hold web',
+      redactedArgs: { target: 'web' },
+      permission: 'test:hold:web',
+      principal: people.oscar,
+      conversation: places.ops,
+      invocationId: 'direct',
+      dryRun: false,
+      queue: false,
+      secrets: [],
+    });
+    await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+    await expect(attempt).rejects.toThrow(`locked by Olga (job #${first.job.id}`);
+    expect(await t.store.jobs.list({ limit: 10 })).toHaveLength(1);
+  });
+
+  it('with --queue, waits as `queued` and runs once the holder finishes', async () => {
+    const t = await app();
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const promote = vi.spyOn(t.store.jobs, 'promote');
+      const first = await t.start('hold web --gate a');
+      await gates.entered('a');
+      const second = await t.start('hold web --gate b --queue', people.oscar);
+      expect(second.job.state).toBe('queued');
+      expect((await t.store.jobs.get(second.job.id))?.state).toBe('queued');
+
+      // Let it poll for the lock a good number of times while the first job holds it.
+      await eventually(() => promote.mock.calls.length, (n) => n >= 15, 'the queued job to retry its lock');
+      expect((await t.store.jobs.get(second.job.id))?.state).toBe('queued');
+
+      gates.open('a');
+      expect((await first.completion).job.state).toBe('succeeded');
+      await gates.entered('b');
+      expect((await t.store.locks.get('web', new Date()))?.jobId).toBe(second.job.id);
+      expect(t.notices.map((n) => n.text)).toContainEqual(expect.stringContaining(`Job #${second.job.id} (hold web --gate b) got its lock and is starting.`));
+      gates.open('b');
+      expect((await second.completion).job.state).toBe('succeeded');
+
+      const events = (await t.store.audit.recent(20)).reverse().filter((e) => e.jobId === second.job.id).map((e) => e.event);
+      expect(events).toEqual(['job_queued', 'job_started', 'job_finished']);
+      // Waiting must not pile up listeners on the job's AbortSignal.
+      expect(warnings.filter((w) => w.includes('MaxListenersExceeded'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it('counts the timeout from when a queued job starts running, not from when it was queued', async () => {
+    const t = await app({ jobs: { timeout: 1_000 } });
+    const promote = vi.spyOn(t.store.jobs, 'promote');
+    const first = await t.start('hold web --gate a');
+    await gates.entered('a');
+    const second = await t.start('hold web --gate b --queue');
+    // Queued for longer than its whole timeout.
+    const queuedSince = Date.now();
+    await eventually(() => Date.now() - queuedSince, (ms) => ms > 1_300 && promote.mock.calls.length > 0, 'the queue wait to exceed the timeout');
+    gates.open('a');
+    await first.completion;
+    await gates.entered('b');
+    gates.open('b');
+    expect((await second.completion).job.state).toBe('succeeded');
+  });
+
+  it('cancels a queued job without ever running it', async () => {
+    const t = await app();
+    await t.start('hold web --gate a');
+    await gates.entered('a');
+    const second = await t.start('hold web --gate b --queue');
+    await t.say(`cancel ${second.job.id}`);
+    const { job } = await second.completion;
+    expect(job.state).toBe('cancelled');
+    expect(job.startedAt).toBeNull();
+    expect((await t.store.locks.get('web', new Date()))?.jobId).not.toBe(second.job.id);
+  });
+
+  it('a freeze (`lock <target>`) blocks jobs on that target until `unlock`', async () => {
+    const t = await app();
+    expect((await t.runJob('lock web release freeze')).job.state).toBe('succeeded');
+
+    const refused = await t.say('hold web', people.oscar);
+    expect(refused.status).toBe('conflict');
+    expect(refused.text).toContain('`web` is locked by Olga (a freeze: "release freeze"');
+
+    const queued = await t.start('hold web --queue', people.oscar);
+    expect(queued.job.state).toBe('queued');
+    const prompt = await t.say('unlock web');
+    const code = /confirm ([A-Z0-9]{6})/.exec(prompt.text)?.[1] ?? '';
+    expect((await t.runJob(`confirm ${code}`)).job.state).toBe('succeeded');
+    await gates.entered('web');
+    gates.open('web');
+    expect((await queued.completion).job.state).toBe('succeeded');
+  });
+});
+
+describe('progress and output', () => {
+  it('throttles a burst of progress (latest wins) and always delivers the final state', async () => {
+    const t = await app({ jobs: { progressThrottle: 60_000 } });
+    const events: JobEvent[] = [];
+    t.app.runner.onEvent((e) => events.push(e));
+    const { job } = await t.runJob('chatty --lines 50');
+    const progress = events.filter((e) => e.type === 'progress');
+    // 100 updates (50 logs, 50 steps) became the first one (the first log line, before any step)
+    // plus the newest one.
+    expect(progress.map((e) => e.job.step)).toEqual([null, 'step 50']);
+    expect(progress[0]?.job.output).toBe('line 0001 of the playbook output');
+    expect(progress.at(-1)?.job).toMatchObject({ progressDone: 50, progressTotal: 50 });
+    expect(events.at(-1)).toMatchObject({ type: 'finished', job: { id: job.id, state: 'succeeded' } });
+    expect(job.output.split('\n')).toHaveLength(50);
+  });
+
+  it('persists progress while the job runs: `job <id>` shows the step and the log tail', async () => {
+    const t = await app();
+    const started = await t.start('hold web');
+    await gates.entered('web');
+    const stored = await eventually(() => t.store.jobs.get(started.job.id), (j) => j?.step === 'phase two', 'progress to be persisted');
+    expect(stored).toMatchObject({ state: 'running', progressDone: 2, progressTotal: 3, output: 'holding web' });
+    const shown = await t.say(`job ${started.job.id}`);
+    expect(shown.text).toContain(`Job #${started.job.id} is running`);
+    expect(shown.text).toContain('2/3 phase two');
+    expect(shown.text).toContain('holding web');
+  });
+
+  it('keeps only the tail of the output, within the configured limit', async () => {
+    const t = await app({ jobs: { outputLimit: 1_024 } });
+    const { job } = await t.runJob('chatty --lines 200');
+    const [head, ...kept] = job.output.split('\n');
+    expect(head).toMatch(/^… \d+ earlier lines not kept$/);
+    expect(Buffer.byteLength(kept.join('\n'))).toBeLessThanOrEqual(1_024);
+    expect(kept.at(-1)).toBe('line 0200 of the playbook output');
+    expect(job.output).not.toContain('line 0001 ');
+    expect((await t.store.jobs.get(job.id))?.output).toBe(job.output);
+  });
+
+  it('masks the config secrets (from ${VAR}) in the output', async () => {
+    const t = await app({ secrets: [CONFIG_SECRET] });
+    const { job, text } = await t.runJob('leak');
+    expect(job.output).toBe('psql: could not connect to postgres://opsbot:***@db:5432/opsbot');
+    expect(job.step).toBe('retrying with ***');
+    expect(job.error).toBe('connection refused for opsbot:***');
+    expect(text).not.toContain(CONFIG_SECRET);
+    expect(t.dump()).not.toContain(CONFIG_SECRET);
+  });
+});
+
+describe('shutdown', () => {
+  it('marks jobs still running after the grace period `interrupted` and releases their locks', async () => {
+    const t = await app();
+    const started = await t.start('hold web');
+    await gates.entered('web');
+    await t.app.runner.shutdown(10);
+    const { job } = await started.completion;
+    expect(job.state).toBe('interrupted');
+    expect((await t.store.jobs.get(job.id))?.state).toBe('interrupted');
+    expect(await t.store.locks.get('web', new Date())).toBeNull();
+    const finished = (await t.store.audit.recent(1))[0];
+    expect(finished).toMatchObject({ event: 'job_finished', jobId: job.id, outcome: 'interrupted' });
+
+    // No new work once shutting down.
+    const refused = await t.say('hold db');
+    expect(refused.status).toBe('conflict');
+    expect(refused.text).toContain('shutting down');
+  });
+
+  it('lets a job that finishes within the grace period succeed', async () => {
+    const t = await app();
+    const started = await t.start('hold web');
+    await gates.entered('web');
+    const stopping = t.app.runner.shutdown(30_000);
+    gates.open('web');
+    await stopping;
+    expect((await started.completion).job.state).toBe('succeeded');
+  });
+});
+
+describe('queue wait limit', () => {
+  it('ends a queued job as timed_out once it has waited jobs.queueWait for its lock', async () => {
+    const t = await app({ jobs: { queueWait: 300 } });
+    await t.start('hold web --gate a');
+    await gates.entered('a');
+    const second = await t.start('hold web --gate b --queue');
+    const { job } = await second.completion;
+    expect(job.state).toBe('timed_out');
+    expect(job.startedAt).toBeNull();
+    expect(job.error).toMatch(/Waited 300ms for `web` to be free; gave up\./);
+    gates.open('a');
+  });
+});
