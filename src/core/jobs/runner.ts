@@ -319,7 +319,11 @@ export function lockConflict(key: string, holder: LockRecord): ConflictError {
 }
 
 function finalStateOf(reason: unknown, aborted: boolean): Exclude<JobState, 'queued' | 'running'> {
-  if (!aborted) return reason instanceof CancelledError ? 'cancelled' : 'failed';
+  if (!aborted) {
+    // Thrown by the handler or by the queue wait itself, without the signal.
+    if (reason instanceof CancelledError) return 'cancelled';
+    return reason instanceof TimeoutError ? 'timed_out' : 'failed';
+  }
   if (reason instanceof TimeoutError) return 'timed_out';
   if (reason instanceof CancelledError) return 'cancelled';
   if (reason instanceof Interruption) return 'interrupted';
