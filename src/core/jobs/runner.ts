@@ -80,6 +80,9 @@ export interface JobRunnerDeps {
 /** Why a job's signal was aborted: decides the final state. */
 class Interruption extends Error {}
 
+/** The job's own limit ran out while it waited for its lock (a handler's TimeoutError is a failure). */
+class QueueWaitTimeout extends TimeoutError {}
+
 interface RunningJob {
   readonly controller: AbortController;
   readonly completion: Promise<JobOutcome>;
@@ -260,7 +263,7 @@ export class JobRunner {
     for (;;) {
       signal.throwIfAborted();
       if (clock.now().getTime() > deadline) {
-        throw new TimeoutError(`Waited ${formatDuration(settings.queueWaitMs)} for \`${job.lockKey ?? ''}\` to be free; gave up.`);
+        throw new QueueWaitTimeout(`Waited ${formatDuration(settings.queueWaitMs)} for \`${job.lockKey ?? ''}\` to be free; gave up.`);
       }
       const result = await store.jobs.promote(job.id, { key: job.lockKey ?? '', ttlMs: settings.lockTtlMs }, this.audit(request, 'job_started', clock.now()));
       if (result.ok) return result.job;
@@ -322,7 +325,7 @@ function finalStateOf(reason: unknown, aborted: boolean): Exclude<JobState, 'que
   if (!aborted) {
     // Thrown by the handler or by the queue wait itself, without the signal.
     if (reason instanceof CancelledError) return 'cancelled';
-    return reason instanceof TimeoutError ? 'timed_out' : 'failed';
+    return reason instanceof QueueWaitTimeout ? 'timed_out' : 'failed';
   }
   if (reason instanceof TimeoutError) return 'timed_out';
   if (reason instanceof CancelledError) return 'cancelled';
