@@ -16,12 +16,25 @@ import type { Logger } from './core/log.js';
 import { formatOwner, type OwnerIdentity } from './core/jobs/owner.js';
 import { recoverInterruptedJobs } from './core/jobs/recovery.js';
 import { JobRunner } from './core/jobs/runner.js';
+import { LiveJobPosts } from './core/outbox/live-jobs.js';
+import { Outbox } from './core/outbox/outbox.js';
 import { AccessPolicy } from './core/policy/policy.js';
 import type { Ports } from './core/ports.js';
 import { CommandRegistry } from './core/registry.js';
 import type { JobRecord, Store } from './core/store.js';
 import { PromMetrics } from './http/metrics.js';
+import { buildSchedulePorts, buildScheduler, syncConfigSchedules } from './app-schedules.js';
+import type { MaintenanceService } from './core/maintenance/service.js';
+import type { Scheduler } from './core/scheduler/scheduler.js';
 import { openStore } from './store/open.js';
+import { createDeployPorts } from './backends/deploy/wire.js';
+import type { DeployPorts } from './core/deploy/ports.js';
+import { createBuildPort } from './core/pipelines/build-port.js';
+import { PipelineEventHub } from './core/pipelines/events.js';
+import { createPipelinePortFromConfig } from './backends/gitlab/pipelines-from-config.js';
+import { createScalingPortFromConfig } from './backends/containers/scaling-from-config.js';
+import { wireAlerts, type AlertsWiring } from './adapters/alerts/wire.js';
+import type { AlertPoster } from './core/alerts/poster.js';
 
 export interface AppOptions {
   readonly loaded: LoadedConfig;
@@ -33,6 +46,10 @@ export interface AppOptions {
   readonly instance?: string;
   /** An already-open store (tests); otherwise opened from the config. */
   readonly store?: Store;
+  /** Wraps the deploy ports (tests: spies that prove no process started). */
+  readonly wrapDeployPorts?: (ports: DeployPorts) => DeployPorts;
+  /** Replaces the alert pipeline's chat poster (tests, benchmarks). */
+  readonly alertPoster?: AlertPoster;
 }
 
 export interface App {
@@ -44,8 +61,22 @@ export interface App {
   readonly runner: JobRunner;
   readonly dispatcher: Dispatcher;
   readonly notifier: NotifierRouter;
+  /** Outgoing chat posts and edits; chat adapters register their delivery with it. */
+  readonly outbox: Outbox;
+  /** One live post per job, for platforms that enable it. */
+  readonly liveJobs: LiveJobPosts;
+  /** Pushed pipeline events (POST /webhooks/gitlab) reach the follower of that pipeline through it. */
+  readonly pipelineEvents: PipelineEventHub;
   readonly metrics: PromMetrics;
   readonly owner: string;
+  /** Fires schedule ticks once across replicas (started by `startScheduler`). */
+  readonly scheduler: Scheduler;
+  /** Maintenance windows; also the MaintenancePort the alert pipeline and deploys consult. */
+  readonly maintenance: MaintenanceService;
+  /** Alert intake routes, pipeline and the `alerts` port (src/adapters/alerts/wire.ts). */
+  readonly alerts: AlertsWiring;
+  /** Starts the schedule and maintenance passes (serve); `close` stops them. */
+  startScheduler(): void;
   /** Marks jobs of dead processes interrupted and tells their conversations. */
   recover(): Promise<JobRecord[]>;
   /** Re-runs recovery periodically, so one replica reports another's crash. */
@@ -96,8 +127,35 @@ export async function buildApp(options: AppOptions): Promise<App> {
       heartbeatMs: config.jobs.heartbeat,
       progressThrottleMs: config.jobs.progressThrottle,
       outputLimitBytes: config.jobs.outputLimit,
+      queueWaitMs: config.jobs.queueWait,
       queuePollMs: Math.min(1_000, config.jobs.heartbeat),
     },
+  });
+  const scheduleDeps = { config, store, clock, logger, notifier, registry, owner };
+  await syncConfigSchedules(scheduleDeps);
+  const { schedules, maintenance } = buildSchedulePorts(scheduleDeps);
+  const pipelineEvents = new PipelineEventHub();
+  const pipelines = createPipelinePortFromConfig({
+    pipelines: config.pipelines,
+    hub: pipelineEvents,
+    authorize: (principal, conversation, permission) => void policy.authorize(principal, conversation, 'pipeline', permission),
+  });
+  const scaling = createScalingPortFromConfig({
+    services: config.services,
+    store: store.scaling,
+    authorize: (principal, conversation, permission) => void policy.authorize(principal, conversation, 'scale', permission),
+  });
+  // The outbox is built below; the poster reaches it only once alerts flow, after buildApp returned.
+  const alerts = wireAlerts({
+    config: config.alerts,
+    store: store.alerts,
+    clock,
+    logger,
+    owner,
+    notifier,
+    outbox: { has: (platform) => outbox.has(platform), enqueue: (outgoing) => outbox.enqueue(outgoing) },
+    ...(options.alertPoster === undefined ? {} : { poster: options.alertPoster }),
+    maintenance,
   });
   ports = {
     jobs: createJobsPort(store, runner, clock),
@@ -105,8 +163,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
     locks: createLocksPort(store, clock),
     help: createHelpPort(registry),
     access: policy,
+    deploy: ((d: DeployPorts) => options.wrapDeployPorts?.(d) ?? d)(createDeployPorts({ config, state: store.deployState, build: createBuildPort(pipelines) })),
+    schedules,
+    maintenance,
+    pipelines,
+    scaling,
+    alerts: alerts.port,
   };
+  const outbox = new Outbox({ store, clock, logger, owner });
+  const liveJobs = new LiveJobPosts({ runner, outbox, clock, logger });
   const dispatcher = new Dispatcher({ registry, policy, runner, store, clock, logger, metrics, ports: getPorts, inlineTimeoutMs: 30_000 });
+  const scheduler = buildScheduler(scheduleDeps, dispatcher);
 
   const recover = (): Promise<JobRecord[]> =>
     recoverInterruptedJobs({ store, clock, logger, notifier, me: identity, pidAlive, staleAfterMs: config.jobs.lockTtl * 2 });
@@ -121,8 +188,19 @@ export async function buildApp(options: AppOptions): Promise<App> {
     runner,
     dispatcher,
     notifier,
+    outbox,
+    liveJobs,
+    pipelineEvents,
     metrics,
     owner,
+    scheduler,
+    maintenance,
+    alerts,
+    startScheduler() {
+      scheduler.start();
+      maintenance.start();
+      alerts.pipeline?.start();
+    },
     recover,
     startReaper() {
       reaper ??= setInterval(() => {
@@ -132,7 +210,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
     async close(graceMs) {
       if (reaper !== null) clearInterval(reaper);
+      // No new ticks while jobs drain; a scheduled job already running finishes like any other.
+      await Promise.all([scheduler.stop(), maintenance.stop(), alerts.pipeline?.stop()]);
       await runner.shutdown(graceMs);
+      // Scheduled jobs have ended now; let their outcomes reach the store before it closes.
+      await scheduler.settled(5_000);
+      // Undelivered chat messages stay in the store; the next start (or another replica) sends them.
+      liveJobs.stop();
+      await outbox.stop();
       await store.close();
     },
   };

@@ -6,12 +6,19 @@
 import { readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ShellSession } from './adapters/shell/session.js';
+import { startTeamsAdapter, type TeamsAdapter } from './adapters/teams/index.js';
+import { ManifestError, teamsAppPackage } from './adapters/teams/manifest.js';
+import { startMattermost } from './adapters/mattermost/index.js';
+import { mattermostCli } from './adapters/mattermost/cli.js';
+import type { App } from './app.js';
 import { runRepl } from './adapters/shell/repl.js';
 import { boot, localIdentity, resolveConfig } from './cli/bootstrap.js';
 import { commandReference, replaceReference } from './cli/docs.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { ConfigError } from './config/errors.js';
 import { createHttpServer } from './http/server.js';
+import { gitlabWebhookRoutes } from './http/gitlab-webhook-route.js';
+import { gitlabWebhookSecrets } from './backends/gitlab/pipelines-from-config.js';
 import { systemClock } from './core/clock.js';
 import { CommandRegistry } from './core/registry.js';
 import { builtinCommands } from '../commands/index.js';
@@ -30,6 +37,10 @@ const USAGE = `Usage: opsbot <command> [options]
   audit-export [--since <ISO date>] [--out <file>]
                                  write the audit log as JSON lines
   docs [--write README.md]       print (or write into the README) the generated command reference
+  mattermost register --team <name> [--trigger <command>]…
+                                 create or update the slash commands in a Mattermost team; prints their tokens
+  teams manifest [--out <file.zip>]
+                                 write the Microsoft Teams app package (default opsbot-teams.zip)
 
 Options: --config <file>  the config file (default: $OPSBOT_CONFIG, else the demo config)`;
 
@@ -47,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
       write: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean' },
+      team: { type: 'string' },
+      trigger: { type: 'string', multiple: true },
     },
   });
   const [subcommand = values.help === true ? 'help' : 'serve', ...rest] = positionals;
@@ -88,6 +101,17 @@ async function main(argv: string[]): Promise<number> {
       else writeFileSync(values.write, replaceReference(readFileSync(values.write, 'utf8'), reference));
       return 0;
     }
+    case 'teams':
+      return teamsCli(rest, values.config, values.out);
+    case 'mattermost':
+      return mattermostCli(rest, {
+        loaded: resolveConfig(values.config).loaded,
+        registry: new CommandRegistry([...builtinCommands, confirmCommand]),
+        team: values.team,
+        triggers: values.trigger ?? [],
+        out: (t) => process.stdout.write(t),
+        err: (t) => process.stderr.write(t),
+      });
     default:
       process.stderr.write(`Unknown command "${subcommand}".\n\n${USAGE}\n`);
       return 2;
@@ -127,8 +151,20 @@ async function serve(config: string | undefined): Promise<number> {
   const { app } = await boot({ configPath: config });
   let draining = false;
   const http = createHttpServer({ store: app.store, metrics: app.metrics, logger: app.logger, isDraining: () => draining });
+  // Microsoft Teams (POST /api/messages), when the config has a `teams` section.
+  startTeams(app)?.routes(http);
+  // POST /alerts/:source (404 for every source unless the config has an `alerts` section).
+  app.alerts.routes(http);
+  // Mattermost (POST /mattermost/command, /action, /dialog; live job posts), when the config has a `mattermost` section.
+  const mattermostConfig = app.loaded.config.mattermost;
+  const mattermost = mattermostConfig === null ? null : startMattermost(app, mattermostConfig);
+  mattermost?.routes(http);
+  // GitLab Pipeline events (POST /webhooks/gitlab) feed the followers of running pipelines.
+  gitlabWebhookRoutes({ secrets: gitlabWebhookSecrets(app.loaded.config.pipelines), hub: app.pipelineEvents, logger: app.logger })(http);
   await app.recover();
   app.startReaper();
+  // Schedules and maintenance windows: ticks claimed once across replicas; stopped by app.close().
+  app.startScheduler();
   const { host, port, shutdownGrace } = app.loaded.config.server;
   const address = await http.listen({ host, port });
   app.logger.info({ address, store: app.store.engine, config: app.loaded.file }, 'opsbot is serving');
@@ -144,6 +180,7 @@ async function serve(config: string | undefined): Promise<number> {
       app.logger.info({ signal, graceMs: shutdownGrace }, 'shutting down: no new work, letting running jobs finish');
       void (async () => {
         await http.close();
+        mattermost?.stop();
         await app.close(shutdownGrace);
         resolve(0);
       })();
@@ -151,6 +188,38 @@ async function serve(config: string | undefined): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+}
+
+/** `opsbot teams manifest [--out file.zip]`: the app package an admin uploads to Teams. */
+function teamsCli(args: readonly string[], config: string | undefined, out: string | undefined): number {
+  if (args[0] !== 'manifest' || args.length > 1) {
+    process.stderr.write('Usage: opsbot teams manifest [--out <file.zip>]\n');
+    return 2;
+  }
+  const { loaded } = resolveConfig(config);
+  const teams = loaded.config.teams;
+  if (teams === null) {
+    process.stderr.write(`${loaded.file}: there is no \`teams\` section; add one (appId, appPassword, tenants, actionSecret) first\n`);
+    return 2;
+  }
+  let pkg: Buffer;
+  try {
+    pkg = teamsAppPackage(teams, new CommandRegistry([...builtinCommands, confirmCommand]).all());
+  } catch (error: unknown) {
+    if (!(error instanceof ManifestError)) throw error;
+    process.stderr.write(`${loaded.file}: ${error.message}\n`);
+    return 2;
+  }
+  const file = out ?? 'opsbot-teams.zip';
+  writeFileSync(file, pkg);
+  process.stdout.write(`${file}: Teams app package for bot ${teams.appId} (upload it in the Teams admin center or Developer Portal)\n`);
+  return 0;
+}
+
+function startTeams(app: App): TeamsAdapter | null {
+  const config = app.loaded.config.teams;
+  if (config === null) return null;
+  return startTeamsAdapter({ config, dispatcher: app.dispatcher, store: app.store, clock: systemClock, logger: app.logger, outbox: app.outbox, liveJobs: app.liveJobs, notifier: app.notifier });
 }
 
 async function auditExport(config: string | undefined, since: string | undefined, out: string | undefined): Promise<number> {

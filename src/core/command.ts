@@ -45,6 +45,12 @@ export interface CommandDefinition<A extends ArgsSchema> {
   readonly sideEffect: SideEffect | ((args: ArgValues<A>) => SideEffect);
   /** The target to lock while the job runs (e.g. the store name). */
   lock?(args: ArgValues<A>): string;
+  /**
+   * Validation that needs the config or a port (an unknown pipeline, service or store): throw a
+   * UsageError or NotFoundError. Runs after authorization and before any job exists, so bad input
+   * is refused at once, with the usage, and nothing is queued, locked or contacted.
+   */
+  check?(args: ArgValues<A>, ports: Ports): void | Promise<void>;
   /** Milliseconds; defaults: 30 s for read-only commands, 30 min for jobs. */
   readonly timeout?: number;
   run(args: ArgValues<A>, ctx: CommandContext): Promise<Message> | Message;
@@ -69,6 +75,7 @@ export interface Command {
   permission(args: AnyArgValues): string;
   sideEffect(args: AnyArgValues): SideEffect;
   lock(args: AnyArgValues): string | null;
+  check(args: AnyArgValues, ports: Ports): Promise<void>;
   run(args: AnyArgValues, ctx: CommandContext): Promise<Message>;
 }
 
@@ -89,6 +96,9 @@ export function defineCommand<const A extends ArgsSchema>(def: CommandDefinition
     permission: (a) => def.permission(typed(a)),
     sideEffect: (a) => (typeof sideEffect === 'function' ? sideEffect(typed(a)) : sideEffect),
     lock: (a) => (def.lock === undefined ? null : def.lock(typed(a))),
+    check: async (a, ports) => {
+      if (def.check !== undefined) await def.check(typed(a), ports);
+    },
     run: async (a, ctx) => def.run(typed(a), ctx),
   };
 }

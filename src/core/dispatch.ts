@@ -5,6 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from './args/parse.js';
+import { usageLine } from './args/usage.js';
 import { canonicalText, redactArgs, secretValues } from './args/redact.js';
 import { didYouMean } from './args/suggest.js';
 import { tokenize, type Token } from './args/tokenize.js';
@@ -89,6 +90,15 @@ export class Dispatcher {
       policy.authorize(invocation.principal, invocation.conversation, command.name, permission);
     } catch (error: unknown) {
       if (error instanceof DeniedError) await store.audit.append(this.audit(invocation, 'denied', command.name, redactArgs(command.args, values), error.permission, error));
+      throw error;
+    }
+
+    try {
+      await command.check(values, this.deps.ports());
+    } catch (caught: unknown) {
+      // Like a parser error, a check's usage error shows the command's usage.
+      const error = caught instanceof UsageError && caught.hint === undefined ? new UsageError(caught.message, { cause: caught, hint: `Usage: ${usageLine(command)}` }) : caught;
+      if (command.mayMutate && isOpsbotError(error)) await store.audit.append(this.audit(invocation, 'rejected', command.name, redactArgs(command.args, values), permission, error));
       throw error;
     }
 

@@ -14,6 +14,8 @@ export interface HttpDeps {
   /** Set while shutting down: /readyz answers 503 so load balancers stop sending traffic. */
   readonly isDraining: () => boolean;
   readonly bodyLimitBytes?: number;
+  /** Route sets added by the chat adapters and other features (e.g. POST /mattermost/command). */
+  readonly routes?: readonly ((app: FastifyInstance) => void)[];
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
@@ -43,6 +45,8 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     const body = await deps.metrics.registry.metrics();
     return reply.header('content-type', deps.metrics.registry.contentType).send(body);
   });
+
+  for (const addRoutes of deps.routes ?? []) addRoutes(app);
 
   return app;
 }

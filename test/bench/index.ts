@@ -5,5 +5,8 @@
 import { dispatchBenchmark } from './dispatch.js';
 import { jobsBenchmark } from './jobs.js';
 import type { Benchmark } from './types.js';
+import { mattermostBenchmark } from './mattermost.js';
+import { alertsBenchmark } from './alerts.js';
+import { deployBenchmark } from './deploy.js';
 
-export const benchmarks: readonly Benchmark[] = [dispatchBenchmark, jobsBenchmark];
+export const benchmarks: readonly Benchmark[] = [dispatchBenchmark, jobsBenchmark, mattermostBenchmark, alertsBenchmark, deployBenchmark];

@@ -30,12 +30,13 @@ export function buildReport(results: readonly BenchResult[], startedAt: Date, du
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
-  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
+  const digits = Number.isInteger(value) || abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 function formatTarget(target: Target | undefined, unit: string): string {
-  return target === undefined ? '-' : `${target.op} ${formatNumber(target.value)}${unit === 'x' ? 'x' : ` ${unit}`}`;
+  if (target === undefined) return '-';
+  return unit === 'x' ? `${target.op} ${target.value.toFixed(2)}x` : `${target.op} ${formatNumber(target.value)} ${unit}`;
 }
 
 function verdict(result: BenchResult): string {

@@ -349,3 +349,29 @@ describe('unexpected errors', () => {
     expect(t.logs.some((e) => e.level === 'error' && (e.obj as { err?: unknown }).err instanceof RangeError)).toBe(true);
   });
 });
+
+describe('check: config-dependent validation before any job', () => {
+  it('refuses at once with a usage error, audits `rejected`, and creates no job', async () => {
+    const { UsageError } = await import('../../src/core/index.js');
+    const deployLike = defineCommand({
+      name: 'ship',
+      summary: 'Ship a known store.',
+      examples: ['ship store-pl'],
+      args: { store: { type: 'string', positional: 0, required: true, description: 'The store.' } },
+      permission: (a) => `ship:${a.store}`,
+      sideEffect: 'mutates',
+      check: ({ store }) => {
+        if (store !== 'store-pl') throw new UsageError(`There is no store \`${store}\`.`);
+      },
+      run: () => ({ tone: 'success', blocks: [{ kind: 'text', text: 'shipped' }] }),
+    });
+    const t = await startTestApp({ extraCommands: [deployLike] });
+    const refused = await t.say('ship store-xx');
+    expect(refused.status).toBe('usage');
+    expect(refused.text).toContain('There is no store `store-xx`.');
+    expect(await t.store.jobs.list({ limit: 10 })).toEqual([]);
+    expect((await t.store.audit.recent(5)).map((e) => e.event)).toContain('rejected');
+    const accepted = await t.start('ship store-pl');
+    expect((await accepted.completion).job.state).toBe('succeeded');
+  });
+});

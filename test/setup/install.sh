@@ -8,6 +8,16 @@ cd "$(dirname "$0")/../.."
 # Debian package -> a file it installs, to tell whether it is there already.
 declare -A PACKAGES=(
   [postgresql]=/usr/lib/postgresql/15/bin/initdb
+  [prometheus-alertmanager]=/usr/bin/prometheus-alertmanager
+  [docker.io]=/usr/sbin/dockerd
+  [docker-compose]=/usr/bin/docker-compose
+  [busybox-static]=/bin/busybox
+  [ansible]=/usr/bin/ansible-playbook
+  [openssh-server]=/usr/sbin/sshd
+  [haproxy]=/usr/sbin/haproxy
+  [nginx-light]=/usr/sbin/nginx
+  [git]=/usr/bin/git
+  [unzip]=/usr/bin/unzip
 )
 
 missing=()

@@ -8,9 +8,20 @@ import type { OpsbotConfig } from '../types.js';
 import { accessSection } from './access.js';
 import { jobsSection } from './jobs.js';
 import { logSection } from './log.js';
+import { pipelinesSection } from './pipelines.js';
 import type { SectionContext, SectionProblem } from './section.js';
 import { serverSection } from './server.js';
+import { servicesSection } from './services.js';
 import { storageSection } from './storage.js';
+import { playbooksSection } from './playbooks.js';
+import { sshSection } from './ssh.js';
+import { storesSection } from './stores.js';
+import { deployCrossChecks } from './deploy-checks.js';
+import { teamsSection } from './teams.js';
+import { mattermostSection } from './mattermost.js';
+import { alertsSection } from './alerts.js';
+import { maintenanceSection } from './maintenance.js';
+import { schedulesSection } from './schedules.js';
 
 export const sections = {
   storage: storageSection,
@@ -18,6 +29,16 @@ export const sections = {
   log: logSection,
   access: accessSection,
   jobs: jobsSection,
+  playbooks: playbooksSection,
+  ssh: sshSection,
+  stores: storesSection,
+  teams: teamsSection,
+  mattermost: mattermostSection,
+  alerts: alertsSection,
+  pipelines: pipelinesSection,
+  services: servicesSection,
+  schedules: schedulesSection,
+  maintenance: maintenanceSection,
 } as const;
 
 type Sections = typeof sections;
@@ -61,6 +82,8 @@ export function buildConfig(raw: RawConfig, ctx: SectionContext): BuiltConfig {
     loaded[name] = value;
     for (const p of section.check?.(value) ?? []) problems.push({ path: [name, ...p.path], reason: p.reason });
   }
+  // Checks that span sections (paths start with the section name).
+  problems.push(...deployCrossChecks(loaded as unknown as Pick<LoadedSections, 'playbooks' | 'stores' | 'ssh'>));
   return { config: loaded as unknown as LoadedSections, problems };
 }
 

@@ -5,9 +5,21 @@
 import type { Migration } from 'kysely';
 import type { StoreEngine } from '../schema.js';
 import { core0001 } from './0001-core.js';
+import { outbox0002 } from './0002-outbox.js';
+import { alerts0003 } from './0003-alerts.js';
+import { deployState0004 } from './0004-deploy-state.js';
+import { schedules0005 } from './0005-schedules.js';
+import { teams0006 } from './0006-teams.js';
+import { scaling0007 } from './0007-scaling.js';
 
 export function allMigrations(engine: StoreEngine): Record<string, Migration> {
   return {
     '0001-core': core0001(engine),
+    '0002-outbox': outbox0002(engine),
+    '0003-alerts': alerts0003(engine),
+    '0004-deploy-state': deployState0004(engine),
+    '0005-schedules': schedules0005(engine),
+    '0006-teams': teams0006(engine),
+    '0007-scaling': scaling0007(engine),
   };
 }

@@ -1,0 +1,23 @@
+import { decideApproval, defineCommand, STORE_NAME, type Message } from '#core';
+
+const storeArg = { type: 'string', positional: 0, required: true, pattern: STORE_NAME, patternHint: 'a store name from the config', description: 'The store whose deploy waits for approval.' } as const;
+
+export const approve = defineCommand({
+  name: 'approve',
+  summary: 'Approve the deploy waiting for a second person on a store (not your own).',
+  examples: ['approve store-pl'],
+  args: { store: storeArg },
+  permission: ({ store }) => `deploy:approve:${store}`,
+  sideEffect: 'mutates',
+  run: ({ store }, ctx): Promise<Message> => decideApproval(store, 'approved', { ...ctx, deploy: ctx.ports.deploy }),
+});
+
+export const reject = defineCommand({
+  name: 'reject',
+  summary: 'Reject the deploy waiting for a second person on a store: traffic does not move.',
+  examples: ['reject store-pl'],
+  args: { store: storeArg },
+  permission: ({ store }) => `deploy:approve:${store}`,
+  sideEffect: 'mutates',
+  run: ({ store }, ctx): Promise<Message> => decideApproval(store, 'rejected', { ...ctx, deploy: ctx.ports.deploy }),
+});

@@ -1,0 +1,90 @@
+import { defineCommand, formatDuration, formatInZone, isTimeZone, parseStart, UsageError, windowState, type Message, type WindowView } from '#core';
+
+/** Target names are an allowlist from the config; this only keeps the word plain. */
+const WORD = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+export const maintenance = defineCommand({
+  name: 'maintenance',
+  aliases: ['mw'],
+  summary: 'Open a maintenance window for a target (announced, silenced in Alertmanager, alerts held back), list windows, or end one early.',
+  description:
+    'A window announces itself ahead of time, at start and at end, creates an Alertmanager silence for the target for its duration ' +
+    '(removed if it ends early), holds back alert posts for the target, and blocks deploys of it if the config says so. ' +
+    'Targets are the names under maintenance.targets in the config. Start is `now`, `HH:MM` in --tz (today, or tomorrow if that time has passed), ' +
+    'or an ISO time. Recurring windows come from the config (maintenance.windows).',
+  examples: ['maintenance list', 'maintenance db now 1h vacuum full', 'maintenance db 02:00 90m --tz Europe/Warsaw kernel upgrade', 'maintenance end 12'],
+  args: {
+    target: { type: 'string', positional: 0, pattern: WORD, patternHint: 'a target from maintenance.targets, or list / end', description: 'The target (or `list`, or `end`).' },
+    start: { type: 'string', positional: 1, maxLength: 40, description: 'now, HH:MM (in --tz) or an ISO time; after `end`: the window number.' },
+    duration: { type: 'duration', positional: 2, min: 60_000, description: 'How long, e.g. 30m, 1h, 1h30m.' },
+    reason: { type: 'string', positional: 3, rest: true, maxLength: 300, description: 'Why: shown in announcements and in the silence.' },
+    tz: { type: 'string', maxLength: 64, description: 'Zone of an HH:MM or offset-less start, and of the listing. Default: the configured display zone.' },
+  },
+  permission: ({ target }) => (target === undefined || target === 'list' ? 'maintenance:list' : target === 'end' ? 'maintenance:end' : `maintenance:open:${target}`),
+  sideEffect: ({ target }) => (target === undefined || target === 'list' ? 'none' : 'mutates'),
+  async run({ target, start, duration, reason, tz }, ctx): Promise<Message> {
+    const port = ctx.ports.maintenance;
+    const zone = tz ?? port.displayZone;
+    if (!isTimeZone(zone)) throw new UsageError(`\`${zone}\` is not a time zone: use an IANA name such as Europe/Warsaw or UTC.`);
+    const now = ctx.clock.now();
+
+    if (target === undefined || target === 'list') return listing(await port.list(now), zone, now);
+
+    if (target === 'end') {
+      if (start === undefined || !/^\d{1,12}$/.test(start)) throw new UsageError('Give the window number: `maintenance end <number>` (see `maintenance list`).');
+      if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would end maintenance window #${start} and remove its silence.` }] };
+      const ended = await port.end(Number(start), ctx.principal);
+      return { tone: 'success', blocks: [{ kind: 'text', text: `Maintenance #${ended.window.id} of \`${ended.window.target}\` ended; ${ended.silences}.` }] };
+    }
+
+    if (start === undefined || duration === undefined) throw new UsageError('Give a start and a duration: `maintenance <target> <now|HH:MM|ISO time> <duration> [reason]`.');
+    const request = { target, startsAt: parseStart(start, zone, now), durationMs: duration, reason: reason ?? null };
+    port.validate(request);
+    const end = new Date(request.startsAt.getTime() + duration);
+    const span = `${formatInZone(request.startsAt, zone)} – ${formatInZone(end, zone)} (${formatDuration(duration)})`;
+    if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would open a maintenance window for \`${target}\`: ${span}.` }] };
+    const opened = await port.open(request, ctx.principal, ctx.conversation);
+    const w = opened.window;
+    return {
+      title: `Maintenance #${w.id} of ${w.target}`,
+      tone: 'warning',
+      blocks: [
+        {
+          kind: 'fields',
+          fields: [
+            { label: 'When', value: `${formatInZone(w.startsAt, zone)} – ${formatInZone(w.endsAt, zone)} (${formatDuration(w.endsAt.getTime() - w.startsAt.getTime())})` },
+            { label: 'Alertmanager', value: opened.silence, short: true },
+            { label: 'Deploys', value: w.blockDeploys ? 'blocked' : 'allowed', short: true },
+            { label: 'Announced to', value: w.announceTo.length === 0 ? 'the log only' : w.announceTo.join(', ') },
+            ...(w.reason === null ? [] : [{ label: 'Reason', value: w.reason }]),
+          ],
+        },
+        { kind: 'text', text: `End it early with \`maintenance end ${w.id}\`.` },
+      ],
+    };
+  },
+});
+
+function listing(windows: readonly WindowView[], zone: string, now: Date): Message {
+  if (windows.length === 0) return { tone: 'neutral', blocks: [{ kind: 'text', text: 'No maintenance windows now or coming up.' }] };
+  return {
+    title: `Maintenance windows (times in ${zone})`,
+    tone: 'neutral',
+    blocks: [
+      {
+        kind: 'table',
+        columns: ['#', 'target', 'state', 'from', 'until', 'deploys', 'silence', 'reason'],
+        rows: windows.map((w) => [
+          w.id === null ? `${w.recurring ?? ''} (next)` : String(w.id),
+          w.target,
+          windowState(w, now),
+          formatInZone(w.startsAt, zone),
+          formatInZone(w.endsAt, zone),
+          w.blockDeploys ? 'blocked' : 'allowed',
+          w.silenceIds.length === 0 ? '—' : w.silenceIds.join(', '),
+          w.reason ?? (w.recurring === null ? `by ${w.createdBy}` : `recurring: ${w.recurring}`),
+        ]),
+      },
+    ],
+  };
+}

@@ -1,0 +1,26 @@
+import { defineCommand, INVENTORY_HOST, PLAYBOOK_ID, prepareRun, requireCatalogPermission, runCatalogPlaybook, type Message } from '#core';
+
+export const run = defineCommand({
+  name: 'run',
+  summary: 'Run a catalogued playbook with typed variables.',
+  description:
+    'Only playbooks in the catalog run, with only the variables it declares (typed and checked), on the hosts of its inventory (`--limit` names one of them). ' +
+    '`--check` (or --dry-run) runs ansible with --check --diff.',
+  examples: ['run backup', 'run maintenance --limit localhost keep=3', 'run health colour=green --check'],
+  args: {
+    playbook: { type: 'string', positional: 0, required: true, pattern: PLAYBOOK_ID, patternHint: 'a playbook id from the catalog', description: 'The catalogued playbook.' },
+    limit: { type: 'string', pattern: INVENTORY_HOST, patternHint: 'a host of the playbook\'s inventory', description: 'Run on this host of the inventory only.' },
+    check: { type: 'boolean', description: 'Report what would change (ansible --check --diff), change nothing.' },
+    vars: { type: 'pairs', keyPattern: /^[a-z_][a-z0-9_]{0,63}$/, description: 'Variables as key=value, as declared in the catalog.' },
+  },
+  permission: ({ playbook }) => `playbooks:run:${playbook}`,
+  sideEffect: 'mutates',
+  lock: ({ playbook }) => `playbook:${playbook}`,
+  timeout: 60 * 60_000,
+  async run({ playbook, limit, check, vars }, ctx): Promise<Message> {
+    const flow = { ...ctx, deploy: ctx.ports.deploy };
+    const prepared = prepareRun({ playbook, limit, check, vars }, flow);
+    requireCatalogPermission(prepared.spec, ctx.ports.access, ctx);
+    return runCatalogPlaybook(prepared, check, flow);
+  },
+});

@@ -1,0 +1,111 @@
+/**
+ * Signed button contexts and dialog states. Mattermost echoes a button's `context` back verbatim when
+ * it is clicked, and anyone who can reach opsbot can post a forged one: so the context carries the
+ * command, who may press it, until when, and a one-time nonce, all under an HMAC-SHA256 made with the
+ * configured actionSecret. Verification recomputes the HMAC and compares in constant time.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export interface ButtonGrant {
+  /** The command text dispatched when it is pressed, as the person pressing it. */
+  readonly command: string;
+  /** The button's label, to say who pressed what. */
+  readonly label: string;
+  /** Mattermost user ids allowed to press it; empty: anyone in the channel. */
+  readonly actors: readonly string[];
+  /** Epoch milliseconds. */
+  readonly expiresAt: number;
+  readonly nonce: string;
+  /** Shown in the post once pressed (its title), or null. */
+  readonly note: string | null;
+  /** Replace the post on click (a reply), or leave it to its own edits (a live job post). */
+  readonly update: boolean;
+}
+
+export interface DialogGrant {
+  /** The command the dialog completes. */
+  readonly command: string;
+  readonly userId: string;
+  readonly channelId: string;
+  readonly expiresAt: number;
+}
+
+type Verified<T> = { readonly ok: true; readonly grant: T } | { readonly ok: false; readonly reason: 'malformed' | 'bad signature' };
+
+const VERSION = 1;
+
+export function newNonce(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+export class ActionSigner {
+  constructor(private readonly secret: string) {}
+
+  signButton(grant: ButtonGrant): Record<string, unknown> {
+    const body = { v: VERSION, cmd: grant.command, lbl: grant.label, act: [...grant.actors], exp: grant.expiresAt, n: grant.nonce, note: grant.note, upd: grant.update };
+    return { ...body, sig: this.mac('button', buttonPayload(body)) };
+  }
+
+  verifyButton(context: unknown): Verified<ButtonGrant> {
+    if (!isRecord(context)) return { ok: false, reason: 'malformed' };
+    const { v, cmd, lbl, act, exp, n, note, upd, sig } = context;
+    if (
+      v !== VERSION ||
+      typeof cmd !== 'string' ||
+      typeof lbl !== 'string' ||
+      !Array.isArray(act) ||
+      !act.every((a): a is string => typeof a === 'string') ||
+      typeof exp !== 'number' ||
+      typeof n !== 'string' ||
+      (note !== null && typeof note !== 'string') ||
+      typeof upd !== 'boolean' ||
+      typeof sig !== 'string'
+    ) {
+      return { ok: false, reason: 'malformed' };
+    }
+    if (!this.matches('button', buttonPayload({ v, cmd, lbl, act, exp, n, note, upd }), sig)) return { ok: false, reason: 'bad signature' };
+    return { ok: true, grant: { command: cmd, label: lbl, actors: act, expiresAt: exp, nonce: n, note, update: upd } };
+  }
+
+  signDialog(grant: DialogGrant): string {
+    const body = { v: VERSION, cmd: grant.command, u: grant.userId, c: grant.channelId, exp: grant.expiresAt };
+    return JSON.stringify({ ...body, sig: this.mac('dialog', JSON.stringify([body.v, body.cmd, body.u, body.c, body.exp])) });
+  }
+
+  verifyDialog(state: unknown): Verified<DialogGrant> {
+    if (typeof state !== 'string') return { ok: false, reason: 'malformed' };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(state);
+    } catch {
+      return { ok: false, reason: 'malformed' };
+    }
+    if (!isRecord(parsed)) return { ok: false, reason: 'malformed' };
+    const { v, cmd, u, c, exp, sig } = parsed;
+    if (v !== VERSION || typeof cmd !== 'string' || typeof u !== 'string' || typeof c !== 'string' || typeof exp !== 'number' || typeof sig !== 'string') {
+      return { ok: false, reason: 'malformed' };
+    }
+    if (!this.matches('dialog', JSON.stringify([v, cmd, u, c, exp]), sig)) return { ok: false, reason: 'bad signature' };
+    return { ok: true, grant: { command: cmd, userId: u, channelId: c, expiresAt: exp } };
+  }
+
+  /** The domain keeps a button signature from ever passing as a dialog state, and the other way round. */
+  private mac(domain: string, payload: string): string {
+    return createHmac('sha256', this.secret).update(`${domain}\n${payload}`).digest('base64url');
+  }
+
+  private matches(domain: string, payload: string, signature: string): boolean {
+    const expected = Buffer.from(this.mac(domain, payload), 'base64url');
+    const given = Buffer.from(signature, 'base64url');
+    // timingSafeEqual needs equal lengths; a length mismatch says nothing about the secret.
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+}
+
+function buttonPayload(b: { v: unknown; cmd: string; lbl: string; act: readonly string[]; exp: number; n: string; note: string | null; upd: boolean }): string {
+  return JSON.stringify([b.v, b.cmd, b.lbl, b.act, b.exp, b.n, b.note, b.upd]);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

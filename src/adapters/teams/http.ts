@@ -1,0 +1,61 @@
+/**
+ * `POST /api/messages` on opsbot's fastify server, handed to botbuilder's CloudAdapter through a thin
+ * request/response shim (CloudAdapter wants an Express-like `req` with a parsed body and a `res` with
+ * status/header/send/end). What CloudAdapter answers is passed on, except that a server-side failure
+ * is logged and answered without its internals.
+ */
+import type { CloudAdapter, TurnContext } from 'botbuilder';
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../../core/log.js';
+
+export const MESSAGES_PATH = '/api/messages';
+
+interface Captured {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+function responseShim(captured: Captured) {
+  return {
+    socket: null,
+    status(code: number) {
+      captured.status = code;
+      return this;
+    },
+    header(name: string, value: unknown) {
+      captured.headers[name] = String(value);
+      return this;
+    },
+    send(body: unknown) {
+      captured.body = body;
+      return this;
+    },
+    end() {
+      return this;
+    },
+  };
+}
+
+export function registerMessagesRoute(app: FastifyInstance, adapter: CloudAdapter, logic: (context: TurnContext) => Promise<void>, logger: Logger): void {
+  app.post(MESSAGES_PATH, async (request, reply) => {
+    const captured: Captured = { status: 200, body: undefined, headers: {} };
+    // CloudAdapter throws (rather than answering 400) on an object without a `type`; refuse it here.
+    const body = request.body;
+    if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof (body as { type?: unknown }).type !== 'string') {
+      return reply.status(400).send({ error: 'the body is not a Bot Framework activity (a JSON object with a "type")' });
+    }
+    const req = { method: request.method, headers: request.headers, body: body as Record<string, unknown> };
+    await adapter.process(req, responseShim(captured), logic);
+    if (captured.status >= 500) {
+      logger.error({ status: captured.status, reason: typeof captured.body === 'string' ? captured.body : undefined }, 'teams: a turn failed');
+      return reply.status(500).send({ error: 'internal error' });
+    }
+    if (captured.status === 401) {
+      logger.warn({ reason: typeof captured.body === 'string' ? captured.body : undefined, ip: request.ip }, 'teams: refused a request without a valid Bot Framework token');
+      return reply.status(401).send({ error: 'unauthorized: a valid Bot Framework token is required' });
+    }
+    void reply.status(captured.status).headers(captured.headers);
+    return captured.body === undefined ? reply.send() : reply.send(captured.body);
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * Mattermost: the server, the bot account's token (for the live job posts), the token of each slash
+ * command trigger, the key that signs message buttons, and how hard opsbot may push the server. Leave
+ * the section out and the Mattermost endpoints are not served.
+ */
+import { Type } from '@sinclair/typebox';
+import type { MattermostConfig } from '../types.js';
+import { Duration, durationMs } from './duration.js';
+import { KeyedMap } from './primitives.js';
+import { defineSection, type SectionProblem } from './section.js';
+
+const DEFAULTS = {
+  umbrella: 'ops',
+  actionTtl: '1d',
+  replyBudget: '2500ms',
+  requestTimeout: '10s',
+  rateLimit: 10,
+  editsPerMinute: 30,
+  retryMaxDelay: '5m',
+  giveUpAfter: '1d',
+} as const;
+
+// `${` too, so editors checking the file as written accept `url: ${MM_URL}`.
+const HTTP_URL_PATTERN = '^(?:https?://[^\\s/]+(?:/\\S*)?|\\$\\{.*)$';
+/** Mattermost's rule for a trigger word: no slash, no spaces; opsbot also keeps it lowercase. */
+export const TRIGGER_PATTERN = '^[a-z0-9][a-z0-9._-]{0,127}$';
+
+function HttpUrl(description: string) {
+  return Type.String({ pattern: HTTP_URL_PATTERN, patternErrorMessage: 'is not an http:// or https:// URL', description });
+}
+
+const Trigger = Type.String({
+  pattern: TRIGGER_PATTERN,
+  patternErrorMessage: 'is not a slash command trigger (lowercase letters, digits, ., _ and -, no leading /)',
+  description: 'A slash command trigger without the slash, e.g. deploy.',
+});
+
+const MattermostSchema = Type.Object(
+  {
+    url: HttpUrl('The Mattermost server, e.g. https://chat.example.com (the REST API is <url>/api/v4).'),
+    botToken: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description:
+          "Access token of opsbot's bot account, usually ${MM_BOT_TOKEN}: posts and edits the live job posts, opens dialogs, registers the slash commands. Without it opsbot answers through each command's response_url only.",
+      }),
+    ),
+    commands: Type.Optional(
+      KeyedMap(Trigger, Type.String({ minLength: 1, description: "The trigger's token from Mattermost, usually ${MM_TOKEN_<TRIGGER>}." }), {
+        default: {},
+        description:
+          'Slash command trigger -> its token. A request for a trigger that is not listed, or with another token, is refused (401). `opsbot mattermost register` prints these.',
+      }),
+    ),
+    umbrella: Type.Optional(
+      Type.String({
+        pattern: TRIGGER_PATTERN,
+        patternErrorMessage: 'is not a slash command trigger',
+        default: DEFAULTS.umbrella,
+        description: 'The one trigger that takes any command (`/ops deploy store-pl`); every other trigger is the command itself (`/deploy store-pl`).',
+      }),
+    ),
+    actionSecret: Type.String({
+      minLength: 32,
+      description: 'Key (32+ characters, e.g. `openssl rand -hex 32`) that signs message buttons and dialogs, so a click runs only the command the button was made for, for the people it was made for.',
+    }),
+    actionTtl: Type.Optional(Duration({ default: DEFAULTS.actionTtl, description: 'How long a message button stays valid (confirmations: at most 5 minutes).' })),
+    publicUrl: Type.Optional(
+      HttpUrl('Where Mattermost reaches opsbot, e.g. https://opsbot.internal:8080 (buttons post to <publicUrl>/mattermost/action). Default: http://<server.host>:<server.port>.'),
+    ),
+    replyBudget: Type.Optional(
+      Duration({ default: DEFAULTS.replyBudget, description: 'A read-only command that takes longer than this is answered "working on it" and its result posted when ready.' }),
+    ),
+    requestTimeout: Type.Optional(Duration({ default: DEFAULTS.requestTimeout, description: 'Timeout of each REST call to Mattermost.' })),
+    rateLimit: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, default: DEFAULTS.rateLimit, description: "Posts and edits per second per channel (Mattermost's own default limit is 10 per second)." }),
+    ),
+    editsPerMinute: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 600, default: DEFAULTS.editsPerMinute, description: "Edits of one job's live post per minute, at most; the final state always goes out." }),
+    ),
+    retryMaxDelay: Type.Optional(Duration({ default: DEFAULTS.retryMaxDelay, description: 'Longest wait between two delivery attempts while Mattermost is unreachable.' })),
+    giveUpAfter: Type.Optional(Duration({ default: DEFAULTS.giveUpAfter, description: 'A message still undelivered this long after it was queued is given up and logged.' })),
+  },
+  { additionalProperties: false, title: 'Mattermost', description: 'Slash commands, message buttons and dialogs in; one live post per job out.' },
+);
+
+export const mattermostSection = defineSection({
+  schema: MattermostSchema,
+  load(raw): MattermostConfig | null {
+    if (raw === undefined) return null;
+    return {
+      url: raw.url.replace(/\/+$/, ''),
+      botToken: raw.botToken ?? null,
+      commands: { ...(raw.commands ?? {}) },
+      umbrella: raw.umbrella ?? DEFAULTS.umbrella,
+      actionSecret: raw.actionSecret,
+      actionTtl: durationMs(raw.actionTtl ?? DEFAULTS.actionTtl),
+      publicUrl: raw.publicUrl === undefined ? null : raw.publicUrl.replace(/\/+$/, ''),
+      replyBudget: durationMs(raw.replyBudget ?? DEFAULTS.replyBudget),
+      requestTimeout: durationMs(raw.requestTimeout ?? DEFAULTS.requestTimeout),
+      rateLimit: raw.rateLimit ?? DEFAULTS.rateLimit,
+      editsPerMinute: raw.editsPerMinute ?? DEFAULTS.editsPerMinute,
+      retryMaxDelay: durationMs(raw.retryMaxDelay ?? DEFAULTS.retryMaxDelay),
+      giveUpAfter: durationMs(raw.giveUpAfter ?? DEFAULTS.giveUpAfter),
+    };
+  },
+  check(mm): SectionProblem[] {
+    const problems: SectionProblem[] = [];
+    // Mattermost gives an integration 30 s at most, and people expect an answer within a few.
+    if (mm === null) return problems;
+    if (mm.replyBudget < 100 || mm.replyBudget > 10_000) problems.push({ path: ['replyBudget'], reason: 'must be between 100ms and 10s' });
+    if (mm.actionTtl === 0) problems.push({ path: ['actionTtl'], reason: 'must be longer than 0s' });
+    if (mm.requestTimeout === 0) problems.push({ path: ['requestTimeout'], reason: 'must be longer than 0s' });
+    return problems;
+  },
+});

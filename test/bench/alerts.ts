@@ -1,0 +1,224 @@
+/**
+ * Alert ingest over HTTP: `opsbot serve` (the built bot, its own process, SQLite in WAL mode, posts
+ * through the outbox to a stand-in Mattermost) answering POST /alerts/alertmanager with Alertmanager
+ * webhook bodies of 10 alerts each, drawn from 10,000 distinct fingerprints, at 32 connections for
+ * 10 s; side by side in the same run with a bare node:http server (its own process) that only parses
+ * the JSON. Every response must be a 202 (200 for the peer). Reports alerts/s, the ratio, p99, the
+ * server's peak RSS and the chat posts made (bounded by groups, not by alerts).
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { execa } from 'execa';
+import { meets, type Benchmark, type BenchResult, type Target } from './types.js';
+
+const CONNECTIONS = 32;
+const DURATION_S = 10;
+const WARM_UP_S = 2;
+const PER_BODY = 10;
+const FINGERPRINTS = 10_000;
+/** Alert names: alerts group by alertname, so at most this many groups (and posts). */
+const NAMES = 50;
+const RATIO: Target = { op: '>=', value: 0.5 };
+const RSS: Target = { op: '<', value: 200 };
+
+const TOKEN = 'bench-alert-token-0000000000';
+const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` };
+
+type Result = Awaited<ReturnType<typeof autocannon>>;
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** Stands in for Mattermost's REST API: every post and edit succeeds and is counted. */
+async function startMattermostStub(): Promise<{ server: Server; url: string; requests: () => number }> {
+  let requests = 0;
+  let next = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.url?.startsWith('/api/v4/posts') === true) requests++;
+      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: `benchpost${++next}`, channel_id: 'benchalerts000000000000000', message: '' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests };
+}
+
+/** The peer: node:http that reads the body, parses the JSON and answers a small JSON body. */
+const BASELINE = `
+const http = require('node:http');
+const [port] = process.argv.slice(1);
+http.createServer((req, res) => {
+  if (req.method === 'GET') { res.writeHead(200); res.end(); return; }
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    let status = 200;
+    let received = 0;
+    try { received = JSON.parse(Buffer.concat(chunks).toString('utf8')).alerts.length; } catch { status = 400; }
+    const body = JSON.stringify({ received });
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.end(body);
+  });
+}).listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\\n'));
+`;
+
+function configYaml(port: number, mattermostUrl: string): string {
+  return [
+    'storage: { engine: sqlite, path: ./opsbot.db }',
+    `server: { port: ${port}, host: 127.0.0.1, shutdownGrace: 5s }`,
+    'log: { level: error }',
+    'mattermost:',
+    `  url: ${mattermostUrl}`,
+    '  botToken: bench-bot-token',
+    '  commands: { ops: bench-ops-token-000000000000 }',
+    '  actionSecret: bench-action-secret-0123456789abcdef0123',
+    'alerts:',
+    `  sources: { alertmanager: { bearer: ${TOKEN} } }`,
+    '  grouping: { by: [alertname], wait: 0s, interval: 5s, repeat: 4h }',
+    '  defaultTo: ["mattermost:benchalerts000000000000000"]',
+    '',
+  ].join('\n');
+}
+
+/** An Alertmanager v4 body with the next PER_BODY of FINGERPRINTS alerts. */
+function amBody(start: number): string {
+  const alerts = Array.from({ length: PER_BODY }, (_, i) => {
+    const k = (start + i) % FINGERPRINTS;
+    return {
+      status: 'firing',
+      labels: { alertname: `BenchAlert${k % NAMES}`, instance: `host-${k}`, severity: k % 7 === 0 ? 'critical' : 'warning', job: 'bench' },
+      annotations: { summary: `bench alert ${k}`, runbook_url: 'https://runbooks.example/bench' },
+      startsAt: '2026-01-15T10:00:00.000Z',
+      endsAt: '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus.example:9090/graph?g0.expr=up',
+      fingerprint: k.toString(16).padStart(16, '0'),
+    };
+  });
+  return JSON.stringify({ version: '4', groupKey: '{}:{alertname="bench"}', truncatedAlerts: 0, status: 'firing', receiver: 'opsbot', groupLabels: {}, commonLabels: { job: 'bench' }, commonAnnotations: {}, externalURL: 'http://alertmanager.example:9093', alerts });
+}
+
+async function waitReady(url: string): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const status = await fetch(url).then((r) => r.status, () => 0);
+    if (status === 200) return;
+    if (Date.now() > until) throw new Error(`alerts bench: ${url} did not become ready`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function peakRssMb(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const kb = /VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1];
+  return kb === undefined ? Number.NaN : Number(kb) / 1024;
+}
+
+function hammer(url: string, seconds: number, counter: { n: number }, prime?: { amount: number; connections: number }): Promise<Result> {
+  return autocannon({
+    url,
+    connections: prime?.connections ?? CONNECTIONS,
+    ...(prime === undefined ? { duration: seconds } : { amount: prime.amount, timeout: 60 }),
+    requests: [{ method: 'POST', headers: HEADERS, setupRequest: (request) => ({ ...request, body: amBody((counter.n++ * PER_BODY) % FINGERPRINTS) }) }],
+  });
+}
+
+function checked(result: Result, what: string): Result {
+  const bad = result.non2xx + result.errors + result.timeouts;
+  if (result['2xx'] === 0 || bad > 0) throw new Error(`alerts bench: ${what} had ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts; refusing to report an error path`);
+  return result;
+}
+
+async function run(): Promise<BenchResult[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'opsbot-bench-alerts-'));
+  const stub = await startMattermostStub();
+  const children: { pid?: number | undefined; exitCode: number | null; kill(signal: NodeJS.Signals): boolean; then: PromiseLike<unknown>['then'] }[] = [];
+  try {
+    const port = await freePort();
+    await writeFile(join(dir, 'opsbot.yaml'), configYaml(port, stub.url));
+    const opsbot = execa(process.execPath, [MAIN, 'serve', '--config', join(dir, 'opsbot.yaml')], { cwd: dir, reject: false, stdin: 'ignore', extendEnv: false, env: { PATH: process.env.PATH ?? '', OPSBOT_INSTANCE: 'bench' } });
+    children.push(opsbot);
+    const base = `http://127.0.0.1:${port}`;
+    await waitReady(`${base}/readyz`);
+    const target = `${base}/alerts/alertmanager`;
+    const probe = await fetch(target, { method: 'POST', headers: HEADERS, body: amBody(0) });
+    const probeBody = await probe.text();
+    if (probe.status !== 202 || !probeBody.includes('"received":10')) throw new Error(`alerts bench: the intake answered ${probe.status}: ${probeBody.slice(0, 200)}`);
+
+    const peerPort = await freePort();
+    const peer = execa(process.execPath, ['-e', BASELINE, String(peerPort)], { reject: false, stdin: 'ignore', buffer: false });
+    children.push(peer);
+    await waitReady(`http://127.0.0.1:${peerPort}/`);
+    const peerUrl = `http://127.0.0.1:${peerPort}/`;
+
+    // The peer first; then every fingerprint once (not timed: the cold path, reported on its own),
+    // and the measured phase is the steady state of a storm whose alerts keep arriving, which is
+    // what Alertmanager's re-sends look like.
+    await hammer(peerUrl, WARM_UP_S, { n: 0 });
+    const peerResult = checked(await hammer(peerUrl, DURATION_S, { n: 0 }), 'node:http');
+    const counter = { n: 1 };
+    const primed = checked(await hammer(target, 0, counter, { amount: FINGERPRINTS / PER_BODY, connections: 4 }), 'opsbot (first sight of every fingerprint)');
+    await hammer(target, WARM_UP_S, counter);
+    const opsbotResult = checked(await hammer(target, DURATION_S, counter), 'opsbot');
+    // Let the last flushes reach the stand-in chat before counting posts.
+    await new Promise((resolve) => setTimeout(resolve, 6_000));
+
+    const alertsPerSecond = opsbotResult.requests.average * PER_BODY;
+    const peerAlertsPerSecond = peerResult.requests.average * PER_BODY;
+    const ratio = alertsPerSecond / peerAlertsPerSecond;
+    const rss = await peakRssMb(opsbot.pid);
+    const totalAlerts = counter.n * PER_BODY;
+    return [
+      {
+        name: 'alerts.ingest',
+        unit: 'alerts/s',
+        value: alertsPerSecond,
+        baseline: { name: 'node:http JSON.parse', value: peerAlertsPerSecond },
+        ratio,
+        target: RATIO,
+        pass: meets(RATIO, ratio),
+        extra: {
+          connections: CONNECTIONS,
+          seconds: DURATION_S,
+          'alerts per body': PER_BODY,
+          fingerprints: FINGERPRINTS,
+          'bodies accepted': opsbotResult['2xx'],
+          'p50 ms': opsbotResult.latency.p50,
+          'p99 ms': opsbotResult.latency.p99,
+          'baseline p99 ms': peerResult.latency.p99,
+        },
+      },
+      { name: 'alerts.ingest.p99', unit: 'ms', value: opsbotResult.latency.p99 },
+      // First sight of each fingerprint (store writes, new groups), at 4 connections: the cold path.
+      { name: 'alerts.ingest.new', unit: 'alerts/s', value: primed.requests.average * PER_BODY, extra: { 'p99 ms': primed.latency.p99, connections: 4 } },
+      { name: 'alerts.server-peak-rss', unit: 'MB', value: rss, target: RSS, pass: meets(RSS, rss), extra: { 'alerts received in total': totalAlerts } },
+      { name: 'alerts.chat-posts', unit: 'posts', value: stub.requests(), extra: { groups: NAMES, 'alerts received in total': totalAlerts } },
+    ];
+  } finally {
+    for (const child of children) {
+      if (child.pid !== undefined && child.exitCode === null) child.kill('SIGTERM');
+      await child;
+    }
+    await new Promise<void>((resolve) => stub.server.close(() => resolve()));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export const alertsBenchmark: Benchmark = {
+  name: 'alerts',
+  description: `POST /alerts/alertmanager (${PER_BODY} alerts a body, ${FINGERPRINTS} fingerprints) at ${CONNECTIONS} connections for ${DURATION_S} s, opsbot serve vs node:http JSON.parse`,
+  run,
+};

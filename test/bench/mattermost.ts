@@ -1,0 +1,239 @@
+/**
+ * Slash commands over HTTP: `opsbot serve` (the built bot, its own process, SQLite in WAL mode, a bot
+ * token so every job gets its live post through the outbox) answering POST /mattermost/command at 64
+ * concurrent connections, side by side with a bare node:http server (its own process too) that reads
+ * the body and returns a JSON body of the same size, measured in the same run. Two commands: a
+ * read-only one answered inline (`whoami`) and one that starts a job (`lock <target>`, a distinct
+ * target per request). Every response must be a 200; the server's peak RSS is read from /proc.
+ */
+import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type AutocannonResult } from 'autocannon';
+import type { ChildProcess } from 'node:child_process';
+import { execa } from 'execa';
+import { meets, type Benchmark, type BenchResult, type Target } from './types.js';
+
+const CONNECTIONS = 64;
+const DURATION_S = 10;
+const WARM_UP_S = 2;
+const RATIO: Target = { op: '>=', value: 0.6 };
+const P99: Target = { op: '<', value: 25 };
+const RSS: Target = { op: '<', value: 150 };
+
+const TOKEN = 'bench-ops-token-000000000000';
+const USER = 'benchuser00000000000000000';
+const CHANNEL = 'benchchannel00000000000000';
+const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+function form(text: string): string {
+  const params = new URLSearchParams({
+    channel_id: CHANNEL,
+    channel_name: 'bench',
+    command: '/ops',
+    response_url: 'http://127.0.0.1:9/hooks/commands/bench',
+    team_domain: 'bench',
+    team_id: 'benchteam00000000000000000',
+    text,
+    token: TOKEN,
+    trigger_id: 'YmVuY2g=',
+    user_id: USER,
+    user_name: 'bench',
+  });
+  return params.toString();
+}
+
+/** The processes the bench starts: stopped by PID at the end. */
+type Child = Pick<ChildProcess, 'pid' | 'exitCode' | 'kill'> & PromiseLike<unknown>;
+
+const HEADERS = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: `Token ${TOKEN}` };
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
+/** Stands in for Mattermost's REST API: every post and edit succeeds. */
+async function startMattermostStub(): Promise<{ server: Server; url: string; requests: () => number }> {
+  let requests = 0;
+  let next = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests++;
+      const id = `benchpost${++next}`;
+      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id, channel_id: 'benchchannel00000000000000', message: '' }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests };
+}
+
+/** The peer: node:http, reads the body, answers a fixed JSON body per path. */
+const BASELINE = `
+const http = require('node:http');
+const [port, readBody, jobBody] = process.argv.slice(1);
+const bodies = { '/read': Buffer.from(readBody), '/job': Buffer.from(jobBody) };
+http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = bodies[req.url] ?? bodies['/read'];
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+    res.end(body);
+  });
+}).listen(Number(port), '127.0.0.1', () => process.stdout.write('ready\\n'));
+`;
+
+function configYaml(port: number, mattermostUrl: string): string {
+  return [
+    'storage: { engine: sqlite, path: ./opsbot.db }',
+    `server: { port: ${port}, host: 127.0.0.1, shutdownGrace: 5s }`,
+    'log: { level: warn }',
+    'access:',
+    '  roles:',
+    `    bench: { members: ["mattermost:${USER}"], allow: ["*"] }`,
+    '  channels:',
+    `    "mattermost:${CHANNEL}": { commands: ["*"] }`,
+    'mattermost:',
+    `  url: ${mattermostUrl}`,
+    '  botToken: bench-bot-token',
+    `  commands: { ops: ${TOKEN} }`,
+    '  actionSecret: bench-action-secret-0123456789abcdef0123',
+    '',
+  ].join('\n');
+}
+
+async function waitReady(url: string): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const status = await fetch(url).then((r) => r.status, () => 0);
+    if (status === 200) return;
+    if (Date.now() > until) throw new Error(`mattermost bench: ${url} did not become ready`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function peakRssMb(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1];
+    return kb === undefined ? Number.NaN : Number(kb) / 1024;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function hammer(url: string, body: () => string, seconds: number): Promise<AutocannonResult> {
+  return autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [{ method: 'POST', headers: HEADERS, setupRequest: (request) => ({ ...request, body: body() }) }],
+  });
+}
+
+/** Wrong answers stop the bench; requests slower than autocannon's 10 s timeout are reported as a miss. */
+function checked(result: AutocannonResult, what: string): AutocannonResult {
+  // autocannon counts timeouts among its errors.
+  const bad = result.non2xx + result.errors - result.timeouts;
+  if (result['2xx'] === 0 || bad > 0) throw new Error(`mattermost bench: ${what} had ${result.non2xx} non-2xx and ${result.errors} errors; refusing to report an error path`);
+  return result;
+}
+
+function results(name: string, opsbot: AutocannonResult, baseline: AutocannonResult, bytes: number): BenchResult[] {
+  const ratio = opsbot.requests.average / baseline.requests.average;
+  return [
+    {
+      name: `mattermost.${name}`,
+      unit: 'req/s',
+      value: opsbot.requests.average,
+      baseline: { name: 'node:http', value: baseline.requests.average },
+      ratio,
+      target: RATIO,
+      pass: meets(RATIO, ratio),
+      extra: {
+        connections: CONNECTIONS,
+        seconds: DURATION_S,
+        responses: opsbot['2xx'],
+        'body bytes': bytes,
+        'p50 ms': opsbot.latency.p50,
+        'p99 ms': opsbot.latency.p99,
+        'baseline p50 ms': baseline.latency.p50,
+        'baseline p99 ms': baseline.latency.p99,
+        'timed out (>10 s)': opsbot.timeouts,
+      },
+    },
+    { name: `mattermost.${name}.p99`, unit: 'ms', value: opsbot.latency.p99, target: P99, pass: opsbot.timeouts === 0 && meets(P99, opsbot.latency.p99) },
+  ];
+}
+
+async function run(): Promise<BenchResult[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'opsbot-bench-mm-'));
+  const stub = await startMattermostStub();
+  const children: Child[] = [];
+  try {
+    const port = await freePort();
+    await writeFile(join(dir, 'opsbot.yaml'), configYaml(port, stub.url));
+    const opsbot = execa(process.execPath, [MAIN, 'serve', '--config', join(dir, 'opsbot.yaml')], { cwd: dir, reject: false, stdin: 'ignore', extendEnv: false, env: { PATH: process.env.PATH ?? '', OPSBOT_INSTANCE: 'bench' } });
+    children.push(opsbot);
+    const base = `http://127.0.0.1:${port}`;
+    await waitReady(`${base}/readyz`);
+    const target = `${base}/mattermost/command`;
+
+    // One request of each kind first: the answer must be the real one, and its size sets the peer's.
+    const sample = async (text: string, expect: RegExp): Promise<string> => {
+      const response = await fetch(target, { method: 'POST', headers: HEADERS, body: form(text) });
+      const body = await response.text();
+      if (response.status !== 200 || !expect.test(body)) throw new Error(`mattermost bench: "${text}" answered ${response.status}: ${body.slice(0, 200)}`);
+      return body;
+    };
+    const readBody = await sample('whoami', new RegExp(`mattermost:${USER}`));
+    const jobBody = await sample('lock bench-0 warm-up', /Job #\d+ started/);
+
+    const peerPort = await freePort();
+    const peer = execa(process.execPath, ['-e', BASELINE, String(peerPort), readBody, jobBody], { reject: false, stdin: 'ignore', buffer: false });
+    children.push(peer);
+    await waitReady(`http://127.0.0.1:${peerPort}/read`);
+
+    let n = 0;
+    const read = (): string => form('whoami');
+    const job = (): string => form(`lock bench-${++n}`);
+    const out: BenchResult[] = [];
+    for (const [name, body, path, size] of [
+      ['read-only', read, '/read', readBody.length],
+      ['job-start', job, '/job', jobBody.length],
+    ] as const) {
+      await hammer(target, body, WARM_UP_S);
+      await hammer(`http://127.0.0.1:${peerPort}${path}`, read, WARM_UP_S);
+      // The peer first, then opsbot: opsbot's job phase leaves background work (jobs, posts) behind.
+      const peerResult = checked(await hammer(`http://127.0.0.1:${peerPort}${path}`, read, DURATION_S), `node:http ${name}`);
+      const opsbotResult = checked(await hammer(target, body, DURATION_S), `opsbot ${name}`);
+      out.push(...results(name, opsbotResult, peerResult, size));
+    }
+    const rss = await peakRssMb(opsbot.pid);
+    out.push({ name: 'mattermost.server-peak-rss', unit: 'MB', value: rss, target: RSS, pass: meets(RSS, rss), extra: { 'posts and edits sent': stub.requests() } });
+    return out;
+  } finally {
+    for (const child of children) {
+      if (child.pid !== undefined && child.exitCode === null) child.kill('SIGTERM');
+      await child;
+    }
+    await new Promise<void>((resolve) => stub.server.close(() => resolve()));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export const mattermostBenchmark: Benchmark = {
+  name: 'mattermost',
+  description: `POST /mattermost/command at ${CONNECTIONS} connections for ${DURATION_S} s, opsbot serve vs node:http`,
+  run,
+};

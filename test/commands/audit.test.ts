@@ -1,0 +1,45 @@
+/** `audit`: the newest entries, who, what, where, outcome. */
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { people, places, removeTempDirs, startTestApp, tableOf, type TestApp } from '../support/app.js';
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await startTestApp();
+});
+afterEach(async () => t.close());
+afterAll(() => removeTempDirs());
+
+describe('audit', () => {
+  it('says so when the audit log is empty (reading is not audited)', async () => {
+    await t.say('jobs');
+    expect((await t.say('audit')).text).toBe('The audit log is empty.');
+  });
+
+  it('lists the newest entries first: who, event, command with args, job and outcome', async () => {
+    const { job } = await t.runJob('lock web maintenance');
+    await t.say('lock db', people.sam);
+
+    const said = await t.say('audit', people.vera, places.ops);
+    const table = tableOf(said.message);
+    expect(table.columns).toEqual(['when', 'who', 'event', 'command', 'job', 'outcome']);
+    expect(table.rows.map((r) => r.slice(1))).toEqual([
+      ['Sam (mattermost:u-sam)', 'denied', 'lock {"target":"db"}', '', 'denied'],
+      ['Olga (mattermost:u-olga)', 'job_finished', 'lock {"target":"web","reason":"maintenance"}', `#${job.id}`, 'succeeded'],
+      ['Olga (mattermost:u-olga)', 'lock', 'lock {"target":"web","reason":"maintenance"}', '', 'maintenance'],
+      ['Olga (mattermost:u-olga)', 'job_started', 'lock {"target":"web","reason":"maintenance"}', `#${job.id}`, ''],
+    ]);
+  });
+
+  it('shows as many entries as asked for, within bounds', async () => {
+    await t.runJob('lock web');
+    expect(tableOf((await t.say('audit 1')).message).rows).toHaveLength(1);
+    expect((await t.say('audit 0')).status).toBe('usage');
+    expect((await t.say('audit 500')).text).toContain('`count` must be at most 200.');
+  });
+
+  it('needs audit:read', async () => {
+    const said = await t.say('audit', people.sam);
+    expect(said.status).toBe('denied');
+    expect(said.text).toContain('`audit:read`');
+  });
+});

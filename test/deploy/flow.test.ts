@@ -1,0 +1,213 @@
+/** The deploy orchestration (src/core/deploy) over in-memory fakes of its ports. */
+import { describe, expect, it } from 'vitest';
+import { decideApproval } from '../../src/core/deploy/approve-flow.js';
+import { runDeploy } from '../../src/core/deploy/deploy-flow.js';
+import { runRollback } from '../../src/core/deploy/rollback-flow.js';
+import { BackendError, CancelledError, ConflictError, DeniedError, NotFoundError, TimeoutError, UsageError } from '../../src/core/errors.js';
+import { fakes, flowContext, olga, piotr, storeSpec } from './support/fakes.js';
+
+const deployTo = (colour: 'blue' | 'green' | 'auto', version: string | null = '1.4.2', force = false) => ({ store: 'store-pl', colour, version: version ?? undefined, force });
+
+describe('deploy flow', () => {
+  it('deploys to the idle colour, checks it, switches, verifies and records', async () => {
+    const f = fakes({ live: 'blue' });
+    const { ctx, steps, refs } = flowContext(f.ports);
+    const reply = await runDeploy(deployTo('auto'), ctx);
+
+    expect(f.playbooks.runs).toHaveLength(1);
+    expect(f.playbooks.runs[0]).toMatchObject({ playbook: 'deploy-colour', check: false, limit: null, vars: { app_root: '/srv/store-pl', colour: 'green', version: '1.4.2' } });
+    expect(f.health.waits).toEqual([{ colour: 'green', version: '1.4.2' }]);
+    expect(f.traffic.switches).toEqual(['green']);
+    const state = await f.state.get('store-pl');
+    expect(state).toMatchObject({ live: 'green', previous: 'blue', versions: { blue: null, green: '1.4.2' }, jobId: 42 });
+    expect(reply.title).toBe('Deployed 1.4.2 to store-pl/green; green is live');
+    expect(reply.tone).toBe('success');
+    expect(reply.actions).toEqual([{ id: 'rollback', label: 'Roll back to blue', style: 'danger', command: 'rollback store-pl' }]);
+    expect(refs).toMatchObject({ commit: '0123456789abcdef0123456789abcdef01234567', version: '1.4.2' });
+    // Steps advance 1..6 of 6, with the ansible task as detail of step 2.
+    expect(steps.filter((s) => s.total === 6).map((s) => s.done)).toEqual([1, 2, 2, 3, 4, 5, 6]);
+    expect(steps.map((s) => s.step)).toContain('deploying 1.4.2 → store-pl/green: task 1 install release');
+  });
+
+  it('refuses to deploy to the live colour before anything runs', async () => {
+    const f = fakes({ live: 'blue' });
+    await expect(runDeploy(deployTo('blue'), flowContext(f.ports).ctx)).rejects.toThrow(ConflictError);
+    expect(f.playbooks.runs).toEqual([]);
+    expect(f.repoSyncs).toEqual([]);
+    expect(f.traffic.switches).toEqual([]);
+  });
+
+  it('with --force redeploys the live colour in place: no switch, still verified', async () => {
+    const f = fakes({ live: 'blue' });
+    const reply = await runDeploy(deployTo('blue', '1.4.3', true), flowContext(f.ports).ctx);
+    expect(f.playbooks.runs[0]?.vars).toMatchObject({ colour: 'blue', version: '1.4.3' });
+    expect(f.traffic.switches).toEqual([]);
+    expect(reply.title).toBe('Deployed 1.4.3 to store-pl/blue; blue is live');
+    expect((await f.state.get('store-pl'))?.live).toBe('blue');
+  });
+
+  it('does not switch when the new colour never becomes healthy', async () => {
+    const f = fakes({ live: 'blue' });
+    f.health.healthy.green = false;
+    const error = await runDeploy(deployTo('green'), flowContext(f.ports).ctx).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendError);
+    expect((error as Error).message).toBe('store-pl/green did not become healthy (30 attempts, last: HTTP 503). Traffic was not switched; blue stays live.');
+    expect(f.traffic.switches).toEqual([]);
+    expect((await f.state.get('store-pl'))?.live).toBeNull();
+  });
+
+  it('switches back automatically when verification fails after the switch, and says so', async () => {
+    const f = fakes({ live: 'blue' });
+    f.health.frontend = false;
+    const error = await runDeploy(deployTo('green'), flowContext(f.ports).ctx).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(
+      'Verification through https://store.example.com/health failed (10 attempts, last: HTTP 502). Switched traffic back to blue; blue is live again.',
+    );
+    expect(f.traffic.switches).toEqual(['green', 'blue']);
+    expect(f.traffic.current).toBe('blue');
+    expect((await f.state.get('store-pl'))?.live).toBeNull();
+  });
+
+  it('says loudly when switching back fails too', async () => {
+    const f = fakes({ live: 'blue' });
+    f.health.frontend = false;
+    f.traffic.failures.push(undefined, new BackendError('No such server.', 'haproxy'));
+    const error = await runDeploy(deployTo('green'), flowContext(f.ports).ctx).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/Switching back to blue FAILED too \(No such server\): check haproxy be now\.$/);
+  });
+
+  it('switches back when cancelled after the switch', async () => {
+    const f = fakes({ live: 'blue' });
+    const { ctx, controller } = flowContext(f.ports);
+    f.health.onVerify = () => controller.abort(new CancelledError('Cancelled by Olga.'));
+    await expect(runDeploy(deployTo('green'), ctx)).rejects.toThrow(/Switched traffic back to blue/);
+    expect(f.traffic.switches).toEqual(['green', 'blue']);
+  });
+
+  it('stops at a failed playbook with the task and host, before health checks', async () => {
+    const f = fakes({ live: 'blue' });
+    f.playbooks.result = { ok: false, exitCode: 2, recap: [{ host: 'web1', ok: 1, changed: 0, failed: 1, unreachable: 0, skipped: 0 }], failures: [{ host: 'web1', task: 'install release', message: 'disk full' }], tasks: 2, check: false };
+    const error = (await runDeploy(deployTo('green'), flowContext(f.ports).ctx).catch((e: unknown) => e)) as BackendError;
+    expect(error.message).toBe('Deploying 1.4.2 → store-pl/green failed: web1: install release: disk full.');
+    expect(error.hint).toBe('web1: ok=1 changed=0 failed=1 unreachable=0 skipped=0');
+    expect(f.health.waits).toEqual([]);
+    expect(f.traffic.switches).toEqual([]);
+  });
+
+  it('--dry-run runs the playbook in check mode and changes nothing', async () => {
+    const f = fakes({ live: 'blue' });
+    const reply = await runDeploy(deployTo('auto'), flowContext(f.ports, { dryRun: true }).ctx);
+    expect(f.playbooks.runs[0]?.check).toBe(true);
+    expect(f.health.waits).toEqual([]);
+    expect(f.traffic.switches).toEqual([]);
+    expect(await f.state.get('store-pl')).toBeNull();
+    expect(reply.title).toBe('Dry run: deploy 1.4.2 to store-pl/green');
+    expect(JSON.stringify(reply.blocks)).toContain('switch traffic blue → green (haproxy be)');
+  });
+
+  it('builds first when the store has a pipeline, and deploys the version the build made', async () => {
+    const f = fakes({ stores: [storeSpec({ build: { pipeline: 'store-build', variables: { TARGET: 'pl' } } })] });
+    const { ctx, refs } = flowContext(f.ports);
+    const reply = await runDeploy(deployTo('green', null), ctx);
+    expect(f.build.calls).toEqual([{ pipeline: 'store-build', variables: { TARGET: 'pl' } }]);
+    expect(f.playbooks.runs[0]?.vars).toMatchObject({ version: '2.0.0' });
+    expect(refs).toMatchObject({ build: '311', build_url: 'https://ci.example.com/job/store/311' });
+    expect(reply.blocks).toContainEqual({ kind: 'links', links: [{ label: 'build', url: 'https://ci.example.com/job/store/311' }] });
+  });
+
+  it('deploys nothing when the build fails', async () => {
+    const f = fakes({ stores: [storeSpec({ build: { pipeline: 'store-build', variables: {} } })] });
+    f.build.result = { ok: false, runId: '312', url: null, version: null, detail: 'FAILURE' };
+    await expect(runDeploy(deployTo('green'), flowContext(f.ports).ctx)).rejects.toThrow('Build 312 of pipeline store-build failed: FAILURE. Nothing was deployed.');
+    expect(f.playbooks.runs).toEqual([]);
+  });
+
+  it('needs a version when nothing tells which one', async () => {
+    const f = fakes({ live: null });
+    await expect(runDeploy(deployTo('auto', null), flowContext(f.ports).ctx)).rejects.toThrow(UsageError);
+    expect(f.playbooks.runs).toEqual([]);
+    const withDefault = fakes({ live: null, stores: [storeSpec({ defaultVersion: '1.0.0' })] });
+    await runDeploy(deployTo('auto', null), flowContext(withDefault.ports).ctx);
+    expect(withDefault.playbooks.runs[0]?.vars).toMatchObject({ colour: 'blue', version: '1.0.0' });
+  });
+
+  it('is refused during a maintenance window that blocks deploys (a dry run still works)', async () => {
+    const f = fakes({ live: 'blue' });
+    const blocked = { ...flowContext(f.ports).ctx, deployBlockedBy: (store: string) => (store === 'store-pl' ? 'nightly vacuum, until 03:00' : null) };
+    await expect(runDeploy(deployTo('green'), blocked)).rejects.toThrow('`store-pl` is in a maintenance window that blocks deploys: nightly vacuum, until 03:00.');
+    expect(f.playbooks.runs).toEqual([]);
+    await runDeploy(deployTo('green'), { ...blocked, dryRun: true });
+    expect(f.playbooks.runs).toHaveLength(1);
+  });
+
+  it('names the stores when the store is unknown', async () => {
+    const f = fakes();
+    await expect(runDeploy({ ...deployTo('blue'), store: 'store-xx' }, flowContext(f.ports).ctx)).rejects.toThrow(new NotFoundError('There is no store `store-xx` (stores: store-pl).'));
+  });
+});
+
+describe('approvals', () => {
+  const prod = () => fakes({ live: 'blue', stores: [storeSpec({ approval: { required: true } })] });
+
+  it('waits for a different person to approve before the switch', async () => {
+    const f = prod();
+    const { ctx, refs } = flowContext(f.ports);
+    const running = runDeploy(deployTo('green'), ctx);
+    while ((await f.state.pendingApproval('store-pl', new Date(0))) === null) await new Promise((r) => setTimeout(r, 5));
+    expect(f.traffic.switches).toEqual([]);
+    await expect(decideApproval('store-pl', 'approved', { ...flowContext(f.ports, { principal: olga }).ctx })).rejects.toBeInstanceOf(DeniedError);
+    const approved = await decideApproval('store-pl', 'approved', { ...flowContext(f.ports, { principal: piotr }).ctx });
+    expect(approved.blocks[0]).toEqual({ kind: 'text', text: 'Approved job #42: deploy 1.4.2 to store-pl/green (asked by Olga).' });
+    await running;
+    expect(f.traffic.switches).toEqual(['green']);
+    expect(refs.approved_by).toBe('Piotr');
+  });
+
+  it('does not switch when rejected, or when nobody decides in time', async () => {
+    const f = prod();
+    const running = runDeploy(deployTo('green'), flowContext(f.ports).ctx);
+    while ((await f.state.pendingApproval('store-pl', new Date(0))) === null) await new Promise((r) => setTimeout(r, 5));
+    await decideApproval('store-pl', 'rejected', flowContext(f.ports, { principal: piotr }).ctx);
+    await expect(running).rejects.toThrow('Piotr rejected deploy 1.4.2 to store-pl/green; traffic was not switched.');
+    expect(f.traffic.switches).toEqual([]);
+
+    const g = prod();
+    const { ctx } = flowContext(g.ports);
+    await expect(runDeploy(deployTo('green'), { ...ctx, approvalTtlMs: 3_000 })).rejects.toBeInstanceOf(TimeoutError);
+    expect(g.traffic.switches).toEqual([]);
+  });
+
+  it('has nothing to approve when no deploy waits', async () => {
+    const f = prod();
+    await expect(decideApproval('store-pl', 'approved', flowContext(f.ports, { principal: piotr }).ctx)).rejects.toThrow('No deploy of `store-pl` is waiting for approval.');
+  });
+});
+
+describe('rollback flow', () => {
+  it('switches back to the previous colour when it is still healthy', async () => {
+    const f = fakes({ live: 'blue' });
+    await runDeploy(deployTo('green'), flowContext(f.ports).ctx);
+    await f.state.recordVersion('store-pl', 'blue', '1.4.1', new Date(), 1);
+    const reply = await runRollback('store-pl', flowContext(f.ports).ctx);
+    expect(f.health.waits.at(-1)).toEqual({ colour: 'blue', version: '1.4.1' });
+    expect(f.traffic.switches).toEqual(['green', 'blue']);
+    expect(reply.title).toBe('Rolled back store-pl to blue (1.4.1); blue is live');
+    expect(await f.state.get('store-pl')).toMatchObject({ live: 'blue', previous: 'green' });
+  });
+
+  it('refuses when the previous colour is not healthy', async () => {
+    const f = fakes({ live: 'blue' });
+    await runDeploy(deployTo('green'), flowContext(f.ports).ctx);
+    f.health.healthy.blue = false;
+    await expect(runRollback('store-pl', flowContext(f.ports).ctx)).rejects.toThrow('store-pl/blue is not healthy (HTTP 503); not switching. green stays live.');
+    expect(f.traffic.switches).toEqual(['green']);
+  });
+
+  it('refuses when nothing is live, and dry-runs without switching', async () => {
+    await expect(runRollback('store-pl', flowContext(fakes({ live: null }).ports).ctx)).rejects.toBeInstanceOf(ConflictError);
+    const f = fakes({ live: 'green' });
+    const reply = await runRollback('store-pl', flowContext(f.ports, { dryRun: true }).ctx);
+    expect(reply.title).toBe('Dry run: roll back store-pl to blue');
+    expect(f.traffic.switches).toEqual([]);
+  });
+});

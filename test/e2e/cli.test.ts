@@ -1,0 +1,204 @@
+/**
+ * `opsbot run` and the other subcommands as real processes: exit codes, the restricted guest view,
+ * confirmation across two processes, config checking, the JSON Schema and the audit export.
+ * Every process gets a temp data dir (OPSBOT_DATA_DIR) and a temp working directory.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, opsbot } from '../support/cli.js';
+import { removeTempDirs, tempDir } from '../support/app.js';
+
+beforeAll(() => assertBuilt());
+afterAll(() => removeTempDirs());
+
+function codeIn(stdout: string): string {
+  const code = /`confirm ([A-Z0-9]{6})`/.exec(stdout)?.[1];
+  if (code === undefined) throw new Error(`no confirmation code in:\n${stdout}`);
+  return code;
+}
+
+describe('opsbot run', { timeout: 300_000 }, () => {
+  it('prints the reply and exits 0', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    const result = await opsbot(['run', 'help'], { dir });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('Commands');
+    expect(result.stdout).toContain('lock [<target>] [<reason…>] [--dry-run]');
+    expect(result.stderr).toBe('');
+  });
+
+  it('runs a job, waits for it and exits 0; a failed job exits 1', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    const first = await opsbot(['run', 'lock web maintenance'], { dir });
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toContain('Job #1 started: `lock web maintenance`');
+    expect(first.stdout).toContain('`web` is frozen: maintenance.');
+
+    const second = await opsbot(['run', 'lock web'], { dir });
+    expect(second.exitCode).toBe(1);
+    expect(second.stdout).toContain('Job #2 failed');
+    expect(second.stdout).toContain('`web` is already locked by');
+
+    const listed = await opsbot(['run', 'jobs'], { dir });
+    expect(listed.exitCode).toBe(0);
+    expect(listed.stdout).toMatch(/2 +failed +lock web /);
+    expect(listed.stdout).toMatch(/1 +succeeded +lock web maintenance /);
+  });
+
+  it('exits 2 on an unknown command, with a suggestion', async () => {
+    const result = await opsbot(['run', 'unlok web'], { dir: tempDir('opsbot-e2e-') });
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain('Unknown command `unlok`. Did you mean `unlock`?');
+  });
+
+  it('exits 2 on a usage error, showing the usage', async () => {
+    const result = await opsbot(['run', 'job abc'], { dir: tempDir('opsbot-e2e-') });
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain('`id` must be a whole number, not `abc`.');
+    expect(result.stdout).toContain('Usage: job <id> [--lines <lines>]');
+  });
+
+  it('exits 2 when denied', async () => {
+    const result = await opsbot(['run', 'lock web', '--as', 'guest', '--channel', 'guest-room'], { dir: tempDir('opsbot-e2e-') });
+    expect(result.exitCode).toBe(2);
+    expect(result.stdout).toContain('`lock` is not enabled in this channel (allowed here: help, whoami, jobs, job).');
+    // A guest in the operator's channel still lacks the permission.
+    const noRole = await opsbot(['run', 'lock web', '--as', 'guest'], { dir: tempDir('opsbot-e2e-') });
+    expect(noRole.exitCode).toBe(2);
+    expect(noRole.stdout).toContain('You need the permission `locks:set:web`');
+  });
+
+  it('exits 2 without command text, and on an unknown option or subcommand', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    const empty = await opsbot(['run'], { dir });
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr).toContain('opsbot run needs the command text');
+    const option = await opsbot(['run', 'help', '--bogus'], { dir });
+    expect(option.exitCode).toBe(2);
+    expect(option.stderr).toContain("Unknown option '--bogus'");
+    expect(option.stderr).toContain('Usage: opsbot <command> [options]');
+    const sub = await opsbot(['frobnicate'], { dir });
+    expect(sub.exitCode).toBe(2);
+    expect(sub.stderr).toContain('Unknown command "frobnicate".');
+  });
+
+  it('shows a guest in the guest room only the restricted view', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    const help = await opsbot(['run', 'help', '--as', 'guest', '--channel', 'guest-room'], { dir });
+    expect(help.exitCode).toBe(0);
+    const listed = help.stdout.split('\n').filter((l) => /^[a-z]+( |$)/.test(l)).map((l) => l.split(' ')[0]);
+    expect(listed).toEqual(['command', 'help', 'whoami', 'jobs', 'job']);
+
+    const whoami = await opsbot(['run', 'whoami', '--as', 'guest', '--channel', 'guest-room'], { dir });
+    expect(whoami.stdout).toContain('Identity: shell:guest');
+    expect(whoami.stdout).toContain('Channel: shell:guest-room');
+    expect(whoami.stdout).toContain('Roles: viewer');
+    expect(whoami.stdout).toContain('Commands here: help, whoami, jobs, job');
+    expect((await opsbot(['run', 'jobs', '--as', 'guest', '--channel', 'guest-room'], { dir })).exitCode).toBe(0);
+    expect((await opsbot(['run', 'audit', '--as', 'guest', '--channel', 'guest-room'], { dir })).exitCode).toBe(2);
+  });
+
+  it('confirms a destructive command across two processes, once, and only for the same person', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    expect((await opsbot(['run', 'lock web'], { dir })).exitCode).toBe(0);
+
+    const prompt = await opsbot(['run', 'unlock web'], { dir });
+    expect(prompt.exitCode).toBe(0);
+    expect(prompt.stdout).toContain('Confirm: `unlock web`');
+    const code = codeIn(prompt.stdout);
+    expect((await opsbot(['run', 'lock'], { dir })).stdout).toMatch(/^web +/m);
+
+    const otherPerson = await opsbot(['run', `confirm ${code}`, '--as', 'mallory'], { dir });
+    expect(otherPerson.exitCode).toBe(2);
+    expect(otherPerson.stdout).toContain('That confirmation is unknown, expired, already used');
+
+    const confirmed = await opsbot(['run', `confirm ${code}`], { dir });
+    expect(confirmed.exitCode).toBe(0);
+    expect(confirmed.stdout).toContain('`web` is unfrozen');
+    expect((await opsbot(['run', 'lock'], { dir })).stdout).toContain('Nothing is locked.');
+
+    const again = await opsbot(['run', `confirm ${code}`], { dir });
+    expect(again.exitCode).toBe(2);
+  });
+
+  it('keeps its state in OPSBOT_DATA_DIR, not in ./data', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    const data = tempDir('opsbot-e2e-data-');
+    await opsbot(['run', 'lock web'], { dir, env: { OPSBOT_DATA_DIR: data } });
+    expect(readFileSync(join(data, 'opsbot.db')).subarray(0, 15).toString()).toBe('SQLite format 3');
+    expect(() => readFileSync(join(dir, 'data', 'opsbot.db'))).toThrow();
+  });
+});
+
+describe('opsbot check-config', { timeout: 300_000 }, () => {
+  it('accepts the demo config', async () => {
+    const result = await opsbot(['check-config'], { dir: tempDir('opsbot-e2e-') });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/src\/config\/demo\/opsbot\.yaml: OK \(storage: sqlite, 2 roles, 2 channel bindings\)/);
+  });
+
+  it('rejects a broken config with file:line:col, path and reason, exit 2', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    const file = join(dir, 'broken.yaml');
+    writeFileSync(file, ['access:', '  roles:', '    operator:', '      membrs: [shell:local]', '      allow: ["*"]', ''].join('\n'));
+    const result = await opsbot(['check-config', '--config', file], { dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`${file}:4:7 access.roles.operator: unknown key "membrs" (allowed: members, allow)`);
+    expect(result.stderr).toContain(`${file}:3:5 access.roles.operator: missing required key "members"`);
+    expect(result.stderr).not.toMatch(/\bat .+\.js:\d+/);
+  });
+
+  it('reads the config from OPSBOT_CONFIG too', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    const file = join(dir, 'opsbot.yaml');
+    writeFileSync(file, 'jobs:\n  timeout: soon\n');
+    const result = await opsbot(['check-config'], { dir, env: { OPSBOT_CONFIG: file } });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(`${file}:2:`);
+    expect(result.stderr).toContain('jobs.timeout');
+  });
+});
+
+describe('opsbot config-schema', { timeout: 300_000 }, () => {
+  it('prints the JSON Schema of the config', async () => {
+    const result = await opsbot(['config-schema'], { dir: tempDir('opsbot-e2e-') });
+    expect(result.exitCode).toBe(0);
+    const schema = JSON.parse(result.stdout) as { type?: string; properties?: Record<string, unknown> };
+    expect(schema.type).toBe('object');
+    expect(Object.keys(schema.properties ?? {})).toEqual(expect.arrayContaining(['storage', 'server', 'log', 'access', 'jobs']));
+  });
+});
+
+describe('opsbot audit-export', { timeout: 300_000 }, () => {
+  it('writes the audit log as JSON lines, oldest first', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    await opsbot(['run', 'lock web'], { dir });
+    await opsbot(['run', 'lock db', '--as', 'guest'], { dir });
+    const out = join(dir, 'audit.jsonl');
+    const result = await opsbot(['audit-export', '--out', out], { dir });
+    expect(result.exitCode).toBe(0);
+    const lines = readFileSync(out, 'utf8').split('\n').filter((l) => l !== '');
+    const entries = lines.map((l) => JSON.parse(l) as { id: number; event: string; principal: { id: string }; command: string });
+    expect(entries.map((e) => [e.event, e.principal.id, e.command])).toEqual([
+      ['job_started', 'local', 'lock'],
+      ['lock', 'local', 'lock'],
+      ['job_finished', 'local', 'lock'],
+      ['denied', 'guest', 'lock'],
+    ]);
+    expect(entries.map((e) => e.id)).toEqual([...entries.map((e) => e.id)].sort((a, b) => a - b));
+  });
+
+  it('filters with --since and refuses a --since that is not a date', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    await opsbot(['run', 'lock web'], { dir });
+    const future = await opsbot(['audit-export', '--since', '2999-01-01'], { dir });
+    expect(future.exitCode).toBe(0);
+    expect(future.stdout).toBe('');
+    const past = await opsbot(['audit-export', '--since', '2000-01-01'], { dir });
+    expect(past.stdout.trim().split('\n')).toHaveLength(3);
+    const bad = await opsbot(['audit-export', '--since', 'yesterday'], { dir });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('--since "yesterday" is not a date');
+  });
+});

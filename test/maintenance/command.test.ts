@@ -1,0 +1,96 @@
+/** `maintenance` from chat, end to end: real dispatcher, real store, a real Alertmanager on loopback. */
+import { DateTime } from 'luxon';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AlertmanagerClient } from '../../src/backends/alertmanager/client.js';
+import type { MaintenanceConfig } from '../../src/config/types.js';
+import { people, removeTempDirs, startTestApp, type TestApp } from '../support/app.js';
+import { startAlertmanager, type RunningAlertmanager } from './alertmanager.js';
+
+let am: RunningAlertmanager;
+const apps: TestApp[] = [];
+
+beforeAll(async () => {
+  am = await startAlertmanager();
+});
+
+afterAll(async () => {
+  await am.stop();
+});
+
+afterEach(async () => {
+  for (const a of apps.splice(0)) await a.close();
+  removeTempDirs();
+});
+
+function maintenance(): MaintenanceConfig {
+  return {
+    targets: {
+      db: { matchers: { service: 'db' }, announceTo: ['mattermost:ch-war'], blockDeploys: true, leadMs: 30 * 60_000 },
+      web: { matchers: { service: 'web' }, announceTo: [], blockDeploys: false, leadMs: 30 * 60_000 },
+    },
+    recurring: [{ name: 'nightly-web', target: 'web', cron: '0 2 * * *', timezone: 'Europe/Warsaw', durationMs: 3_600_000, reason: 'nightly restart', leadMs: null, blockDeploys: null }],
+    displayZone: 'UTC',
+    alertmanager: { url: am.url, timeout: 5_000 },
+  };
+}
+
+async function app(): Promise<TestApp> {
+  const t = await startTestApp({ config: { maintenance: maintenance() } });
+  apps.push(t);
+  return t;
+}
+
+describe('maintenance command', () => {
+  it('opens a window with a real silence, lists it, and ends it early removing the silence', async () => {
+    const t = await app();
+    const client = new AlertmanagerClient({ url: am.url, bearer: null, timeout: 5_000 });
+    const read = (id: string | undefined) => client.get(id ?? 'missing', AbortSignal.timeout(5_000));
+    const opened = await t.runJob('maintenance db now 1h vacuum full');
+    expect(opened.job.state).toBe('succeeded');
+    expect(opened.text).toContain('Maintenance #1 of db');
+    expect(opened.text).toMatch(/silence [0-9a-f-]{36}/);
+    expect(opened.text).toContain('blocked');
+    const silenceId = /silence ([0-9a-f-]{36})/.exec(opened.text)?.[1];
+    const silence = await read(silenceId);
+    expect(silence?.status.state).toBe('active');
+    expect(silence?.matchers).toEqual([{ name: 'service', value: 'db', isRegex: false, isEqual: true }]);
+    // Announced to the target's channel.
+    expect(t.notices.some((n) => n.conversation.id === 'ch-war' && n.text.includes('has started — vacuum full'))).toBe(true);
+    expect(t.app.maintenance.isInMaintenance('db', t.clock.now())).toBe(true);
+
+    const list = await t.say('maintenance list --tz Europe/Warsaw');
+    expect(list.status).toBe('ok');
+    expect(list.text).toContain('Maintenance windows (times in Europe/Warsaw)');
+    expect(list.text).toContain('active');
+    expect(list.text).toContain('vacuum full');
+    expect(list.text).toContain('nightly-web (next)');
+
+    const ended = await t.runJob('maintenance end 1');
+    expect(ended.job.state).toBe('succeeded');
+    expect(ended.text).toContain(`removed silence ${silenceId ?? ''}`);
+    expect((await read(silenceId))?.status.state).toBe('expired');
+    expect(t.app.maintenance.isInMaintenance('db', t.clock.now())).toBe(false);
+    const again = await t.runJob('maintenance end 1');
+    expect(again.job.state).toBe('failed');
+    expect(again.text).toContain('has ended already');
+    const audit = await t.store.audit.recent(30);
+    expect(audit.some((e) => e.event === 'maintenance_ended' && e.detail?.includes('ended early by Olga') === true)).toBe(true);
+  });
+
+  it('reads HH:MM in --tz and refuses unknown targets, bad times and people without the permission', async () => {
+    const t = await app();
+    const at = await t.runJob('maintenance web 02:00 90m --tz Europe/Warsaw --dry-run');
+    const expected = DateTime.fromJSDate(t.clock.now(), { zone: 'Europe/Warsaw' }).plus({ days: DateTime.fromJSDate(t.clock.now(), { zone: 'Europe/Warsaw' }).hour >= 2 ? 1 : 0 }).toISODate();
+    expect(at.text).toContain(`Would open a maintenance window for \`web\`: ${expected ?? ''} 02:00`);
+    expect(await t.store.maintenance.current(new Date(0))).toEqual([]);
+    const unknown = await t.runJob('maintenance dbx now 1h');
+    expect([unknown.job.state, unknown.text.includes('`dbx` is not a maintenance target')]).toEqual(['failed', true]);
+    const badTime = await t.runJob('maintenance db 25:00 1h');
+    expect(badTime.text).toContain('`25:00` is not a start time');
+    const badDuration = await t.say('maintenance db now soon');
+    expect(badDuration.status).toBe('usage');
+    const denied = await t.say('maintenance db now 1h', people.vera);
+    expect(denied.status).toBe('denied');
+    expect(denied.text).toContain('maintenance:open:db');
+  });
+});

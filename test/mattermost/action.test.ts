@@ -1,0 +1,183 @@
+/**
+ * POST /mattermost/action: signed buttons. A click runs the button's command as the person who
+ * clicked; forged, tampered, expired, replayed or other-person clicks do nothing and are audited.
+ * Every upstream action sample is accepted on the wire (and refused: none carries an opsbot signature).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually, removeTempDirs } from '../support/app.js';
+import { gates, testCommands } from './support/commands.js';
+import { integrationViolations } from './support/contracts.js';
+import { actionSamples } from './support/fixtures.js';
+import { sendCommand, sendJson, slashFields, slashForm, startHarness, type FakePost, type Harness } from './support/harness.js';
+
+let h: Harness | null = null;
+
+afterEach(async () => {
+  gates.reset();
+  await h?.close();
+  h = null;
+  removeTempDirs();
+});
+
+interface Button {
+  name: string;
+  integration: { url: string; context: Record<string, unknown> };
+}
+
+function buttonsOf(body: Record<string, unknown>): Button[] {
+  const attachments = (body.attachments ?? []) as { actions?: Button[] }[];
+  return attachments.flatMap((a) => a.actions ?? []);
+}
+
+function click(button: Button, overrides: Record<string, unknown> = {}) {
+  return {
+    user_id: 'u-olga',
+    user_name: 'olga',
+    channel_id: 'ch-ops',
+    channel_name: 'ops',
+    team_id: 'team0000000000000000000000',
+    team_domain: 'acme',
+    post_id: 'post0000000000000000000000',
+    trigger_id: 'dHJpZ2dlcg==',
+    type: 'button',
+    data_source: '',
+    context: button.integration.context,
+    ...overrides,
+  };
+}
+
+async function press(harness: Harness, payload: unknown) {
+  const answer = await sendJson(harness, '/mattermost/action', payload);
+  expect(answer.status).toBe(200);
+  expect(integrationViolations('PostActionIntegrationResponse', answer.body)).toEqual([]);
+  return answer.body as { ephemeral_text?: string; update?: { message: string; props: { attachments: { title?: string; text?: string }[] } } };
+}
+
+async function denials(harness: Harness) {
+  return (await harness.t.store.audit.recent(50)).filter((e) => e.event === 'denied' && e.permission === 'mattermost:interaction');
+}
+
+async function confirmButton(harness: Harness): Promise<Button> {
+  const prompt = await sendCommand(harness, slashForm(slashFields('mm-nuke', 'web')));
+  expect(prompt.body.response_type).toBe('ephemeral');
+  const [button] = buttonsOf(prompt.body);
+  expect(button?.name).toBe('Confirm');
+  expect(button?.integration.url).toBe('https://opsbot.example.test/mattermost/action');
+  return button!;
+}
+
+describe('upstream action samples', () => {
+  it('accepts each on the wire and refuses it, audited, because none is signed by opsbot', async () => {
+    h = await startHarness();
+    const samples = actionSamples();
+    expect(samples.length).toBeGreaterThanOrEqual(5);
+    for (const sample of samples) {
+      const body = await press(h, sample.body);
+      expect(body.ephemeral_text, sample.name).toBe('That button is not a valid opsbot button. Nothing was done.');
+    }
+    const denied = await denials(h);
+    expect(denied).toHaveLength(samples.length);
+    expect(denied[0]).toMatchObject({ outcome: 'denied', detail: 'button refused: malformed', principal: { platform: 'mattermost' } });
+    expect(await h.t.store.jobs.list({ limit: 10 })).toEqual([]);
+  });
+});
+
+describe('signed buttons', () => {
+  it('confirms a destructive command with one click, and says who clicked what', async () => {
+    h = await startHarness({ extraCommands: testCommands });
+    const button = await confirmButton(h);
+    const body = await press(h, click(button));
+    expect(body.ephemeral_text).toMatch(/^Job #\d+ started: `mm-nuke web`/);
+    expect(body.update?.props.attachments[0]).toMatchObject({ title: 'Confirm: `mm-nuke web`', text: expect.stringMatching(/^@olga pressed \*\*Confirm\*\* · /) });
+    const harness = h;
+    const [job] = await eventually(() => harness.t.store.jobs.list({ limit: 5 }), (j) => j[0]?.state === 'succeeded', 'the confirmed job');
+    expect(job).toMatchObject({ command: 'mm-nuke', principal: { id: 'u-olga' }, conversation: { id: 'ch-ops' } });
+    expect((await harness.t.store.audit.recent(20)).map((e) => e.event)).toContain('confirmed');
+  });
+
+  it('refuses a replayed click', async () => {
+    h = await startHarness({ extraCommands: testCommands });
+    const button = await confirmButton(h);
+    await press(h, click(button));
+    const again = await press(h, click(button));
+    expect(again.ephemeral_text).toBe('That button was already used. Nothing was done.');
+    expect(again.update).toBeUndefined();
+    const harness = h;
+    await eventually(() => harness.t.store.jobs.list({ limit: 5 }), (j) => j[0]?.state === 'succeeded', 'the one job');
+    expect(await harness.t.store.jobs.list({ limit: 5 })).toHaveLength(1);
+    expect((await denials(harness)).map((d) => d.detail)).toEqual(['button refused: already used (replayed)']);
+  });
+
+  it('refuses a tampered button', async () => {
+    h = await startHarness({ extraCommands: testCommands });
+    const button = await confirmButton(h);
+    const tampered = { ...button, integration: { ...button.integration, context: { ...button.integration.context, cmd: 'mm-nuke prod' } } };
+    const forgedSignature = { ...button, integration: { ...button.integration, context: { ...button.integration.context, sig: 'AAAA' } } };
+    const widened = { ...button, integration: { ...button.integration, context: { ...button.integration.context, act: [] } } };
+    for (const b of [tampered, forgedSignature, widened]) {
+      const body = await press(h, click(b));
+      expect(body.ephemeral_text).toBe('That button is not a valid opsbot button. Nothing was done.');
+    }
+    expect((await denials(h)).map((d) => d.detail)).toEqual(['button refused: bad signature', 'button refused: bad signature', 'button refused: bad signature']);
+    expect(await h.t.store.jobs.list({ limit: 5 })).toEqual([]);
+  });
+
+  it('refuses an expired button', async () => {
+    h = await startHarness({ extraCommands: testCommands });
+    const button = await confirmButton(h);
+    h.t.clock.advance(6 * 60_000);
+    const body = await press(h, click(button));
+    expect(body.ephemeral_text).toBe('That button has expired. Nothing was done.');
+    expect((await denials(h)).map((d) => [d.detail, d.command])).toEqual([['button refused: expired', 'confirm']]);
+    expect(await h.t.store.jobs.list({ limit: 5 })).toEqual([]);
+  });
+
+  it("refuses someone else's click without burning the button for its owner", async () => {
+    h = await startHarness({ extraCommands: testCommands });
+    const button = await confirmButton(h);
+    const other = await press(h, click(button, { user_id: 'u-oscar', user_name: 'oscar' }));
+    expect(other.ephemeral_text).toBe('That button is not for you. Nothing was done.');
+    const [denied] = await denials(h);
+    expect(denied).toMatchObject({ principal: { platform: 'mattermost', id: 'u-oscar' }, detail: 'button refused: pressed by someone it was not made for' });
+    expect(await h.t.store.jobs.list({ limit: 5 })).toEqual([]);
+    const owner = await press(h, click(button));
+    expect(owner.ephemeral_text).toMatch(/^Job #\d+ started/);
+  });
+
+  it('cancels a running job from its live post', async () => {
+    h = await startHarness({ extraCommands: testCommands });
+    const harness = h;
+    await sendCommand(harness, slashForm(slashFields('mm-job', 'web --wait')));
+    await gates.entered('job:web');
+    const live: FakePost = (await eventually(
+      () => [...harness.posts.values()][0],
+      (p) => (p?.props.attachments?.[0]?.actions?.length ?? 0) > 0,
+      'the live post with its Cancel button',
+    ))!;
+    const cancel = live.props.attachments![0]!.actions![0]! as Button;
+    const body = await press(harness, click(cancel, { post_id: live.id }));
+    expect(body.ephemeral_text).toMatch(/^Cancelling job #\d+/);
+    // A live post is edited by its job, not replaced by the click.
+    expect(body.update).toBeUndefined();
+    const [job] = await eventually(() => harness.t.store.jobs.list({ limit: 1 }), (j) => j[0]?.state === 'cancelled', 'the cancelled job');
+    await eventually(() => harness.posts.get(live.id)?.props.attachments?.[0]?.title, (t) => t === `Job #${job?.id} was cancelled`, 'the live post showing it');
+    harness.server?.assertClean();
+  });
+
+  it('answers a malformed click with 400 and the reason', async () => {
+    h = await startHarness();
+    const cases: [unknown, RegExp][] = [
+      [[], /JSON object/],
+      [{ channel_id: 'ch-ops', post_id: 'p1', context: {} }, /user_id is missing/],
+      [{ user_id: 'u-olga', channel_id: 'ch-ops', post_id: 'p1', context: 'x' }, /context must be an object/],
+      [{ user_id: 'u olga', channel_id: 'ch-ops', post_id: 'p1' }, /user_id is not a Mattermost id/],
+    ];
+    for (const [payload, reason] of cases) {
+      const answer = await sendJson(h, '/mattermost/action', payload);
+      expect(answer.status).toBe(400);
+      expect(String(answer.body.error)).toMatch(reason);
+    }
+    const broken = await h.http.inject({ method: 'POST', url: '/mattermost/action', headers: { 'content-type': 'application/json' }, payload: '{"user_id":' });
+    expect(broken.statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,118 @@
+/**
+ * The neutral Message rendered for Mattermost, pinned by golden files (test/mattermost/golden/*.json;
+ * `UPDATE_GOLDEN=1 npx vitest run test/mattermost/render.test.ts` rewrites them after a deliberate
+ * change). Every rendering is also checked against integrations.schema.json, and the size limit is
+ * checked on output far beyond it.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ButtonFactory } from '../../src/adapters/mattermost/buttons.js';
+import { POST_LIMIT, renderMarkdown, renderPost } from '../../src/adapters/mattermost/render.js';
+import { ActionSigner } from '../../src/adapters/mattermost/signing.js';
+import { confirmationPrompt } from '../../src/core/confirm.js';
+import { UsageError } from '../../src/core/errors.js';
+import type { Message } from '../../src/core/message.js';
+import { jobStatusMessage } from '../../src/core/outbox/job-status.js';
+import { acceptedReply, errorReply } from '../../src/core/replies.js';
+import type { JobRecord } from '../../src/core/store.js';
+import { integrationViolations } from './support/contracts.js';
+
+const T0 = Date.UTC(2026, 10, 22, 21, 40, 5);
+const clock = { now: () => new Date(T0) };
+let nonces = 0;
+const buttons = new ButtonFactory(new ActionSigner('golden-secret-golden-secret-golden-secret'), clock, 'https://opsbot.example.test/mattermost/action', 86_400_000, () => `nonce${++nonces}`);
+
+const job: JobRecord = {
+  id: 42,
+  command: 'deploy',
+  text: 'deploy store-pl 1.4.2',
+  args: { store: 'store-pl', version: '1.4.2' },
+  state: 'running',
+  principal: { platform: 'mattermost', id: 'u8k3alice', name: 'Alice' },
+  conversation: { platform: 'mattermost', id: 'ch-ops', name: 'ops' },
+  lockKey: 'store-pl',
+  dryRun: false,
+  owner: 'host/1/x',
+  timeoutMs: 1_800_000,
+  createdAt: new Date(T0 - 95_000),
+  startedAt: new Date(T0 - 95_000),
+  finishedAt: null,
+  heartbeatAt: new Date(T0),
+  step: 'switching traffic to green',
+  progressDone: 3,
+  progressTotal: 5,
+  summary: null,
+  error: null,
+  output: 'TASK [build] ok\nTASK [push] ok\nTASK [switch] changed',
+  refs: { build: '311', pipeline: 'https://ci.example.test/job/store/311' },
+};
+
+const samples: Record<string, Message> = {
+  'plain-text': { tone: 'neutral', blocks: [{ kind: 'text', text: 'No jobs yet.' }] },
+  'fields-and-links': {
+    title: 'Olga',
+    tone: 'info',
+    blocks: [
+      { kind: 'fields', fields: [{ label: 'Identity', value: 'mattermost:u-olga', short: true }, { label: 'Roles', value: 'operator', short: true }, { label: 'Commands here', value: 'all' }] },
+      { kind: 'links', links: [{ label: 'Runbook', url: 'https://wiki.example.test/runbook (ops)' }] },
+    ],
+  },
+  table: { tone: 'neutral', title: 'Jobs', blocks: [{ kind: 'table', columns: ['#', 'command', 'state'], rows: [['42', 'deploy store-pl | blue', 'running'], ['41', 'scale web x2', 'succeeded']] }] },
+  'job-running': jobStatusMessage(job, new Date(T0)),
+  'job-succeeded': jobStatusMessage(
+    { ...job, state: 'succeeded', finishedAt: new Date(T0), step: null },
+    new Date(T0),
+    { title: 'Deployed 1.4.2 to store-pl', tone: 'success', blocks: [{ kind: 'text', text: 'green is live; blue is standby.' }] },
+  ),
+  'job-failed': jobStatusMessage({ ...job, state: 'failed', finishedAt: new Date(T0), error: 'ansible-playbook failed: host web-2 unreachable' }, new Date(T0)),
+  'job-accepted': acceptedReply({ ...job, state: 'running' }),
+  confirmation: confirmationPrompt('mm-nuke web', 'K7QX2M'),
+  'usage-error': errorReply(new UsageError('Missing <store>: the store.', { hint: 'Usage: deploy <store> <version>' }), 'ref-1'),
+  'code-with-fences': { tone: 'neutral', blocks: [{ kind: 'code', text: 'echo ```\ndone' }] },
+};
+
+function golden(name: string, value: unknown): void {
+  const file = join(import.meta.dirname, 'golden', `${name}.json`);
+  const text = `${JSON.stringify(value, null, 2)}\n`;
+  if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, text);
+  if (!existsSync(file)) throw new Error(`golden file ${file} is missing: run with UPDATE_GOLDEN=1 and review it`);
+  expect(text).toBe(readFileSync(file, 'utf8'));
+}
+
+describe('Mattermost rendering', () => {
+  for (const [name, message] of Object.entries(samples)) {
+    it(`renders ${name} as pinned`, () => {
+      nonces = 0;
+      const rendered = renderPost(message, buttons.maker({ actors: ['u8k3alice'], note: message.title ?? null, update: true }));
+      golden(name, rendered);
+      for (const attachment of rendered.attachments) expect(integrationViolations('MessageAttachment', attachment)).toEqual([]);
+      expect(integrationViolations('CommandResponse', { response_type: 'in_channel', text: rendered.message, attachments: rendered.attachments })).toEqual([]);
+    });
+  }
+
+  it('colours by tone and signs one button per action', () => {
+    const rendered = renderPost(samples['job-running']!, buttons.maker({ actors: ['u8k3alice'], note: null, update: false }));
+    const [attachment] = rendered.attachments;
+    expect(attachment?.color).toBe('#2389D7');
+    expect(attachment?.actions?.map((a) => [a.name, a.style, a.integration.url, a.integration.context.cmd, a.integration.context.act])).toEqual([
+      ['Cancel', 'danger', 'https://opsbot.example.test/mattermost/action', 'cancel 42', ['u8k3alice']],
+    ]);
+    expect(renderPost(samples['job-running']!, null).attachments[0]?.actions).toBeUndefined();
+  });
+
+  it('never renders a post over the limit, keeping the end of a long log', () => {
+    const log = Array.from({ length: 5_000 }, (_, i) => `line ${i} ${'x'.repeat(20)}`).join('\n');
+    const message: Message = { title: 'Job #7 failed', tone: 'danger', blocks: [{ kind: 'text', text: 'see below' }, { kind: 'code', text: log }, { kind: 'fields', fields: [{ label: 'Took', value: '3m' }] }] };
+    const rendered = renderPost(message, null);
+    const attachment = rendered.attachments[0];
+    const size = rendered.message.length + (attachment?.text?.length ?? 0) + (attachment?.title?.length ?? 0) + (attachment?.fields ?? []).reduce((n, f) => n + f.title.length + f.value.length, 0);
+    expect(size).toBeLessThanOrEqual(POST_LIMIT);
+    expect(attachment?.text).toContain('line 4999');
+    expect(attachment?.text).toMatch(/… \d+ characters not shown/);
+    expect(attachment?.text).not.toContain('line 0 ');
+    const huge: Message = { tone: 'neutral', blocks: [{ kind: 'text', text: 'y'.repeat(40_000) }] };
+    expect(renderPost(huge, null).message.length).toBeLessThanOrEqual(POST_LIMIT);
+    expect(renderMarkdown(huge).length).toBeLessThanOrEqual(POST_LIMIT);
+  });
+});

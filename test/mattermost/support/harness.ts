@@ -1,0 +1,170 @@
+/**
+ * opsbot with Mattermost wired in, in process: the real app (buildApp over a temp SQLite file), the
+ * real adapter and routes on the real fastify server (requests sent with inject), and a contract
+ * server on the official Mattermost OpenAPI file standing in for the Mattermost server: every REST
+ * call the bot makes is validated there, and the fake keeps the posts it was sent so tests can read
+ * what a channel would show.
+ */
+import type { FastifyInstance } from 'fastify';
+import { startMattermost, type MattermostWiring } from '../../../src/adapters/mattermost/index.js';
+import type { JobsConfig, MattermostConfig } from '../../../src/config/types.js';
+import type { Command } from '../../../src/core/command.js';
+import { createHttpServer } from '../../../src/http/server.js';
+import { startContractServer, type ContractCall, type ContractServer } from '../../support/contract/contract-server.js';
+import { startTestApp, type TestApp } from '../../support/app.js';
+import { mattermostSpec } from './contracts.js';
+
+export const BOT_TOKEN = 'bot-token-0123456789abcdefghij';
+export const ACTION_SECRET = 'a-test-action-secret-with-more-than-32-characters';
+export const TOKENS = { ops: 'tok-ops-umbrella-000000000a', 'mm-job': 'tok-mm-job-0000000000000b', 'mm-nuke': 'tok-mm-nuke-000000000000c' } as const;
+
+export interface FakePost {
+  id: string;
+  channel_id: string;
+  root_id: string;
+  message: string;
+  props: { attachments?: { title?: string; text?: string; color?: string; actions?: { name: string; integration: { context: Record<string, unknown> } }[] }[] };
+  edits: number;
+}
+
+export interface Harness {
+  readonly t: TestApp;
+  readonly http: FastifyInstance;
+  readonly mm: MattermostWiring;
+  /** Null when the test runs without a reachable Mattermost. */
+  readonly server: ContractServer | null;
+  readonly posts: Map<string, FakePost>;
+  readonly config: MattermostConfig;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  readonly botToken?: boolean;
+  readonly config?: Partial<MattermostConfig>;
+  readonly extraCommands?: readonly Command[];
+  /** Use this Mattermost URL instead of a contract server (e.g. nothing listening). */
+  readonly mattermostUrl?: string;
+  readonly jobs?: Partial<JobsConfig>;
+}
+
+export function mattermostConfig(url: string, overrides: Partial<MattermostConfig> = {}): MattermostConfig {
+  return {
+    url,
+    botToken: BOT_TOKEN,
+    commands: { ...TOKENS },
+    umbrella: 'ops',
+    actionSecret: ACTION_SECRET,
+    actionTtl: 24 * 60 * 60_000,
+    publicUrl: 'https://opsbot.example.test',
+    replyBudget: 2_500,
+    requestTimeout: 2_000,
+    rateLimit: 10,
+    editsPerMinute: 600,
+    retryMaxDelay: 200,
+    giveUpAfter: 60 * 60_000,
+    ...overrides,
+  };
+}
+
+/** A contract server for Mattermost whose handlers keep posts like the server would. */
+export async function startFakeMattermost(posts: Map<string, FakePost>): Promise<ContractServer> {
+  let next = 0;
+  const asPost = (p: FakePost) => ({ id: p.id, channel_id: p.channel_id, root_id: p.root_id, message: p.message, props: p.props, create_at: 1_700_000_000_000, update_at: 1_700_000_000_000 + p.edits, user_id: 'botuser' });
+  const create = (call: ContractCall) => {
+    const body = call.body as { channel_id: string; message: string; root_id?: string; props?: FakePost['props'] };
+    next += 1;
+    const post: FakePost = { id: `post${next}`, channel_id: body.channel_id, root_id: body.root_id ?? '', message: body.message, props: body.props ?? {}, edits: 0 };
+    posts.set(post.id, post);
+    return { status: 201, body: asPost(post) };
+  };
+  return startContractServer({
+    spec: mattermostSpec(),
+    // The exact bot token, in whatever case the client writes "Bearer".
+    authorize: (call) => (new RegExp(`^bearer ${BOT_TOKEN}$`, 'i').test(String(call.headers.authorization ?? '')) ? null : 'not the bot token'),
+    handlers: {
+      CreatePost: create,
+      CreatePostEphemeral: (call) => {
+        const body = call.body as { user_id: string; post: { channel_id: string; message: string; props?: FakePost['props'] } };
+        next += 1;
+        const post: FakePost = { id: `eph${next}`, channel_id: body.post.channel_id, root_id: '', message: body.post.message, props: body.post.props ?? {}, edits: 0 };
+        posts.set(post.id, post);
+        return { status: 201, body: asPost(post) };
+      },
+      PatchPost: (call) => {
+        const post = posts.get(call.params.post_id ?? '');
+        if (post === undefined) return { status: 404, body: { status_code: 404, id: 'app.post.get.app_error', message: 'Unable to get the post.' } };
+        const body = call.body as { message?: string; props?: FakePost['props'] };
+        if (body.message !== undefined) post.message = body.message;
+        if (body.props !== undefined) post.props = body.props;
+        post.edits += 1;
+        return { status: 200, body: asPost(post) };
+      },
+      OpenInteractiveDialog: () => ({ status: 200, body: { status: 'OK' } }),
+    },
+  });
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const posts = new Map<string, FakePost>();
+  const server = options.mattermostUrl === undefined ? await startFakeMattermost(posts) : null;
+  const url = options.mattermostUrl ?? server?.url ?? '';
+  const config = mattermostConfig(url, { ...(options.botToken === false ? { botToken: null } : {}), ...options.config });
+  const t = await startTestApp({
+    ...(options.extraCommands === undefined ? {} : { extraCommands: options.extraCommands }),
+    ...(options.jobs === undefined ? {} : { jobs: options.jobs }),
+  });
+  const mm = startMattermost(t.app, config, { clock: t.clock, midwayAfterMs: 60_000 });
+  const http = createHttpServer({ store: t.app.store, metrics: t.app.metrics, logger: t.app.logger, isDraining: () => false, routes: [mm.routes] });
+  await http.ready();
+  return {
+    t,
+    http,
+    mm,
+    server,
+    posts,
+    config,
+    async close() {
+      mm.stop();
+      await http.close();
+      await t.close();
+      await server?.close();
+    },
+  };
+}
+
+/** The form Mattermost sends for `/<trigger> <text>`, as a body string (Go sorts the keys). */
+export function slashForm(fields: Record<string, string | readonly string[]>): string {
+  const params = new URLSearchParams();
+  for (const key of Object.keys(fields).sort()) {
+    const value = fields[key];
+    for (const v of typeof value === 'string' ? [value] : (value ?? [])) params.append(key, v);
+  }
+  return params.toString();
+}
+
+export function slashFields(trigger: string, text: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    channel_id: 'ch-ops',
+    channel_name: 'ops',
+    command: `/${trigger}`,
+    response_url: 'https://mattermost.invalid/hooks/commands/hookid000000000000000000',
+    team_domain: 'acme',
+    team_id: 'team0000000000000000000000',
+    text,
+    token: (TOKENS as Record<string, string>)[trigger] ?? 'unknown',
+    trigger_id: 'dHJpZ2dlcg==',
+    user_id: 'u-olga',
+    user_name: 'olga',
+    ...overrides,
+  };
+}
+
+export async function sendCommand(h: Harness, body: string, headers: Record<string, string> = {}) {
+  const response = await h.http.inject({ method: 'POST', url: '/mattermost/command', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', ...headers }, payload: body });
+  return { status: response.statusCode, body: response.json<Record<string, unknown>>() };
+}
+
+export async function sendJson(h: Harness, path: '/mattermost/action' | '/mattermost/dialog', payload: unknown) {
+  const response = await h.http.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+  return { status: response.statusCode, body: response.json<Record<string, unknown>>() };
+}

@@ -1,0 +1,253 @@
+/**
+ * `/pipeline` through the whole bot (dispatch → policy → job runner → PipelinePort → backend) against
+ * the Jenkins and GitLab contract servers, and GitLab's Pipeline events through the real HTTP route.
+ */
+import Fastify from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { gitlabWebhookSecrets } from '../../src/backends/gitlab/pipelines-from-config.js';
+import type { AccessConfig, PipelineConfig, PipelinesConfig } from '../../src/config/types.js';
+import { gitlabWebhookRoutes } from '../../src/http/gitlab-webhook-route.js';
+import { startContractServer, type ContractServer } from '../support/contract/contract-server.js';
+import { eventually, people, removeTempDirs, startTestApp, testAccess, type TestApp } from '../support/app.js';
+import { closedPort, gitlab, gitlabSpec, jenkins, jenkinsSpec, progressiveText } from './support.js';
+
+const jenkinsAuth = `Basic ${Buffer.from('opsbot:jenkins-token').toString('base64')}`;
+
+function jenkinsPipeline(url: string, extra: Partial<PipelineConfig> = {}): PipelineConfig {
+  return {
+    description: 'Build the API',
+    backend: { kind: 'jenkins', url, job: 'api-deploy', user: 'opsbot', token: 'jenkins-token', refParameter: 'BRANCH', parameterized: true, queueTimeout: 60_000 },
+    variables: {
+      VERSION: { type: 'string', pattern: '^\\d+\\.\\d+\\.\\d+$', required: true, default: null, description: null },
+      ENV: { type: 'enum', values: ['staging', 'production'], required: false, default: 'staging', description: null },
+      DEBUG: { type: 'boolean', required: false, default: null, description: null },
+      REPLICAS: { type: 'integer', min: 1, max: 10, required: false, default: null, description: null },
+    },
+    refPattern: '^(main|release/[0-9.]+)$',
+    permission: null,
+    pollInterval: 5,
+    requestTimeout: 5_000,
+    ...extra,
+  };
+}
+
+function gitlabPipeline(url: string): PipelineConfig {
+  return {
+    description: null,
+    backend: { kind: 'gitlab', url, project: 'gitlab-org/gitlab-test', token: 'glpat-x', triggerToken: null, webhookToken: 'hook-secret', ref: 'master' },
+    variables: { DEPLOY_ENV: { type: 'enum', values: ['staging', 'production'], required: true, default: null, description: null } },
+    refPattern: '^[a-z]+$',
+    permission: null,
+    // An hour: only a pushed event can make this follower look again within the test.
+    pollInterval: 3_600_000,
+    requestTimeout: 5_000,
+  };
+}
+
+let jenkinsServer: ContractServer;
+let gitlabServer: ContractServer;
+let bot: TestApp;
+let queuePolls = 0;
+/** Keeps every queue poll answering "waiting" (for cancelling a queued run). */
+let stayQueued = false;
+let gitlabStatus = 'running';
+
+const access: AccessConfig = {
+  ...testAccess,
+  roles: {
+    ...testAccess.roles,
+    // Sam may run pipelines but lacks the extra permission `release` asks for.
+    ci: { members: ['mattermost:u-sam'], allow: ['pipeline:*'] },
+  },
+};
+
+beforeAll(async () => {
+  jenkinsServer = await startContractServer({
+    spec: jenkinsSpec(),
+    authorize: (call) => (call.headers.authorization === jenkinsAuth ? null : 'wrong credentials'),
+    handlers: {
+      getCrumb: () => ({ status: 200, body: jenkins.crumb() }),
+      postJobBuildWithParameters: () => ({ status: 201, headers: { location: `${jenkinsServer.url}/queue/item/1234/` } }),
+      getQueueItem: () => ({ status: 200, body: stayQueued || ++queuePolls === 1 ? jenkins.queueWaiting() : jenkins.queueLeft() }),
+      getProgressiveText: (call) => progressiveText(Number(call.query.start ?? 0)),
+      getBuild: () => ({ status: 200, body: { ...jenkins.buildFinished(), result: 'SUCCESS' } }),
+      cancelQueueItem: () => ({ status: 204 }),
+    },
+  });
+  gitlabServer = await startContractServer({
+    spec: gitlabSpec(),
+    authorize: (call) => (call.headers['private-token'] === 'glpat-x' ? null : 'wrong token'),
+    handlers: {
+      // Pipeline 31 of project 1: the ids of the upstream Pipeline Hook fixtures.
+      postApiV4ProjectsIdPipeline: () => ({ status: 201, body: { ...gitlab.pipeline(), id: 31, project_id: 1, status: 'created' } }),
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: { ...gitlab.pipeline(), id: 31, project_id: 1, status: gitlabStatus } }),
+      getApiV4ProjectsIdPipelinesPipelineIdJobs: () => ({ status: 200, body: gitlab.jobs() }),
+    },
+  });
+});
+
+afterAll(async () => {
+  await jenkinsServer.close();
+  await gitlabServer.close();
+  removeTempDirs();
+});
+
+async function startBot(pipelines: PipelinesConfig): Promise<TestApp> {
+  bot = await startTestApp({ access, config: { pipelines } });
+  return bot;
+}
+
+afterEach(async () => {
+  await bot.close();
+  jenkinsServer.calls.length = 0;
+  gitlabServer.calls.length = 0;
+  queuePolls = 0;
+  stayQueued = false;
+});
+
+describe('/pipeline run on Jenkins', () => {
+  it('triggers with typed variables and the ref, follows to the end and records the build and its link', async () => {
+    await startBot({ build: jenkinsPipeline(jenkinsServer.url) });
+    const done = await bot.runJob('pipeline run build VERSION=1.4.2 DEBUG=yes REPLICAS=3 --ref main');
+    expect(done.job.state).toBe('succeeded');
+    expect(done.text).toContain('Ran build#57: succeeded');
+    expect(done.text).toContain('Build #57 finished SUCCESS in 93 s.');
+    expect(done.job.refs).toEqual({ pipeline: 'build', run: '57', url: 'http://127.0.0.1:8080/job/api-deploy/57/' });
+    expect(jenkinsServer.callsTo('postJobBuildWithParameters')[0]?.body).toEqual({ VERSION: '1.4.2', ENV: 'staging', DEBUG: 'true', REPLICAS: '3', BRANCH: 'main' });
+    // The console log is the job's output, line for line.
+    for (const line of progressiveText.lines) expect(done.job.output).toContain(line);
+    jenkinsServer.assertClean();
+  });
+
+  it('--dry-run says what would run and contacts nothing', async () => {
+    await startBot({ build: jenkinsPipeline(jenkinsServer.url) });
+    const done = await bot.runJob('pipeline run build VERSION=2.0.0 ENV=production --dry-run');
+    expect(done.job.state).toBe('succeeded');
+    expect(done.text).toContain(`Would start Jenkins job api-deploy on ${jenkinsServer.url} with VERSION=2.0.0, ENV=production`);
+    expect(done.text).toContain('Nothing was contacted.');
+    expect(jenkinsServer.calls).toHaveLength(0);
+  });
+
+  it.each([
+    ['pipeline run nope VERSION=1.0.0', /There is no pipeline `nope`\. Known pipelines: build\./],
+    ['pipeline run build VERSION=1.0.0 FOO=1', /`FOO` is not a variable of `build` \(allowed: VERSION, ENV, DEBUG, REPLICAS\)/],
+    ['pipeline run build VERSION=latest', /`latest` is not a valid VERSION/],
+    ['pipeline run build VERSION=1.0.0 REPLICAS=x', /`REPLICAS` must be a whole number/],
+    ['pipeline run build VERSION=1.0.0 REPLICAS=11', /`REPLICAS` must be at most 10/],
+    ['pipeline run build VERSION=1.0.0 ENV=prod', /`prod` is not a valid ENV: use one of staging, production/],
+    ['pipeline run build VERSION=1.0.0 DEBUG=maybe', /`DEBUG` must be true or false/],
+    ['pipeline run build', /`build` needs `VERSION`/],
+    ['pipeline run build VERSION=1.0.0 --ref develop', /`develop` is not an acceptable ref for `build`/],
+  ])('refuses `%s` with the usage before any job exists (the command\'s check)', async (text, reason) => {
+    await startBot({ build: jenkinsPipeline(jenkinsServer.url) });
+    const said = await bot.say(text);
+    expect(said.status).toBe('usage');
+    expect(said.text).toMatch(reason);
+    expect(said.text).toContain('Usage: pipeline <run|status|cancel|retry> <pipeline|job|run>');
+    expect(await bot.store.jobs.list({ limit: 10 })).toEqual([]);
+    expect(jenkinsServer.calls).toHaveLength(0);
+  });
+
+  it('refuses `pipeline run build#57` with the usage before contacting Jenkins', async () => {
+    await startBot({ build: jenkinsPipeline(jenkinsServer.url) });
+    const done = await bot.runJob('pipeline run build#57');
+    expect(done.job.state).toBe('failed');
+    expect(done.text).toMatch(/`pipeline run` takes a pipeline name/);
+    expect(done.text).toContain('Usage: pipeline <run|status|cancel|retry> <pipeline|job|run>');
+    expect(jenkinsServer.calls).toHaveLength(0);
+  });
+
+  it.each([
+    ['pipeline run build VERSION=1.0.0 --ref ../etc', /not a valid ref/],
+    ['pipeline run build VERSION=1.0.0 --ref "main;rm -rf /"', /not a valid ref/],
+    ['pipeline run build --extra-vars=x', /Unknown option `--extra-vars`/],
+    ['pipeline frobnicate build', /not a valid action/],
+    ['pipeline run Build', /not a valid target/],
+  ])('refuses `%s` in the parser: no job at all', async (text, reason) => {
+    await startBot({ build: jenkinsPipeline(jenkinsServer.url) });
+    const said = await bot.say(text);
+    expect(said.status).toBe('usage');
+    expect(said.text).toMatch(reason);
+    expect(await bot.store.jobs.list({ limit: 10 })).toEqual([]);
+    expect(jenkinsServer.calls).toHaveLength(0);
+  });
+
+  it('needs pipeline:run:<name>, and the extra permission the pipeline names in the config', async () => {
+    await startBot({ build: jenkinsPipeline(jenkinsServer.url), release: jenkinsPipeline(jenkinsServer.url, { permission: 'deploy:prod' }) });
+    const vera = await bot.say('pipeline run build VERSION=1.0.0', people.vera);
+    expect(vera.status).toBe('denied');
+    expect(vera.text).toContain('pipeline:run:build');
+    const sam = await bot.runJob('pipeline run release VERSION=1.0.0', people.sam);
+    expect(sam.job.state).toBe('failed');
+    expect(sam.text).toContain('Running `release` also needs the permission `deploy:prod`');
+    expect(jenkinsServer.calls).toHaveLength(0);
+  });
+
+  it('fails clearly when Jenkins cannot be reached', async () => {
+    await startBot({ build: jenkinsPipeline(`http://127.0.0.1:${await closedPort()}`) });
+    const done = await bot.runJob('pipeline run build VERSION=1.0.0');
+    expect(done.job.state).toBe('failed');
+    expect(done.text).toMatch(/Cannot reach Jenkins at http:\/\/127\.0\.0\.1:\d+: /);
+    expect(done.text).toContain('ECONNREFUSED');
+  });
+});
+
+describe('/pipeline status and cancel', () => {
+  it('shows a run by its job number and by name#number', async () => {
+    await startBot({ build: jenkinsPipeline(jenkinsServer.url) });
+    const done = await bot.runJob('pipeline run build VERSION=1.4.2');
+    for (const target of [String(done.job.id), 'build#57']) {
+      const status = await bot.say(`pipeline status ${target}`);
+      expect(status.status).toBe('ok');
+      expect(status.text).toContain('build#57: succeeded');
+      expect(status.text).toContain('http://127.0.0.1:8080/job/api-deploy/57/');
+    }
+    expect((await bot.say('pipeline status 9999')).text).toContain('There is no job #9999.');
+    jenkinsServer.assertClean();
+  });
+
+  it('cancelling the job of a queued run removes the run from the Jenkins queue', async () => {
+    await startBot({ build: jenkinsPipeline(jenkinsServer.url, { pollInterval: 50 }) });
+    stayQueued = true;
+    const { job, completion } = await bot.start('pipeline run build VERSION=1.4.2');
+    await eventually(() => jenkinsServer.callsTo('getQueueItem').length, (n) => n > 0, 'the queue poll');
+    const cancel = await bot.runJob(`pipeline cancel ${job.id}`);
+    expect(cancel.text).toContain(`Cancelling job #${job.id}`);
+    expect((await completion).job.state).toBe('cancelled');
+    await eventually(() => jenkinsServer.callsTo('cancelQueueItem').length, (n) => n === 1, 'the queue item removal');
+    expect(jenkinsServer.callsTo('cancelQueueItem')[0]?.query).toEqual({ id: '1234' });
+    jenkinsServer.assertClean();
+  });
+});
+
+describe('/pipeline run on GitLab with Pipeline events', () => {
+  it('takes the pushed event through POST /webhooks/gitlab without waiting for the next poll', async () => {
+    gitlabStatus = 'running';
+    const pipelines = { app: gitlabPipeline(gitlabServer.url) };
+    await startBot(pipelines);
+    const http = Fastify();
+    gitlabWebhookRoutes({ secrets: gitlabWebhookSecrets(pipelines), hub: bot.app.pipelineEvents, logger: bot.app.logger })(http);
+    try {
+      const { completion } = await bot.start('pipeline run app DEPLOY_ENV=production');
+      await eventually(() => gitlabServer.callsTo('getApiV4ProjectsIdPipelinesPipelineIdJobs').length, (n) => n === 1, 'the first poll');
+
+      gitlabStatus = 'success';
+      // The upstream gitlab4j Pipeline Hook sample: project 1, pipeline 31, status success.
+      const pushed = await http.inject({ method: 'POST', url: '/webhooks/gitlab', headers: { 'x-gitlab-token': 'hook-secret', 'x-gitlab-event': 'Pipeline Hook' }, payload: gitlab.gitlab4jPipelineEvent() });
+      expect(pushed.statusCode).toBe(200);
+      expect(pushed.json()).toEqual({ delivered: 1 });
+
+      const done = await completion;
+      expect(done.job.state).toBe('succeeded');
+      expect(done.job.refs).toMatchObject({ pipeline: 'app', run: '31' });
+      // The last progress came from the event: its jobs, counted.
+      expect(done.job.step).toBe('pipeline #31 success: test-build failed');
+      expect(done.job.progressDone).toBe(4);
+      expect(done.job.progressTotal).toBe(5);
+      expect(gitlabServer.callsTo('postApiV4ProjectsIdPipeline')[0]?.body).toEqual({ ref: 'master', variables: [{ key: 'DEPLOY_ENV', value: 'production' }] });
+      gitlabServer.assertClean();
+    } finally {
+      await http.close();
+    }
+  });
+});

@@ -1,0 +1,80 @@
+/** The `pipelines:` and `services:` config sections: what loads, and what is refused with a reason. */
+import { describe, expect, it } from 'vitest';
+import { errorOf, loadText } from '../config/fixtures.js';
+
+const jenkins = 'pipelines:\n  build:\n    jenkins: { url: "https://ci.example.com/", job: store/build, user: opsbot, token: "${JENKINS_TOKEN}" }\n';
+
+describe('pipelines:', () => {
+  it('loads a Jenkins and a GitLab pipeline with typed variables, keeping tokens as secrets', () => {
+    const loaded = loadText(
+      `${jenkins}    variables:\n      VERSION: { type: string, pattern: '^[0-9.]+$', required: true }\n      N: { type: integer, min: 1, max: 5 }\n` +
+        '  app:\n    gitlab: { url: "https://gitlab.example.com", project: group/app, token: "${GITLAB_TOKEN}", webhookToken: "${HOOK}" }\n    permission: deploy:prod\n',
+      { JENKINS_TOKEN: 'jt-secret', GITLAB_TOKEN: 'gl-secret', HOOK: 'hook-secret' },
+    );
+    const { build, app } = loaded.config.pipelines;
+    expect(build?.backend).toEqual({ kind: 'jenkins', url: 'https://ci.example.com/', job: 'store/build', user: 'opsbot', token: 'jt-secret', refParameter: null, parameterized: true, queueTimeout: 600_000 });
+    expect(build?.variables.N).toEqual({ type: 'integer', min: 1, max: 5, required: false, default: null, description: null });
+    expect(app?.backend).toMatchObject({ kind: 'gitlab', project: 'group/app', ref: 'main', triggerToken: null, webhookToken: 'hook-secret' });
+    expect(app?.permission).toBe('deploy:prod');
+    expect(loaded.secrets).toEqual(expect.arrayContaining(['jt-secret', 'gl-secret', 'hook-secret']));
+  });
+
+  it.each([
+    ['pipelines:\n  build:\n    jenkins: { url: "https://ci", job: b, user: u, token: t }\n    gitlab: { url: "https://gl", project: "1", token: t }\n', /pipelines\.build: needs exactly one of jenkins or gitlab, not both/],
+    ['pipelines:\n  build:\n    description: nothing\n', /pipelines\.build: missing required key "jenkins"/],
+    [`${jenkins}    variables:\n      X: { type: float }\n`, /pipelines\.build\.variables\.X\.type: must be one of string, integer, boolean, enum/],
+    [`${jenkins}    variables:\n      X: { type: enum }\n`, /an enum variable needs values/],
+    [`${jenkins}    variables:\n      X: { type: string, pattern: "([" }\n`, /pattern: is not a valid regular expression/],
+    [`${jenkins}    variables:\n      bad-name: { type: string }\n`, /"bad-name" is not a variable name/],
+    [`${jenkins}    refPattern: "(("\n`, /refPattern: is not a valid regular expression/],
+    ['pipelines:\n  Build:\n    jenkins: { url: "https://ci", job: b, user: u, token: t }\n', /"Build" is not a pipeline name/],
+    ['pipelines:\n  build:\n    jenkins: { url: "ftp://ci", job: b, user: u, token: t }\n', /is not an http\(s\) URL/],
+    ['pipelines:\n  build:\n    jenkins: { url: "https://ci", job: "../b", user: u, token: t }\n', /is not a job path/],
+    ['pipelines:\n  build:\n    jenkins: { url: "https://ci", job: "a/../b", user: u, token: t }\n', /is not a job path/],
+    ['pipelines:\n  build:\n    jenkins: { url: "https://ci", job: "a/.", user: u, token: t }\n', /is not a job path/],
+  ])('refuses %j', (text, reason) => {
+    expect(errorOf(text, { JENKINS_TOKEN: 'x' })).toMatch(reason);
+  });
+});
+
+const compose = 'services:\n  web:\n    max: 6\n    environments:\n      demo:\n        compose: { project: demo, service: web, file: ./compose.yaml }\n';
+
+describe('services:', () => {
+  it('loads bounds, durations, the default environment and an absolute compose file', () => {
+    const web = loadText(compose).config.services.web;
+    expect(web).toEqual({
+      description: null,
+      cooldown: 60_000,
+      readyTimeout: 120_000,
+      pollInterval: 2_000,
+      defaultEnv: 'demo',
+      environments: { demo: { min: 1, max: 6, orchestrators: 1, orchestrator: { kind: 'compose', project: 'demo', service: 'web', file: '/srv/opsbot/compose.yaml', command: 'auto', dockerHost: null, env: {} } } },
+    });
+  });
+
+  it('loads swarm and kubernetes environments with per-environment bounds', () => {
+    const text =
+      'services:\n  api:\n    min: 2\n    max: 20\n    cooldown: 2m\n    defaultEnv: prod\n    environments:\n' +
+      '      prod:\n        swarm: { service: api, dockerHost: "unix:///run/docker.sock" }\n' +
+      '      k8s:\n        max: 50\n        kubernetes: { namespace: prod, deployment: api, server: "https://k8s:6443", token: "${K8S_TOKEN}" }\n';
+    const api = loadText(text, { K8S_TOKEN: 'k8s-secret' }).config.services.api;
+    expect(api?.environments.prod).toEqual({ min: 2, max: 20, orchestrators: 1, orchestrator: { kind: 'swarm', service: 'api', dockerHost: 'unix:///run/docker.sock' } });
+    expect(api?.environments.k8s?.max).toBe(50);
+    expect(api?.environments.k8s?.orchestrator).toMatchObject({ kind: 'kubernetes', token: 'k8s-secret', server: 'https://k8s:6443' });
+    expect(api?.cooldown).toBe(120_000);
+  });
+
+  it.each([
+    [`${compose}    min: 7\n`, /min \(7\) is greater than max \(6\)/],
+    ['services:\n  web:\n    max: 6\n    environments:\n      demo:\n        compose: { project: demo, service: web }\n        swarm: { service: web }\n', /needs exactly one of compose, swarm or kubernetes, not several/],
+    ['services:\n  web:\n    max: 6\n    defaultEnv: prod\n    environments:\n      demo:\n        swarm: { service: web }\n', /defaultEnv: is not one of its environments \(demo\)/],
+    ['services:\n  web:\n    environments:\n      demo:\n        swarm: { service: web }\n', /services\.web: missing required key "max"/],
+    ['services:\n  web:\n    max: 1000\n    environments:\n      demo:\n        swarm: { service: web }\n', /must be at most 999/],
+    ['services:\n  web:\n    max: 6\n    environments:\n      demo:\n        swarm: { service: "web;id" }\n', /is not a Docker name/],
+    ['services:\n  web:\n    max: 6\n    environments:\n      demo:\n        swarm: { service: web, dockerHost: "http://x" }\n', /is not a Docker host/],
+    ['services:\n  web:\n    max: 6\n    environments:\n      demo:\n        kubernetes: { namespace: prod, deployment: web, server: "https://k8s" }\n', /give server and token together/],
+    ['services:\n  web:\n    max: 6\n    environments: {}\n', /environments/],
+  ])('refuses %j', (text, reason) => {
+    expect(errorOf(text)).toMatch(reason);
+  });
+});

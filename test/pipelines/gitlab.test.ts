@@ -1,0 +1,186 @@
+/**
+ * The GitLab backend against the GitLab pipelines contract (every request validated, every fake
+ * answer checked against the spec's schemas), with the contract's examples as answers.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { GitlabPipeline, type GitlabPipelineSettings } from '../../src/backends/gitlab/gitlab-pipeline.js';
+import { BackendError } from '../../src/core/errors.js';
+import { PipelineEventHub } from '../../src/core/pipelines/events.js';
+import type { PipelineRun, PipelineUpdate } from '../../src/core/pipelines/ports.js';
+import { startContractServer, type ContractHandler, type ContractServer } from '../support/contract/contract-server.js';
+import { closedPort, gitlab, gitlabSpec } from './support.js';
+
+const TOKEN = 'glpat-test-token';
+
+let server: ContractServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function start(handlers: Record<string, ContractHandler>): Promise<ContractServer> {
+  server = await startContractServer({
+    spec: gitlabSpec(),
+    handlers,
+    authorize: (call, operation) => {
+      // The trigger endpoint authenticates by its body token alone: no API token may travel with it.
+      if ((operation.security ?? [null]).length === 0) return call.headers['private-token'] === undefined ? null : 'the API token was sent to the trigger endpoint';
+      return call.headers['private-token'] === TOKEN ? null : 'expected the configured PRIVATE-TOKEN';
+    },
+  });
+  return server;
+}
+
+function backend(url: string, overrides: Partial<GitlabPipelineSettings> = {}, hub = new PipelineEventHub()): GitlabPipeline {
+  return new GitlabPipeline({ pipeline: 'app', url, project: 'group/app', token: TOKEN, triggerToken: null, pollIntervalMs: 5, requestTimeoutMs: 5_000, ...overrides }, hub);
+}
+
+const signal = (): AbortSignal => new AbortController().signal;
+const run61: PipelineRun = { pipeline: 'app', backend: 'gitlab', id: '61', url: null };
+const pipelineAs = (status: string, extra: Record<string, unknown> = {}) => ({ ...gitlab.pipeline(), status, ...extra });
+const jobsAs = (...statuses: string[]) => gitlab.jobs().map((j, i) => ({ ...j, status: statuses[i] ?? j.status }));
+
+describe('starting a pipeline', () => {
+  it('creates one with the API token and typed variables', async () => {
+    const s = await start({ postApiV4ProjectsIdPipeline: () => ({ status: 201, body: pipelineAs('created') }) });
+    const run = await backend(s.url).start({ ref: 'main', variables: { DEPLOY_ENV: 'production', APP_VERSION: '1.4.2' } }, signal());
+    expect(run).toEqual({ pipeline: 'app', backend: 'gitlab', id: '61', url: 'https://gitlab.example.invalid/group/app/-/pipelines/61' });
+    const call = s.callsTo('postApiV4ProjectsIdPipeline')[0];
+    expect(call?.params.id).toBe('group/app');
+    expect(call?.body).toEqual({ ref: 'main', variables: [{ key: 'DEPLOY_ENV', value: 'production' }, { key: 'APP_VERSION', value: '1.4.2' }] });
+    s.assertClean();
+  });
+
+  it('triggers one with the trigger token alone when one is configured', async () => {
+    const s = await start({ postApiV4ProjectsIdTriggerPipeline: () => ({ status: 201, body: pipelineAs('created') }) });
+    await backend(s.url, { triggerToken: 'glptt-trigger', project: '11' }).start({ ref: 'main', variables: { DEPLOY_ENV: 'production' } }, signal());
+    expect(s.callsTo('postApiV4ProjectsIdTriggerPipeline')[0]?.body).toEqual({ token: 'glptt-trigger', ref: 'main', variables: { DEPLOY_ENV: 'production' } });
+    s.assertClean();
+  });
+
+  it.each([
+    [400, { message: { base: ['Reference not found'] } }, /\(400\): \{"base":\["Reference not found"\]\}/],
+    [401, { message: '401 Unauthorized' }, /refused the credentials \(401\) .*: 401 Unauthorized/],
+    [403, { message: '403 Forbidden' }, /denied .*\(403\): 403 Forbidden/],
+    [404, { message: '404 Project Not Found' }, /\(404\): 404 Project Not Found/],
+  ])('turns a %i answer into a BackendError with GitLab\'s message', async (status, body, message) => {
+    const s = await start({ postApiV4ProjectsIdPipeline: () => ({ status, body }) });
+    const error = await backend(s.url).start({ ref: 'main', variables: {} }, signal()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendError);
+    expect((error as Error).message).toMatch(message);
+    s.assertClean();
+  });
+
+  it.each([409, 429, 500, 502, 503])('fails with GitLab\'s words and never repeats the create after a %i (it is not idempotent)', async (status) => {
+    const s = await start({ postApiV4ProjectsIdPipeline: () => ({ status, body: { message: 'try later' } }) });
+    const error = await backend(s.url).start({ ref: 'main', variables: {} }, signal()).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(new RegExp(`\\(${status}\\): try later`));
+    expect(s.callsTo('postApiV4ProjectsIdPipeline')).toHaveLength(1);
+  });
+
+  it('reports an unreachable server clearly', async () => {
+    const port = await closedPort();
+    const error = await backend(`http://127.0.0.1:${port}`).start({ ref: 'main', variables: {} }, signal()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendError);
+    expect((error as Error).message).toMatch(new RegExp(`Cannot reach GitLab at http://127.0.0.1:${port}: .*ECONNREFUSED`));
+  });
+
+  it('says a create that timed out may have happened, without repeating it', async () => {
+    let calls = 0;
+    const s = await start({
+      postApiV4ProjectsIdPipeline: () =>
+        ++calls === 1 ? { status: 201, body: pipelineAs('created') } : new Promise((resolve) => setTimeout(() => resolve({ status: 201, body: pipelineAs('created') }), 3_000)),
+    });
+    const b = backend(s.url, { requestTimeoutMs: 500 });
+    await b.start({ ref: 'main', variables: {} }, signal());
+    const error = await b.start({ ref: 'main', variables: {} }, signal()).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/did not answer within 500 ms .*may or may not have been created/);
+    expect(s.callsTo('postApiV4ProjectsIdPipeline')).toHaveLength(2);
+  });
+});
+
+describe('following a pipeline', () => {
+  it('polls status and jobs until the end, reporting finished jobs out of all', async () => {
+    const states = ['pending', 'running', 'success'];
+    let poll = 0;
+    const s = await start({
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs(states[Math.min(poll++, 2)] ?? 'success', { duration: 147 }) }),
+      getApiV4ProjectsIdPipelinesPipelineIdJobs: () => ({ status: 200, body: poll >= 3 ? jobsAs('success', 'success') : jobsAs('success', 'running') }),
+    });
+    const updates: PipelineUpdate[] = [];
+    const outcome = await backend(s.url).follow(run61, (u) => updates.push(u), signal());
+    expect(outcome).toEqual({ run: { ...run61, url: 'https://gitlab.example.invalid/group/app/-/pipelines/61' }, state: 'succeeded', summary: 'Pipeline #61 on main success in 147 s.' });
+    expect(updates.map((u) => [u.state, u.step, u.done, u.total])).toEqual([
+      ['queued', 'pipeline #61 pending: deploy-production running', 1, 2],
+      ['running', 'pipeline #61 running: deploy-production running', 1, 2],
+    ]);
+    s.assertClean();
+  });
+
+  it('names the failed jobs and their reasons when the pipeline fails', async () => {
+    const failedJobs = gitlab.jobs().map((j) => (j.name === 'deploy-production' ? { ...j, status: 'failed', failure_reason: 'script_failure' } : j));
+    const s = await start({
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs('failed') }),
+      getApiV4ProjectsIdPipelinesPipelineIdJobs: () => ({ status: 200, body: failedJobs }),
+    });
+    const outcome = await backend(s.url).follow(run61, () => undefined, signal());
+    expect(outcome.state).toBe('failed');
+    expect(outcome.summary).toBe('Pipeline #61 on main failed. Failed: deploy-production (script_failure).');
+    s.assertClean();
+  });
+
+  it('reports a pushed event at once and polls right away instead of waiting for the next poll', async () => {
+    const hub = new PipelineEventHub();
+    let status = 'running';
+    const s = await start({
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs(status) }),
+      getApiV4ProjectsIdPipelinesPipelineIdJobs: () => ({ status: 200, body: jobsAs('success', status === 'running' ? 'running' : 'success') }),
+    });
+    const updates: PipelineUpdate[] = [];
+    const following = backend(s.url, { pollIntervalMs: 3_600_000 }, hub).follow(run61, (u) => updates.push(u), signal());
+    await until(() => updates.length === 1);
+    // Delivered to the follower (project 11, pipeline 61) while it sleeps for an hour.
+    status = 'success';
+    const delivered = hub.publish({ projectId: 11, pipelineId: 61, status: 'success', url: null, jobs: [{ name: 'build-image', stage: 'build', status: 'success' }, { name: 'deploy-production', stage: 'deploy', status: 'success' }] });
+    expect(delivered).toBe(1);
+    const outcome = await following;
+    expect(outcome.state).toBe('succeeded');
+    expect(updates[1]).toMatchObject({ state: 'succeeded', step: 'pipeline #61 success', done: 2, total: 2 });
+    // Nobody follows any more: later events go nowhere.
+    expect(hub.publish({ projectId: 11, pipelineId: 61, status: 'success', url: null, jobs: [] })).toBe(0);
+    s.assertClean();
+  });
+
+  it('turns an unknown pipeline into a clear error', async () => {
+    const s = await start({ getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 404, body: { message: '404 Not found' } }) });
+    await expect(backend(s.url).follow(run61, () => undefined, signal())).rejects.toThrow(/GitLab found no such thing for pipeline #61 \(404\): 404 Not found/);
+    s.assertClean();
+  });
+});
+
+describe('cancel, retry and status', () => {
+  it('cancels (200 or 201 both count) and retries', async () => {
+    const s = await start({
+      postApiV4ProjectsIdPipelinesPipelineIdCancel: () => ({ status: 200, body: pipelineAs('canceling') }),
+      postApiV4ProjectsIdPipelinesPipelineIdRetry: () => ({ status: 201, body: pipelineAs('pending') }),
+    });
+    expect(await backend(s.url).cancel(run61, signal())).toBe('GitLab pipeline #61 is now canceling.');
+    expect((await backend(s.url).retry(run61, signal())).id).toBe('61');
+    s.assertClean();
+  });
+
+  it('lists the jobs in a status', async () => {
+    const s = await start({
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs('running') }),
+      getApiV4ProjectsIdPipelinesPipelineIdJobs: () => ({ status: 200, body: gitlab.jobs() }),
+    });
+    const snapshot = await backend(s.url).status(run61, signal());
+    expect(snapshot.parts).toEqual([{ name: 'build/build-image', status: 'success' }, { name: 'deploy/deploy-production', status: 'running' }]);
+    s.assertClean();
+  });
+});
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+  if (!check()) throw new Error('condition not reached');
+}

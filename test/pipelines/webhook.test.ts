@@ -1,0 +1,108 @@
+/** POST /webhooks/gitlab with upstream Pipeline Hook samples: token checks, routing to followers, refusals. */
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PipelineEventHub, type PipelineHookEvent } from '../../src/core/pipelines/events.js';
+import { gitlabWebhookRoutes, parsePipelineHook } from '../../src/http/gitlab-webhook-route.js';
+import { memoryLogger } from '../support/app.js';
+import { gitlab } from './support.js';
+
+let http: FastifyInstance | undefined;
+afterEach(async () => {
+  await http?.close();
+  http = undefined;
+});
+
+function serve(secrets: { project: string; token: string }[], hub = new PipelineEventHub()): FastifyInstance {
+  http = Fastify();
+  gitlabWebhookRoutes({ secrets, hub, logger: memoryLogger() })(http);
+  return http;
+}
+
+const post = (app: FastifyInstance, payload: unknown, headers: Record<string, string>) =>
+  app.inject({ method: 'POST', url: '/webhooks/gitlab', headers: { 'x-gitlab-event': 'Pipeline Hook', ...headers }, payload: payload as Record<string, unknown> });
+
+describe('POST /webhooks/gitlab', () => {
+  it.each([
+    ['gitlab4j', gitlab.gitlab4jPipelineEvent],
+    ['go-gitlab', gitlab.goGitlabPipeline],
+  ])('delivers the %s Pipeline Hook sample to the follower of project 1, pipeline 31', async (_name, payload) => {
+    const hub = new PipelineEventHub();
+    const seen: PipelineHookEvent[] = [];
+    hub.subscribe(1, 31, (e) => seen.push(e));
+    hub.subscribe(1, 32, () => seen.push({ projectId: 0, pipelineId: 0, status: 'wrong follower', url: null, jobs: [] }));
+    const app = serve([{ project: 'gitlab-org/gitlab-test', token: 'hook-secret' }], hub);
+    const reply = await post(app, payload(), { 'x-gitlab-token': 'hook-secret' });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toEqual({ delivered: 1 });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ projectId: 1, pipelineId: 31, status: 'success' });
+    expect(seen[0]?.jobs.map((j) => `${j.stage}/${j.name}:${j.status}`)).toContain('build/build-image:success');
+  });
+
+  it('matches the project by numeric id too, and answers 200 with nobody following', async () => {
+    const app = serve([{ project: '11', token: 'hook-secret' }]);
+    const reply = await post(app, gitlab.hookExample(), { 'x-gitlab-token': 'hook-secret' });
+    expect(reply.statusCode).toBe(200);
+    expect(reply.json()).toEqual({ delivered: 0 });
+  });
+
+  it.each([
+    [{}, 401, /missing X-Gitlab-Token/],
+    [{ 'x-gitlab-token': 'hook-secreT' }, 401, /does not match/],
+    [{ 'x-gitlab-token': 'h' }, 401, /does not match/],
+    [{ 'x-gitlab-token': 'hook-secret-but-longer' }, 401, /does not match/],
+  ])('refuses %o with %i', async (headers, status, reason) => {
+    const hub = new PipelineEventHub();
+    let delivered = 0;
+    hub.subscribe(1, 31, () => (delivered += 1));
+    const app = serve([{ project: 'gitlab-org/gitlab-test', token: 'hook-secret' }], hub);
+    const reply = await post(app, gitlab.gitlab4jPipelineEvent(), headers);
+    expect(reply.statusCode).toBe(status);
+    expect(reply.json<{ error: string }>().error).toMatch(reason);
+    expect(delivered).toBe(0);
+  });
+
+  it('refuses a valid token of another project (403)', async () => {
+    const app = serve([{ project: 'group/app', token: 'hook-secret' }]);
+    const reply = await post(app, gitlab.gitlab4jPipelineEvent(), { 'x-gitlab-token': 'hook-secret' });
+    expect(reply.statusCode).toBe(403);
+    expect(reply.json<{ error: string }>().error).toContain('gitlab-org/gitlab-test');
+  });
+
+  it('accepts and ignores other events (GitLab disables hooks that keep failing)', async () => {
+    const app = serve([{ project: 'gitlab-org/gitlab-test', token: 'hook-secret' }]);
+    const job = await post(app, gitlab.goGitlabBuild(), { 'x-gitlab-token': 'hook-secret', 'x-gitlab-event': 'Job Hook' });
+    expect(job.statusCode).toBe(202);
+    const unlabelled = await app.inject({ method: 'POST', url: '/webhooks/gitlab', headers: { 'x-gitlab-token': 'hook-secret' }, payload: gitlab.goGitlabBuild() });
+    expect(unlabelled.statusCode).toBe(202);
+  });
+
+  it('answers 400 with a reason for a malformed pipeline event, and 404 when no token is configured', async () => {
+    const app = serve([{ project: 'gitlab-org/gitlab-test', token: 'hook-secret' }]);
+    const broken = await post(app, { object_kind: 'pipeline', object_attributes: { id: 'x' }, project: { id: 1 } }, { 'x-gitlab-token': 'hook-secret' });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json<{ error: string }>().error).toMatch(/object_attributes\.id/);
+    const notJson = await app.inject({ method: 'POST', url: '/webhooks/gitlab', headers: { 'x-gitlab-token': 'hook-secret', 'content-type': 'application/json' }, payload: '{nope' });
+    expect(notJson.statusCode).toBe(400);
+    await http?.close();
+    const none = serve([]);
+    expect((await post(none, gitlab.gitlab4jPipelineEvent(), { 'x-gitlab-token': 'anything' })).statusCode).toBe(404);
+  });
+
+  it('parses the contract example with its builds', () => {
+    const parsed = parsePipelineHook(gitlab.hookExample());
+    expect(parsed).toEqual({
+      event: {
+        projectId: 11,
+        pipelineId: 61,
+        status: 'failed',
+        url: 'https://gitlab.example.invalid/group/app/-/pipelines/61',
+        jobs: [
+          { name: 'deploy-production', stage: 'deploy', status: 'failed' },
+          { name: 'build-image', stage: 'build', status: 'success' },
+        ],
+      },
+      path: 'group/app',
+    });
+  });
+});

@@ -1,0 +1,178 @@
+/**
+ * `/scale` through the whole bot (dispatch → policy → confirmation → job → ScalingPort), with a
+ * Kubernetes deployment on the apps/v1 contract as the orchestrator: every request the bot sends to
+ * it is validated. (Compose and Swarm run against a real Docker daemon in docker.test.ts.)
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { AccessConfig, ServicesConfig } from '../../src/config/types.js';
+import { people, removeTempDirs, startTestApp, tableOf, testAccess, type TestApp } from '../support/app.js';
+import { kubeService, startKubeStandIn, type KubeStandIn } from './support.js';
+
+let standIn: KubeStandIn;
+let bot: TestApp;
+
+const access: AccessConfig = {
+  ...testAccess,
+  roles: {
+    ...testAccess.roles,
+    // Sam may scale `api` by the dispatcher's check, but only in staging.
+    staging: { members: ['mattermost:u-sam'], allow: ['scale:api', 'scale:api:staging'] },
+  },
+};
+
+async function startBot(initial: { desired: number; ready?: number; readyStep?: number }, services?: (url: string) => ServicesConfig): Promise<void> {
+  standIn = await startKubeStandIn(initial);
+  bot = await startTestApp({ access, config: { services: services?.(standIn.server.url) ?? { api: kubeService(standIn.server.url) } } });
+}
+
+afterEach(async () => {
+  await bot.close();
+  await standIn.server.close();
+});
+afterAll(() => removeTempDirs());
+
+const writes = (): number => standIn.server.callsTo('replaceAppsV1NamespacedDeploymentScale').length;
+
+describe('/scale', () => {
+  it('doubles, waits for the new replicas to be ready and says before → after with the ready count', async () => {
+    await startBot({ desired: 3 });
+    const done = await bot.runJob('scale api x2');
+    expect(done.job.state).toBe('succeeded');
+    expect(done.text).toContain('`api` (production) scaled 3 → 6; 6/6 ready.');
+    expect(done.job.refs).toEqual({ service: 'api@production', before: '3', after: '6' });
+    expect(done.job.progressDone).toBe(6);
+    expect(done.job.progressTotal).toBe(6);
+    expect(standIn.deployment.desired).toBe(6);
+    // It looked until all six were ready (the stand-in readies one per look).
+    expect(standIn.server.callsTo('readAppsV1NamespacedDeployment').length).toBeGreaterThanOrEqual(4);
+    expect(await bot.store.scaling.last('api', 'production')).toMatchObject({ from: 3, to: 6, by: 'Olga', jobId: done.job.id });
+    standIn.server.assertClean();
+  });
+
+  it('rounds a factor up and keeps within the maximum, saying both', async () => {
+    await startBot({ desired: 5 });
+    const done = await bot.runJob('scale api x1.5');
+    expect(done.text).toContain('x1.5 of 5 is 7.5, rounded up to 8.');
+    expect(done.job.state).toBe('succeeded');
+    await bot.close();
+    await standIn.server.close();
+
+    await startBot({ desired: 5 });
+    const capped = await bot.runJob('scale api +9');
+    expect(capped.text).toContain('14 is above the maximum of 8: using 8.');
+    expect(standIn.deployment.desired).toBe(8);
+  });
+
+  it('refuses a second scaling within the cooldown, naming who scaled and when to retry', async () => {
+    await startBot({ desired: 2 });
+    expect((await bot.runJob('scale api +1')).job.state).toBe('succeeded');
+    const again = await bot.runJob('scale api +1');
+    expect(again.job.state).toBe('failed');
+    expect(again.text).toMatch(/`api` \(production\) was scaled 2 → 3 by Olga .* ago; the cooldown is 1m, so try again in /);
+    expect(writes()).toBe(1);
+    // Another environment has its own cooldown.
+    expect((await bot.runJob('scale api 2 --env staging')).job.state).toBe('succeeded');
+    bot.clock.advance(61_000);
+    expect((await bot.runJob('scale api +1')).job.state).toBe('succeeded');
+  });
+
+  it('--dry-run contacts nothing, and says when the cooldown would refuse', async () => {
+    await startBot({ desired: 3 });
+    const dry = await bot.runJob('scale api x2 --dry-run');
+    expect(dry.job.state).toBe('succeeded');
+    expect(dry.text).toContain('Would scale `api` (production) on Kubernetes deployment production/api on http://127.0.0.1');
+    expect(dry.text).toContain('multiply the current replica count by 2 (rounded up)');
+    expect(dry.text).toContain('kept within 0…8');
+    expect(dry.text).toContain('Nothing was contacted.');
+    expect(standIn.server.calls).toHaveLength(0);
+    await bot.runJob('scale api +1');
+    const cooling = await bot.runJob('scale api x2 --dry-run');
+    expect(cooling.text).toContain('A real run would be refused now');
+  });
+
+  it('asks for confirmation before scaling to zero, then does it', async () => {
+    await startBot({ desired: 3 });
+    const asked = await bot.say('scale api x0');
+    expect(asked.status).toBe('confirm');
+    expect(writes()).toBe(0);
+    const code = /confirm ([A-Z0-9]{6})/.exec(asked.text)?.[1] ?? '';
+    const confirmed = await bot.say(`confirm ${code}`);
+    expect(confirmed.outcome.kind).toBe('job');
+    if (confirmed.outcome.kind !== 'job') throw new Error('not a job');
+    const done = await confirmed.outcome.completion;
+    expect(done.job.state).toBe('succeeded');
+    expect(standIn.deployment.desired).toBe(0);
+  });
+
+  it('does not reach zero by a step: it points at the explicit, confirmed form', async () => {
+    await startBot({ desired: 2 });
+    const done = await bot.runJob('scale api -5');
+    expect(done.job.state).toBe('failed');
+    expect(done.text).toContain('That would scale `api` (production) to 0. Say `scale api 0` to do that (it asks for confirmation).');
+    expect(writes()).toBe(0);
+  });
+
+  it('says so when the count is already right, and changes nothing', async () => {
+    await startBot({ desired: 4 });
+    const done = await bot.runJob('scale api 4');
+    expect(done.text).toContain('`api` (production) already has 4 replicas; nothing to change.');
+    expect(writes()).toBe(0);
+    expect(await bot.store.scaling.last('api', 'production')).toBeNull();
+  });
+
+  it('reports a scaling that does not converge, with the ready count', async () => {
+    await startBot({ desired: 3, readyStep: 0 }, (url) => ({ api: kubeService(url, { readyTimeout: 300 }) }));
+    const done = await bot.runJob('scale api 6');
+    expect(done.job.state).toBe('failed');
+    expect(done.text).toMatch(/`api` \(production\) did not converge: 3 of 6 replicas ready \(desired 6\) after /);
+    expect(standIn.deployment.desired).toBe(6);
+    // The change was made, so the cooldown holds.
+    expect(await bot.store.scaling.last('api', 'production')).toMatchObject({ from: 3, to: 6 });
+  });
+
+  it('checks the resolved environment\'s permission too', async () => {
+    await startBot({ desired: 2 });
+    const prod = await bot.runJob('scale api +1', people.sam);
+    expect(prod.job.state).toBe('failed');
+    expect(prod.text).toContain('Scaling `api` in `production` needs the permission `scale:api:production`');
+    expect(writes()).toBe(0);
+    expect((await bot.runJob('scale api 2 --env staging', people.sam)).job.state).toBe('succeeded');
+    expect((await bot.say('scale api +1', people.vera)).status).toBe('denied');
+  });
+
+  it.each([
+    ['scale nope x2', /There is no service `nope`\. Known services: api\./],
+    ['scale api x2 --env qa', /`api` has no environment `qa` \(it has production, staging\)/],
+  ])('refuses `%s` with the usage before contacting the orchestrator', async (text, reason) => {
+    await startBot({ desired: 2 });
+    const done = await bot.runJob(text);
+    expect(done.job.state).toBe('failed');
+    expect(done.text).toMatch(reason);
+    expect(done.text).toContain('Usage: scale <service> <x2|x0.5|+2|-1|6>');
+    expect(standIn.server.calls).toHaveLength(0);
+  });
+
+  it.each(['x', 'x-2', '+', '2.5.1', '1e3', 'x20', '1000', '2.5', 'x0.001', '--', 'x2;id'])('refuses the change %j in the parser, with the usage', async (change) => {
+    await startBot({ desired: 2 });
+    const said = await bot.say(`scale api '${change}'`);
+    expect(said.status).toBe('usage');
+    expect(said.text).toContain('Usage: scale <service> <x2|x0.5|+2|-1|6>');
+    expect(await bot.store.jobs.list({ limit: 5 })).toEqual([]);
+    expect(standIn.server.calls).toHaveLength(0);
+  });
+
+  it('shows desired and ready replicas in /status', async () => {
+    await startBot({ desired: 5, ready: 3, readyStep: 0 });
+    const all = await bot.say('status');
+    expect(all.status).toBe('ok');
+    const table = tableOf(all.message);
+    expect(table.columns).toEqual(['service', 'env', 'runs on', 'desired', 'ready', 'bounds', 'last scaled']);
+    expect(table.rows).toEqual([
+      ['api', 'production', 'kubernetes', '5', '3/5', '0…8', '—'],
+      ['api', 'staging', 'kubernetes', '5', '3/5', '1…3', '—'],
+    ]);
+    const one = await bot.say('status api');
+    expect(one.message.title).toBe('Service api');
+    expect(tableOf(one.message).rows.map((r) => r[1])).toEqual(['production', 'staging']);
+  });
+});

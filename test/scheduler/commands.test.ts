@@ -1,0 +1,176 @@
+/**
+ * `schedule` from chat, end to end through the real dispatcher and store: validation at add time,
+ * permissions, listings in the viewer's zone, persistence across restarts, and scheduled commands
+ * running as a service principal under the same authorization and audit as a person.
+ */
+import { Cron } from 'croner';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AccessConfig } from '../../src/config/types.js';
+import { people, places, removeTempDirs, startTestApp, tempDir, testAccess, type TestApp } from '../support/app.js';
+import { join } from 'node:path';
+
+const access: AccessConfig = {
+  ...testAccess,
+  roles: {
+    ...testAccess.roles,
+    // A service principal is granted permissions like anyone: it may list jobs and freeze `db`.
+    backup: { members: ['schedule:backup-bot'], allow: ['jobs:list', 'locks:set:db'] },
+    // May add announcements, but not schedules that run as a principal.
+    announcer: { members: ['mattermost:u-sam'], allow: ['schedules:add', 'schedules:list'] },
+  },
+  channels: {
+    ...testAccess.channels,
+    'schedule:backup-bot': { commands: ['jobs', 'lock'] },
+    'schedule:nobody-bot': { commands: ['jobs', 'lock'] },
+  },
+};
+
+const apps: TestApp[] = [];
+async function app(options: Parameters<typeof startTestApp>[0] = {}): Promise<TestApp> {
+  const started = await startTestApp({ access, ...options });
+  apps.push(started);
+  return started;
+}
+
+afterEach(async () => {
+  for (const a of apps.splice(0)) await a.close();
+  removeTempDirs();
+});
+
+/** The first tick of `cron` after the schedule's cursor, plus a second: when a pass finds it due. */
+async function firstTick(t: TestApp, id: string): Promise<Date> {
+  const record = await t.store.schedules.get(id);
+  if (record === null) throw new Error(`no schedule ${id}`);
+  const next = new Cron(record.cron, { timezone: record.timezone, paused: true }).nextRun(record.cursorAt);
+  if (next === null) throw new Error('no next run');
+  return new Date(next.getTime() + 1_000);
+}
+
+/** `schedule add` validates inside its job (it needs croner and the registry): the job fails with the reason. */
+async function refused(t: TestApp, text: string, as?: (typeof people)[keyof typeof people]): Promise<string> {
+  const done = await t.runJob(text, as);
+  expect(done.job.state).toBe('failed');
+  return done.text;
+}
+
+describe('schedule add: validation', () => {
+  it('refuses a bad cron expression with a clear error, and stores nothing', async () => {
+    const t = await app();
+    const text = await refused(t, 'schedule add nightly "61 1 * * *" --announce "hello" --to mattermost:ch-ops');
+    expect(text).toContain('`61 1 * * *` is not a valid cron expression: Invalid value for minute: 61');
+    expect(await refused(t, 'schedule add nightly "0 30 1 * * *" --announce "hello" --to mattermost:ch-ops')).toContain('use five fields');
+    expect(await refused(t, 'schedule add nightly "30 1 * * *" --tz Mars/Olympus --announce "hello" --to mattermost:ch-ops')).toContain('`Mars/Olympus` is not a time zone');
+    expect(await t.store.schedules.list()).toEqual([]);
+    // The refusal is in the audit, with the reason.
+    const audit = await t.store.audit.recent(20);
+    expect(audit.filter((e) => e.event === 'job_finished' && e.command === 'schedule').map((e) => e.outcome)).toEqual(['failed', 'failed', 'failed']);
+  });
+
+  it('refuses a scheduled command that does not exist or that its schema rejects', async () => {
+    const t = await app();
+    expect(await refused(t, 'schedule add backup "0 2 * * *" --run "jbos --limit 5" --as backup-bot')).toContain('The scheduled command `jbos` does not exist. Did you mean `jobs`?');
+    expect(await refused(t, 'schedule add backup "0 2 * * *" --run "jobs --limit many" --as backup-bot')).toContain('`limit` must be a whole number');
+    expect(await refused(t, 'schedule add backup "0 2 * * *" --run "jobs"')).toContain('`--run` needs `--as <service principal>`');
+    expect(await refused(t, 'schedule add backup "0 2 * * *" --run "jobs" --as backup-bot --announce hi')).toContain('Give exactly one action');
+    expect(await refused(t, 'schedule add hi "0 2 * * *" --announce hi --to slack:general')).toContain('`slack:general` is not a channel');
+    expect(await t.store.schedules.list()).toEqual([]);
+  });
+
+  it('needs schedules:add for announcements and schedules:add:<principal> for commands', async () => {
+    const t = await app();
+    const denied = await t.say('schedule add hi "0 9 * * 1-5" --announce "stand-up" --to mattermost:ch-ops', people.vera);
+    expect(denied.status).toBe('denied');
+    expect(denied.text).toContain('schedules:add');
+    const announce = await t.runJob('schedule add hi "0 9 * * 1-5" --announce "stand-up" --to mattermost:ch-ops', people.sam);
+    expect(announce.job.state).toBe('succeeded');
+    const escalation = await t.say('schedule add sneaky "0 2 * * *" --run "lock db" --as backup-bot', people.sam);
+    expect(escalation.status).toBe('denied');
+    expect(escalation.text).toContain('schedules:add:backup-bot');
+    expect((await t.store.schedules.list()).map((s) => s.id)).toEqual(['hi']);
+  });
+});
+
+describe('schedule list, pause, resume, remove', () => {
+  it('shows the next run in the viewer zone and the last outcome, and survives a restart', async () => {
+    const dbPath = join(tempDir(), 'opsbot.db');
+    const first = await app({ sqlitePath: dbPath });
+    const added = await first.runJob('schedule add nightly "30 1 * * *" --tz Europe/Warsaw --announce "Maintenance at 02:00" --to mattermost:ch-ops');
+    expect(added.job.state).toBe('succeeded');
+    expect(added.text).toContain('Schedule `nightly` added');
+    const at = await firstTick(first, 'nightly');
+    const report = await first.app.scheduler.tick(at);
+    await first.app.scheduler.settled();
+    expect(report.fired).toHaveLength(1);
+    expect(first.notices.map((n) => [n.conversation.id, n.message.blocks])).toEqual([['ch-ops', [{ kind: 'text', text: 'Maintenance at 02:00' }]]]);
+    await first.close();
+
+    const second = await app({ sqlitePath: dbPath });
+    const list = await second.say('schedule list --tz America/New_York');
+    expect(list.status).toBe('ok');
+    expect(list.text).toContain('Schedules (times in America/New_York)');
+    expect(list.text).toContain('30 1 * * * (Europe/Warsaw)');
+    expect(list.text).toMatch(/19:30 (EST|EDT|GMT-5|GMT-4)/); // 01:30 in Warsaw is 19:30 the evening before in New York
+    expect(list.text).toContain('posted to 1 channel');
+    const record = await second.store.schedules.get('nightly');
+    expect([record?.source, record?.createdBy]).toEqual(['chat', 'Olga']);
+  });
+
+  it('pauses, resumes and removes; a config schedule cannot be removed from chat', async () => {
+    const t = await app({
+      config: { schedules: { demo: { cron: '0 22 * * *', timezone: 'UTC', announce: 'Good night', run: null, as: null, to: ['mattermost:ch-ops'], missed: 'skip', paused: false } } },
+    });
+    expect((await t.say('schedule list')).text).toContain('active, config');
+    expect((await t.runJob('schedule pause demo')).text).toContain('is paused');
+    expect((await t.say('schedule list')).text).toContain('paused, config');
+    expect((await t.runJob('schedule resume demo')).text).toContain('is running again');
+    const remove = await t.runJob('schedule remove demo');
+    expect(remove.job.state).toBe('failed');
+    expect(remove.text).toContain('defined in the config file');
+    expect((await t.runJob('schedule pause nope')).text).toContain('There is no schedule `nope`');
+    await t.runJob('schedule add temp "0 3 * * *" --announce x --to mattermost:ch-ops');
+    expect((await t.runJob('schedule remove temp')).text).toContain('Schedule `temp` removed');
+    expect((await t.store.schedules.list()).map((s) => s.id)).toEqual(['demo']);
+    const dry = await t.runJob('schedule add other "0 3 * * *" --announce x --to mattermost:ch-ops --dry-run');
+    expect(dry.text).toContain('Would add schedule `other`');
+    expect(await t.store.schedules.get('other')).toBeNull();
+  });
+});
+
+describe('scheduled commands run as a service principal', () => {
+  it('runs with the principal\'s permissions (job, lock, audit) and is denied without them', async () => {
+    const t = await app();
+    await t.runJob('schedule add freeze-db "0 2 * * *" --run "lock db nightly backup" --as backup-bot --to mattermost:ch-ops');
+    await t.runJob('schedule add intruder "0 2 * * *" --run "lock db" --as nobody-bot --to mattermost:ch-ops');
+    const at = await firstTick(t, 'freeze-db');
+    const report = await t.app.scheduler.tick(at);
+    await t.app.scheduler.settled();
+    expect(report.fired.map((f) => f.scheduleId).sort()).toEqual(['freeze-db', 'intruder']);
+
+    // The permitted one ran as a job under schedule:backup-bot and took the lock.
+    const lock = await t.store.locks.get('db', t.clock.now());
+    expect(lock?.holder).toMatchObject({ platform: 'schedule', id: 'backup-bot' });
+    const audit = await t.store.audit.recent(50);
+    const finished = audit.find((e) => e.event === 'job_finished' && e.command === 'lock');
+    expect(finished).toMatchObject({ principal: { platform: 'schedule', id: 'backup-bot' }, outcome: 'succeeded', permission: 'locks:set:db' });
+    expect((await t.store.schedules.get('freeze-db'))?.lastOutcome).toMatch(/^job #\d+ succeeded/);
+
+    // The other has no role: denied, audited as such, reported to its channel.
+    const denied = audit.find((e) => e.event === 'denied' && e.principal.id === 'nobody-bot');
+    expect(denied).toMatchObject({ principal: { platform: 'schedule', id: 'nobody-bot' }, command: 'lock', permission: 'locks:set:db', outcome: 'denied' });
+    expect((await t.store.schedules.get('intruder'))?.lastOutcome).toMatch(/^denied: You need the permission `locks:set:db`/);
+    expect(t.notices.some((n) => n.text.includes('Schedule intruder') && n.text.includes('locks:set:db'))).toBe(true);
+    expect(t.notices.some((n) => n.text.includes('Schedule freeze-db'))).toBe(true);
+  });
+
+  it('a principal without a channel binding is denied even with a role', async () => {
+    const t = await app({
+      access: { ...access, channels: { ...access.channels, 'schedule:backup-bot': { commands: ['jobs'] } } },
+    });
+    await t.runJob('schedule add freeze-db "0 2 * * *" --run "lock db" --as backup-bot');
+    await t.app.scheduler.tick(await firstTick(t, 'freeze-db'));
+    await t.app.scheduler.settled();
+    expect((await t.store.schedules.get('freeze-db'))?.lastOutcome).toContain('denied: `lock` is not enabled in this channel');
+    expect(await t.store.locks.get('db', t.clock.now())).toBeNull();
+    expect(places.ops.id).toBe('ch-ops');
+  });
+});
