@@ -6,19 +6,13 @@
 import { readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ShellSession } from './adapters/shell/session.js';
-import { startTeamsAdapter, type TeamsAdapter } from './adapters/teams/index.js';
-import { ManifestError, teamsAppPackage } from './adapters/teams/manifest.js';
-import { startMattermost } from './adapters/mattermost/index.js';
-import { mattermostCli } from './adapters/mattermost/cli.js';
 import type { App } from './app.js';
+import type { TeamsAdapter } from './adapters/teams/index.js';
 import { runRepl } from './adapters/shell/repl.js';
 import { boot, localIdentity, resolveConfig } from './cli/bootstrap.js';
 import { commandReference, replaceReference } from './cli/docs.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { ConfigError } from './config/errors.js';
-import { createHttpServer } from './http/server.js';
-import { gitlabWebhookRoutes } from './http/gitlab-webhook-route.js';
-import { gitlabWebhookSecrets } from './backends/gitlab/pipelines-from-config.js';
 import { systemClock } from './core/clock.js';
 import { CommandRegistry } from './core/registry.js';
 import { builtinCommands } from '../commands/index.js';
@@ -103,7 +97,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'teams':
       return teamsCli(rest, values.config, values.out);
-    case 'mattermost':
+    case 'mattermost': {
+      const { mattermostCli } = await import('./adapters/mattermost/cli.js');
       return mattermostCli(rest, {
         loaded: resolveConfig(values.config).loaded,
         registry: new CommandRegistry([...builtinCommands, confirmCommand]),
@@ -112,6 +107,7 @@ async function main(argv: string[]): Promise<number> {
         out: (t) => process.stdout.write(t),
         err: (t) => process.stderr.write(t),
       });
+    }
     default:
       process.stderr.write(`Unknown command "${subcommand}".\n\n${USAGE}\n`);
       return 2;
@@ -148,11 +144,18 @@ async function shell(config: string | undefined, as: string | undefined, channel
 }
 
 async function serve(config: string | undefined): Promise<number> {
+  // The HTTP stack and the chat SDKs load only here: `run` and `shell` start faster without them.
+  const [{ createHttpServer }, { gitlabWebhookRoutes }, { gitlabWebhookSecrets }, { startMattermost }] = await Promise.all([
+    import('./http/server.js'),
+    import('./http/gitlab-webhook-route.js'),
+    import('./backends/gitlab/pipelines-from-config.js'),
+    import('./adapters/mattermost/index.js'),
+  ]);
   const { app } = await boot({ configPath: config });
   let draining = false;
   const http = createHttpServer({ store: app.store, metrics: app.metrics, logger: app.logger, isDraining: () => draining });
   // Microsoft Teams (POST /api/messages), when the config has a `teams` section.
-  startTeams(app)?.routes(http);
+  (await startTeams(app))?.routes(http);
   // POST /alerts/:source (404 for every source unless the config has an `alerts` section).
   app.alerts.routes(http);
   // Mattermost (POST /mattermost/command, /action, /dialog; live job posts), when the config has a `mattermost` section.
@@ -191,7 +194,8 @@ async function serve(config: string | undefined): Promise<number> {
 }
 
 /** `opsbot teams manifest [--out file.zip]`: the app package an admin uploads to Teams. */
-function teamsCli(args: readonly string[], config: string | undefined, out: string | undefined): number {
+async function teamsCli(args: readonly string[], config: string | undefined, out: string | undefined): Promise<number> {
+  const { ManifestError, teamsAppPackage } = await import('./adapters/teams/manifest.js');
   if (args[0] !== 'manifest' || args.length > 1) {
     process.stderr.write('Usage: opsbot teams manifest [--out <file.zip>]\n');
     return 2;
@@ -216,9 +220,10 @@ function teamsCli(args: readonly string[], config: string | undefined, out: stri
   return 0;
 }
 
-function startTeams(app: App): TeamsAdapter | null {
+async function startTeams(app: App): Promise<TeamsAdapter | null> {
   const config = app.loaded.config.teams;
   if (config === null) return null;
+  const { startTeamsAdapter } = await import('./adapters/teams/index.js');
   return startTeamsAdapter({ config, dispatcher: app.dispatcher, store: app.store, clock: systemClock, logger: app.logger, outbox: app.outbox, liveJobs: app.liveJobs, notifier: app.notifier });
 }
 

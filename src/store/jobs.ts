@@ -6,12 +6,15 @@ import type { Kysely, Selectable } from 'kysely';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { JOB_STATES } from '../core/store.js';
 import type { Principal } from '../core/identity.js';
-import type { BeginResult, JobState, JobStore, LockRecord, LockRequest, Refs } from '../core/store.js';
-import { insertAudit } from './audit.js';
+import type { BeginResult, JobRecord, JobState, JobStore, LockRecord, LockRequest, Refs } from '../core/store.js';
+import { auditWriter } from './audit.js';
 import { decodeRefs, encodeJson, toMs } from './codec.js';
-import { liveLock, retryOnLockRace, takeLock } from './lease.js';
-import { jobFromRow, newJobRow } from './rows.js';
-import type { Database, JobsTable } from './schema.js';
+import { groupCommit } from './group-commit.js';
+import type { TransactionRunner, TransactionWork } from './group-commit.js';
+import { leaseQueries, retryOnLockRace } from './lease.js';
+import { prepareQuery } from './prepared.js';
+import { JOB_INSERT_COLUMNS, jobFromRow, newJobRow } from './rows.js';
+import type { Database, JobsTable, StoreEngine } from './schema.js';
 
 const UNFINISHED: readonly JobState[] = ['queued', 'running'];
 
@@ -31,30 +34,50 @@ function mergedRefs(current: string, update: Refs): string {
   return encodeJson({ ...decodeRefs(current), ...update });
 }
 
-async function findJob(db: Kysely<Database>, id: number): Promise<Selectable<JobsTable> | undefined> {
-  return db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+/** The statements every job runs, compiled once for `db`'s dialect (prepared.ts). */
+function jobQueries(db: Kysely<Database>) {
+  const find = prepareQuery(db, ['id'], (p) => db.selectFrom('jobs').selectAll().where('id', '=', p.id));
+  const insert = prepareQuery(db, JOB_INSERT_COLUMNS, (row) => db.insertInto('jobs').values(row).returning('id'));
+  const settle = prepareQuery(db, ['id', 'state', 'summary', 'error', 'output', 'finished_at'], ({ id, ...set }) =>
+    db.updateTable('jobs').set(set).where('id', '=', id).where('state', 'in', UNFINISHED).returningAll(),
+  );
+  const settleWithRefs = prepareQuery(db, ['id', 'state', 'summary', 'error', 'output', 'refs', 'finished_at'], ({ id, ...set }) =>
+    db.updateTable('jobs').set(set).where('id', '=', id).where('state', 'in', UNFINISHED).returningAll(),
+  );
+  const releaseLease = prepareQuery(db, ['jobId'], (p) => db.deleteFrom('locks').where('job_id', '=', p.jobId));
+  return { find, insert, settle, settleWithRefs, releaseLease };
 }
 
-export function createJobStore(db: Kysely<Database>): JobStore {
+export function createJobStore(db: Kysely<Database>, engine: StoreEngine): JobStore {
+  const q = jobQueries(db);
+  const lease = leaseQueries(db);
+  const auditLog = auditWriter(db);
+  const findJob = async (target: Kysely<Database>, id: number) => (await q.find.execute(target, { id }))[0];
+
+  // One transaction per call, retried from the top when it lost a lock race.
+  const alone = <T>(work: TransactionWork<T>): Promise<T> => retryOnLockRace(() => db.transaction().execute(work));
+  // SQLite has one connection, so its transactions were serial anyway: group those that wait
+  // (group-commit.ts). PostgreSQL runs them side by side on its pool instead.
+  const hot: TransactionRunner = engine === 'sqlite' ? groupCommit(db, alone) : { run: alone };
+
   return {
     begin(job, audit, { lock, queueIfLocked }) {
-      return retryOnLockRace(() =>
-        db.transaction().execute(async (trx): Promise<BeginResult> => {
-          const now = toMs(job.now);
-          const holder = lock === null ? null : await liveLock(trx, lock.key, now);
-          if (holder !== null && !queueIfLocked) return { ok: false, holder };
+      return hot.run(async (trx): Promise<BeginResult> => {
+        const now = toMs(job.now);
+        const holder = lock === null ? null : await lease.live(trx, lock.key, now);
+        if (holder !== null && !queueIfLocked) return { ok: false, holder };
 
-          const state = holder === null ? 'running' : 'queued';
-          const row = await trx
-            .insertInto('jobs')
-            .values(newJobRow(job, state, lock?.key ?? job.lockKey))
-            .returningAll()
-            .executeTakeFirstOrThrow();
-          if (state === 'running' && lock !== null) await takeLock(trx, jobLease(row.id, job.principal, lock, now), now);
-          await insertAudit(trx, { ...audit, event: state === 'running' ? 'job_started' : 'job_queued', jobId: row.id });
-          return { ok: true, job: jobFromRow(row) };
-        }),
-      );
+        const state = holder === null ? 'running' : 'queued';
+        const values = newJobRow(job, state, lock?.key ?? job.lockKey);
+        const [inserted] = await q.insert.execute(trx, values);
+        if (inserted === undefined) throw new Error('store: job insert returned no id');
+        const { id } = inserted;
+        if (state === 'running' && lock !== null) await lease.take(trx, jobLease(id, job.principal, lock, now), now);
+        await auditLog.insert(trx, { ...audit, event: state === 'running' ? 'job_started' : 'job_queued', jobId: id });
+        // The row is exactly the values just bound plus its id and the one column left to its
+        // default: decoding those gives what reading the row back would, without the read.
+        return { ok: true, job: jobFromRow({ ...values, id, cancel_requested: 0 }) };
+      });
     },
 
     promote(jobId, lock, audit) {
@@ -66,10 +89,10 @@ export function createJobStore(db: Kysely<Database>): JobStore {
 
           // The port gives promote no clock of its own: the audit entry's time is "now".
           const now = toMs(audit.at);
-          const holder = await liveLock(trx, lock.key, now);
+          const holder = await lease.live(trx, lock.key, now);
           if (holder !== null) return { ok: false, holder };
 
-          await takeLock(trx, jobLease(jobId, jobFromRow(current).principal, lock, now), now);
+          await lease.take(trx, jobLease(jobId, jobFromRow(current).principal, lock, now), now);
           const row = await trx
             .updateTable('jobs')
             .set({ state: 'running', started_at: now, heartbeat_at: now, lock_key: lock.key })
@@ -79,38 +102,33 @@ export function createJobStore(db: Kysely<Database>): JobStore {
             .executeTakeFirst();
           // Another replica promoted or cancelled it after our read: undo our lease with the rest.
           if (row === undefined) throw new ConflictError(`job ${jobId} is no longer queued`);
-          await insertAudit(trx, { ...audit, event: 'job_started', jobId });
+          await auditLog.insert(trx, { ...audit, event: 'job_started', jobId });
           return { ok: true, job: jobFromRow(row) };
         }),
       );
     },
 
     finish(jobId, final, audit) {
-      return db.transaction().execute(async (trx) => {
-        const current = await findJob(trx, jobId);
-        if (current === undefined) throw new NotFoundError(`job ${jobId} does not exist`);
-        // The state guard in the WHERE (not just this read) makes two racing finishes safe: the
-        // second one updates nothing and returns the first one's result.
-        const row = await trx
-          .updateTable('jobs')
-          .set({
-            state: final.state,
-            summary: final.summary,
-            error: final.error,
-            output: final.output,
-            refs: mergedRefs(current.refs, final.refs),
-            finished_at: toMs(final.now),
-          })
-          .where('id', '=', jobId)
-          .where('state', 'in', UNFINISHED)
-          .returningAll()
-          .executeTakeFirst();
+      return hot.run(async (trx): Promise<JobRecord> => {
+        const values = { id: jobId, state: final.state, summary: final.summary, error: final.error, output: final.output, finished_at: toMs(final.now) };
+        // The state guard in the WHERE makes two racing finishes safe: the second one updates
+        // nothing and returns the first one's result. Refs merge into the stored ones, which takes
+        // a read first; with none to add (most jobs) the row is left as it is and no read is needed.
+        let row: Selectable<JobsTable> | undefined;
+        if (Object.keys(final.refs).length === 0) {
+          [row] = await q.settle.execute(trx, values);
+        } else {
+          const current = await findJob(trx, jobId);
+          if (current === undefined) throw new NotFoundError(`job ${jobId} does not exist`);
+          [row] = await q.settleWithRefs.execute(trx, { ...values, refs: mergedRefs(current.refs, final.refs) });
+        }
         if (row === undefined) {
           const settled = await findJob(trx, jobId);
-          return jobFromRow(settled ?? current);
+          if (settled === undefined) throw new NotFoundError(`job ${jobId} does not exist`);
+          return jobFromRow(settled);
         }
-        await trx.deleteFrom('locks').where('job_id', '=', jobId).execute();
-        await insertAudit(trx, { ...audit, event: 'job_finished', jobId, outcome: final.state });
+        await q.releaseLease.run(trx, { jobId });
+        await auditLog.insert(trx, { ...audit, event: 'job_finished', jobId, outcome: final.state });
         return jobFromRow(row);
       });
     },

@@ -4,15 +4,17 @@
  */
 import type { Kysely } from 'kysely';
 import type { LockStore } from '../core/store.js';
-import { insertAudit } from './audit.js';
+import { auditWriter } from './audit.js';
 import { toMs } from './codec.js';
-import { liveLock, retryOnLockRace, takeLock } from './lease.js';
+import { leaseQueries, retryOnLockRace } from './lease.js';
 import { lockFromRow } from './rows.js';
 import type { Database } from './schema.js';
 
 export function createLockStore(db: Kysely<Database>): LockStore {
+  const lease = leaseQueries(db);
+  const auditLog = auditWriter(db);
   return {
-    get: (key, now) => liveLock(db, key, toMs(now)),
+    get: (key, now) => lease.live(db, key, toMs(now)),
 
     async list(now) {
       const nowMs = toMs(now);
@@ -29,10 +31,10 @@ export function createLockStore(db: Kysely<Database>): LockStore {
       return retryOnLockRace(() =>
         db.transaction().execute(async (trx) => {
           const now = toMs(lock.acquiredAt);
-          const holder = await liveLock(trx, lock.key, now);
+          const holder = await lease.live(trx, lock.key, now);
           if (holder !== null) return { ok: false as const, holder };
-          await takeLock(trx, { ...lock, jobId: null }, now);
-          await insertAudit(trx, audit);
+          await lease.take(trx, { ...lock, jobId: null }, now);
+          await auditLog.insert(trx, audit);
           return { ok: true as const };
         }),
       );
@@ -46,7 +48,7 @@ export function createLockStore(db: Kysely<Database>): LockStore {
         // A timed freeze that already ran out was not held (locks.get says so too): tidy it away
         // silently rather than report and audit an unlock of nothing. The audit time is "now".
         if (row.expires_at !== null && row.expires_at <= toMs(audit.at)) return null;
-        await insertAudit(trx, audit);
+        await auditLog.insert(trx, audit);
         return lockFromRow(row);
       });
     },

@@ -17,6 +17,79 @@ import {
 } from './codec.js';
 import type { AuditTable, ConfirmationsTable, JobsTable, LocksTable } from './schema.js';
 
+/**
+ * The columns an insert writes, in one fixed order: prepared inserts (prepared.ts) are compiled
+ * once from these lists, so a row function must fill every column listed and nothing else.
+ */
+export const JOB_INSERT_COLUMNS = [
+  'command',
+  'text',
+  'args',
+  'state',
+  'principal_platform',
+  'principal_id',
+  'principal_name',
+  'principal_groups',
+  'conversation_platform',
+  'conversation_id',
+  'conversation_thread_id',
+  'conversation_name',
+  'lock_key',
+  'dry_run',
+  'owner',
+  'timeout_ms',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'heartbeat_at',
+  'step',
+  'progress_done',
+  'progress_total',
+  'summary',
+  'error',
+  'output',
+  'refs',
+] as const satisfies readonly (keyof JobsTable)[];
+
+export const AUDIT_INSERT_COLUMNS = [
+  'at',
+  'event',
+  'principal_platform',
+  'principal_id',
+  'principal_name',
+  'principal_groups',
+  'conversation_platform',
+  'conversation_id',
+  'conversation_thread_id',
+  'conversation_name',
+  'command',
+  'args',
+  'permission',
+  'job_id',
+  'outcome',
+  'detail',
+  'refs',
+] as const satisfies readonly (keyof AuditTable)[];
+
+export const LOCK_COLUMNS = [
+  'key',
+  'job_id',
+  'holder_platform',
+  'holder_id',
+  'holder_name',
+  'holder_groups',
+  'reason',
+  'acquired_at',
+  'expires_at',
+] as const satisfies readonly (keyof LocksTable)[];
+
+/** Exactly the listed columns, each with a value (no `undefined`), as an insert binds them. */
+type InsertRow<T, C extends keyof T> = { readonly [K in C]-?: Exclude<Insertable<T>[K & keyof Insertable<T>], undefined> };
+
+export type NewJobRow = InsertRow<JobsTable, (typeof JOB_INSERT_COLUMNS)[number]>;
+export type NewAuditRow = InsertRow<AuditTable, (typeof AUDIT_INSERT_COLUMNS)[number]>;
+export type LockRow = InsertRow<LocksTable, (typeof LOCK_COLUMNS)[number]>;
+
 function principalColumns(p: Principal) {
   return {
     principal_platform: p.platform,
@@ -35,7 +108,7 @@ function conversationColumns(c: Conversation) {
   };
 }
 
-export function newJobRow(job: NewJob, state: Extract<JobState, 'queued' | 'running'>, lockKey: string | null): Insertable<JobsTable> {
+export function newJobRow(job: NewJob, state: Extract<JobState, 'queued' | 'running'>, lockKey: string | null): NewJobRow {
   const now = toMs(job.now);
   const started = state === 'running' ? now : null;
   return {
@@ -90,7 +163,7 @@ export function jobFromRow(row: Selectable<JobsTable>): JobRecord {
   };
 }
 
-export function auditRow(entry: NewAuditEntry): Insertable<AuditTable> {
+export function auditRow(entry: NewAuditEntry): NewAuditRow {
   return {
     at: toMs(entry.at),
     event: entry.event,
@@ -123,7 +196,7 @@ export function auditFromRow(row: Selectable<AuditTable>): AuditEntry {
   };
 }
 
-export function lockRow(lock: LockRecord): Insertable<LocksTable> {
+export function lockRow(lock: LockRecord): LockRow {
   return {
     key: lock.key,
     job_id: lock.jobId,
