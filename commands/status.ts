@@ -1,4 +1,13 @@
-import { defineCommand, describeStatus, serviceStatus, STORE_NAME, withServices, type Message } from '#core';
+import { defineCommand, describeStatus, formatTime, serviceStatus, STORE_NAME, withServices, type Message, type Ports } from '#core';
+
+type WindowView = ReturnType<Ports['maintenance']['activeWindows']>[number];
+
+/** Maintenance windows in force for what is shown (all of them, or the one store's). */
+function withMaintenance(message: Message, windows: readonly WindowView[]): Message {
+  if (windows.length === 0) return message;
+  const rows = windows.map((w) => [w.target, formatTime(w.endsAt), w.reason ?? '', w.blockDeploys ? 'blocked' : 'allowed']);
+  return { ...message, blocks: [...message.blocks, { kind: 'text', text: 'In maintenance now:' }, { kind: 'table', columns: ['target', 'until', 'why', 'deploys'], rows }] };
+}
 
 export const status = defineCommand({
   name: 'status',
@@ -11,8 +20,9 @@ export const status = defineCommand({
   sideEffect: 'none',
   async run({ store }, ctx): Promise<Message> {
     // Services from `services:` (replicas desired and ready) are shown too; a name that is a service and no store shows that service.
-    if (store !== undefined && ctx.ports.deploy.stores.get(store) === null && ctx.ports.scaling.services().includes(store)) return serviceStatus(ctx.ports.scaling, store, ctx.signal);
+    const windows = ctx.ports.maintenance.activeWindows(ctx.clock.now()).filter((w) => store === undefined || w.target === store);
+    if (store !== undefined && ctx.ports.deploy.stores.get(store) === null && ctx.ports.scaling.services().includes(store)) return withMaintenance(await serviceStatus(ctx.ports.scaling, store, ctx.signal), windows);
     const stores = await describeStatus(store, { deploy: ctx.ports.deploy, locks: ctx.ports.locks, jobs: ctx.ports.jobs, signal: ctx.signal });
-    return store === undefined ? withServices(stores, ctx.ports.scaling, ctx.signal) : stores;
+    return withMaintenance(store === undefined ? await withServices(stores, ctx.ports.scaling, ctx.signal) : stores, windows);
   },
 });

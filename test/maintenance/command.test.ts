@@ -57,6 +57,11 @@ describe('maintenance command', () => {
     // Announced to the target's channel.
     expect(t.notices.some((n) => n.conversation.id === 'ch-war' && n.text.includes('has started — vacuum full'))).toBe(true);
     expect(t.app.maintenance.isInMaintenance('db', t.clock.now())).toBe(true);
+    // `status` shows the window in force, and that it blocks deploys.
+    const status = await t.say('status');
+    expect(status.status).toBe('ok');
+    expect(status.text).toContain('In maintenance now:');
+    expect(status.text).toMatch(/db\s+\S+ \S+\s+vacuum full\s+blocked/);
 
     const list = await t.say('maintenance list --tz Europe/Warsaw');
     expect(list.status).toBe('ok');
