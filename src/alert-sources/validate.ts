@@ -26,7 +26,7 @@ export function checker<S extends TSchema>(schema: S, what: string): Checker<S> 
   const validate = (value: unknown): boolean => (compiled ??= ajv.compile(schema))(value);
   const check = (value: unknown): Static<S> => {
     if (!validate(value)) throw invalid(`not ${what}: ${describe(compiled?.errors?.[0])}`);
-    return value as Static<S>;
+    return value;
   };
   return Object.assign(check, { matches: (value: unknown): value is Static<S> => validate(value) });
 }
