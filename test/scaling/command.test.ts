@@ -143,12 +143,13 @@ describe('/scale', () => {
   it.each([
     ['scale nope x2', /There is no service `nope`\. Known services: api\./],
     ['scale api x2 --env qa', /`api` has no environment `qa` \(it has production, staging\)/],
-  ])('refuses `%s` with the usage before contacting the orchestrator', async (text, reason) => {
+  ])('refuses `%s` with the usage before any job exists (the command\'s check)', async (text, reason) => {
     await startBot({ desired: 2 });
-    const done = await bot.runJob(text);
-    expect(done.job.state).toBe('failed');
-    expect(done.text).toMatch(reason);
-    expect(done.text).toContain('Usage: scale <service> <x2|x0.5|+2|-1|6>');
+    const said = await bot.say(text);
+    expect(said.status).toBe('usage');
+    expect(said.text).toMatch(reason);
+    expect(said.text).toContain('Usage: scale <service> <x2|x0.5|+2|-1|6>');
+    expect(await bot.store.jobs.list({ limit: 10 })).toEqual([]);
     expect(standIn.server.calls).toHaveLength(0);
   });
 

@@ -7,7 +7,7 @@
  * Counts are read from the Engine by Compose's own container labels (project, service, not one-off):
  * both Compose versions set them, while their `ps` differ (v1's `ps --filter status=running -q` does
  * not filter, v2 hides stopped containers). A replica is ready when its container runs and, if it has
- * a healthcheck, is healthy.
+ * a healthcheck, is healthy, and it has stayed up for at least a second.
  */
 import { execa, ExecaError } from 'execa';
 import type Docker from 'dockerode';
@@ -50,7 +50,10 @@ export class ComposeOrchestrator implements Orchestrator {
     } catch (error: unknown) {
       throw dockerError(error, `the containers of ${this.settings.project}/${this.settings.service}`, this.where, signal);
     }
-    const ready = containers.filter((c) => c.State === 'running' && !/\((?:unhealthy|health: starting)\)/.test(c.Status)).length;
+    // A container that has not stayed up for a second is not ready yet: one that crashes at start
+    // (a crash loop) would otherwise be counted in the instant it runs. Docker's list API says so in
+    // its Status text ("Up Less than a second"), which saves an inspect call per container.
+    const ready = containers.filter((c) => c.State === 'running' && !/\((?:unhealthy|health: starting)\)/.test(c.Status) && !/^Up Less than a second/.test(c.Status)).length;
     return { desired: containers.length, ready };
   }
 
