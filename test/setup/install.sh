@@ -37,8 +37,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# npm packages: a clean install from the lockfile unless node_modules already matches it.
+# npm packages, pinned by the lockfile, unless node_modules already matches it. `npm install` rather than
+# `npm ci`: with npm 11 set to omit registry URLs from lockfiles (as on these machines), the lockfile
+# leaves out other platforms' optional packages (rollup's), and `npm ci` refuses such a lockfile.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "Installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund
+  echo "Installing npm packages (npm install, pinned by package-lock.json)"
+  npm install --no-audit --no-fund
 fi
