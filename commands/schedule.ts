@@ -11,6 +11,7 @@ import {
   type NewScheduleRequest,
   type ScheduleAction,
   type ScheduleView,
+  viewerZone,
 } from '#core';
 
 const ACTIONS = ['list', 'add', 'pause', 'resume', 'remove'] as const;
@@ -36,7 +37,7 @@ export const schedule = defineCommand({
     action: { type: 'string', positional: 0, enum: ACTIONS, default: 'list', description: 'list, add, pause, resume or remove.' },
     id: { type: 'string', positional: 1, pattern: SCHEDULE_ID, patternHint: 'lowercase letters, digits, - and _, e.g. nightly-backup', placeholder: 'name', description: 'The schedule name.' },
     cron: { type: 'string', positional: 2, maxLength: 100, placeholder: '"cron"', description: 'add: the cron expression, quoted, e.g. "30 1 * * *" (minute hour day month weekday).' },
-    tz: { type: 'string', maxLength: 64, description: 'add: the zone the cron expression is read in; list: the zone next runs are shown in. Default UTC.' },
+    tz: { type: 'string', maxLength: 64, description: 'add: the zone the cron expression is read in; list: the zone next runs are shown in. Default: add, UTC; list, your own zone as your chat platform knows it, else UTC.' },
     announce: { type: 'string', maxLength: 2000, description: 'add: text to post on every tick (needs --to).' },
     to: { type: 'string', maxLength: 1000, description: 'add: channels, comma-separated, as <platform>:<channel id> (mattermost, teams or shell).' },
     run: { type: 'string', maxLength: 2000, description: 'add: command text to run on every tick (needs --as).' },
@@ -45,11 +46,18 @@ export const schedule = defineCommand({
   },
   permission: ({ action, run, as }) => (action === 'add' && run !== undefined && as !== undefined ? `schedules:add:${as}` : `schedules:${action}`),
   sideEffect: ({ action }) => (action === 'list' ? 'none' : 'mutates'),
+  // A bad cron, zone, channel or missing action is refused at once, with the usage, before any job.
+  check(args, ports) {
+    if (args.action === 'list') return;
+    if (args.id === undefined) throw new UsageError(`Give the schedule name: \`schedule ${args.action} <name>\`.`);
+    if (args.action === 'add') ports.schedules.validate(addRequest(args.id, args));
+  },
   async run(args, ctx): Promise<Message> {
     const { action, id } = args;
     const port = ctx.ports.schedules;
     if (action === 'list') {
-      const zone = args.tz ?? 'UTC';
+      // Next runs read best in the viewer's own zone, as their chat client shows times.
+      const zone = await viewerZone(args.tz, ctx.ports.profiles, ctx.principal);
       if (!isTimeZone(zone)) throw new UsageError(`\`${zone}\` is not a time zone: use an IANA name such as Europe/Warsaw or UTC.`);
       return listing(await port.list(), zone);
     }
@@ -57,7 +65,6 @@ export const schedule = defineCommand({
     switch (action) {
       case 'add': {
         const request = addRequest(id, args);
-        port.validate(request);
         if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would add schedule \`${id}\`: ${describe(request.action)} at \`${request.cron}\` (${request.timezone}).` }] };
         const added = await port.add(request, ctx.principal);
         return {

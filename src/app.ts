@@ -35,6 +35,7 @@ import { createPipelinePortFromConfig } from './backends/gitlab/pipelines-from-c
 import { createScalingPortFromConfig } from './backends/containers/scaling-from-config.js';
 import { wireAlerts, type AlertsWiring } from './adapters/alerts/wire.js';
 import type { AlertPoster } from './core/alerts/poster.js';
+import { ProfileDirectory } from './core/profiles.js';
 
 export interface AppOptions {
   readonly loaded: LoadedConfig;
@@ -75,6 +76,8 @@ export interface App {
   readonly maintenance: MaintenanceService;
   /** Alert intake routes, pipeline and the `alerts` port (src/adapters/alerts/wire.ts). */
   readonly alerts: AlertsWiring;
+  /** Viewers' time zones; chat adapters register how their platform answers. */
+  readonly profiles: ProfileDirectory;
   /** Starts the schedule and maintenance passes (serve); `close` stops them. */
   startScheduler(): void;
   /** Marks jobs of dead processes interrupted and tells their conversations. */
@@ -106,6 +109,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const policy = new AccessPolicy(config.access);
   const metrics = new PromMetrics(store);
   const notifier = new NotifierRouter(logger);
+  const profiles = new ProfileDirectory();
+  // The local shell's user sits at this machine: its zone is theirs.
+  profiles.register('shell', { timeZoneOf: () => Promise.resolve(Intl.DateTimeFormat().resolvedOptions().timeZone) });
 
   let ports: Ports | null = null;
   const getPorts = (): Ports => {
@@ -169,6 +175,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     pipelines,
     scaling,
     alerts: alerts.port,
+    profiles,
   };
   const outbox = new Outbox({ store, clock, logger, owner });
   const liveJobs = new LiveJobPosts({ runner, outbox, clock, logger });
@@ -196,6 +203,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     scheduler,
     maintenance,
     alerts,
+    profiles,
     startScheduler() {
       scheduler.start();
       maintenance.start();

@@ -224,7 +224,7 @@ async function startTeams(app: App): Promise<TeamsAdapter | null> {
   const config = app.loaded.config.teams;
   if (config === null) return null;
   const { startTeamsAdapter } = await import('./adapters/teams/index.js');
-  return startTeamsAdapter({ config, dispatcher: app.dispatcher, store: app.store, clock: systemClock, logger: app.logger, outbox: app.outbox, liveJobs: app.liveJobs, notifier: app.notifier });
+  return startTeamsAdapter({ config, dispatcher: app.dispatcher, store: app.store, clock: systemClock, logger: app.logger, outbox: app.outbox, liveJobs: app.liveJobs, notifier: app.notifier, profiles: app.profiles });
 }
 
 async function auditExport(config: string | undefined, since: string | undefined, out: string | undefined): Promise<number> {

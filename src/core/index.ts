@@ -11,6 +11,7 @@ export type { Ports, JobsPort, AuditPort, LocksPort, HelpPort, AccessPort, Acces
 export { JOB_STATES, FINAL_JOB_STATES, type JobState, type JobRecord, type AuditEntry, type LockRecord } from './store.js';
 export { stateWords } from './jobs/texts.js';
 export { formatTime, tail } from './format.js';
+export { viewerZone, type ProfilesPort } from './profiles.js';
 export * from './deploy/index.js';
 export * from './scheduler/index.js';
 export * from './maintenance/index.js';

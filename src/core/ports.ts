@@ -12,6 +12,7 @@ import type { PipelinePort } from './pipelines/ports.js';
 import type { ScalingPort } from './scaling/ports.js';
 import type { SchedulesPort } from './scheduler/port.js';
 import type { AuditEntry, JobRecord, JobState, LockRecord } from './store.js';
+import type { ProfilesPort } from './profiles.js';
 
 export interface JobsPort {
   list(query: { limit: number; states?: readonly JobState[] }): Promise<JobRecord[]>;
@@ -65,4 +66,6 @@ export interface Ports {
   readonly scaling: ScalingPort;
   /** Alert groups, acks and silences (src/core/alerts/service.ts). */
   readonly alerts: AlertsPort;
+  /** What the viewer's platform says about them: their time zone (src/core/profiles.ts). */
+  readonly profiles: ProfilesPort;
 }

@@ -46,11 +46,11 @@ async function firstTick(t: TestApp, id: string): Promise<Date> {
   return new Date(next.getTime() + 1_000);
 }
 
-/** `schedule add` validates inside its job (it needs croner and the registry): the job fails with the reason. */
+/** `schedule add` is validated before any job: refused at once with the usage, no job made. */
 async function refused(t: TestApp, text: string, as?: (typeof people)[keyof typeof people]): Promise<string> {
-  const done = await t.runJob(text, as);
-  expect(done.job.state).toBe('failed');
-  return done.text;
+  const said = await t.say(text, as);
+  expect(said.status).toBe('usage');
+  return said.text;
 }
 
 describe('schedule add: validation', () => {
@@ -61,9 +61,12 @@ describe('schedule add: validation', () => {
     expect(await refused(t, 'schedule add nightly "0 30 1 * * *" --announce "hello" --to mattermost:ch-ops')).toContain('use five fields');
     expect(await refused(t, 'schedule add nightly "30 1 * * *" --tz Mars/Olympus --announce "hello" --to mattermost:ch-ops')).toContain('`Mars/Olympus` is not a time zone');
     expect(await t.store.schedules.list()).toEqual([]);
+    expect(await t.store.jobs.list({ limit: 10 })).toEqual([]);
     // The refusal is in the audit, with the reason.
     const audit = await t.store.audit.recent(20);
-    expect(audit.filter((e) => e.event === 'job_finished' && e.command === 'schedule').map((e) => e.outcome)).toEqual(['failed', 'failed', 'failed']);
+    const rejections = audit.filter((e) => e.event === 'rejected' && e.command === 'schedule');
+    expect(rejections.map((e) => e.outcome)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(rejections.map((e) => e.detail).join('\n')).toContain('Invalid value for minute: 61');
   });
 
   it('refuses a scheduled command that does not exist or that its schema rejects', async () => {

@@ -97,6 +97,15 @@ describe('upstream Teams activities through the authenticated endpoint', () => {
     expect(refs.every((r) => r.address.serviceUrl === h.connector.url)).toBe(true);
   });
 
+  it('learned the sender\'s time zone from the localTimezone of their message', async () => {
+    const activity = readShared<{ from: { aadObjectId: string }; localTimezone: string }>('fixtures', 'msteams', 'teamsnet_test_channel_message_mention_escaped.json');
+    expect(activity.localTimezone).toBe('America/Los_Angeles');
+    const sender = { platform: 'teams' as const, id: activity.from.aadObjectId.toLowerCase(), name: 'sender' };
+    expect(await h.test.app.profiles.timeZoneOf(sender)).toBe('America/Los_Angeles');
+    // Someone opsbot never heard from has no known zone (listings then use UTC).
+    expect(await h.test.app.profiles.timeZoneOf({ platform: 'teams', id: 'never-seen', name: 'x' })).toBeNull();
+  });
+
   it('audited the unsigned click as denied', async () => {
     const denied = (await h.test.store.audit.recent(50)).filter((e) => e.event === 'denied');
     expect(denied.map((e) => [e.principal.id, e.detail])).toEqual([['c5e99701-2a32-49c1-a660-4629ceeb8c61', 'teams button refused: the button carries no opsbot signature']]);

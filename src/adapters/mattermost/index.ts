@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { MattermostAdapter } from './adapter.js';
 import { ButtonFactory } from './buttons.js';
 import { MattermostClient } from './client.js';
+import { MattermostTimeZones } from './profiles.js';
 import { MattermostDelivery } from './delivery.js';
 import { Replies } from './replies.js';
 import { ACTION_PATH, DIALOG_PATH, mattermostRoutes } from './routes.js';
@@ -57,7 +58,10 @@ export function startMattermost(app: App, config: MattermostConfig, options: Mat
     giveUpAfterMs: config.giveUpAfter,
   });
   app.notifier.register('mattermost', app.outbox.notifier());
-  if (client !== null) app.liveJobs.enable('mattermost', { editsPerMinute: config.editsPerMinute });
+  if (client !== null) {
+    app.liveJobs.enable('mattermost', { editsPerMinute: config.editsPerMinute });
+    app.profiles.register('mattermost', new MattermostTimeZones(client));
+  }
 
   const replies = new Replies({
     store: app.store,

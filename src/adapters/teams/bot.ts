@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { TurnContext } from 'botbuilder';
 import type { Clock } from '../../core/clock.js';
 import type { DispatchOutcome, Dispatcher } from '../../core/dispatch.js';
-import type { Invocation } from '../../core/identity.js';
+import type { Invocation, Principal } from '../../core/identity.js';
 import type { Logger } from '../../core/log.js';
 import type { Message } from '../../core/message.js';
 import type { OutgoingMessage } from '../../core/outbox/outbox.js';
@@ -37,6 +37,8 @@ export interface TeamsBotDeps {
   /** Answers that could not be given in the turn. */
   readonly outbox: { enqueue(outgoing: OutgoingMessage): Promise<unknown> };
   readonly answerWithinMs?: number;
+  /** Learns each sender's time zone from their activities. */
+  readonly profiles?: { remember(principal: Principal, zone: string | null): void };
 }
 
 type Asker = Extract<Inbound, { kind: 'command' | 'click' | 'refused' }>;
@@ -109,6 +111,7 @@ export class TeamsBot {
   }
 
   private async answer(context: TurnContext, who: Asker, text: string, invoke: boolean): Promise<void> {
+    this.deps.profiles?.remember(who.principal, who.timeZone);
     const invocation: Invocation = { id: randomUUID(), text, principal: who.principal, conversation: who.conversation, receivedAt: this.deps.clock.now() };
     const pending = this.deps.dispatcher.dispatch(invocation);
     const timer = deadline(this.deps.answerWithinMs ?? ANSWER_WITHIN_MS);

@@ -43,6 +43,8 @@ interface Who {
   readonly principal: Principal;
   readonly conversation: Conversation;
   readonly tenantId: string | null;
+  /** The sender's zone as their client reports it; a hint for showing times, never for deciding. */
+  readonly timeZone: string | null;
 }
 
 export type Inbound =
@@ -124,7 +126,7 @@ function who(activity: WireActivity, tenantId: string | null): Who | string {
     ...(place.threadId === null ? {} : { threadId: place.threadId }),
     ...(place.name === null ? {} : { name: place.name }),
   };
-  return { principal, conversation, tenantId };
+  return { principal, conversation, tenantId, timeZone: str(activity.localTimezone) ?? null };
 }
 
 /** The opsbot token of a click: Action.Submit data arrives as `value`, Action.Execute data as `value.action.data`. */

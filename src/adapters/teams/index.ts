@@ -16,7 +16,7 @@ import type { Outbox } from '../../core/outbox/outbox.js';
 import type { Store } from '../../core/store.js';
 import type { Platform } from '../../core/identity.js';
 import { createBotAuthentication, type BotEndpoints } from './auth.js';
-import { TeamsBot } from './bot.js';
+import { TeamsBot, type TeamsBotDeps } from './bot.js';
 import { TeamsDelivery } from './delivery.js';
 import { registerMessagesRoute } from './http.js';
 
@@ -42,6 +42,7 @@ export interface TeamsAdapterDeps {
   readonly endpoints?: BotEndpoints;
   readonly fetch?: typeof fetch;
   readonly answerWithinMs?: number;
+  readonly profiles?: TeamsBotDeps['profiles'];
 }
 
 export interface TeamsAdapter {
@@ -79,6 +80,7 @@ export function startTeamsAdapter(deps: TeamsAdapterDeps): TeamsAdapter {
     liveJobs: deps.liveJobs,
     outbox: deps.outbox,
     ...(deps.answerWithinMs === undefined ? {} : { answerWithinMs: deps.answerWithinMs }),
+    ...(deps.profiles === undefined ? {} : { profiles: deps.profiles }),
   });
 
   deps.outbox.register(delivery, { rateLimit: TEAMS_RATE_LIMIT });

@@ -52,6 +52,8 @@ export interface WireActivity {
   /** installationUpdate: add, add-upgrade, remove, remove-upgrade. */
   readonly action?: string;
   readonly replyToId?: string;
+  /** The sender's IANA zone, as their Teams client reports it (e.g. "America/Los_Angeles"). */
+  readonly localTimezone?: string;
 }
 
 function str(value: unknown): string | undefined {

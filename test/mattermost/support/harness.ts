@@ -45,6 +45,14 @@ export interface HarnessOptions {
   /** Use this Mattermost URL instead of a contract server (e.g. nothing listening). */
   readonly mattermostUrl?: string;
   readonly jobs?: Partial<JobsConfig>;
+  /** Profiles the fake server knows (GET /api/v4/users/{user_id}); others are 404. */
+  readonly users?: ReadonlyMap<string, FakeUser>;
+}
+
+/** The profile fields the bot reads; the rest of the User schema is filled in by `userBody`. */
+export interface FakeUser {
+  readonly username: string;
+  readonly timezone?: { useAutomaticTimezone: boolean; automaticTimezone: string; manualTimezone: string };
 }
 
 export function mattermostConfig(url: string, overrides: Partial<MattermostConfig> = {}): MattermostConfig {
@@ -67,7 +75,7 @@ export function mattermostConfig(url: string, overrides: Partial<MattermostConfi
 }
 
 /** A contract server for Mattermost whose handlers keep posts like the server would. */
-export async function startFakeMattermost(posts: Map<string, FakePost>): Promise<ContractServer> {
+export async function startFakeMattermost(posts: Map<string, FakePost>, users: ReadonlyMap<string, FakeUser> = new Map()): Promise<ContractServer> {
   let next = 0;
   const asPost = (p: FakePost) => ({ id: p.id, channel_id: p.channel_id, root_id: p.root_id, message: p.message, props: p.props, create_at: 1_700_000_000_000, update_at: 1_700_000_000_000 + p.edits, user_id: 'botuser' });
   const create = (call: ContractCall) => {
@@ -100,13 +108,19 @@ export async function startFakeMattermost(posts: Map<string, FakePost>): Promise
         return { status: 200, body: asPost(post) };
       },
       OpenInteractiveDialog: () => ({ status: 200, body: { status: 'OK' } }),
+      GetUser: (call) => {
+        const id = call.params.user_id ?? '';
+        const user = users.get(id);
+        if (user === undefined) return { status: 404, body: { status_code: 404, id: 'app.user.missing_account.const', message: 'Unable to find the user.' } };
+        return { status: 200, body: { id, username: user.username, create_at: 1_700_000_000_000, update_at: 1_700_000_000_000, roles: 'system_user', locale: 'en', ...(user.timezone === undefined ? {} : { timezone: user.timezone }) } };
+      },
     },
   });
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const posts = new Map<string, FakePost>();
-  const server = options.mattermostUrl === undefined ? await startFakeMattermost(posts) : null;
+  const server = options.mattermostUrl === undefined ? await startFakeMattermost(posts, options.users) : null;
   const url = options.mattermostUrl ?? server?.url ?? '';
   const config = mattermostConfig(url, { ...(options.botToken === false ? { botToken: null } : {}), ...options.config });
   const t = await startTestApp({

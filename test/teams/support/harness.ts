@@ -140,6 +140,7 @@ export async function startTeamsHarness(options: { config?: Partial<TeamsConfig>
     outbox: app.outbox,
     liveJobs: app.liveJobs,
     notifier: app.notifier,
+    profiles: app.profiles,
     endpoints: {
       ToBotFromChannelOpenIdMetadataUrl: idp.openIdMetadataUrl,
       ToBotFromChannelTokenIssuer: idp.issuer,
