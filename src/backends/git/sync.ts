@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import type { SimpleGit } from 'simple-git';
 import type { RepoPort } from '../../core/deploy/ports.js';
 import { BackendError } from '../../core/errors.js';
 import type { RepoConfig } from '../../config/deploy-types.js';
@@ -27,6 +27,8 @@ export function createRepoPort(config: RepoConfig | null, env: Readonly<Record<s
 export async function syncRepo(config: RepoConfig, env: Readonly<Record<string, string>>, signal: AbortSignal): Promise<{ commit: string; ref: string }> {
   signal.throwIfAborted();
   const options = { abort: signal, config: [], unsafe: {} };
+  // Loaded on first sync: a process without a playbook repository never pays for simple-git.
+  const { simpleGit } = await import('simple-git');
   const git = (dir?: string): SimpleGit => simpleGit({ ...options, ...(dir === undefined ? {} : { baseDir: dir }) }).env({ ...env, GIT_TERMINAL_PROMPT: '0' });
   try {
     if (!existsSync(join(config.dir, '.git'))) {

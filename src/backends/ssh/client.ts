@@ -4,7 +4,7 @@
  * cancellation that signals the remote command and closes the connection. Only catalogued commands
  * on configured hosts: the ids come from chat, the words from the config.
  */
-import { NodeSSH } from 'node-ssh';
+import type { NodeSSH } from 'node-ssh';
 import type { ClientChannel } from 'ssh2';
 import type { RemoteCommandPort, RemoteResult } from '../../core/deploy/ports.js';
 import { BackendError, NotFoundError, TimeoutError } from '../../core/errors.js';
@@ -34,7 +34,8 @@ export async function runRemote(config: SshConfig, hostName: string, commandId: 
   // Read per connection, so a rotated key in known_hosts applies without a restart.
   const known = readKnownHosts(config.knownHosts);
   const verdict: { refusal: string | null } = { refusal: null };
-  const ssh = new NodeSSH();
+  // Loaded on first use: ssh2 is heavy, and most opsbot processes never open a connection.
+  const ssh: NodeSSH = new (await import('node-ssh')).NodeSSH();
   const timeout = AbortSignal.timeout(config.commandTimeout);
   const abort = AbortSignal.any([signal, timeout]);
   let channel: ClientChannel | null = null;

@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { execa } from 'execa';
 import type { Colour } from '../../core/deploy/types.js';
 import { COLOURS } from '../../core/deploy/types.js';
 import { BackendError } from '../../core/errors.js';
@@ -58,6 +57,8 @@ export class NginxSwitcher implements Switcher {
 
   private async nginx(args: string[], signal: AbortSignal): Promise<{ exitCode: number; stderr: string }> {
     const { binary, prefix, config, errorLog } = this.options;
+    // execa loads on first use: a process that never switches nginx traffic does not carry it.
+    const { execa } = await import('execa');
     const result = await execa(binary, [...args, '-p', prefix, '-c', config, '-e', errorLog], {
       env: NGINX_ENV,
       extendEnv: false,
