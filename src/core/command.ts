@@ -75,7 +75,8 @@ export interface Command {
   permission(args: AnyArgValues): string;
   sideEffect(args: AnyArgValues): SideEffect;
   lock(args: AnyArgValues): string | null;
-  check(args: AnyArgValues, ports: Ports): Promise<void>;
+  /** Absent when the command has no config-dependent validation (most read-only ones). */
+  readonly check: ((args: AnyArgValues, ports: Ports) => Promise<void>) | undefined;
   run(args: AnyArgValues, ctx: CommandContext): Promise<Message>;
 }
 
@@ -96,9 +97,9 @@ export function defineCommand<const A extends ArgsSchema>(def: CommandDefinition
     permission: (a) => def.permission(typed(a)),
     sideEffect: (a) => (typeof sideEffect === 'function' ? sideEffect(typed(a)) : sideEffect),
     lock: (a) => (def.lock === undefined ? null : def.lock(typed(a))),
-    check: async (a, ports) => {
-      if (def.check !== undefined) await def.check(typed(a), ports);
-    },
+    // Undefined rather than a no-op: the dispatcher then skips the await, which is a measurable share
+    // of a read-only dispatch (see `npm run bench`).
+    check: def.check === undefined ? undefined : async (a, ports) => def.check?.(typed(a), ports),
     run: async (a, ctx) => def.run(typed(a), ctx),
   };
 }

@@ -10,9 +10,9 @@ import { canonicalText, redactArgs, secretValues } from './args/redact.js';
 import { didYouMean } from './args/suggest.js';
 import { tokenize, type Token } from './args/tokenize.js';
 import type { Clock } from './clock.js';
-import type { Command, CommandContext } from './command.js';
+import type { Command } from './command.js';
 import { CONFIRM_CODE, CONFIRM_TTL_MS, confirmCommand, confirmationPrompt, newConfirmationCode } from './confirm.js';
-import { DeniedError, TimeoutError, UsageError, isOpsbotError } from './errors.js';
+import { DeniedError, UsageError, isOpsbotError } from './errors.js';
 import { conversationKey, principalKey, type Invocation } from './identity.js';
 import type { Logger } from './log.js';
 import type { Message } from './message.js';
@@ -22,6 +22,7 @@ import type { Ports } from './ports.js';
 import type { CommandRegistry } from './registry.js';
 import { acceptedReply, errorReply } from './replies.js';
 import { DeadlineWatcher } from './deadlines.js';
+import { InlineRun } from './inline-run.js';
 import type { JobOutcome, JobRunner } from './jobs/runner.js';
 import type { AuditEvent, JobRecord, NewAuditEntry, Store } from './store.js';
 
@@ -53,7 +54,9 @@ export class Dispatcher {
     const started = performance.now();
     let commandName: string | null = null;
     try {
-      const tokens = tokenize(invocation.text.trim().replace(/^\//, ''));
+      // A leading slash (`/deploy …` typed into a plain message) is not part of the command name.
+      const typed = invocation.text.trimStart();
+      const tokens = tokenize(typed.charCodeAt(0) === SLASH ? typed.slice(1) : typed);
       const head = tokens[0];
       if (head === undefined) throw new UsageError('Type a command, for example `help`.');
       const name = head.value.toLowerCase();
@@ -93,13 +96,15 @@ export class Dispatcher {
       throw error;
     }
 
-    try {
-      await command.check(values, this.deps.ports());
-    } catch (caught: unknown) {
-      // Like a parser error, a check's usage error shows the command's usage.
-      const error = caught instanceof UsageError && caught.hint === undefined ? new UsageError(caught.message, { cause: caught, hint: `Usage: ${usageLine(command)}` }) : caught;
-      if (command.mayMutate && isOpsbotError(error)) await store.audit.append(this.audit(invocation, 'rejected', command.name, redactArgs(command.args, values), permission, error));
-      throw error;
+    if (command.check !== undefined) {
+      try {
+        await command.check(values, this.deps.ports());
+      } catch (caught: unknown) {
+        // Like a parser error, a check's usage error shows the command's usage.
+        const error = caught instanceof UsageError && caught.hint === undefined ? new UsageError(caught.message, { cause: caught, hint: `Usage: ${usageLine(command)}` }) : caught;
+        if (command.mayMutate && isOpsbotError(error)) await store.audit.append(this.audit(invocation, 'rejected', command.name, redactArgs(command.args, values), permission, error));
+        throw error;
+      }
     }
 
     const sideEffect = command.sideEffect(values);
@@ -144,47 +149,8 @@ export class Dispatcher {
   }
 
   private runInline(invocation: Invocation, command: Command, values: Parameters<Command['run']>[0]): Promise<Message> {
-    // The child logger is made on first use: most read-only commands never log, and making one costs
-    // a noticeable share of an inline dispatch (see `npm run bench`).
-    let child: Logger | null = null;
-    const log = (): Logger => (child ??= this.deps.logger.child({ invocationId: invocation.id, command: command.name }));
-    const limitMs = command.timeout ?? this.deps.inlineTimeoutMs;
-    // The signal is made only if the handler asks for it: most read-only commands answer from memory
-    // or one query and never look, and AbortSignal.timeout costs a large share of a fast dispatch.
-    let controller: AbortController | null = null;
-    const ctx: CommandContext = {
-      principal: invocation.principal,
-      conversation: invocation.conversation,
-      invocationId: invocation.id,
-      jobId: null,
-      dryRun: false,
-      get signal() {
-        return (controller ??= new AbortController()).signal;
-      },
-      clock: this.deps.clock,
-      ports: this.deps.ports(),
-      log: (line) => log().debug({ line }, 'command output'),
-      progress: ignore,
-      ref: ignore,
-    };
-    // A hung read-only command must not hang the reply: stop waiting when its time is up.
-    return new Promise<Message>((resolve, reject) => {
-      const untrack = this.deadlines.track(limitMs, () => {
-        const error = new TimeoutError(`\`${command.name}\` did not answer within ${Math.round(limitMs / 1000)} s.`);
-        controller?.abort(error);
-        reject(error);
-      });
-      command.run(values, ctx).then(
-        (reply) => {
-          untrack();
-          resolve(reply);
-        },
-        (error: unknown) => {
-          untrack();
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
-    });
+    const inline = new InlineRun(invocation, command, this.deps.logger, this.deps.clock, this.deps.ports());
+    return inline.run(values, command.timeout ?? this.deps.inlineTimeoutMs, this.deadlines);
   }
 
   /** `confirm <code>`: one-time, same person, same conversation, not expired; then dispatched again. */
@@ -235,8 +201,7 @@ export class Dispatcher {
   }
 }
 
-/** Read-only commands have no job to report progress or refs to. */
-const ignore = (): void => undefined;
+const SLASH = 0x2f;
 
 function statusOf(error: unknown): ReplyStatus {
   if (!isOpsbotError(error)) return 'error';

@@ -78,6 +78,16 @@ describe('GET /metrics', () => {
     expect(sample(body, 'opsbot_jobs{state="running"}')).toBe(0);
     expect(sample(body, 'opsbot_jobs_finished_total{command="lock",state="failed"}')).toBe(1);
     expect(body).toContain('opsbot_process_cpu_seconds_total');
+    // The answer-time histogram: cumulative buckets, +Inf equal to the count, a sum.
+    expect(body).toContain('# TYPE opsbot_command_duration_seconds histogram');
+    expect(body).toContain('# TYPE opsbot_commands_total counter');
+    expect(sample(body, 'opsbot_command_duration_seconds_count{command="help"}')).toBe(2);
+    expect(sample(body, 'opsbot_command_duration_seconds_bucket{le="+Inf",command="help"}')).toBe(2);
+    expect(sample(body, 'opsbot_command_duration_seconds_count{command="lock"}')).toBe(3);
+    const buckets = [...body.matchAll(/^opsbot_command_duration_seconds_bucket\{le="([^"]+)",command="lock"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])] as const);
+    expect(buckets.map(([le]) => le)).toEqual(['0.001', '0.005', '0.01', '0.05', '0.1', '0.5', '1', '3', '+Inf']);
+    expect(buckets.every(([, n], i) => i === 0 || n >= (buckets[i - 1]?.[1] ?? 0))).toBe(true);
+    expect(sample(body, 'opsbot_command_duration_seconds_sum{command="lock"}')).toBeGreaterThan(0);
   });
 
   it('answers an unknown route with a 404, not a 5xx', async () => {

@@ -27,9 +27,7 @@ export function normalizeChatText(text: string): string {
 const NEEDS_FULL_TOKENIZER = /["'\\\u00a0\u00ab\u00bb\u2012-\u2015\u2018-\u201e]/;
 
 export function tokenize(input: string): Token[] {
-  if (!NEEDS_FULL_TOKENIZER.test(input)) {
-    return input.split(/\s+/).filter((w) => w !== '').map((value) => ({ value, quoted: false }));
-  }
+  if (!NEEDS_FULL_TOKENIZER.test(input)) return splitOnWhiteSpace(input);
   const text = normalizeChatText(input);
   const tokens: Token[] = [];
   let current = '';
@@ -74,6 +72,16 @@ export function tokenize(input: string): Token[] {
   push();
   return tokens;
 }
+
+/** The fast path: one pass, one array (split + filter + map made three, on every dispatch). */
+function splitOnWhiteSpace(input: string): Token[] {
+  const tokens: Token[] = [];
+  WORD.lastIndex = 0;
+  for (let match = WORD.exec(input); match !== null; match = WORD.exec(input)) tokens.push({ value: match[0], quoted: false });
+  return tokens;
+}
+
+const WORD = /\S+/g;
 
 /** Reads up to the closing double quote; `\"` and `\\` are escapes, every other backslash is literal. */
 function readDoubleQuoted(text: string, start: number, append: (part: string) => void): number {

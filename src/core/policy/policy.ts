@@ -55,9 +55,14 @@ export class AccessPolicy implements AccessPort {
         `channel:${command}`,
       );
     }
-    if (this.everyone.some((m) => m(permission))) return 'everyone';
-    const role = this.rolesOf(principal).find((r) => r.matchers.some((m) => m(permission)));
-    if (role !== undefined) return role.name;
+    for (const m of this.everyone) if (m(permission)) return 'everyone';
+    // Plain loops, no intermediate arrays: this runs on every dispatch.
+    const key = principalKey(principal);
+    const groups = principal.groups;
+    for (const role of this.roles) {
+      if (!role.members.has(key) && (groups === undefined || !groups.some((g) => role.members.has(`group:${g}`)))) continue;
+      for (const m of role.matchers) if (m(permission)) return role.name;
+    }
     throw new DeniedError(`You need the permission \`${permission}\`, and none of your roles grants it.`, permission);
   }
 
