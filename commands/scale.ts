@@ -4,7 +4,7 @@ const NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 
 export const scale = defineCommand({
   name: 'scale',
-  summary: 'Change the replica count of a configured service (Compose, Swarm or Kubernetes) and wait until it is ready.',
+  summary: 'Change the replica count of a configured service (Compose, Swarm, Kubernetes or an Ansible playbook) and wait until it is ready.',
   description:
     'The change is a factor (x2, x0.5: rounded up to whole replicas), a step (+2, -1) or a count (6); the result is kept within the service\'s min and max from the config (the reply says when it was), ' +
     'and a service environment is not scaled again within its cooldown. x0 or 0 asks for confirmation. Needs scale:<service> (scale:<service>:<env> with --env), and scale:<service>:<env> for the environment used.',

@@ -18,6 +18,8 @@ import { recoverInterruptedJobs } from './core/jobs/recovery.js';
 import { JobRunner } from './core/jobs/runner.js';
 import { LiveJobPosts } from './core/outbox/live-jobs.js';
 import { Outbox } from './core/outbox/outbox.js';
+import { OutboxFallback } from './core/outbox/fallback.js';
+import { fallbackWebhooks } from './adapters/fallback-webhook.js';
 import { AccessPolicy } from './core/policy/policy.js';
 import type { Ports } from './core/ports.js';
 import { CommandRegistry } from './core/registry.js';
@@ -150,11 +152,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
     services: config.services,
     store: store.scaling,
     authorize: (principal, conversation, permission) => void policy.authorize(principal, conversation, 'scale', permission),
+    playbooks: config.playbooks,
+    // The deploy's RepoPort (built below): one queue for every sync of the working copy.
+    syncPlaybooks: (signal) => getPorts().deploy.repo.sync(signal),
   });
   // The outbox is built below; the poster reaches it only once alerts flow, after buildApp returned.
   const alerts = wireAlerts({
     config: config.alerts,
     store: store.alerts,
+    threads: store.alertThreads,
+    tickets: store.alertTickets,
+    audit: store.audit,
     clock,
     logger,
     owner,
@@ -177,7 +185,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
     alerts: alerts.port,
     profiles,
   };
-  const outbox = new Outbox({ store, clock, logger, owner });
+  // Alert posts whose chat cannot be reached also go to their fallback (alerts.fallback, alerts.webhooks).
+  const outboxFallback = new OutboxFallback({ store, clock, logger, chat: notifier, webhooks: fallbackWebhooks(config.alerts?.webhooks) });
+  const outbox = new Outbox({ store, clock, logger, owner, observer: outboxFallback });
   const liveJobs = new LiveJobPosts({ runner, outbox, clock, logger });
   const dispatcher = new Dispatcher({ registry, policy, runner, store, clock, logger, metrics, ports: getPorts, inlineTimeoutMs: 30_000 });
   const scheduler = buildScheduler(scheduleDeps, dispatcher);

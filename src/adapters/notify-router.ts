@@ -17,6 +17,11 @@ export class NotifierRouter implements Notifier {
     this.byPlatform.set(platform, notifier);
   }
 
+  /** True when a chat adapter for `platform` is connected (a fallback must know its post goes somewhere). */
+  has(platform: Platform): boolean {
+    return this.byPlatform.has(platform);
+  }
+
   async notify(conversation: Conversation, message: Message): Promise<void> {
     const notifier = this.byPlatform.get(conversation.platform);
     if (notifier === undefined) {

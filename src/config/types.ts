@@ -5,6 +5,7 @@
 import type { LogLevel } from './log-levels.js';
 import type { VariableSpec } from '../core/pipelines/catalog.js';
 import type { AlertSourceName } from '../core/alerts/model.js';
+import type { TicketRule } from '../core/alerts/tickets.js';
 import type { Platform } from '../core/identity.js';
 import type { MaintenanceSettings } from '../core/maintenance/types.js';
 import type { MissedPolicy } from '../core/scheduler/types.js';
@@ -148,6 +149,8 @@ export interface MattermostConfig {
   /** Posts and edits per second per channel. */
   readonly rateLimit: number;
   readonly editsPerMinute: number;
+  /** Bytes of a finished job's log uploaded to its post when too long to show (the tail); 0: never. */
+  readonly uploadLimit: number;
   /** Milliseconds: longest backoff between delivery attempts. */
   readonly retryMaxDelay: number;
   /** Milliseconds after which an undeliverable message is given up. */
@@ -215,6 +218,26 @@ export interface AlertRouteConfig extends AlertTimingsConfig {
   readonly matchRe: Readonly<Record<string, string>>;
   /** Conversation keys (`mattermost:<id>`). */
   readonly to: readonly string[];
+  /** Where this route's alert posts go when their chat cannot be reached; absent: alerts.fallback. */
+  readonly fallback?: AlertFallbackConfig;
+}
+
+/** alerts.fallback and routes[].fallback: the FallbackPolicy of src/core/outbox/fallback-policy.ts. */
+export interface AlertFallbackConfig {
+  /** `teams:<conversation id>`, `mattermost:<channel id>` or `webhook:<name of alerts.webhooks>`. */
+  readonly to: string;
+  /** After this many failed deliveries in a row; null when `after` was a duration. */
+  readonly afterAttempts: number | null;
+  /** Milliseconds of failing deliveries; null when `after` was a count. */
+  readonly afterMs: number | null;
+}
+
+/** alerts.webhooks.<name>: a plain webhook a fallback can send to. */
+export interface AlertWebhookConfig {
+  readonly url: string;
+  readonly bearer: string | null;
+  /** Milliseconds per request. */
+  readonly timeout: number;
 }
 
 export interface AlertsConfig {
@@ -231,6 +254,31 @@ export interface AlertsConfig {
   readonly storm: { readonly threshold: number; readonly window: number };
   /** Milliseconds between looks for due groups. */
   readonly tick: number;
+  /** A thread reply under a group's post for each change (absent: true). */
+  readonly threadReplies?: boolean;
+  /** Where alert posts go when their chat cannot be reached (routes may override); absent: nowhere. */
+  readonly fallback?: AlertFallbackConfig;
+  /** Named webhooks for fallbacks (`webhook:<name>`). */
+  readonly webhooks?: Readonly<Record<string, AlertWebhookConfig>>;
+  /** GitLab issues for alerts that match a rule long enough; absent: no tickets. */
+  readonly tickets?: AlertTicketsConfig;
+}
+
+/** alerts.tickets (src/config/schema/alert-tickets.ts). */
+export interface AlertTicketsConfig {
+  readonly gitlab: {
+    readonly url: string;
+    /** PRIVATE-TOKEN; a secret. */
+    readonly token: string;
+    /** Milliseconds. */
+    readonly requestTimeout: number;
+  };
+  /** First match wins; every rule has its project resolved. */
+  readonly rules: readonly TicketRule[];
+  /** Milliseconds between looks for tickets to open or resolve. */
+  readonly interval: number;
+  /** Milliseconds: firing again this soon after resolution reuses the ticket; 0 never does. */
+  readonly reopenWithin: number;
 }
 
 /** What loadConfig returns. */
@@ -315,7 +363,7 @@ export interface ServiceEnvironmentConfig {
   readonly orchestrators: number;
 }
 
-export type OrchestratorConfig = ComposeOrchestratorConfig | SwarmOrchestratorConfig | KubernetesOrchestratorConfig;
+export type OrchestratorConfig = ComposeOrchestratorConfig | SwarmOrchestratorConfig | KubernetesOrchestratorConfig | AnsibleOrchestratorConfig;
 
 export interface ComposeOrchestratorConfig {
   readonly kind: 'compose';
@@ -332,6 +380,20 @@ export interface SwarmOrchestratorConfig {
   readonly kind: 'swarm';
   readonly service: string;
   readonly dockerHost: string | null;
+}
+
+/** A catalogued playbook that scales the service (the generic fallback); see src/backends/containers/ansible.ts. */
+export interface AnsibleOrchestratorConfig {
+  readonly kind: 'ansible';
+  /** Catalog id of the playbook run to scale (opsbot_action=scale). */
+  readonly playbook: string;
+  /** Catalog id of the playbook run to read the counts; null: `playbook` with opsbot_action=status. */
+  readonly statusPlaybook: string | null;
+  /** A host of the playbook's inventory to --limit to; null for the whole inventory. */
+  readonly limit: string | null;
+  readonly connection: 'local' | 'ssh' | null;
+  /** Fixed extra vars from the config (never from chat), under opsbot's own opsbot_* variables. */
+  readonly vars: Readonly<Record<string, string | number | boolean>>;
 }
 
 export interface KubernetesOrchestratorConfig {

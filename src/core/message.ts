@@ -39,6 +39,18 @@ export interface Message {
   readonly actions?: readonly Action[];
   /** Only the invoking user sees it, where the platform supports that. */
   readonly ephemeral?: boolean;
+  /**
+   * A text file that belongs with the message (a job's whole log). A platform that can upload files
+   * attaches it when the message alone cannot show it; elsewhere it is left out, so the message's own
+   * text must say where to find the content (`job <id>`).
+   */
+  readonly file?: TextFile;
+}
+
+export interface TextFile {
+  /** File name as shown, e.g. `job-42.log`. */
+  readonly name: string;
+  readonly text: string;
 }
 
 /** Convenience builders so handlers stay short. */

@@ -6,10 +6,13 @@
 import type { Conversation, Platform, Principal } from './identity.js';
 import type { DeployStateStore } from './deploy/ports.js';
 import type { MessageRefStore, NonceStore, OutboxStore } from './outbox/ports.js';
+import type { RateBudgetStore } from './outbox/shared-rate-limit.js';
 import type { MaintenanceStore } from './maintenance/store-port.js';
 import type { ScheduleStore } from './scheduler/store-port.js';
 import type { ScalingStore } from './scaling/ports.js';
 import type { AlertStore } from './alerts/store.js';
+import type { AlertThreadStore } from './alerts/thread.js';
+import type { AlertTicketStore } from './alerts/tickets.js';
 
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'interrupted'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -77,6 +80,9 @@ export const AUDIT_EVENTS = [
   'schedule_missed', // ticks passed while no replica ran; reported once per stretch
   'maintenance_started',
   'maintenance_ended',
+  'ticket_opened', // the alert pipeline opened an issue for a long-firing alert (by rule, not by a person)
+  'ticket_refired', // ... commented on (and maybe reopened) its issue because the alert fired again
+  'ticket_resolved', // ... commented on (and maybe closed) its issue because the alert resolved
 ] as const;
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
 
@@ -247,6 +253,11 @@ export interface Store {
   readonly outbox: OutboxStore;
   /** Key (`job:42`, an alert group) -> the chat message that shows it, so any replica can edit it. */
   readonly messageRefs: MessageRefStore;
+  /**
+   * Per-conversation rate budgets shared by every replica on the database (PostgreSQL); null where
+   * one process owns the database (SQLite) and the outbox's in-memory limiter is exact.
+   */
+  readonly rateBudgets: RateBudgetStore | null;
   /** One-time tokens (signed chat buttons): a second use is refused. */
   readonly nonces: NonceStore;
   /** Schedules and the tick claims that make each tick fire once (src/core/scheduler/store-port.ts). */
@@ -259,6 +270,10 @@ export interface Store {
   readonly scaling: ScalingStore;
   /** Alerts, their groups, chat posts, digests and silences (src/core/alerts/store.ts). */
   readonly alerts: AlertStore;
+  /** What each alert group post last showed, for its thread replies (src/core/alerts/thread.ts). */
+  readonly alertThreads: AlertThreadStore;
+  /** Tickets (GitLab issues) opened for alerts, claimed once per subject (src/core/alerts/tickets.ts). */
+  readonly alertTickets: AlertTicketStore;
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -9,6 +9,7 @@ import type { MessageRef } from '../core/chat.js';
 import type { Conversation } from '../core/identity.js';
 import type { Message } from '../core/message.js';
 import type { MessageRefStore, NonceStore, OutboxEntry, OutboxState, OutboxStore } from '../core/outbox/ports.js';
+import { decodeFallbackPolicy, type FallbackPolicy } from '../core/outbox/fallback-policy.js';
 import { conversationKey } from '../core/identity.js';
 import { decodeConversation, decodeObject, decodePlatform, encodeJson, fromMs, toMs } from './codec.js';
 import type { Database } from './schema.js';
@@ -29,6 +30,12 @@ type OutboxTable = {
   created_at: number;
   updated_at: number;
   last_error: string | null;
+  /** Migration 0009: the key of the message this row replies under. */
+  thread_key: string | null;
+  /** Migration 0009: JSON FallbackPolicy, or null. */
+  fallback: string | null;
+  /** Migration 0009: digest of the content last sent to the fallback. */
+  fallback_sent: string | null;
 };
 
 type MessageRefsTable = {
@@ -90,18 +97,29 @@ function decodeActors(text: string | null): readonly string[] | null {
   return value;
 }
 
+function decodeFallback(text: string | null): FallbackPolicy | null {
+  if (text === null) return null;
+  const policy = decodeFallbackPolicy(JSON.parse(text));
+  if (policy === null) throw corrupt('outbox fallback', text);
+  return policy;
+}
+
 function decodeState(value: string): OutboxState {
   if (value !== 'pending' && value !== 'dead') throw corrupt('outbox state', value);
   return value;
 }
 
 function entryFromRow(row: Selectable<OutboxTable>): OutboxEntry {
+  const fallback = decodeFallback(row.fallback);
   return {
     id: row.id,
     conversation: decodeStoredConversation(row.conversation),
     key: row.ref_key,
     message: decodeMessage(row.message),
     actors: decodeActors(row.actors),
+    ...(row.thread_key === null ? {} : { threadKey: row.thread_key }),
+    ...(fallback === null ? {} : { fallback }),
+    ...(row.fallback_sent === null ? {} : { fallbackSent: row.fallback_sent }),
     state: decodeState(row.state),
     attempts: row.attempts,
     notBefore: fromMs(row.not_before),
@@ -124,6 +142,7 @@ export function createOutboxStore(database: Kysely<Database>): OutboxStore {
         conversation: encodeJson(entry.conversation),
         message: encodeJson(entry.message),
         actors: entry.actors === null ? null : encodeJson(entry.actors),
+        fallback: entry.fallback === undefined || entry.fallback === null ? null : encodeJson(entry.fallback),
         updated_at: now,
       };
       if (entry.key !== null && entry.coalesce !== false) {
@@ -152,6 +171,7 @@ export function createOutboxStore(database: Kysely<Database>): OutboxStore {
           platform: entry.conversation.platform,
           conversation_key: conversationKey(entry.conversation),
           ref_key: entry.key,
+          thread_key: entry.threadKey ?? null,
           state: 'pending',
           attempts: 0,
           not_before: now,
@@ -179,6 +199,31 @@ export function createOutboxStore(database: Kysely<Database>): OutboxStore {
             eb.not(
               eb.exists(
                 eb.selectFrom('outbox as p').select('p.id').whereRef('p.ref_key', '=', 'o.ref_key').where('p.state', '=', 'pending').whereRef('p.id', '<', 'o.id'),
+              ),
+            ),
+          ]),
+        )
+        // In order per conversation: nothing overtakes an older row that waits for its retry (after an
+        // outage the backlog goes out as it was queued), and a reply waits for its thread's message.
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('outbox as h')
+                .select('h.id')
+                .whereRef('h.conversation_key', '=', 'o.conversation_key')
+                .where('h.state', '=', 'pending')
+                .whereRef('h.id', '<', 'o.id')
+                .where('h.not_before', '>', nowMs),
+            ),
+          ),
+        )
+        .where((eb) =>
+          eb.or([
+            eb('o.thread_key', 'is', null),
+            eb.not(
+              eb.exists(
+                eb.selectFrom('outbox as r').select('r.id').whereRef('r.ref_key', '=', 'o.thread_key').where('r.state', '=', 'pending').whereRef('r.id', '<', 'o.id'),
               ),
             ),
           ]),
@@ -251,15 +296,74 @@ export function createOutboxStore(database: Kysely<Database>): OutboxStore {
 
     async nextDue(platforms) {
       if (platforms.length === 0) return null;
-      // A leased row is not due before its lease ends, whatever its not_before says.
+      // A leased row is not due before its lease ends, whatever its not_before says. Rows held back by
+      // an older one (see `due`) are left out: the older row's time is the one that matters, and an
+      // outage's backlog must not make the worker poll for rows that cannot go yet.
       const row = await db
-        .selectFrom('outbox')
-        .select(sql<number | null>`min(case when claimed_until is not null and claimed_until > not_before then claimed_until else not_before end)`.as('next'))
-        .where('state', '=', 'pending')
-        .where('platform', 'in', [...platforms])
+        .selectFrom('outbox as o')
+        .select(sql<number | null>`min(case when o.claimed_until is not null and o.claimed_until > o.not_before then o.claimed_until else o.not_before end)`.as('next'))
+        .where('o.state', '=', 'pending')
+        .where('o.platform', 'in', [...platforms])
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('outbox as h')
+                .select('h.id')
+                .whereRef('h.conversation_key', '=', 'o.conversation_key')
+                .where('h.state', '=', 'pending')
+                .whereRef('h.id', '<', 'o.id')
+                .whereRef('h.not_before', '>', 'o.not_before'),
+            ),
+          ),
+        )
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('outbox as k')
+                .select('k.id')
+                .where('k.state', '=', 'pending')
+                .whereRef('k.id', '<', 'o.id')
+                .where((inner) => inner.or([inner('k.ref_key', '=', inner.ref('o.ref_key')), inner('k.ref_key', '=', inner.ref('o.thread_key'))])),
+            ),
+          ),
+        )
         .executeTakeFirst();
       const next = row?.next ?? null;
       return next === null ? null : fromMs(Number(next));
+    },
+
+    async hasPending(key) {
+      const row = await db.selectFrom('outbox').select('id').where('ref_key', '=', key).where('state', '=', 'pending').limit(1).executeTakeFirst();
+      return row !== undefined;
+    },
+
+    async withFallback(conversationKey, limit) {
+      const rows = await db
+        .selectFrom('outbox')
+        .selectAll()
+        .where('conversation_key', '=', conversationKey)
+        .where('state', '=', 'pending')
+        .where('fallback', 'is not', null)
+        .orderBy('id', 'asc')
+        .limit(limit)
+        .execute();
+      return rows.map(entryFromRow);
+    },
+
+    async claimFallback(id, digest) {
+      const result = await db
+        .updateTable('outbox')
+        .set({ fallback_sent: digest })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('fallback_sent', 'is', null), eb('fallback_sent', '<>', digest)]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async releaseFallback(id, digest) {
+      await db.updateTable('outbox').set({ fallback_sent: null }).where('id', '=', id).where('fallback_sent', '=', digest).execute();
     },
 
     async list(state, limit) {

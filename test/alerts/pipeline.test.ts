@@ -63,6 +63,30 @@ describe.each(engines)('alert pipeline on $name', (engine) => {
     expect((await store.alerts.alertsOf(id))[0]).toMatchObject({ summary: 'HighCPU on web-1, now 99%', receivedCount: 6 });
   });
 
+  it('writes repeat counts at most every countWriteMs, and whatever is left on stop', async () => {
+    let mono = 0;
+    const { pipeline: p, clock } = pipeline(store.alerts, { monotonic: () => mono, settings: { countWriteMs: 5_000 } });
+    await p.ingest([alert()]);
+    const id = (await store.alerts.openGroups(1))[0]?.id ?? 0;
+    const count = async (): Promise<number> => (await store.alerts.alertsOf(id))[0]?.receivedCount ?? -1;
+    await p.ingest([alert()]);
+    clock.set(at(1));
+    await p.tick();
+    expect(await count()).toBe(2); // the first write is not held back
+    await p.ingest([alert()]);
+    mono = 4_999;
+    clock.set(at(5));
+    await p.tick();
+    expect(await count()).toBe(2);
+    mono = 5_000;
+    clock.set(at(6));
+    await p.tick();
+    expect(await count()).toBe(3);
+    await p.ingest([alert()]);
+    await p.stop();
+    expect(await count()).toBe(4);
+  });
+
   it('asks the store again once its memory of an alert is older than dedupTtl (another replica may have changed it)', async () => {
     let mono = 0;
     const { pipeline: p } = pipeline(store.alerts, { monotonic: () => mono, settings: { dedupTtlMs: 1_000 } });

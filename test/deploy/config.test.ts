@@ -44,7 +44,7 @@ describe('deploy config', () => {
   it('loads the shipped catalog by default and fills store defaults, paths resolved against the cwd', () => {
     const { config } = loadTestConfig(dir, `${STORE}\nplaybooks:\n  vars: { app_root: ./app }\n  ansible: { passEnv: [PATH, HOME] }\n`, { PATH: '/usr/bin', HOME: '/root', SECRET: 'no' });
     expect(config.playbooks.catalog.file).toBe(join(repoRoot, 'playbooks', 'catalog.yaml'));
-    expect(Object.keys(config.playbooks.catalog.playbooks)).toEqual(['deploy-colour', 'health', 'maintenance', 'backup']);
+    expect(Object.keys(config.playbooks.catalog.playbooks)).toEqual(['deploy-colour', 'health', 'maintenance', 'backup', 'scale-replicas', 'scale-replicas-status']);
     expect(config.playbooks.catalog.playbooks.backup?.vars.label).toEqual({ type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,31}$', maxLength: 32, required: false, default: 'manual', description: 'A word added to the archive name.' });
     expect(config.playbooks.ansible.env).toEqual({ PATH: '/usr/bin', HOME: '/root' });
     expect(config.playbooks.ansible.workdir).toBe(dir);

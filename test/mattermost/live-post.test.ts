@@ -4,10 +4,10 @@
  * outages delay the post but never fail the job or lose the message. Without a bot token the
  * response_url carries the result instead.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createTcpServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, places, removeTempDirs } from '../support/app.js';
+import { startHookServer, startProxy } from '../support/net.js';
 import { gates, testCommands } from './support/commands.js';
 import { integrationViolations } from './support/contracts.js';
 import { sendCommand, slashFields, slashForm, startHarness, type FakePost, type Harness } from './support/harness.js';
@@ -144,7 +144,7 @@ describe('live job post (bot token)', () => {
     const { startFakeMattermost } = await import('./support/harness.js');
     const server = await startFakeMattermost(posts);
     closers.push(() => server.close());
-    const proxy = await startProxy(port, new URL(server.url).port);
+    const proxy = await startProxy(port, Number(new URL(server.url).port));
     closers.push(proxy);
     const delivered = await eventually(() => [...posts.values()], (p) => p.some((x) => /succeeded$/.test(attachmentOf(x)?.title ?? '')), 'the post after the outage', 20_000);
     expect(delivered).toHaveLength(1);
@@ -217,50 +217,4 @@ async function reservePort(): Promise<number> {
   return port;
 }
 
-/** Forwards TCP connections from `port` to `targetPort`: Mattermost "coming back" on its address. */
-async function startProxy(port: number, targetPort: string): Promise<() => Promise<void>> {
-  const sockets = new Set<Socket>();
-  const server = createTcpServer((client) => {
-    const upstream = connect(Number(targetPort), '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => s.destroy());
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => resolve());
-    });
-}
 
-/** Stands in for Mattermost's /hooks/commands/<id>: records what is posted there. */
-async function startHookServer(): Promise<{ url: string; received: unknown[]; paths: string[]; close: () => Promise<void> }> {
-  const received: unknown[] = [];
-  const paths: string[] = [];
-  const server: Server = createHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      paths.push(req.url ?? '');
-      received.push(JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('ok');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    received,
-    paths,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}

@@ -66,7 +66,7 @@ describe('services:', () => {
 
   it.each([
     [`${compose}    min: 7\n`, /min \(7\) is greater than max \(6\)/],
-    ['services:\n  web:\n    max: 6\n    environments:\n      demo:\n        compose: { project: demo, service: web }\n        swarm: { service: web }\n', /needs exactly one of compose, swarm or kubernetes, not several/],
+    ['services:\n  web:\n    max: 6\n    environments:\n      demo:\n        compose: { project: demo, service: web }\n        swarm: { service: web }\n', /needs exactly one of compose, swarm, kubernetes or ansible, not several/],
     ['services:\n  web:\n    max: 6\n    defaultEnv: prod\n    environments:\n      demo:\n        swarm: { service: web }\n', /defaultEnv: is not one of its environments \(demo\)/],
     ['services:\n  web:\n    environments:\n      demo:\n        swarm: { service: web }\n', /services\.web: missing required key "max"/],
     ['services:\n  web:\n    max: 1000\n    environments:\n      demo:\n        swarm: { service: web }\n', /must be at most 999/],

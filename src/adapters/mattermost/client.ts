@@ -63,6 +63,22 @@ export class MattermostClient extends Client4 {
     return this.doFetch<{ status?: string }>(`${this.getBaseRoute()}/actions/dialogs/open`, { method: 'post', body: JSON.stringify(request) });
   }
 
+  /**
+   * POST /api/v4/files through Client4.uploadFile: one text file into a channel, as multipart/form-data
+   * with channel_id before the file (the server's streaming reader needs the channel first). Resolves
+   * with the file's id, for a post's file_ids.
+   */
+  async uploadTextFile(channelId: string, name: string, text: string): Promise<string> {
+    const form = new FormData();
+    form.append('channel_id', channelId);
+    form.append('files', new Blob([text], { type: 'text/plain; charset=utf-8' }), name);
+    // Typed wider than Client4 says: the answer is wire input, checked here.
+    const answer: { readonly file_infos?: readonly { readonly id?: unknown }[] } = await this.uploadFile(form);
+    const id = answer.file_infos?.[0]?.id;
+    if (typeof id !== 'string' || id === '') throw new Error('Mattermost answered the upload without a file id');
+    return id;
+  }
+
   protected override doFetch = async <T>(url: string, options: Options): Promise<T> => {
     const response = await fetch(url, { ...this.getOptions(options), signal: AbortSignal.timeout(this.timeoutMs) });
     const text = await response.text();

@@ -4,14 +4,23 @@
  * holds a slash command's response_url instead of a post id (no bot token configured) is "edited" by
  * posting the new state to that URL, which Mattermost allows five times within 30 minutes. Failures
  * are sorted into retryable (429, 5xx, network, timeout) and permanent (everything else).
+ *
+ * A message's file (a finished job's log) that the post cannot show is uploaded (Client4.uploadFile)
+ * and attached through the post's file_ids; an edited post that the server answers without the file
+ * (servers that ignore file_ids on edits) gets it in a reply in its thread instead. The upload is
+ * best effort: when it fails the post still goes out, and its text points to `job <id>`. A response_url
+ * cannot carry files, so there the pointer is all.
  */
 import { PermanentDeliveryError, RetryableDeliveryError, type ChatDelivery, type MessageRef, type PostOptions } from '../../core/chat.js';
 import type { Clock } from '../../core/clock.js';
+import { createHash } from 'node:crypto';
 import type { Conversation } from '../../core/identity.js';
+import { silentLogger, type Logger } from '../../core/log.js';
 import type { Message } from '../../core/message.js';
 import type { ButtonFactory } from './buttons.js';
 import { MattermostHttpError, retryAfterMs, type MattermostClient } from './client.js';
-import { renderPost } from './render.js';
+import { DEFAULT_UPLOAD_LIMIT_BYTES, showsFile, tailWithin, tooLongForPost } from './log-file.js';
+import { renderPost, type RenderedPost } from './render.js';
 import type { CommandResponse } from './wire.js';
 
 /** Mattermost accepts posts to a response_url for 30 minutes after the command. */
@@ -23,6 +32,20 @@ export interface DeliveryDeps {
   readonly buttons: ButtonFactory;
   readonly clock: Clock;
   readonly timeoutMs: number;
+  /** Bytes of a message's file uploaded at most, its tail kept (mattermost.uploadLimit); 0: never. */
+  readonly uploadLimitBytes?: number;
+  /** Where a failed upload is told (the post itself still goes out). */
+  readonly logger?: Logger;
+}
+
+/** Uploads not attached yet, remembered so a retried delivery does not upload the same log again. */
+const UPLOADS_REMEMBERED = 64;
+
+interface Upload {
+  readonly fileId: string;
+  /** Its entry in the remembered uploads. */
+  readonly key: string;
+  readonly name: string;
 }
 
 /** A ref that stands for a slash command's response_url rather than a post. */
@@ -33,21 +56,33 @@ export function hookRef(conversationId: string, responseUrl: string, issuedAt: D
 
 export class MattermostDelivery implements ChatDelivery {
   readonly platform = 'mattermost' as const;
+  private readonly uploadLimit: number;
+  private readonly logger: Logger;
+  /** `<channel>\n<name>\n<sha256>` -> file id of an upload whose post has not gone out yet. */
+  private readonly uploads = new Map<string, string>();
 
-  constructor(private readonly deps: DeliveryDeps) {}
+  constructor(private readonly deps: DeliveryDeps) {
+    this.uploadLimit = deps.uploadLimitBytes ?? DEFAULT_UPLOAD_LIMIT_BYTES;
+    this.logger = deps.logger ?? silentLogger;
+  }
 
   async post(conversation: Conversation, message: Message, options: PostOptions = {}): Promise<MessageRef> {
     const client = this.requireClient();
     const actors = options.actors ?? [];
     const rendered = renderPost(message, this.deps.buttons.maker({ actors, note: message.title ?? null, update: false }));
+    const onlyFor = actors.length === 1 ? actors[0] : undefined;
+    const ephemeral = message.ephemeral === true && onlyFor !== undefined;
+    // An ephemeral post is never stored by the server, so it cannot hold a file.
+    const upload = ephemeral ? null : await this.upload(client, conversation.id, message, rendered);
     const post = {
       channel_id: conversation.id,
       message: rendered.message,
       props: { attachments: rendered.attachments },
       ...(options.threadId === undefined ? {} : { root_id: options.threadId }),
     };
-    const onlyFor = actors.length === 1 ? actors[0] : undefined;
-    const created = await classify(() => (message.ephemeral === true && onlyFor !== undefined ? client.createPostEphemeral(onlyFor, post) : client.createPost(post)));
+    const created = await this.withFile(upload, (fileIds) =>
+      ephemeral && onlyFor !== undefined ? client.createPostEphemeral(onlyFor, post) : client.createPost({ ...post, ...fileIds }),
+    );
     return { platform: 'mattermost', conversationId: conversation.id, messageId: created.id };
   }
 
@@ -59,7 +94,60 @@ export class MattermostDelivery implements ChatDelivery {
     }
     const client = this.requireClient();
     const rendered = renderPost(message, this.deps.buttons.maker({ actors: options.actors ?? [], note: message.title ?? null, update: false }));
-    await classify(() => client.patchPost({ id: ref.messageId, message: rendered.message, props: { attachments: rendered.attachments } }));
+    const upload = await this.upload(client, ref.conversationId, message, rendered);
+    const patched = await this.withFile(upload, (fileIds) => client.patchPost({ id: ref.messageId, message: rendered.message, props: { attachments: rendered.attachments }, ...fileIds }));
+    if (upload !== null && !showsFile(patched, upload.fileId)) await this.replyWithFile(client, ref, upload.fileId, upload.name, options);
+  }
+
+  /**
+   * Sends a post or edit with the uploaded file's id. Should the server refuse it for good (a file id
+   * it will not take), it goes again without: the message matters more than its file.
+   */
+  private async withFile<T>(upload: Upload | null, send: (fileIds: { file_ids?: string[] }) => Promise<T>): Promise<T> {
+    if (upload === null) return classify(() => send({}));
+    try {
+      const sent = await classify(() => send({ file_ids: [upload.fileId] }));
+      this.uploads.delete(upload.key);
+      return sent;
+    } catch (error: unknown) {
+      if (!(error instanceof PermanentDeliveryError)) throw error;
+      this.uploads.delete(upload.key);
+      this.logger.warn({ err: error, file: upload.name }, 'Mattermost refused the post with its log file attached; sending it without the file');
+      return classify(() => send({}));
+    }
+  }
+
+  /**
+   * Uploads the message's file when the post cannot show it; null when there is none to upload or
+   * the upload failed (logged: the post goes out without it, its text pointing to `job <id>`).
+   */
+  private async upload(client: MattermostClient, channelId: string, message: Message, rendered: RenderedPost): Promise<Upload | null> {
+    const file = message.file;
+    if (file === undefined || file.text === '' || this.uploadLimit <= 0 || !tooLongForPost(rendered, file)) return null;
+    const text = tailWithin(file.text, this.uploadLimit);
+    const key = `${channelId}\n${file.name}\n${createHash('sha256').update(text).digest('hex')}`;
+    const known = this.uploads.get(key);
+    if (known !== undefined) return { fileId: known, key, name: file.name };
+    try {
+      const fileId = await classify(() => client.uploadTextFile(channelId, file.name, text));
+      this.uploads.set(key, fileId);
+      if (this.uploads.size > UPLOADS_REMEMBERED) this.uploads.delete(this.uploads.keys().next().value as string);
+      return { fileId, key, name: file.name };
+    } catch (error: unknown) {
+      this.logger.warn({ err: error, channelId, file: file.name, bytes: Buffer.byteLength(text) }, 'could not upload a log file to Mattermost; the post points to `job <id>` instead');
+      return null;
+    }
+  }
+
+  /** The file in a reply in the post's thread, for servers that do not attach files to an edited post. */
+  private async replyWithFile(client: MattermostClient, ref: MessageRef, fileId: string, name: string, options: PostOptions): Promise<void> {
+    try {
+      await classify(() =>
+        client.createPost({ channel_id: ref.conversationId, root_id: options.threadId ?? ref.messageId, message: `Full log: \`${name}\``, file_ids: [fileId] }),
+      );
+    } catch (error: unknown) {
+      this.logger.warn({ err: error, channelId: ref.conversationId, postId: ref.messageId, file: name }, 'could not post the log file in the thread of its post; the post points to `job <id>`');
+    }
   }
 
   private async postToResponseUrl(ref: MessageRef, url: string, message: Message, options: PostOptions): Promise<void> {

@@ -49,7 +49,14 @@ export function startMattermost(app: App, config: MattermostConfig, options: Mat
   const signer = new ActionSigner(config.actionSecret);
   const buttons = new ButtonFactory(signer, clock, `${publicUrl}${ACTION_PATH}`, config.actionTtl);
   const client = clientFor(config);
-  const delivery = new MattermostDelivery({ client, buttons, clock, timeoutMs: config.requestTimeout });
+  const delivery = new MattermostDelivery({
+    client,
+    buttons,
+    clock,
+    timeoutMs: config.requestTimeout,
+    uploadLimitBytes: config.uploadLimit,
+    logger: app.logger.child({ adapter: 'mattermost' }),
+  });
   const logger = app.logger.child({ adapter: 'mattermost' });
 
   app.outbox.register(delivery, {

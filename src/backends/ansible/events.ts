@@ -1,11 +1,20 @@
 /**
  * Reads ansible's `ansible.posix.jsonl` stdout callback: one JSON event per line. Task starts become
  * progress, per-host results become log lines, `v2_playbook_on_stats` becomes the host recap. Only
- * names, statuses and short messages are kept: module arguments may hold secrets.
+ * names, statuses, short messages and the `opsbot_*` facts a playbook reports on purpose are kept:
+ * module arguments may hold secrets.
  */
-import type { HostRecap, PlaybookEvent, TaskFailure } from '../../core/deploy/types.js';
+import type { HostRecap, PlaybookEvent, TaskFailure, VarValue, VarValues } from '../../core/deploy/types.js';
 
 const MAX_MESSAGE = 300;
+
+/**
+ * What a playbook reports back on purpose: facts named `opsbot_*` that a task sets with `set_fact`
+ * (scalars only), per host, the last value winning. Nothing else of a task's result is kept.
+ */
+export type HostOutputs = Readonly<Record<string, VarValues>>;
+const OUTPUT_NAME = /^opsbot_[a-z0-9_]{1,64}$/;
+const MAX_OUTPUT = 1_000;
 
 type Json = Record<string, unknown>;
 
@@ -32,6 +41,7 @@ export class JsonlEvents {
   private currentTask = '';
   private readonly failuresList: TaskFailure[] = [];
   private recapList: HostRecap[] | null = null;
+  private readonly outputsMap = new Map<string, Map<string, VarValue>>();
 
   get tasks(): number {
     return this.taskIndex;
@@ -39,6 +49,11 @@ export class JsonlEvents {
 
   get failures(): readonly TaskFailure[] {
     return this.failuresList;
+  }
+
+  /** The `opsbot_*` facts each host set (see HostOutputs). */
+  get outputs(): HostOutputs {
+    return Object.fromEntries([...this.outputsMap].map(([host, facts]) => [host, Object.fromEntries(facts)]));
   }
 
   /** Null until the stats event arrived (ansible stopped early or never started). */
@@ -85,9 +100,22 @@ export class JsonlEvents {
       const status =
         name === 'v2_runner_on_failed' ? 'failed' : name === 'v2_runner_on_unreachable' ? 'unreachable' : name === 'v2_runner_on_skipped' ? 'skipped' : result.changed === true ? 'changed' : 'ok';
       if (status === 'failed' || status === 'unreachable') this.failuresList.push({ host, task, message: message ?? status });
+      if (name === 'v2_runner_on_ok') this.keepOutputs(host, result);
       events.push({ kind: 'host', host, task, status, message: status === 'ok' || status === 'changed' || status === 'skipped' ? null : message });
     }
     return events;
+  }
+
+  private keepOutputs(host: string, result: Json): void {
+    if (result._ansible_no_log === true || !isRecord(result.ansible_facts)) return;
+    for (const [key, value] of Object.entries(result.ansible_facts)) {
+      if (!OUTPUT_NAME.test(key)) continue;
+      const scalar = typeof value === 'number' ? (Number.isFinite(value) ? value : null) : typeof value === 'boolean' ? value : typeof value === 'string' ? value.slice(0, MAX_OUTPUT) : null;
+      if (scalar === null) continue;
+      const facts = this.outputsMap.get(host) ?? new Map<string, VarValue>();
+      facts.set(key, scalar);
+      this.outputsMap.set(host, facts);
+    }
   }
 
   private stats(stats: unknown): HostRecap[] {

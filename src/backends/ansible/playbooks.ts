@@ -1,24 +1,28 @@
 /** The PlaybooksPort over the catalog from the config and the ansible-playbook runner. */
 import { existsSync } from 'node:fs';
 import type { PlaybookRunRequest, PlaybooksPort } from '../../core/deploy/ports.js';
-import type { PlaybookResult } from '../../core/deploy/types.js';
 import { BackendError, NotFoundError } from '../../core/errors.js';
 import type { PlaybooksConfig } from '../../config/deploy-types.js';
-import type { AnsibleRunner } from './runner.js';
+import type { AnsibleResult, AnsibleRunner } from './runner.js';
 
 export interface PlaybooksPortOptions {
   /** Sees every spawned ansible-playbook (tests check its process group is gone after a cancel). */
   onSpawn?(pid: number): void;
 }
 
-export function createPlaybooksPort(config: PlaybooksConfig, runner: AnsibleRunner, options: PlaybooksPortOptions = {}): PlaybooksPort {
+/** The PlaybooksPort whose runs also return what the playbook reported (used by the ansible orchestrator). */
+export interface AnsiblePlaybooksPort extends PlaybooksPort {
+  run(request: PlaybookRunRequest): Promise<AnsibleResult>;
+}
+
+export function createPlaybooksPort(config: PlaybooksConfig, runner: AnsibleRunner, options: PlaybooksPortOptions = {}): AnsiblePlaybooksPort {
   const { catalog } = config;
   const all = Object.values(catalog.playbooks);
   return {
     catalog: () => all,
     get: (id) => (Object.hasOwn(catalog.playbooks, id) ? (catalog.playbooks[id] ?? null) : null),
     inventory: (id) => (Object.hasOwn(catalog.inventories, id) ? (catalog.inventories[id] ?? null) : null),
-    async run(request: PlaybookRunRequest): Promise<PlaybookResult> {
+    async run(request: PlaybookRunRequest): Promise<AnsibleResult> {
       const playbook = Object.hasOwn(catalog.playbooks, request.playbook) ? catalog.playbooks[request.playbook] : undefined;
       if (playbook === undefined) throw new NotFoundError(`\`${request.playbook}\` is not in the playbook catalog.`);
       const inventory = catalog.inventories[playbook.inventory];

@@ -13,7 +13,7 @@ import { BackendError } from '../../core/errors.js';
 import type { AnsibleConfig } from '../../config/deploy-types.js';
 import { terminateGroup } from '../process/group.js';
 import { ansibleArgv, type AnsibleInvocation } from './argv.js';
-import { JsonlEvents } from './events.js';
+import { JsonlEvents, type HostOutputs } from './events.js';
 
 const STDERR_TAIL = 4_000;
 
@@ -24,6 +24,11 @@ export interface AnsibleRun extends Omit<AnsibleInvocation, 'vaultPasswordFile'>
   onText?(line: string): void;
   /** Called with the pid once the process runs (tests watch its process group). */
   onSpawn?(pid: number): void;
+}
+
+/** A PlaybookResult plus what the playbook reported on purpose (`opsbot_*` facts per host). */
+export interface AnsibleResult extends PlaybookResult {
+  readonly outputs: HostOutputs;
 }
 
 export class AnsibleRunner {
@@ -42,7 +47,7 @@ export class AnsibleRunner {
     };
   }
 
-  async run(run: AnsibleRun): Promise<PlaybookResult> {
+  async run(run: AnsibleRun): Promise<AnsibleResult> {
     run.signal.throwIfAborted();
     const vault = await this.vaultFile();
     try {
@@ -52,7 +57,7 @@ export class AnsibleRunner {
     }
   }
 
-  private async spawn(run: AnsibleRun, vaultPasswordFile: string | null): Promise<PlaybookResult> {
+  private async spawn(run: AnsibleRun, vaultPasswordFile: string | null): Promise<AnsibleResult> {
     const argv = ansibleArgv({ ...run, vaultPasswordFile });
     const child = execa(this.config.binary, argv, {
       env: this.environment(),
@@ -108,7 +113,7 @@ export class AnsibleRunner {
         const why = lastLines(stderr) || result.shortMessage;
         throw new BackendError(`ansible-playbook could not run (exit ${exitCode}): ${why}`, 'ansible');
       }
-      return { ok: exitCode === 0, exitCode, recap, failures: events.failures, tasks: events.tasks, check: run.check };
+      return { ok: exitCode === 0, exitCode, recap, failures: events.failures, tasks: events.tasks, check: run.check, outputs: events.outputs };
     } finally {
       run.signal.removeEventListener('abort', onAbort);
     }

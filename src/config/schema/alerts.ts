@@ -5,8 +5,10 @@
  */
 import { Type, type Static, type TOptional } from '@sinclair/typebox';
 import { ALERT_SOURCES, type AlertSourceName } from '../../core/alerts/model.js';
-import type { AlertRouteConfig, AlertSourceAuth, AlertsConfig } from '../types.js';
+import type { AlertFallbackConfig, AlertRouteConfig, AlertSourceAuth, AlertsConfig, AlertWebhookConfig } from '../types.js';
+import { DURATION_PATTERN } from '../duration.js';
 import { Duration, durationMs } from './duration.js';
+import { loadTickets, ticketProblems, TicketsSchema } from './alert-tickets.js';
 import { ConversationKey } from './identifiers.js';
 import { defineSection, type SectionProblem } from './section.js';
 
@@ -55,6 +57,41 @@ const Timings = {
   repeat: Type.Optional(Duration({ default: DEFAULTS.repeat, description: 'repeat_interval: how often a group that is still firing, with no change, is posted again.' })),
 };
 
+const WEBHOOK_NAME = '^[A-Za-z0-9_.-]+$';
+
+/** `after`: a count of failed deliveries in a row (a bare number) or how long they have been failing (a duration with a unit). */
+const After = Type.Unsafe<string | number>({
+  type: ['string', 'integer'],
+  minimum: 0,
+  maximum: 1_000_000,
+  pattern: DURATION_PATTERN,
+  patternErrorMessage: 'is neither a count of failed deliveries (e.g. 3) nor a duration (e.g. 2m)',
+  default: '2m',
+  examples: [3, '2m', '30s'],
+  description: 'When the chat counts as unreachable: after this many failed deliveries in a row (a bare number, e.g. 3), or once deliveries have been failing this long (a duration, e.g. 2m).',
+});
+
+const Fallback = Type.Object(
+  {
+    to: Type.String({
+      pattern: '^(?:webhook:[A-Za-z0-9_.-]+|(?:mattermost|teams):\\S+)$',
+      patternErrorMessage: 'is not a fallback (use teams:<conversation id>, mattermost:<channel id> or webhook:<name>)',
+      description: 'Where alert posts also go while their chat cannot be reached: another chat conversation, or a webhook named in alerts.webhooks. They stay queued for their own chat and are posted there when it is back.',
+    }),
+    after: Type.Optional(After),
+  },
+  { additionalProperties: false, title: 'Alert fallback' },
+);
+
+const Webhook = Type.Object(
+  {
+    url: Type.String({ pattern: '^https?://', patternErrorMessage: 'is not an http(s) URL', description: 'Receives one JSON POST per alert post: {source, title, text, severity, tone, url, conversation, key, failingSince}.' }),
+    bearer: Type.Optional(Secret('Sent as Authorization: Bearer <token>; write it as ${ENV_VAR}.')),
+    timeout: Type.Optional(Duration({ default: '10s', description: 'Per request.' })),
+  },
+  { additionalProperties: false, title: 'Fallback webhook' },
+);
+
 const LabelList = Type.Array(Type.String({ pattern: LABEL_NAME, patternErrorMessage: 'is not a label name' }), { description: 'Labels whose values form a group; [] puts every alert of the route in one group.' });
 
 const Route = Type.Object(
@@ -65,6 +102,7 @@ const Route = Type.Object(
     to: Type.Array(ConversationKey(), { minItems: 1, description: 'Conversations that get the group: mattermost:<channel id>, teams:<conversation id>.' }),
     groupBy: Type.Optional(LabelList),
     ...Timings,
+    fallback: Type.Optional(Fallback),
   },
   { additionalProperties: false, title: 'Alert route' },
 );
@@ -113,11 +151,23 @@ const AlertsSchema = Type.Object(
       ),
     ),
     tick: Type.Optional(Duration({ default: DEFAULTS.tick, description: 'How often due groups are looked for.' })),
+    threadReplies: Type.Optional(Type.Boolean({ default: true, description: 'Post a short reply in the thread of a group\'s post for each change ("+2 firing: web-3, web-4", "resolved: web-1", "acked by @olga", silences). Groups folded into a storm digest get none.' })),
+    fallback: Type.Optional(Fallback),
+    webhooks: Type.Optional(Type.Record(Type.String({ pattern: WEBHOOK_NAME }), Webhook, { description: 'Named webhooks a fallback can send to (`webhook:<name>`).' })),
+    tickets: Type.Optional(TicketsSchema),
   },
   { additionalProperties: false, title: 'Alerts', description: 'Alert intake at POST /alerts/:source, grouping, routing and chat posts.' },
 );
 
 type RawAlerts = Static<typeof AlertsSchema>;
+type RawFallback = Static<typeof Fallback>;
+
+function loadFallback(raw: RawFallback): AlertFallbackConfig {
+  const after = raw.after ?? '2m';
+  // A bare number (or digits from ${VAR}) counts failed deliveries; anything with a unit is a duration.
+  if (typeof after === 'number' || /^\d+$/.test(after)) return { to: raw.to, afterAttempts: Number(after), afterMs: null };
+  return { to: raw.to, afterAttempts: null, afterMs: durationMs(after) };
+}
 type RawAuth = Static<typeof SourceAuth>;
 
 function loadAuth(name: AlertSourceName, raw: RawAuth): AlertSourceAuth {
@@ -156,7 +206,10 @@ export const alertsSection = defineSection({
       wait: r.wait === undefined ? grouping.wait : durationMs(r.wait),
       interval: r.interval === undefined ? grouping.interval : durationMs(r.interval),
       repeat: r.repeat === undefined ? grouping.repeat : durationMs(r.repeat),
+      ...(r.fallback === undefined ? {} : { fallback: loadFallback(r.fallback) }),
     }));
+    const webhooks: Record<string, AlertWebhookConfig> = {};
+    for (const [name, w] of Object.entries(raw.webhooks ?? {})) webhooks[name] = { url: w.url, bearer: w.bearer ?? null, timeout: durationMs(w.timeout ?? '10s') };
     const am = raw.alertmanager;
     return {
       bodyLimit: raw.bodyLimit ?? DEFAULTS.bodyLimit,
@@ -168,6 +221,11 @@ export const alertsSection = defineSection({
       rateLimits: { ...DEFAULTS.rateLimits, ...raw.rateLimits },
       storm: { threshold: raw.storm?.threshold ?? DEFAULTS.stormThreshold, window: durationMs(raw.storm?.window ?? DEFAULTS.stormWindow) },
       tick: durationMs(raw.tick ?? DEFAULTS.tick),
+      // Written only when set, so a config without them loads as before (absent threadReplies: on).
+      ...(raw.threadReplies === undefined ? {} : { threadReplies: raw.threadReplies }),
+      ...(raw.fallback === undefined ? {} : { fallback: loadFallback(raw.fallback) }),
+      ...(raw.webhooks === undefined ? {} : { webhooks }),
+      ...(raw.tickets === undefined ? {} : { tickets: loadTickets(raw.tickets) }),
     };
   },
   check(alerts): SectionProblem[] {
@@ -183,6 +241,14 @@ export const alertsSection = defineSection({
       }
     });
     if (alerts.tick === 0) problems.push({ path: ['tick'], reason: 'must be longer than 0s' });
+    const checkFallback = (fallback: AlertFallbackConfig | undefined, path: readonly (string | number)[]): void => {
+      if (fallback === undefined || !fallback.to.startsWith('webhook:')) return;
+      const name = fallback.to.slice('webhook:'.length);
+      if (alerts.webhooks?.[name] === undefined) problems.push({ path: [...path, 'to'], reason: `there is no webhook "${name}" in alerts.webhooks` });
+    };
+    checkFallback(alerts.fallback, ['fallback']);
+    alerts.routes.forEach((route, i) => checkFallback(route.fallback, ['routes', i, 'fallback']));
+    if (alerts.tickets !== undefined) problems.push(...ticketProblems(alerts.tickets));
     return problems;
   },
 });

@@ -17,6 +17,7 @@ import { playbooksSection } from './playbooks.js';
 import { sshSection } from './ssh.js';
 import { storesSection } from './stores.js';
 import { deployCrossChecks } from './deploy-checks.js';
+import { servicesCrossChecks } from './services-checks.js';
 import { teamsSection } from './teams.js';
 import { mattermostSection } from './mattermost.js';
 import { alertsSection } from './alerts.js';
@@ -84,6 +85,7 @@ export function buildConfig(raw: RawConfig, ctx: SectionContext): BuiltConfig {
   }
   // Checks that span sections (paths start with the section name).
   problems.push(...deployCrossChecks(loaded as unknown as Pick<LoadedSections, 'playbooks' | 'stores' | 'ssh'>));
+  problems.push(...servicesCrossChecks(loaded as unknown as Pick<LoadedSections, 'playbooks' | 'services'>));
   return { config: loaded as unknown as LoadedSections, problems };
 }
 

@@ -16,6 +16,7 @@ const DEFAULTS = {
   requestTimeout: '10s',
   rateLimit: 10,
   editsPerMinute: 30,
+  uploadLimit: 5 * 1024 * 1024,
   retryMaxDelay: '5m',
   giveUpAfter: '1d',
 } as const;
@@ -78,6 +79,15 @@ const MattermostSchema = Type.Object(
     editsPerMinute: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 600, default: DEFAULTS.editsPerMinute, description: "Edits of one job's live post per minute, at most; the final state always goes out." }),
     ),
+    uploadLimit: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 100 * 1024 * 1024,
+        default: DEFAULTS.uploadLimit,
+        description:
+          "Bytes, at most, of a finished job's log uploaded as a file (job-<id>.log) to its post when the log is too long for the post; a longer log keeps its tail. 0 never uploads (the post points to `job <id>`). Needs the bot token.",
+      }),
+    ),
     retryMaxDelay: Type.Optional(Duration({ default: DEFAULTS.retryMaxDelay, description: 'Longest wait between two delivery attempts while Mattermost is unreachable.' })),
     giveUpAfter: Type.Optional(Duration({ default: DEFAULTS.giveUpAfter, description: 'A message still undelivered this long after it was queued is given up and logged.' })),
   },
@@ -100,6 +110,7 @@ export const mattermostSection = defineSection({
       requestTimeout: durationMs(raw.requestTimeout ?? DEFAULTS.requestTimeout),
       rateLimit: raw.rateLimit ?? DEFAULTS.rateLimit,
       editsPerMinute: raw.editsPerMinute ?? DEFAULTS.editsPerMinute,
+      uploadLimit: raw.uploadLimit ?? DEFAULTS.uploadLimit,
       retryMaxDelay: durationMs(raw.retryMaxDelay ?? DEFAULTS.retryMaxDelay),
       giveUpAfter: durationMs(raw.giveUpAfter ?? DEFAULTS.giveUpAfter),
     };
@@ -111,6 +122,8 @@ export const mattermostSection = defineSection({
     if (mm.replyBudget < 100 || mm.replyBudget > 10_000) problems.push({ path: ['replyBudget'], reason: 'must be between 100ms and 10s' });
     if (mm.actionTtl === 0) problems.push({ path: ['actionTtl'], reason: 'must be longer than 0s' });
     if (mm.requestTimeout === 0) problems.push({ path: ['requestTimeout'], reason: 'must be longer than 0s' });
+    // The kept tail opens with a note of what was left out: a tiny limit would leave room for nothing else.
+    if (mm.uploadLimit > 0 && mm.uploadLimit < 1024) problems.push({ path: ['uploadLimit'], reason: 'must be 0 (no uploads) or at least 1024 bytes' });
     return problems;
   },
 });

@@ -1,12 +1,13 @@
 /**
  * `services:` what `/scale` may change: per service its replica bounds, cooldown and readiness
- * timeout, and per environment the orchestrator that runs it (Docker Compose, Docker Swarm or a
- * Kubernetes deployment).
+ * timeout, and per environment the orchestrator that runs it (Docker Compose, Docker Swarm, a
+ * Kubernetes deployment, or a catalogued Ansible playbook as the generic fallback).
  */
 import { isAbsolute, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import type { OrchestratorConfig, ServiceConfig, ServicesConfig } from '../types.js';
 import { Duration, durationMs } from './duration.js';
+import { CATALOG_ID_PATTERN, HOST_PATTERN, VAR_NAME_PATTERN, VarValueSchema } from './playbook-catalog.js';
 import { KeyedMap, StringEnum } from './primitives.js';
 import { defineSection, type SectionContext, type SectionProblem } from './section.js';
 
@@ -64,19 +65,39 @@ const Kubernetes = Type.Object(
   { additionalProperties: false, title: 'Kubernetes deployment' },
 );
 
+const CatalogId = (description: string) => Type.String({ pattern: CATALOG_ID_PATTERN, patternErrorMessage: 'is not a playbook catalog id', description });
+
+const Ansible = Type.Object(
+  {
+    playbook: CatalogId('Catalog id of the playbook that scales the service. It gets opsbot_service, opsbot_env, opsbot_action=scale, opsbot_replicas and opsbot_expected, and reports opsbot_replicas and opsbot_ready with set_fact.'),
+    statusPlaybook: Type.Optional(CatalogId('Catalog id of the playbook that reads the counts (opsbot_action=status). Default: the playbook itself with opsbot_action=status.')),
+    limit: Type.Optional(Type.String({ pattern: HOST_PATTERN, description: "A host of the playbook's inventory to --limit to. Default: the whole inventory." })),
+    connection: Type.Optional(StringEnum(['local', 'ssh'] as const, { description: "Overrides the inventory's connection type." })),
+    vars: Type.Optional(
+      KeyedMap(Type.String({ pattern: VAR_NAME_PATTERN, patternErrorMessage: 'is not a variable name (lowercase identifier, not ansible_*)' }), VarValueSchema(), {
+        description: 'Fixed extra vars for this service (e.g. where its state lives); opsbot_* are set by opsbot.',
+      }),
+    ),
+  },
+  { additionalProperties: false, title: 'Ansible playbook' },
+);
+
 const Environment = Type.Object(
   {
     compose: Type.Optional(Compose),
     swarm: Type.Optional(Swarm),
     kubernetes: Type.Optional(Kubernetes),
+    ansible: Type.Optional(Ansible),
     min: Type.Optional(Replicas('Overrides the service\'s min here.')),
     max: Type.Optional(Replicas('Overrides the service\'s max here.')),
   },
   {
     additionalProperties: false,
     title: 'Service environment',
-    description: 'Exactly one orchestrator: compose, swarm or kubernetes.',
-    oneOf: [{ required: ['compose'] }, { required: ['swarm'] }, { required: ['kubernetes'] }],
+    description: 'Exactly one orchestrator: compose, swarm, kubernetes or ansible.',
+    // At least one here; "not several" is check()'s rule, so two orchestrators get that one clear
+    // message (a oneOf would also report the branches it did not take as missing keys).
+    anyOf: [{ required: ['compose'] }, { required: ['swarm'] }, { required: ['kubernetes'] }, { required: ['ansible'] }],
   },
 );
 
@@ -116,6 +137,10 @@ function loadOrchestrator(raw: RawEnvironment, ctx: SectionContext): Orchestrato
     };
   }
   if (raw.swarm !== undefined) return { kind: 'swarm', service: raw.swarm.service, dockerHost: raw.swarm.dockerHost ?? null };
+  if (raw.ansible !== undefined) {
+    const a = raw.ansible;
+    return { kind: 'ansible', playbook: a.playbook, statusPlaybook: a.statusPlaybook ?? null, limit: a.limit ?? null, connection: a.connection ?? null, vars: a.vars ?? {} };
+  }
   const k = raw.kubernetes ?? { namespace: '', deployment: '' };
   return {
     kind: 'kubernetes',
@@ -162,9 +187,12 @@ export const servicesSection = defineSection({
       if (s.pollInterval === 0) problems.push({ path: [name, 'pollInterval'], reason: 'must be longer than 0s' });
       for (const [env, e] of Object.entries(s.environments)) {
         if (e.min > e.max) problems.push({ path: [name, 'environments', env], reason: `min (${e.min}) is greater than max (${e.max})` });
-        if (e.orchestrators !== 1) problems.push({ path: [name, 'environments', env], reason: 'needs exactly one of compose, swarm or kubernetes, not several' });
+        if (e.orchestrators !== 1) problems.push({ path: [name, 'environments', env], reason: 'needs exactly one of compose, swarm, kubernetes or ansible, not several' });
         const o = e.orchestrator;
         if (o.kind === 'kubernetes' && (o.server === null) !== (o.token === null)) problems.push({ path: [name, 'environments', env, 'kubernetes'], reason: 'give server and token together (or neither, to use a kubeconfig)' });
+        if (o.kind === 'ansible') {
+          for (const reserved of Object.keys(o.vars).filter((v) => v.startsWith('opsbot_'))) problems.push({ path: [name, 'environments', env, 'ansible', 'vars', reserved], reason: 'is set by opsbot itself' });
+        }
       }
     }
     return problems;
@@ -172,5 +200,5 @@ export const servicesSection = defineSection({
 });
 
 function countOrchestrators(e: RawEnvironment): number {
-  return [e.compose, e.swarm, e.kubernetes].filter((x) => x !== undefined).length;
+  return [e.compose, e.swarm, e.kubernetes, e.ansible].filter((x) => x !== undefined).length;
 }

@@ -15,6 +15,8 @@ import { RateLimiter } from '../outbox/rate-limit.js';
 import { matchesAll } from './matchers.js';
 import type { Alert } from './model.js';
 import type { AlertPoster } from './poster.js';
+import type { AlertThreads } from './thread.js';
+import type { AlertTickets, TicketLink } from './tickets.js';
 import { isFiring, renderDigest, renderGroup } from './render.js';
 import { conversationFromKey, type AlertRouter } from './routing.js';
 import type { AlertGroupRecord, AlertPostRecord, AlertStore, IncomingAlert, SilenceRecord, StoredAlert } from './store.js';
@@ -41,6 +43,12 @@ export interface PipelineSettings {
   readonly dedupTtlMs?: number;
   /** Most alerts remembered that way (default 100,000); beyond it the memory starts over. */
   readonly dedupMax?: number;
+  /**
+   * How often the repeat counts kept in memory are written to the store (default 5 s). They only
+   * feed the "×N" in posts and `/alerts`; writing them every tick would cost one row update per
+   * repeated alert per second in a storm. They are written on stop too.
+   */
+  readonly countWriteMs?: number;
 }
 
 export interface PipelineDeps {
@@ -58,6 +66,10 @@ export interface PipelineDeps {
   readonly monotonic?: () => number;
   /** Maintenance windows: alerts of a target in maintenance are held back, and summed up when it ends. */
   readonly maintenance?: Pick<MaintenancePort, 'activeWindows' | 'onEnded'>;
+  /** Thread replies for changes (alerts.threadReplies); absent: groups are only edited in place. */
+  readonly threads?: AlertThreads;
+  /** GitLab issues for alerts matching a ticket rule (alerts.tickets), looked after on each tick; absent: none. */
+  readonly tickets?: AlertTickets;
 }
 
 export interface IngestResult {
@@ -90,6 +102,8 @@ interface Plan {
   readonly alerts: readonly StoredAlert[];
   readonly firing: number;
   readonly nextExpiry: Date | null;
+  /** The group's tickets, linked from its post. */
+  readonly tickets: readonly TicketLink[];
 }
 
 const SILENCE_CACHE_MS = 1_000;
@@ -124,6 +138,8 @@ export class AlertPipeline {
   private readonly known = new Map<string, { readonly digest: string; readonly at: number }>();
   /** Repeat deliveries counted in memory, written to the store on the next tick. */
   private readonly pendingCounts = new Map<string, { readonly source: string; readonly fingerprint: string; times: number }>();
+  /** Monotonic time of the last count write (-Infinity: the first tick writes). */
+  private countsWrittenAt = Number.NEGATIVE_INFINITY;
   /** Chat posts and edits made by this process, for /metrics and the benchmark. */
   shownTotal = 0;
 
@@ -257,11 +273,14 @@ export class AlertPipeline {
     this.timer = null;
     this.kickTimer = null;
     await this.running?.catch(() => undefined);
+    await this.deps.tickets?.stop();
     await this.writeCounts(this.deps.clock.now()).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'repeat counts could not be written'));
   }
 
   /** Flushes every due group once; concurrent calls share one run (and ask for another after it). */
   tick(): Promise<FlushReport> {
+    // Tickets run beside the flush, never holding up chat posts (the stage runs once at a time, never rejects).
+    if (!this.stopped) void this.deps.tickets?.run();
     if (this.running !== null) {
       this.again = true;
       return this.running;
@@ -281,9 +300,12 @@ export class AlertPipeline {
     });
   }
 
-  /** Writes the repeat deliveries counted in memory. */
-  private async writeCounts(now: Date): Promise<void> {
+  /** Writes the repeat deliveries counted in memory (`force`: now, else at most every countWriteMs). */
+  private async writeCounts(now: Date, force = true): Promise<void> {
     if (this.pendingCounts.size === 0) return;
+    const mono = this.now();
+    if (!force && mono - this.countsWrittenAt < (this.deps.settings.countWriteMs ?? 5_000)) return;
+    this.countsWrittenAt = mono;
     const deliveries = [...this.pendingCounts.values()];
     this.pendingCounts.clear();
     await this.deps.store.count(deliveries, now);
@@ -297,7 +319,7 @@ export class AlertPipeline {
   private async flushDue(): Promise<FlushReport> {
     const { store, owner, settings } = this.deps;
     const now = this.deps.clock.now();
-    await this.writeCounts(now);
+    await this.writeCounts(now, false);
     const due = await store.due(now, settings.batchLimit ?? 500);
     const plans: Plan[] = [];
     let closedQuietly = 0;
@@ -315,7 +337,7 @@ export class AlertPipeline {
         closedQuietly += 1;
         continue;
       }
-      plans.push({ group, alerts, firing: firing.length, nextExpiry });
+      plans.push({ group, alerts, firing: firing.length, nextExpiry, tickets: (await this.deps.tickets?.links(group.id)) ?? [] });
     }
 
     const byConversation = new Map<string, Plan[]>();
@@ -363,13 +385,27 @@ export class AlertPipeline {
     }
   }
 
-  /** Posts or edits one conversation's due groups, individually or folded into its storm digest. */
+  /**
+   * Posts or edits one conversation's due groups, individually or folded into its storm digest. A
+   * group with its own post also gets a thread reply saying what changed (when threads are on);
+   * groups folded into a digest get none: the digest is edited instead.
+   */
   private async deliver(conversationKey: string, plans: readonly Plan[], now: Date): Promise<number> {
     const { store, poster, settings } = this.deps;
     const conversation = conversationFromKey(conversationKey);
-    const show = async (key: string, message: Parameters<AlertPoster['show']>[2]): Promise<void> => {
+    const show = async (key: string, message: Parameters<AlertPoster['show']>[2], routes: readonly string[]): Promise<void> => {
       await this.pace(conversation.platform, conversationKey);
-      await poster.show(conversation, key, message);
+      await poster.show(conversation, key, message, { routes });
+    };
+    // A reply needs one post to go under: only where posts are edited in place.
+    const threads = this.deps.threads !== undefined && poster.reply !== undefined && poster.editsInPlace(conversation) ? this.deps.threads : null;
+    const tell = async (p: Plan, key: string, firstPost: boolean): Promise<number> => {
+      if (threads === null) return 0;
+      const replied = await threads.shown({ group: p.group, alerts: p.alerts, conversationKey, firstPost, now }, async (message) => {
+        await this.pace(conversation.platform, conversationKey);
+        await poster.reply?.(conversation, key, message);
+      });
+      return replied ? 1 : 0;
     };
     const posts = new Map<number, AlertPostRecord | undefined>();
     for (const p of plans) posts.set(p.group.id, (await store.posts(p.group.id)).find((r) => r.conversationKey === conversationKey));
@@ -384,22 +420,26 @@ export class AlertPipeline {
       digest ??= await store.createDigest(conversationKey, now);
       for (const p of fresh) await store.savePost({ groupId: p.group.id, conversationKey, postKey: null, digestId: digest.id });
       const key = digest.postKey ?? `alerts:digest:${digest.id}`;
-      await show(key, renderDigest(await store.digestGroups(digest.id), digest.openedAt));
+      const folded = await store.digestGroups(digest.id);
+      await show(key, renderDigest(folded, digest.openedAt), [...new Set(folded.map((g) => g.route))]);
       shown += 1;
       await store.updateDigest(digest.id, key, fresh.length > 0 ? now : digest.lastAt);
       for (const p of plans) {
         const own = ownPost(p);
         if (own === null) continue;
-        await show(own, renderGroup(p.group, p.alerts, now));
+        await show(own, renderGroup(p.group, p.alerts, now, p.tickets), [p.group.route]);
         shown += 1;
+        shown += await tell(p, own, false);
       }
       return shown;
     }
     for (const p of plans) {
+      const firstPost = ownPost(p) === null;
       const key = ownPost(p) ?? `alerts:group:${p.group.id}:${conversationKey}`;
-      await show(key, renderGroup(p.group, p.alerts, now));
+      await show(key, renderGroup(p.group, p.alerts, now, p.tickets), [p.group.route]);
       shown += 1;
-      if (ownPost(p) === null) await store.savePost({ groupId: p.group.id, conversationKey, postKey: key, digestId: null });
+      if (firstPost) await store.savePost({ groupId: p.group.id, conversationKey, postKey: key, digestId: null });
+      shown += await tell(p, key, firstPost);
     }
     return shown;
   }

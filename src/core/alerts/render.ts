@@ -8,6 +8,7 @@ import type { Action, Block, Link, Message, Tone } from '../message.js';
 import { formatMatchers, type Matcher } from './matchers.js';
 import { mostSevere, severityRank, type AlertSeverity, type Labels } from './model.js';
 import type { AlertGroupRecord, GroupSummary, StoredAlert } from './store.js';
+import type { TicketLink } from './tickets.js';
 
 const TOP_FIRING = 5;
 const TOP_RESOLVED = 3;
@@ -64,7 +65,7 @@ function linksOf(alerts: readonly StoredAlert[]): Link[] {
   return out;
 }
 
-export function renderGroup(group: AlertGroupRecord, alerts: readonly StoredAlert[], now: Date): Message {
+export function renderGroup(group: AlertGroupRecord, alerts: readonly StoredAlert[], now: Date, tickets: readonly TicketLink[] = []): Message {
   const firing = alerts.filter((a) => isFiring(a, now)).sort((x, y) => severityRank(x.severity) - severityRank(y.severity));
   const resolved = alerts.filter((a) => !isFiring(a, now));
   const worst = firing.length === 0 ? null : mostSevere(firing.map((a) => a.severity));
@@ -90,11 +91,12 @@ export function renderGroup(group: AlertGroupRecord, alerts: readonly StoredAler
         { label: 'Group', value: `#${group.id} (${group.route})`, short: true },
         { label: 'Source', value: sources === '' ? '—' : sources, short: true },
         ...(group.ackedBy === null ? [] : [{ label: 'Acknowledged', value: `${group.ackedBy.name} at ${formatTime(group.ackedAt)}`, short: true }]),
+        ...(tickets.length === 0 ? [] : [{ label: tickets.length === 1 ? 'Ticket' : 'Tickets', value: tickets.map((t) => t.label).join(', '), short: true }]),
       ],
     },
     ...(lines.length === 0 ? [] : [{ kind: 'text' as const, text: lines.join('\n') }]),
   ];
-  const links = linksOf([...firing, ...resolved]);
+  const links = [...tickets.flatMap((t) => (t.url === null ? [] : [{ label: t.label, url: t.url }])), ...linksOf([...firing, ...resolved])];
   if (links.length > 0) blocks.push({ kind: 'links', links });
 
   const actions: Action[] = [];

@@ -90,5 +90,17 @@ export function jobStatusMessage(job: JobRecord, now: Date, reply?: Message): Me
   if (links.length > 0) blocks.push({ kind: 'links', links });
   if (job.output !== '') blocks.push({ kind: 'text', text: `Log: \`job ${job.id} --lines 500\`` });
   const actions = job.state === 'succeeded' ? (reply?.actions ?? []) : [];
-  return { title: `Job #${job.id} ${stateWords(job.state)}`, tone: TONES[job.state], blocks, ...(actions.length > 0 ? { actions } : {}) };
+  return {
+    title: `Job #${job.id} ${stateWords(job.state)}`,
+    tone: TONES[job.state],
+    blocks,
+    ...(actions.length > 0 ? { actions } : {}),
+    // The whole (already redacted) log, for platforms that can attach it when it is too long to show.
+    ...(job.output === '' ? {} : { file: { name: jobLogName(job.id), text: job.output } }),
+  };
+}
+
+/** The file name of a job's log when a chat platform attaches it. */
+export function jobLogName(jobId: number): string {
+  return `job-${jobId}.log`;
 }

@@ -15,8 +15,11 @@ import type { Message } from '../message.js';
 import type { Notifier } from '../notify.js';
 import type { Store } from '../store.js';
 import { retryDelayMs, type BackoffSettings } from './backoff.js';
+import type { DeliveryObserver } from './fallback.js';
+import type { FallbackPolicy } from './fallback-policy.js';
 import type { OutboxEntry } from './ports.js';
-import { RateLimiter, type RateLimit } from './rate-limit.js';
+import { RateLimiter, type ConversationLimiter, type RateLimit } from './rate-limit.js';
+import { sharedLimiterOrNull } from './shared-rate-limit.js';
 
 export interface DeliverySettings extends BackoffSettings {
   /** Per conversation. */
@@ -33,7 +36,8 @@ export const DEFAULT_DELIVERY_SETTINGS: DeliverySettings = {
 };
 
 export interface OutboxDeps {
-  readonly store: Pick<Store, 'outbox' | 'messageRefs'>;
+  /** With `rateBudgets` (PostgreSQL), the rate limits are shared by every replica on the database. */
+  readonly store: Pick<Store, 'outbox' | 'messageRefs'> & Partial<Pick<Store, 'rateBudgets'>>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** This process (`host/pid/nonce`): the holder of the leases it takes. */
@@ -44,6 +48,8 @@ export interface OutboxDeps {
   readonly pollMs?: number;
   readonly batchSize?: number;
   readonly random?: () => number;
+  /** Told of every failed and every successful delivery: the fallback (src/core/outbox/fallback.ts). */
+  readonly observer?: DeliveryObserver;
 }
 
 export interface OutgoingMessage {
@@ -52,17 +58,23 @@ export interface OutgoingMessage {
   readonly key?: string | null;
   readonly message: Message;
   readonly actors?: readonly string[] | null;
+  /** Reply under the message shown under this key (see NewOutboxEntry.threadKey). */
+  readonly threadKey?: string | null;
+  /** Where it also goes when the conversation cannot be reached (see NewOutboxEntry.fallback). */
+  readonly fallback?: FallbackPolicy | null;
 }
 
 interface Channel {
   readonly delivery: ChatDelivery;
   readonly settings: DeliverySettings;
-  readonly limiter: RateLimiter;
+  readonly limiter: ConversationLimiter;
 }
 
 /** Shortest sleep when something is due but blocked (another replica is delivering its key). */
 const MIN_WAIT_MS = 50;
 const RECENT_KEYS = 10_000;
+/** threadOf: the message a reply goes under is still queued. */
+const WAIT = Symbol('wait for the thread');
 /** How long a wake may wait for more messages to deliver in the same pass. */
 const WAKE_MS = 10;
 
@@ -86,6 +98,10 @@ export class Outbox {
   private readonly pollMs: number;
   private readonly batchSize: number;
   private readonly random: () => number;
+  /** Observer calls still running (a fallback being sent); stop() waits for them. */
+  private readonly observing = new Set<Promise<void>>();
+  /** Conversations whose delivery failed in this pass: nothing after it may overtake it. */
+  private readonly failing = new Set<string>();
 
   constructor(private readonly deps: OutboxDeps) {
     this.leaseMs = deps.leaseMs ?? 60_000;
@@ -97,7 +113,8 @@ export class Outbox {
   /** Adds a platform: its messages are delivered from now on (and rows left from before, too). */
   register(delivery: ChatDelivery, settings: Partial<DeliverySettings> = {}): void {
     const merged: DeliverySettings = { ...DEFAULT_DELIVERY_SETTINGS, ...settings };
-    this.channels.set(delivery.platform, { delivery, settings: merged, limiter: new RateLimiter(merged.rateLimit) });
+    const limiter = sharedLimiterOrNull(this.deps.store, merged.rateLimit) ?? new RateLimiter(merged.rateLimit);
+    this.channels.set(delivery.platform, { delivery, settings: merged, limiter });
     this.start();
   }
 
@@ -115,6 +132,8 @@ export class Outbox {
         key,
         message: outgoing.message,
         actors: outgoing.actors === undefined || outgoing.actors === null || outgoing.actors.length === 0 ? null : outgoing.actors,
+        ...(outgoing.threadKey === undefined || outgoing.threadKey === null ? {} : { threadKey: outgoing.threadKey }),
+        ...(outgoing.fallback === undefined || outgoing.fallback === null ? {} : { fallback: outgoing.fallback }),
         now: this.deps.clock.now(),
         coalesce: seen,
       });
@@ -175,6 +194,7 @@ export class Outbox {
     this.timer = null;
     await this.running;
     await Promise.allSettled([...this.keyChains.values()]);
+    await Promise.allSettled([...this.observing]);
   }
 
   private schedule(ms: number): void {
@@ -214,6 +234,7 @@ export class Outbox {
   private async tick(): Promise<number> {
     const platforms = [...this.channels.keys()];
     if (platforms.length === 0) return this.pollMs;
+    this.failing.clear();
     const now = this.deps.clock.now();
     const limited = [...this.channels.values()].flatMap((c) => c.limiter.exhausted(now.getTime()));
     const due = await this.deps.store.outbox.due(platforms, now, this.batchSize, limited);
@@ -237,16 +258,20 @@ export class Outbox {
         for (const entry of entries) {
           const channel = this.channels.get(entry.conversation.platform);
           if (channel === undefined || this.stopped) return;
-          const wait = channel.limiter.take(group, this.deps.clock.now().getTime());
+          // After a failed delivery the rest of the conversation waits: the backlog goes out in order.
+          if (this.failing.has(group)) return;
+          const wait = await channel.limiter.take(group, this.deps.clock.now().getTime());
           if (wait > 0) {
             waitMs = Math.min(waitMs, wait);
             return;
           }
           if (await this.deliver(entry, channel)) attempted = true;
+          // Another worker had the row: the token bought no request, so it goes back to the budget.
+          else await channel.limiter.refund(group, this.deps.clock.now().getTime());
         }
       }),
     );
-    for (const channel of this.channels.values()) channel.limiter.prune(this.deps.clock.now().getTime());
+    for (const channel of this.channels.values()) await channel.limiter.prune(this.deps.clock.now().getTime());
     return attempted ? 0 : Math.max(MIN_WAIT_MS, waitMs);
   }
 
@@ -255,11 +280,17 @@ export class Outbox {
     const { store, clock, owner } = this.deps;
     const claimed = await store.outbox.claim(entry.id, owner, clock.now(), this.leaseMs);
     if (claimed === null) return false;
-    const options: PostOptions = {
-      ...(claimed.conversation.threadId === undefined ? {} : { threadId: claimed.conversation.threadId }),
-      ...(claimed.actors === null ? {} : { actors: claimed.actors }),
-    };
     try {
+      const thread = await this.threadOf(claimed);
+      if (thread === WAIT) {
+        // Its thread's message is still queued (due() holds replies back; this one raced it): later.
+        await store.outbox.retry(claimed.id, owner, clock.now(), 'waiting for the message it replies to');
+        return true;
+      }
+      const options: PostOptions = {
+        ...(thread === null ? {} : { threadId: thread.id }),
+        ...(claimed.actors === null ? {} : { actors: claimed.actors }),
+      };
       await this.withinLease(async () => {
         if (claimed.key === null) {
           await channel.delivery.post(claimed.conversation, claimed.message, options);
@@ -280,18 +311,51 @@ export class Outbox {
       return true;
     }
     await store.outbox.complete(claimed.id, owner);
+    this.deps.observer?.delivered(claimed);
     return true;
+  }
+
+  /**
+   * The thread to post in: the conversation's own, or for a reply the platform id of the message
+   * posted under its thread key. 'wait' while that message is still queued; a message that was
+   * given up leaves its replies nowhere to go.
+   */
+  private async threadOf(entry: OutboxEntry): Promise<{ readonly id: string } | typeof WAIT | null> {
+    const own = entry.conversation.threadId === undefined ? null : { id: entry.conversation.threadId };
+    if (entry.threadKey === undefined) return own;
+    const root = await this.deps.store.messageRefs.get(entry.threadKey);
+    if (root === null) {
+      if (await this.deps.store.outbox.hasPending(entry.threadKey)) return WAIT;
+      throw new PermanentDeliveryError(`the message it replies to (${entry.threadKey}) was never delivered`);
+    }
+    // A ref of another conversation (or platform) cannot be a thread here: post on its own.
+    if (root.platform !== entry.conversation.platform || root.conversationId !== entry.conversation.id) return own;
+    return { id: root.messageId };
+  }
+
+  /** Runs an observer call in the background (a fallback may take a while); stop() waits for it. */
+  private observe(call: () => Promise<void>): void {
+    const running: Promise<void> = call()
+      .catch((error: unknown) => this.deps.logger.warn({ err: error }, 'outbox: the delivery observer failed'))
+      .finally(() => this.observing.delete(running));
+    this.observing.add(running);
   }
 
   private async failed(entry: OutboxEntry, channel: Channel, error: unknown): Promise<void> {
     const { store, clock, owner, logger } = this.deps;
     const reason = error instanceof Error ? error.message : String(error);
     const context = { outboxId: entry.id, key: entry.key, conversation: entry.conversation, attempts: entry.attempts + 1, reason };
+    const observer = this.deps.observer;
+    const tell = (final: boolean): void => {
+      if (observer !== undefined) this.observe(() => observer.failed(entry, { reason, final, attempts: entry.attempts + 1, at: clock.now() }));
+    };
     if (error instanceof PermanentDeliveryError) {
       await store.outbox.fail(entry.id, owner, reason);
       logger.error(context, 'chat message given up: the chat platform refused it');
+      tell(true);
       return;
     }
+    this.failing.add(conversationKey(entry.conversation));
     if (!(error instanceof RetryableDeliveryError)) logger.warn({ ...context, err: error }, 'chat delivery failed unexpectedly; treating it as temporary');
     const retryAfter = error instanceof RetryableDeliveryError ? error.retryAfterMs : null;
     const now = clock.now().getTime();
@@ -299,10 +363,12 @@ export class Outbox {
     if (at - entry.createdAt.getTime() > channel.settings.giveUpAfterMs) {
       await store.outbox.fail(entry.id, owner, `gave up after ${entry.attempts + 1} attempts: ${reason}`);
       logger.error(context, 'chat message given up: still undeliverable after the retry window');
+      tell(true);
       return;
     }
     const outcome = await store.outbox.retry(entry.id, owner, new Date(at), reason);
     logger.warn({ ...context, retryAt: new Date(at).toISOString(), outcome }, 'chat delivery failed; will retry');
+    tell(false);
   }
 
   /** A delivery that hangs must not keep the row past its lease (another replica would send it too). */

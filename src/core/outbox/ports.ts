@@ -6,6 +6,7 @@
 import type { MessageRef } from '../chat.js';
 import type { Conversation, Platform } from '../identity.js';
 import type { Message } from '../message.js';
+import type { FallbackPolicy } from './fallback-policy.js';
 
 export interface NewOutboxEntry {
   readonly conversation: Conversation;
@@ -17,6 +18,13 @@ export interface NewOutboxEntry {
   readonly message: Message;
   /** Who may press its buttons (see PostOptions.actors); null for anyone. */
   readonly actors: readonly string[] | null;
+  /**
+   * Post as a reply under the message shown under this key (its thread). The entry waits until that
+   * message is posted; absent or null: not a reply.
+   */
+  readonly threadKey?: string | null;
+  /** Where this message also goes when its conversation cannot be reached (src/core/outbox/fallback.ts). */
+  readonly fallback?: FallbackPolicy | null;
   readonly now: Date;
   /**
    * False when the caller knows no pending entry of this key can exist (its first message): the
@@ -33,6 +41,12 @@ export interface OutboxEntry {
   readonly key: string | null;
   readonly message: Message;
   readonly actors: readonly string[] | null;
+  /** Present only when set (see NewOutboxEntry.threadKey). */
+  readonly threadKey?: string;
+  /** Present only when set (see NewOutboxEntry.fallback). */
+  readonly fallback?: FallbackPolicy;
+  /** Digest of the content last sent to the fallback; absent when none was. */
+  readonly fallbackSent?: string;
   readonly state: OutboxState;
   /** Failed delivery attempts so far. */
   readonly attempts: number;
@@ -52,6 +66,8 @@ export interface OutboxStore {
    * Pending entries of these platforms that are due at `now` and not leased, oldest first, and only
    * the oldest pending entry of each key (a post is delivered before its edits). Conversations in
    * `skip` (`<platform>:<id>`, at their rate limit) are left out, so they cannot crowd out the rest.
+   * A conversation's entries keep their order: none is due while an older one of the same
+   * conversation waits for its retry, and a reply is not due while its thread's message is pending.
    */
   due(platforms: readonly Platform[], now: Date, limit: number, skip?: readonly string[]): Promise<OutboxEntry[]>;
   /**
@@ -70,6 +86,18 @@ export interface OutboxStore {
   fail(id: number, owner: string, error: string): Promise<void>;
   /** The earliest time a pending entry of these platforms becomes due, or null if there is none. */
   nextDue(platforms: readonly Platform[]): Promise<Date | null>;
+  /** True while an entry of this key waits to be delivered. */
+  hasPending(key: string): Promise<boolean>;
+  /** Pending entries of one conversation (`<platform>:<id>`) that have a fallback, oldest first. */
+  withFallback(conversationKey: string, limit: number): Promise<OutboxEntry[]>;
+  /**
+   * Takes the right to send `digest` (the entry's content) to its fallback: one conditional update,
+   * so of all retries and replicas exactly one sends each content. False if it was sent already or
+   * the entry is gone.
+   */
+  claimFallback(id: number, digest: string): Promise<boolean>;
+  /** The send failed: gives the claim back, so a later failure tries again. */
+  releaseFallback(id: number, digest: string): Promise<void>;
   list(state: OutboxState, limit: number): Promise<OutboxEntry[]>;
   count(state: OutboxState): Promise<number>;
 }

@@ -1,7 +1,9 @@
 /**
  * Per-conversation token buckets: a chat server allows a few requests per second (Mattermost's
  * default is 10/s), and one chatty job must not make the server throttle every other conversation.
- * In-process: each replica keeps its own buckets, so N replicas may together send N times the rate.
+ * RateLimiter keeps its buckets in this process, which is exact while one process delivers (SQLite);
+ * replicas sharing a PostgreSQL database share their buckets through the store instead
+ * (SharedRateLimiter in shared-rate-limit.ts), so N replicas together still send at the rate.
  */
 export interface RateLimit {
   /** Tokens added per second. */
@@ -10,17 +12,43 @@ export interface RateLimit {
   readonly burst: number;
 }
 
+/** What the outbox asks of a limiter, whether its buckets live in memory or in the store. */
+export interface ConversationLimiter {
+  /** Takes a token for `key` at `nowMs`: 0 if one was available, else how many ms until one is. */
+  take(key: string, nowMs: number): number | Promise<number>;
+  /**
+   * Gives back a token taken for a delivery that did not happen (another replica had claimed the
+   * row), so contention between replicas does not eat into the rate.
+   */
+  refund(key: string, nowMs: number): void | Promise<void>;
+  /** Keys known to have no token at `nowMs` (without taking one). */
+  exhausted(nowMs: number): string[];
+  /** Forgets buckets that are full again. */
+  prune(nowMs: number): void | Promise<void>;
+}
+
 interface Bucket {
   tokens: number;
   at: number;
 }
 
-export class RateLimiter {
+/** Tokens in a bucket at `nowMs`: refilled since its last use, never above the burst. */
+export function refilled(tokens: number, atMs: number, nowMs: number, limit: RateLimit): number {
+  return Math.min(limit.burst, tokens + (Math.max(0, nowMs - atMs) / 1000) * limit.perSecond);
+}
+
+/** Milliseconds until a bucket holding `tokens` has a whole one. */
+export function msUntilToken(tokens: number, limit: RateLimit): number {
+  if (tokens >= 1) return 0;
+  if (limit.perSecond <= 0) return Number.MAX_SAFE_INTEGER;
+  return Math.max(1, Math.ceil(((1 - tokens) / limit.perSecond) * 1000));
+}
+
+export class RateLimiter implements ConversationLimiter {
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(private readonly limit: RateLimit) {}
 
-  /** Takes a token for `key` at `nowMs`: 0 if one was available, else how many ms until one is. */
   take(key: string, nowMs: number): number {
     const { perSecond, burst } = this.limit;
     const bucket = this.buckets.get(key) ?? { tokens: burst, at: nowMs };
@@ -34,7 +62,11 @@ export class RateLimiter {
     return Math.ceil(((1 - bucket.tokens) / perSecond) * 1000);
   }
 
-  /** Keys that have no token at `nowMs` (without taking one). */
+  refund(key: string): void {
+    const bucket = this.buckets.get(key);
+    if (bucket !== undefined) bucket.tokens = Math.min(this.limit.burst, bucket.tokens + 1);
+  }
+
   exhausted(nowMs: number): string[] {
     const { perSecond } = this.limit;
     const out: string[] = [];

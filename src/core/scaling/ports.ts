@@ -1,10 +1,11 @@
 /**
  * Scaling: the replica count of a configured service in one environment, changed through the
- * orchestrator that runs it there (src/backends/containers: Docker Compose, Docker Swarm, Kubernetes).
+ * orchestrator that runs it there (src/backends/containers: Docker Compose, Docker Swarm, Kubernetes,
+ * or a catalogued Ansible playbook).
  */
 import type { Conversation, Principal } from '../identity.js';
 
-export type OrchestratorKind = 'compose' | 'swarm' | 'kubernetes';
+export type OrchestratorKind = 'compose' | 'swarm' | 'kubernetes' | 'ansible';
 
 export interface ReplicaCount {
   /** What the orchestrator is asked to run. */

@@ -11,6 +11,9 @@ import { deployState0004 } from './0004-deploy-state.js';
 import { schedules0005 } from './0005-schedules.js';
 import { teams0006 } from './0006-teams.js';
 import { scaling0007 } from './0007-scaling.js';
+import { alertTickets0008 } from './0008-alert-tickets.js';
+import { alertThreads0009 } from './0009-alert-threads.js';
+import { rateBudgets0010 } from './0010-rate-budgets.js';
 
 export function allMigrations(engine: StoreEngine): Record<string, Migration> {
   return {
@@ -21,5 +24,8 @@ export function allMigrations(engine: StoreEngine): Record<string, Migration> {
     '0005-schedules': schedules0005(engine),
     '0006-teams': teams0006(engine),
     '0007-scaling': scaling0007(engine),
+    '0008-alert-tickets': alertTickets0008(engine),
+    '0009-alert-threads': alertThreads0009(engine),
+    '0010-rate-budgets': rateBudgets0010(engine),
   };
 }

@@ -25,6 +25,18 @@ export interface FakePost {
   message: string;
   props: { attachments?: { title?: string; text?: string; color?: string; actions?: { name: string; integration: { context: Record<string, unknown> } }[] }[] };
   edits: number;
+  /** Files attached to the post (ids in the fake's `files`). */
+  file_ids?: string[];
+}
+
+/** An uploaded file, as the fake server keeps it. */
+export interface FakeFile {
+  id: string;
+  name: string;
+  channel_id: string;
+  text: string;
+  /** The post it is attached to; '' until one is. */
+  post_id: string;
 }
 
 export interface Harness {
@@ -34,6 +46,8 @@ export interface Harness {
   /** Null when the test runs without a reachable Mattermost. */
   readonly server: ContractServer | null;
   readonly posts: Map<string, FakePost>;
+  /** Uploaded files (POST /api/v4/files), by id. */
+  readonly files: Map<string, FakeFile>;
   readonly config: MattermostConfig;
   close(): Promise<void>;
 }
@@ -47,6 +61,8 @@ export interface HarnessOptions {
   readonly jobs?: Partial<JobsConfig>;
   /** Profiles the fake server knows (GET /api/v4/users/{user_id}); others are 404. */
   readonly users?: ReadonlyMap<string, FakeUser>;
+  /** Values that came from `${VAR}` substitution: masked in every job's output. */
+  readonly secrets?: readonly string[];
 }
 
 /** The profile fields the bot reads; the rest of the User schema is filled in by `userBody`. */
@@ -68,20 +84,53 @@ export function mattermostConfig(url: string, overrides: Partial<MattermostConfi
     requestTimeout: 2_000,
     rateLimit: 10,
     editsPerMinute: 600,
+    uploadLimit: 5 * 1024 * 1024,
     retryMaxDelay: 200,
     giveUpAfter: 60 * 60_000,
     ...overrides,
   };
 }
 
-/** A contract server for Mattermost whose handlers keep posts like the server would. */
-export async function startFakeMattermost(posts: Map<string, FakePost>, users: ReadonlyMap<string, FakeUser> = new Map()): Promise<ContractServer> {
+/** A file as FileInfo (the spec's schema). */
+export function fileInfo(f: FakeFile) {
+  const extension = f.name.includes('.') ? (f.name.split('.').pop() ?? '') : '';
+  return { id: f.id, user_id: 'botuser', post_id: f.post_id, name: f.name, extension, size: Buffer.byteLength(f.text), mime_type: 'text/plain', create_at: 1_700_000_000_000, update_at: 1_700_000_000_000, delete_at: 0 };
+}
+
+/** A contract server for Mattermost whose handlers keep posts (and uploaded files) like the server would. */
+export async function startFakeMattermost(posts: Map<string, FakePost>, users: ReadonlyMap<string, FakeUser> = new Map(), files: Map<string, FakeFile> = new Map()): Promise<ContractServer> {
   let next = 0;
-  const asPost = (p: FakePost) => ({ id: p.id, channel_id: p.channel_id, root_id: p.root_id, message: p.message, props: p.props, create_at: 1_700_000_000_000, update_at: 1_700_000_000_000 + p.edits, user_id: 'botuser' });
+  const asPost = (p: FakePost) => {
+    const attached = (p.file_ids ?? []).flatMap((id) => {
+      const file = files.get(id);
+      return file?.post_id === p.id ? [fileInfo(file)] : [];
+    });
+    return {
+      id: p.id,
+      channel_id: p.channel_id,
+      root_id: p.root_id,
+      message: p.message,
+      props: p.props,
+      create_at: 1_700_000_000_000,
+      update_at: 1_700_000_000_000 + p.edits,
+      user_id: 'botuser',
+      ...(attached.length === 0 ? {} : { file_ids: attached.map((f) => f.id), metadata: { files: attached } }),
+    };
+  };
+  /** Like the server's attachFileIDsToPost: only files of the post's channel that no post has yet. */
+  const attach = (post: FakePost, ids: readonly string[] | undefined) => {
+    for (const id of ids ?? []) {
+      const file = files.get(id);
+      if (file === undefined || file.post_id !== '' || file.channel_id !== post.channel_id) continue;
+      file.post_id = post.id;
+      post.file_ids = [...(post.file_ids ?? []), id];
+    }
+  };
   const create = (call: ContractCall) => {
-    const body = call.body as { channel_id: string; message: string; root_id?: string; props?: FakePost['props'] };
+    const body = call.body as { channel_id: string; message: string; root_id?: string; props?: FakePost['props']; file_ids?: string[] };
     next += 1;
     const post: FakePost = { id: `post${next}`, channel_id: body.channel_id, root_id: body.root_id ?? '', message: body.message, props: body.props ?? {}, edits: 0 };
+    attach(post, body.file_ids);
     posts.set(post.id, post);
     return { status: 201, body: asPost(post) };
   };
@@ -101,13 +150,28 @@ export async function startFakeMattermost(posts: Map<string, FakePost>, users: R
       PatchPost: (call) => {
         const post = posts.get(call.params.post_id ?? '');
         if (post === undefined) return { status: 404, body: { status_code: 404, id: 'app.post.get.app_error', message: 'Unable to get the post.' } };
-        const body = call.body as { message?: string; props?: FakePost['props'] };
+        const body = call.body as { message?: string; props?: FakePost['props']; file_ids?: string[] };
         if (body.message !== undefined) post.message = body.message;
         if (body.props !== undefined) post.props = body.props;
+        // Servers that support editing attachments attach new file_ids on a patch.
+        attach(post, body.file_ids);
         post.edits += 1;
         return { status: 200, body: asPost(post) };
       },
       OpenInteractiveDialog: () => ({ status: 200, body: { status: 'OK' } }),
+      UploadFile: async (call) => {
+        // The parsed body has the fields; the file's name is in its part's headers.
+        const form = await new Response(call.rawBody, { headers: { 'content-type': String(call.headers['content-type']) } }).formData();
+        const part = form.get('files');
+        const channelId = form.get('channel_id');
+        if (typeof part === 'string' || part === null || typeof channelId !== 'string') {
+          return { status: 400, body: { status_code: 400, id: 'api.file.upload_file.bad_parse.app_error', message: 'Unable to upload file. Header cannot be parsed.' } };
+        }
+        next += 1;
+        const file: FakeFile = { id: `file${next}`, name: part.name, channel_id: channelId, text: await part.text(), post_id: '' };
+        files.set(file.id, file);
+        return { status: 201, body: { file_infos: [fileInfo(file)], client_ids: [] } };
+      },
       GetUser: (call) => {
         const id = call.params.user_id ?? '';
         const user = users.get(id);
@@ -120,12 +184,14 @@ export async function startFakeMattermost(posts: Map<string, FakePost>, users: R
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const posts = new Map<string, FakePost>();
-  const server = options.mattermostUrl === undefined ? await startFakeMattermost(posts, options.users) : null;
+  const files = new Map<string, FakeFile>();
+  const server = options.mattermostUrl === undefined ? await startFakeMattermost(posts, options.users, files) : null;
   const url = options.mattermostUrl ?? server?.url ?? '';
   const config = mattermostConfig(url, { ...(options.botToken === false ? { botToken: null } : {}), ...options.config });
   const t = await startTestApp({
     ...(options.extraCommands === undefined ? {} : { extraCommands: options.extraCommands }),
     ...(options.jobs === undefined ? {} : { jobs: options.jobs }),
+    ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
   });
   const mm = startMattermost(t.app, config, { clock: t.clock, midwayAfterMs: 60_000 });
   const http = createHttpServer({ store: t.app.store, metrics: t.app.metrics, logger: t.app.logger, isDraining: () => false, routes: [mm.routes] });
@@ -136,6 +202,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     mm,
     server,
     posts,
+    files,
     config,
     async close() {
       mm.stop();

@@ -146,7 +146,14 @@ export async function startContractServer(options: ContractServerOptions): Promi
       const all = url.searchParams.getAll(k);
       return [k, all.length === 1 ? (all[0] as string) : all];
     }));
-    const body = parseBody(rawBody, String(req.headers['content-type'] ?? ''));
+    const contentType = String(req.headers['content-type'] ?? '');
+    const multipart = /^multipart\/form-data/i.test(contentType);
+    const body = multipart ? await parseMultipart(rawBody, contentType) : parseBody(rawBody, contentType);
+    if (multipart && body === null) {
+      violations.push({ method, path: url.pathname, kind: 'request', reason: 'the multipart/form-data body does not parse' });
+      reply(res, 400, { message: 'malformed multipart/form-data body' });
+      return;
+    }
     const request = { method, path: url.pathname, query, headers: req.headers as Record<string, string | string[]>, body };
 
     const operation = api.matchOperation(request);
@@ -231,6 +238,22 @@ function parseBody(raw: string, contentType: string): unknown {
   }
   if (/x-www-form-urlencoded/i.test(contentType)) return Object.fromEntries(new URLSearchParams(raw));
   return raw;
+}
+
+/**
+ * multipart/form-data as an object of its fields (a file part as its text), so the spec's schema of
+ * the form is checked like a JSON body; undici's Response parses it the way a server's form reader
+ * would. Null when the body does not parse.
+ */
+async function parseMultipart(raw: string, contentType: string): Promise<Record<string, string> | null> {
+  try {
+    const form = await new Response(raw, { headers: { 'content-type': contentType } }).formData();
+    const fields: Record<string, string> = {};
+    for (const [name, value] of form.entries()) fields[name] = typeof value === 'string' ? value : await value.text();
+    return fields;
+  } catch {
+    return null;
+  }
 }
 
 interface SecurityScheme {
