@@ -3,9 +3,10 @@
  * set. Read-only commands are answered in microseconds, and a timer per call (insert + remove) was a
  * measurable share of a dispatch; a sweep every 250 ms is precise enough for timeouts of seconds.
  */
-interface Pending {
-  readonly at: number;
-  readonly expire: () => void;
+export interface Pending {
+  /** When it expires (the watcher's clock). */
+  at: number;
+  expire(): void;
 }
 
 export class DeadlineWatcher {
@@ -19,15 +20,23 @@ export class DeadlineWatcher {
 
   /** Calls `expire` once `ms` have passed, unless the returned function is called first. */
   track(ms: number, expire: () => void): () => void {
-    const entry: Pending = { at: this.now() + ms, expire };
+    const entry: Pending = { at: 0, expire };
+    this.watch(entry, ms);
+    return () => this.unwatch(entry);
+  }
+
+  /** The allocation-free form for hot paths: the caller's own object is the entry. */
+  watch(entry: Pending, ms: number): void {
+    entry.at = this.now() + ms;
     this.pending.add(entry);
     if (this.timer === null) {
       this.timer = setInterval(() => this.sweep(), this.sweepMs);
       this.timer.unref();
     }
-    return () => {
-      this.pending.delete(entry);
-    };
+  }
+
+  unwatch(entry: Pending): void {
+    this.pending.delete(entry);
   }
 
   private sweep(): void {

@@ -52,22 +52,36 @@ export class InlineRun implements CommandContext {
   /** Runs the command; a hung one is abandoned (and its signal aborted) once `limitMs` have passed. */
   run(values: AnyArgValues, limitMs: number, deadlines: DeadlineWatcher): Promise<Message> {
     const running = this.command.run(values, this);
+    this.limitMs = limitMs;
+    this.deadlines = deadlines;
     return new Promise<Message>((resolve, reject) => {
-      const untrack = deadlines.track(limitMs, () => {
-        const error = new TimeoutError(`\`${this.command.name}\` did not answer within ${Math.round(limitMs / 1000)} s.`);
-        this.controller?.abort(error);
-        reject(error);
-      });
-      running.then(
-        (reply) => {
-          untrack();
-          resolve(reply);
-        },
-        (error: unknown) => {
-          untrack();
-          reject(error instanceof Error ? error : new Error(String(error)));
-        },
-      );
+      this.resolve = resolve;
+      this.reject = reject;
+      deadlines.watch(this, limitMs);
+      running.then(this.settled, this.failed);
     });
   }
+
+  // The deadline entry (see DeadlineWatcher.watch): this object, so a run allocates no closures for it.
+  at = 0;
+  private limitMs = 0;
+  private deadlines: DeadlineWatcher | null = null;
+  private resolve: ((reply: Message) => void) | null = null;
+  private reject: ((error: Error) => void) | null = null;
+
+  expire(): void {
+    const error = new TimeoutError(`\`${this.command.name}\` did not answer within ${this.limitMs < 1_000 ? `${this.limitMs} ms` : `${Math.round(this.limitMs / 1000)} s`}.`);
+    this.controller?.abort(error);
+    this.reject?.(error);
+  }
+
+  private readonly settled = (reply: Message): void => {
+    this.deadlines?.unwatch(this);
+    this.resolve?.(reply);
+  };
+
+  private readonly failed = (error: unknown): void => {
+    this.deadlines?.unwatch(this);
+    this.reject?.(error instanceof Error ? error : new Error(String(error)));
+  };
 }

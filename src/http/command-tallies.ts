@@ -34,6 +34,8 @@ interface MetricLike {
 
 export class CommandTallies {
   private readonly outcomes = new Map<string, Tally>();
+  /** command → outcome → tally: no key string is built per call. */
+  private readonly byCommand = new Map<string, Map<string, Tally>>();
   private readonly timings = new Map<string, Timing>();
 
   constructor(
@@ -46,7 +48,10 @@ export class CommandTallies {
       type: 'counter',
       aggregator: 'sum',
       get: () => Promise.resolve({ ...this.meta(counter), values: [...this.outcomes.values()].map((t) => ({ labels: { ...t.labels }, value: t.count })) }),
-      reset: () => this.outcomes.clear(),
+      reset: () => {
+        this.outcomes.clear();
+        this.byCommand.clear();
+      },
     };
     const histogram: MetricLike = {
       name: 'opsbot_command_duration_seconds',
@@ -62,11 +67,16 @@ export class CommandTallies {
   }
 
   record(command: string, outcome: string, seconds: number): void {
-    const key = `${command}\u0000${outcome}`;
-    let tally = this.outcomes.get(key);
+    let outcomes = this.byCommand.get(command);
+    if (outcomes === undefined) {
+      outcomes = new Map();
+      this.byCommand.set(command, outcomes);
+    }
+    let tally = outcomes.get(outcome);
     if (tally === undefined) {
       tally = { labels: { command, outcome }, count: 0 };
-      this.outcomes.set(key, tally);
+      outcomes.set(outcome, tally);
+      this.outcomes.set(`${command}\u0000${outcome}`, tally);
     }
     tally.count += 1;
     let timing = this.timings.get(command);

@@ -68,3 +68,39 @@ describe('Throttle', () => {
     expect(delivered).toEqual([1]);
   });
 });
+
+describe('Throttle with a call in reserve (live job posts keep one edit for the final state)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('spaces the k-th call k + 1 intervals after the first, so the reserved call never breaks the rate', () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const delivered: number[] = [];
+    const times: number[] = [];
+    const throttle = new Throttle<number>(100, (v) => (delivered.push(v), times.push(Date.now())), () => Date.now(), 1);
+    for (let t = 0; t < 1_000; t += 10) {
+      throttle.push(t);
+      vi.advanceTimersByTime(10);
+    }
+    vi.advanceTimersByTime(1_000);
+    // The first at once, then one call every interval from two intervals on; the last value arrives.
+    expect(times.map((t) => t - 1_000_000)).toEqual([0, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+    expect(delivered.at(-1)).toBe(990);
+    // Calls made plus the one in reserve fit one per interval since the first call, at every moment.
+    times.forEach((t, i) => expect(i + 2).toBeLessThanOrEqual(1 + Math.floor((t - 1_000_000) / 100) + 1));
+  });
+
+  it('holds back a progress call that would leave no room for the final one in a short run', () => {
+    vi.useFakeTimers({ now: 1_000_000 });
+    const delivered: number[] = [];
+    const throttle = new Throttle<number>(2_000, (v) => delivered.push(v), () => Date.now(), 1);
+    throttle.push(1);
+    vi.advanceTimersByTime(500);
+    throttle.push(2);
+    vi.advanceTimersByTime(2_000); // 2.5 s: without the reserve the second call would have gone at 2 s
+    expect(delivered).toEqual([1]);
+    throttle.flush();
+    expect(delivered).toEqual([1, 2]);
+  });
+});

@@ -63,6 +63,8 @@ interface Grammar {
   readonly pairs: readonly [string, PairsArg] | undefined;
   readonly positionals: readonly [string, ArgSpec & { positional: number }][];
   readonly entries: readonly [string, ArgSpec][];
+  /** Throws the UsageError for a sentence, with the usage line as its hint (made when first thrown). */
+  readonly fail: (sentence: string) => never;
 }
 
 const grammars = new WeakMap<UsageSubject, Grammar>();
@@ -90,6 +92,10 @@ function grammarOf(subject: UsageSubject): Grammar {
       pairs: Object.entries(subject.args).find((e): e is [string, PairsArg] => e[1].type === 'pairs'),
       positionals: positionals(subject.args),
       entries: Object.entries(subject.args),
+      // One closure per command, not one per dispatch.
+      fail: (sentence: string): never => {
+        throw new UsageError(sentence, { hint: `Usage: ${usageLine(subject)}` });
+      },
     };
     grammars.set(subject, grammar);
   }
@@ -185,18 +191,14 @@ export interface ParseOptions {
   readonly grammar?: 'auto' | 'yargs';
 }
 
-export function parseArgs(subject: UsageSubject, tokens: readonly Token[], options: ParseOptions = {}): ParsedArgs {
-  // Built only when needed: the usage line is for error hints, and every dispatch comes through here.
-  const fail = (sentence: string): never => {
-    throw new UsageError(sentence, { hint: `Usage: ${usageLine(subject)}` });
-  };
-
+export function parseArgs(subject: UsageSubject, tokens: readonly Token[], options?: ParseOptions): ParsedArgs {
+  const grammar = grammarOf(subject);
+  const fail = grammar.fail;
   for (const token of tokens) {
     if (CONTROL_CHARS.test(token.value)) fail('Arguments may not contain control characters such as line breaks.');
   }
 
-  const grammar = grammarOf(subject);
-  const split = (options.grammar === 'yargs' ? null : splitPlain(grammar, tokens)) ?? splitWithYargs(grammar, tokens, fail);
+  const split = (options?.grammar === 'yargs' ? null : splitPlain(grammar, tokens)) ?? splitWithYargs(grammar, tokens, fail);
   const positionalWords = split.words;
 
   const values: Record<string, AnyArgValues[string]> = {};

@@ -84,11 +84,18 @@ export class LiveJobPosts {
       const interval = Math.ceil(60_000 / Math.max(1, settings.editsPerMinute));
       tracked = {
         actors,
-        throttle: new Throttle<JobRecord>(interval, (latest) => {
-          // A trailing progress edit firing after the job finished would overwrite the final state.
-          if (this.finished.has(latest.id)) return;
-          this.send(latest, jobStatusMessage(latest, this.deps.clock.now()), actors);
-        }),
+        // One call in reserve for the final edit: post + edits never outrun editsPerMinute over the
+        // job's life, even for a job that ends right after a progress edit.
+        throttle: new Throttle<JobRecord>(
+          interval,
+          (latest) => {
+            // A trailing progress edit firing after the job finished would overwrite the final state.
+            if (this.finished.has(latest.id)) return;
+            this.send(latest, jobStatusMessage(latest, this.deps.clock.now()), actors);
+          },
+          Date.now,
+          1,
+        ),
       };
       this.tracked.set(job.id, tracked);
     }
