@@ -7,7 +7,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { execa } from 'execa';
 import type { PlaybookEvent, PlaybookResult } from '../../core/deploy/types.js';
 import { BackendError } from '../../core/errors.js';
 import type { AnsibleConfig } from '../../config/deploy-types.js';
@@ -59,6 +58,8 @@ export class AnsibleRunner {
 
   private async spawn(run: AnsibleRun, vaultPasswordFile: string | null): Promise<AnsibleResult> {
     const argv = ansibleArgv({ ...run, vaultPasswordFile });
+    // execa loads on first use: a process that never runs a playbook does not carry it.
+    const { execa } = await import('execa');
     const child = execa(this.config.binary, argv, {
       env: this.environment(),
       extendEnv: false,

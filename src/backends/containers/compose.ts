@@ -9,7 +9,6 @@
  * not filter, v2 hides stopped containers). A replica is ready when its container runs and, if it has
  * a healthcheck, is healthy, and it has stayed up for at least a second.
  */
-import { execa, ExecaError } from 'execa';
 import type Docker from 'dockerode';
 import { BackendError, ConflictError } from '../../core/errors.js';
 import type { Orchestrator, ReplicaCount } from '../../core/scaling/ports.js';
@@ -32,7 +31,7 @@ export type ComposeFlavour = 'plugin' | 'standalone';
 export class ComposeOrchestrator implements Orchestrator {
   readonly kind = 'compose' as const;
   readonly target: string;
-  private readonly docker: Docker;
+  private readonly docker: () => Promise<Docker>;
   private readonly where: string;
   private flavour: Promise<ComposeFlavour> | null = null;
 
@@ -46,7 +45,7 @@ export class ComposeOrchestrator implements Orchestrator {
     const labels = [`com.docker.compose.project=${this.settings.project}`, `com.docker.compose.service=${this.settings.service}`, 'com.docker.compose.oneoff=False'];
     let containers: Docker.ContainerInfo[];
     try {
-      containers = await this.docker.listContainers({ all: true, filters: { label: labels }, abortSignal: signal });
+      containers = await (await this.docker()).listContainers({ all: true, filters: { label: labels }, abortSignal: signal });
     } catch (error: unknown) {
       throw dockerError(error, `the containers of ${this.settings.project}/${this.settings.service}`, this.where, signal);
     }
@@ -66,7 +65,9 @@ export class ComposeOrchestrator implements Orchestrator {
   /** Which Compose runs: the configured one, or (auto) the plugin if it answers, else v1. */
   detect(signal: AbortSignal): Promise<ComposeFlavour> {
     if (this.settings.command !== 'auto') return Promise.resolve(this.settings.command);
-    this.flavour ??= execa(this.dockerBinary(), ['compose', 'version'], { env: this.env(), cancelSignal: signal, reject: false, timeout: 20_000 }).then(
+    this.flavour ??= import('execa')
+      .then(({ execa }) => execa(this.dockerBinary(), ['compose', 'version'], { env: this.env(), cancelSignal: signal, reject: false, timeout: 20_000 }))
+      .then(
       (r): ComposeFlavour => {
         if (signal.aborted) throw signal.reason as Error;
         return r.exitCode === 0 ? 'plugin' : 'standalone';
@@ -89,6 +90,8 @@ export class ComposeOrchestrator implements Orchestrator {
 
   private async compose(args: readonly string[], signal: AbortSignal): Promise<void> {
     const { file, args: argv } = await this.argv(args, signal);
+    // Loaded on first use, like dockerode: most processes never run Compose.
+    const { execa, ExecaError } = await import('execa');
     try {
       await execa(file, argv, { env: this.env(), cancelSignal: signal, forceKillAfterDelay: 5_000, stdin: 'ignore', all: true });
     } catch (error: unknown) {

@@ -2,15 +2,23 @@
  * A dockerode client for a configured Docker host (`unix:///path` or `tcp://host:port`), and the
  * Engine's errors in its own words.
  */
-import Docker from 'dockerode';
+import type Docker from 'dockerode';
 import { BackendError } from '../../core/errors.js';
 
-export function dockerClient(dockerHost: string | null): Docker {
-  // No host configured: the client's own default (DOCKER_HOST if set, else /var/run/docker.sock), as the CLI does.
-  if (dockerHost === null) return new Docker();
-  if (dockerHost.startsWith('unix://')) return new Docker({ socketPath: dockerHost.slice('unix://'.length) });
-  const url = new URL(dockerHost.replace(/^tcp:/, 'http:'));
-  return new Docker({ host: url.hostname, port: Number(url.port === '' ? 2375 : url.port), protocol: 'http' });
+/**
+ * The client, made on first use: dockerode (and its HTTP stack) is loaded only by a process that
+ * really talks to Docker, not by every `opsbot serve` whose config names a Compose or Swarm service.
+ */
+export function dockerClient(dockerHost: string | null): () => Promise<Docker> {
+  let client: Promise<Docker> | null = null;
+  return () =>
+    (client ??= import('dockerode').then(({ default: DockerClient }) => {
+      // No host configured: the client's own default (DOCKER_HOST if set, else /var/run/docker.sock), as the CLI does.
+      if (dockerHost === null) return new DockerClient();
+      if (dockerHost.startsWith('unix://')) return new DockerClient({ socketPath: dockerHost.slice('unix://'.length) });
+      const url = new URL(dockerHost.replace(/^tcp:/, 'http:'));
+      return new DockerClient({ host: url.hostname, port: Number(url.port === '' ? 2375 : url.port), protocol: 'http' });
+    }));
 }
 
 /** `connect ENOENT /var/run/docker.sock`, `(HTTP code 404) no such service - service web not found`, … */

@@ -27,7 +27,7 @@ interface TaskInfo {
 export class SwarmOrchestrator implements Orchestrator {
   readonly kind = 'swarm' as const;
   readonly target: string;
-  private readonly docker: Docker;
+  private readonly docker: () => Promise<Docker>;
   private readonly where: string;
 
   constructor(private readonly settings: SwarmSettings) {
@@ -40,7 +40,7 @@ export class SwarmOrchestrator implements Orchestrator {
     const { desired } = await this.inspect(signal);
     let tasks: TaskInfo[];
     try {
-      tasks = (await this.docker.listTasks({ filters: { service: [this.settings.service], 'desired-state': ['running'] }, abortSignal: signal })) as TaskInfo[];
+      tasks = (await (await this.docker()).listTasks({ filters: { service: [this.settings.service], 'desired-state': ['running'] }, abortSignal: signal })) as TaskInfo[];
     } catch (error: unknown) {
       throw dockerError(error, `the tasks of ${this.settings.service}`, this.where, signal);
     }
@@ -52,7 +52,7 @@ export class SwarmOrchestrator implements Orchestrator {
     if (desired !== expected) throw new ConflictError(`${this.settings.service} changed meanwhile (it now wants ${desired} replicas, not ${expected}); look again and retry.`);
     const mode = { ...(spec.Mode ?? {}), Replicated: { ...(spec.Mode?.Replicated ?? {}), Replicas: replicas } };
     try {
-      await this.docker.getService(this.settings.service).update({ _query: { version }, _body: { ...spec, Mode: mode }, abortSignal: signal });
+      await (await this.docker()).getService(this.settings.service).update({ _query: { version }, _body: { ...spec, Mode: mode }, abortSignal: signal });
     } catch (error: unknown) {
       throw dockerError(error, `updating ${this.settings.service} (version ${version})`, this.where, signal);
     }
@@ -61,7 +61,7 @@ export class SwarmOrchestrator implements Orchestrator {
   private async inspect(signal: AbortSignal): Promise<{ desired: number; version: number; spec: NonNullable<ServiceInfo['Spec']> }> {
     let info: ServiceInfo;
     try {
-      info = (await this.docker.getService(this.settings.service).inspect({ abortSignal: signal })) as ServiceInfo;
+      info = (await (await this.docker()).getService(this.settings.service).inspect({ abortSignal: signal })) as ServiceInfo;
     } catch (error: unknown) {
       throw dockerError(error, `service ${this.settings.service}`, this.where, signal);
     }
