@@ -20,10 +20,12 @@ COPY test/bench ./test/bench
 RUN npm run build && npm prune --omit=dev
 
 FROM node:24-bookworm-slim AS runtime
-# ansible-core runs the playbooks; openssh-client reaches the hosts; tini reaps child processes so a
-# cancelled playbook's process group never lingers as zombies.
+# ansible runs the playbooks: the full package, not ansible-core alone, because opsbot reads the
+# ansible.posix.jsonl stdout callback and the playbooks use community.general (both are collections
+# ansible-core lacks); openssh-client reaches the hosts; tini reaps child processes so a cancelled
+# playbook's process group never lingers as zombies.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ansible-core openssh-client tini ca-certificates \
+ && apt-get install -y --no-install-recommends ansible openssh-client tini ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /home/opsbot --uid 10001 opsbot \
  && mkdir -p /data && chown opsbot /data

@@ -158,7 +158,7 @@ async function serve(config: string | undefined): Promise<number> {
   (await startTeams(app))?.routes(http);
   // POST /alerts/:source (404 for every source unless the config has an `alerts` section).
   app.alerts.routes(http);
-  // Mattermost (POST /mattermost/command, /action, /dialog; live job posts), when the config has a `mattermost` section.
+  // Mattermost (POST /mattermost/command, /action, /dialog, /webhook; live job posts), when the config has a `mattermost` section.
   const mattermostConfig = app.loaded.config.mattermost;
   const mattermost = mattermostConfig === null ? null : startMattermost(app, mattermostConfig);
   mattermost?.routes(http);

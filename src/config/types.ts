@@ -134,6 +134,8 @@ export interface MattermostConfig {
   readonly botToken: string | null;
   /** Slash command trigger -> its token. */
   readonly commands: Readonly<Record<string, string>>;
+  /** Outgoing webhook name -> its token and trigger words (name for logs only). */
+  readonly webhooks: Readonly<Record<string, MattermostWebhookConfig>>;
   /** The trigger that takes any command as its text. */
   readonly umbrella: string;
   /** HMAC key of message buttons and dialog state. */
@@ -155,6 +157,13 @@ export interface MattermostConfig {
   readonly retryMaxDelay: number;
   /** Milliseconds after which an undeliverable message is given up. */
   readonly giveUpAfter: number;
+}
+
+/** mattermost.webhooks.<name>: an outgoing webhook whose messages run commands. */
+export interface MattermostWebhookConfig {
+  readonly token: string;
+  /** Trigger words payloads with this token may carry; empty: any. */
+  readonly triggers: readonly string[];
 }
 
 export interface TeamsConfig {

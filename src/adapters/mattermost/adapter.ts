@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageRef } from '../../core/chat.js';
 import type { Clock } from '../../core/clock.js';
-import type { DispatchOutcome, Dispatcher } from '../../core/dispatch.js';
+import type { Dispatcher } from '../../core/dispatch.js';
 import type { Conversation, Invocation, Principal } from '../../core/identity.js';
 import type { Logger } from '../../core/log.js';
 import type { Message } from '../../core/message.js';
@@ -26,6 +26,7 @@ import type { Audience, Replies } from './replies.js';
 import type { ActionSigner } from './signing.js';
 import type { TriggerTokens } from './tokens.js';
 import type { ActionResponse, CommandResponse, DialogResponse } from './wire.js';
+import { dispatchWithinBudget } from './within-budget.js';
 
 export interface AdapterDeps {
   readonly dispatcher: Pick<Dispatcher, 'dispatch'>;
@@ -50,7 +51,6 @@ export interface AdapterDeps {
 
 export type CommandAnswer = { readonly status: 200; readonly body: CommandResponse } | { readonly status: 401; readonly body: { readonly error: string } };
 
-type Settled = { readonly kind: 'done'; readonly outcome: DispatchOutcome } | { readonly kind: 'working' };
 
 const WORKING: Message = { tone: 'info', blocks: [{ kind: 'text', text: 'Working on it… the answer follows as soon as it is ready.' }], ephemeral: true };
 
@@ -81,7 +81,7 @@ export class MattermostAdapter {
     }
 
     const invocation = this.invocation(text, audience);
-    const settled = await this.dispatchWithinBudget(invocation, audience);
+    const settled = await dispatchWithinBudget(this.deps, invocation, audience, this.deps.replyBudgetMs);
     if (settled.kind === 'working') return { status: 200, body: this.response(WORKING, audience, 'ephemeral') };
     const { outcome } = settled;
     if (outcome.kind === 'job') {
@@ -111,7 +111,7 @@ export class MattermostAdapter {
 
     const audience: Audience = { principal, conversation, hook: await deps.replies.lastHook(conversation, principal) };
     const invocation = this.invocation(grant.command, audience);
-    const settled = await this.dispatchWithinBudget(invocation, audience);
+    const settled = await dispatchWithinBudget(this.deps, invocation, audience, this.deps.replyBudgetMs);
     let answer: Message;
     let tone: Message['tone'] = 'info';
     if (settled.kind === 'working') {
@@ -164,7 +164,7 @@ export class MattermostAdapter {
     }
     const audience: Audience = { principal, conversation, hook: await deps.replies.lastHook(conversation, principal) };
     const invocation = this.invocation(text, audience);
-    const settled = await this.dispatchWithinBudget(invocation, audience);
+    const settled = await dispatchWithinBudget(this.deps, invocation, audience, this.deps.replyBudgetMs);
     if (settled.kind === 'working') return {};
     const { outcome } = settled;
     if (outcome.kind === 'job') {
@@ -182,24 +182,6 @@ export class MattermostAdapter {
   }
 
   /** Dispatches; if the answer is not ready within the budget, it is delivered later instead. */
-  private async dispatchWithinBudget(invocation: Invocation, audience: Audience): Promise<Settled> {
-    const pending = this.deps.dispatcher.dispatch(invocation);
-    let timer: NodeJS.Timeout | undefined;
-    const budget = new Promise<'late'>((resolve) => {
-      timer = setTimeout(() => resolve('late'), this.deps.replyBudgetMs);
-    });
-    const first = await Promise.race([pending, budget]);
-    clearTimeout(timer);
-    if (first !== 'late') return { kind: 'done', outcome: first };
-    pending
-      .then(async (outcome) => {
-        if (outcome.kind === 'job') await this.deps.replies.jobStarted(audience, outcome.job, outcome.completion);
-        else await this.deps.replies.later(audience, outcome.reply, invocation.id);
-      })
-      .catch((error: unknown) => this.deps.logger.error({ err: error, invocationId: invocation.id }, 'mattermost: could not deliver a late answer'));
-    return { kind: 'working' };
-  }
-
   private response(message: Message, audience: Audience, type: CommandResponse['response_type']): CommandResponse {
     const rendered = renderPost(message, this.deps.buttons.maker({ actors: [audience.principal.id], note: message.title ?? null, update: true }));
     return {

@@ -209,3 +209,6 @@ export function parseDialogSubmission(body: unknown): Parsed<DialogSubmission> {
     value: { callbackId: callbackId.value, state: state.value, userId: user.value, channelId: channel.value, cancelled: body.cancelled, submission },
   };
 }
+
+// Shared with the outgoing webhook's parser (webhook-inbound.ts), so both apply the same rules.
+export { ID as MATTERMOST_ID, MAX_TEXT as MAX_TEXT_CHARS, isRecord };

@@ -1,6 +1,7 @@
 /**
  * Wires Mattermost into a built app: the REST client (with the bot token), the delivery registered
- * with the outbox (and as the notifier for Mattermost conversations), live job posts, and the routes.
+ * with the outbox (and as the notifier for Mattermost conversations), live job posts, and the routes
+ * (slash commands, buttons, dialogs, outgoing webhooks).
  * Called by `opsbot serve` when the config has a `mattermost` section, and by the tests.
  */
 import type { App } from '../../app.js';
@@ -17,9 +18,15 @@ import { Replies } from './replies.js';
 import { ACTION_PATH, DIALOG_PATH, mattermostRoutes } from './routes.js';
 import { ActionSigner } from './signing.js';
 import { TriggerTokens } from './tokens.js';
+import { WebhookAdapter } from './webhook.js';
+import { BotUser } from './webhook-bot-user.js';
+import { webhookRoutes } from './webhook-route.js';
+import { WebhookTokens } from './webhook-tokens.js';
 
 export interface MattermostWiring {
   readonly adapter: MattermostAdapter;
+  /** Outgoing webhooks (POST /mattermost/webhook). */
+  readonly webhook: WebhookAdapter;
   readonly delivery: MattermostDelivery;
   readonly client: MattermostClient | null;
   readonly routes: (app: FastifyInstance) => void;
@@ -96,5 +103,23 @@ export function startMattermost(app: App, config: MattermostConfig, options: Mat
     replyBudgetMs: config.replyBudget,
     dialogTtlMs: config.actionTtl,
   });
-  return { adapter, delivery, client, routes: mattermostRoutes(adapter), stop: () => replies.stop() };
+  const webhook = new WebhookAdapter({
+    dispatcher: app.dispatcher,
+    clock,
+    logger,
+    tokens: new WebhookTokens(config.webhooks),
+    buttons,
+    replies,
+    // Waits at most half the reply budget for the first look-up; the rest is the command's.
+    botUser: new BotUser(client, logger, Math.floor(config.replyBudget / 2)),
+    botMode: client !== null,
+    replyBudgetMs: config.replyBudget,
+  });
+  const commandRoutes = mattermostRoutes(adapter);
+  const hookRoutes = webhookRoutes(webhook);
+  const routes = (http: FastifyInstance): void => {
+    commandRoutes(http);
+    hookRoutes(http);
+  };
+  return { adapter, webhook, delivery, client, routes, stop: () => replies.stop() };
 }

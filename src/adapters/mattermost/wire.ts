@@ -79,3 +79,13 @@ export interface DialogResponse {
   readonly error?: string;
   readonly errors?: Readonly<Record<string, string>>;
 }
+
+/**
+ * The answer to an outgoing webhook: Mattermost posts it in the channel as the webhook's user when it
+ * has `text` or `attachments` (an empty object posts nothing). `response_type: "comment"` would reply
+ * in the triggering post's thread; opsbot answers in the channel, like a slash command's in_channel.
+ */
+export interface OutgoingWebhookResponse {
+  readonly text?: string;
+  readonly attachments?: readonly MessageAttachment[];
+}

@@ -1,6 +1,6 @@
 /**
  * Mattermost: the server, the bot account's token (for the live job posts), the token of each slash
- * command trigger, the key that signs message buttons, and how hard opsbot may push the server. Leave
+ * command trigger and of each outgoing webhook, the key that signs message buttons, and how hard opsbot may push the server. Leave
  * the section out and the Mattermost endpoints are not served.
  */
 import { Type } from '@sinclair/typebox';
@@ -36,6 +36,23 @@ const Trigger = Type.String({
   description: 'A slash command trigger without the slash, e.g. deploy.',
 });
 
+/** The name of an outgoing webhook entry: for logs and the config only, Mattermost never sends it. */
+export const WEBHOOK_NAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$';
+
+const OutgoingWebhook = Type.Object(
+  {
+    token: Type.String({ minLength: 1, description: "The outgoing webhook's token from Mattermost (shown when it is created), usually ${MM_WEBHOOK_TOKEN_<NAME>}." }),
+    triggers: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 128, pattern: '^\\S+$', patternErrorMessage: 'is not a trigger word (no spaces)' }), {
+        uniqueItems: true,
+        default: [],
+        description: "The webhook's trigger words. A payload with this token and another trigger word is refused (401); empty or left out: any of the webhook's trigger words.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 const MattermostSchema = Type.Object(
   {
     url: HttpUrl('The Mattermost server, e.g. https://chat.example.com (the REST API is <url>/api/v4).'),
@@ -52,6 +69,17 @@ const MattermostSchema = Type.Object(
         description:
           'Slash command trigger -> its token. A request for a trigger that is not listed, or with another token, is refused (401). `opsbot mattermost register` prints these.',
       }),
+    ),
+    webhooks: Type.Optional(
+      KeyedMap(
+        Type.String({ pattern: WEBHOOK_NAME_PATTERN, patternErrorMessage: 'is not a webhook name (lowercase letters, digits, ., _ and -)' }),
+        OutgoingWebhook,
+        {
+          default: {},
+          description:
+            'Outgoing webhooks (name -> token and trigger words) whose messages run commands: `<trigger word> <command>` in a channel, posted to <publicUrl>/mattermost/webhook. A payload whose token is none of these is refused (401).',
+        },
+      ),
     ),
     umbrella: Type.Optional(
       Type.String({
@@ -102,6 +130,7 @@ export const mattermostSection = defineSection({
       url: raw.url.replace(/\/+$/, ''),
       botToken: raw.botToken ?? null,
       commands: { ...(raw.commands ?? {}) },
+      webhooks: Object.fromEntries(Object.entries(raw.webhooks ?? {}).map(([name, hook]) => [name, { token: hook.token, triggers: [...(hook.triggers ?? [])] }])),
       umbrella: raw.umbrella ?? DEFAULTS.umbrella,
       actionSecret: raw.actionSecret,
       actionTtl: durationMs(raw.actionTtl ?? DEFAULTS.actionTtl),
@@ -123,6 +152,13 @@ export const mattermostSection = defineSection({
     if (mm.actionTtl === 0) problems.push({ path: ['actionTtl'], reason: 'must be longer than 0s' });
     if (mm.requestTimeout === 0) problems.push({ path: ['requestTimeout'], reason: 'must be longer than 0s' });
     // The kept tail opens with a note of what was left out: a tiny limit would leave room for nothing else.
+    // The token is all that says which webhook a payload comes from: two entries with one token are ambiguous.
+    const seen = new Map<string, string>();
+    for (const [name, hook] of Object.entries(mm.webhooks)) {
+      const first = seen.get(hook.token);
+      if (first === undefined) seen.set(hook.token, name);
+      else problems.push({ path: ['webhooks', name, 'token'], reason: `is the same token as webhooks.${first}` });
+    }
     if (mm.uploadLimit > 0 && mm.uploadLimit < 1024) problems.push({ path: ['uploadLimit'], reason: 'must be 0 (no uploads) or at least 1024 bytes' });
     return problems;
   },

@@ -65,3 +65,41 @@ export function triggerAndToken(sample: RawRequest): { trigger: string; token: s
   }
   return { trigger: (form.get('command') ?? '').replace(/^\//, ''), token: form.get('token') ?? '' };
 }
+
+/**
+ * Every outgoing webhook sample: the .http request, the bare form body and the JSON payloads (the
+ * fixtures' and the contracts' example), each with the content type Mattermost sends it with.
+ */
+export function outgoingWebhookSamples(): RawRequest[] {
+  const dir = fixtureDir();
+  const samples: RawRequest[] = [];
+  for (const file of readdirSync(dir).sort()) {
+    if (!/outgoing_webhook/.test(file)) continue;
+    const text = readFileSync(join(dir, file), 'utf8');
+    if (file.endsWith('.http')) samples.push(parseHttpFile(file, text));
+    else if (file.endsWith('.txt')) samples.push({ name: file, headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: text.trim() });
+    else if (file.endsWith('.json')) samples.push({ name: file, headers: { 'content-type': 'application/json' }, body: text });
+  }
+  const example = join(sharedDir(), 'contracts', 'mattermost', 'examples', 'outgoing-webhook-payload.json');
+  samples.push({ name: 'contracts/examples/outgoing-webhook-payload.json', headers: { 'content-type': 'application/json' }, body: readFileSync(example, 'utf8') });
+  return samples;
+}
+
+/** An outgoing webhook sample's own fields, whichever its encoding (form values as strings). */
+export function webhookPayload(sample: RawRequest): Record<string, unknown> {
+  if (/json/i.test(sample.headers['content-type'] ?? '')) return JSON.parse(sample.body) as Record<string, unknown>;
+  const fields: Record<string, unknown> = {};
+  for (const pair of sample.body.split('&')) {
+    for (const [k, v] of new URLSearchParams(pair.trim())) if (!(k in fields)) fields[k] = v;
+  }
+  return fields;
+}
+
+/** A sample re-encoded the way it came (form or JSON) with some fields replaced. */
+export function withFields(sample: RawRequest, changes: Record<string, unknown>): RawRequest {
+  const fields = { ...webhookPayload(sample), ...changes };
+  if (/json/i.test(sample.headers['content-type'] ?? '')) return { ...sample, body: JSON.stringify(fields) };
+  const form = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) form.set(k, String(v));
+  return { ...sample, body: form.toString() };
+}

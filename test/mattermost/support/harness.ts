@@ -67,6 +67,8 @@ export interface HarnessOptions {
 
 /** The profile fields the bot reads; the rest of the User schema is filled in by `userBody`. */
 export interface FakeUser {
+  /** The id the server answers with (default: the one asked for; set it for `me`). */
+  readonly id?: string;
   readonly username: string;
   readonly timezone?: { useAutomaticTimezone: boolean; automaticTimezone: string; manualTimezone: string };
 }
@@ -76,6 +78,7 @@ export function mattermostConfig(url: string, overrides: Partial<MattermostConfi
     url,
     botToken: BOT_TOKEN,
     commands: { ...TOKENS },
+    webhooks: {},
     umbrella: 'ops',
     actionSecret: ACTION_SECRET,
     actionTtl: 24 * 60 * 60_000,
@@ -176,7 +179,7 @@ export async function startFakeMattermost(posts: Map<string, FakePost>, users: R
         const id = call.params.user_id ?? '';
         const user = users.get(id);
         if (user === undefined) return { status: 404, body: { status_code: 404, id: 'app.user.missing_account.const', message: 'Unable to find the user.' } };
-        return { status: 200, body: { id, username: user.username, create_at: 1_700_000_000_000, update_at: 1_700_000_000_000, roles: 'system_user', locale: 'en', ...(user.timezone === undefined ? {} : { timezone: user.timezone }) } };
+        return { status: 200, body: { id: user.id ?? id, username: user.username, create_at: 1_700_000_000_000, update_at: 1_700_000_000_000, roles: 'system_user', locale: 'en', ...(user.timezone === undefined ? {} : { timezone: user.timezone }) } };
       },
     },
   });
