@@ -82,3 +82,21 @@ describe('tokenize', () => {
     expect(() => tokenize("lock 'store")).toThrow(/Unterminated single quote/);
   });
 });
+
+describe('tokenize fast paths', () => {
+  it('split any text without quotes, backslashes or dashes exactly as white space splits it', () => {
+    // A fixed-seed generator: printable ASCII, spaces, tabs, line breaks and a few non-ASCII letters and spaces.
+    let seed = 42;
+    const next = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const alphabet = [...'abcXYZ019=:/.,@#$%&*()[]{}<>|;!?+_~^`', ' ', ' ', '\t', '\n', '\r', 'é', 'ł', '\u2003', '\u3000', '\u00a0'];
+    for (let run = 0; run < 2_000; run += 1) {
+      const text = Array.from({ length: next(40) }, () => alphabet[next(alphabet.length)] ?? '').join('');
+      const expected = text.replace(/\u00a0/g, ' ').split(/\s+/).filter((w) => w !== '');
+      expect(tokenize(text).map((t) => t.value), JSON.stringify(text)).toEqual(expected);
+      expect(tokenize(text).every((t) => !t.quoted)).toBe(true);
+    }
+  });
+});

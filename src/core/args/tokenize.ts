@@ -27,6 +27,8 @@ export function normalizeChatText(text: string): string {
 const NEEDS_FULL_TOKENIZER = /["'\\\u00a0\u00ab\u00bb\u2012-\u2015\u2018-\u201e]/;
 
 export function tokenize(input: string): Token[] {
+  const plain = splitPlainAscii(input);
+  if (plain !== null) return plain;
   if (!NEEDS_FULL_TOKENIZER.test(input)) return splitOnWhiteSpace(input);
   const text = normalizeChatText(input);
   const tokens: Token[] = [];
@@ -70,6 +72,31 @@ export function tokenize(input: string): Token[] {
     }
   }
   push();
+  return tokens;
+}
+
+/**
+ * The fastest path, for what people type nearly always: printable ASCII and ASCII spaces or tabs, no
+ * quotes and no backslashes. One pass over char codes, no regular expression; anything else (a quote,
+ * a non-ASCII character, a line break) answers null and takes the paths below.
+ */
+function splitPlainAscii(input: string): Token[] | null {
+  const tokens: Token[] = [];
+  let start = -1;
+  for (let i = 0; i < input.length; i += 1) {
+    const c = input.charCodeAt(i);
+    if (c === 0x20 || c === 0x09) {
+      if (start >= 0) {
+        tokens.push({ value: input.slice(start, i), quoted: false });
+        start = -1;
+      }
+    } else if (c < 0x21 || c > 0x7e || c === 0x22 || c === 0x27 || c === 0x5c) {
+      return null;
+    } else if (start < 0) {
+      start = i;
+    }
+  }
+  if (start >= 0) tokens.push({ value: input.slice(start), quoted: false });
   return tokens;
 }
 
