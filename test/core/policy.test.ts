@@ -46,6 +46,20 @@ describe('AccessPolicy', () => {
   const ops: Conversation = { platform: 'mattermost', id: 'ops' };
   const random: Conversation = { platform: 'mattermost', id: 'random' };
 
+  it('gives the same answers when asked again (decisions are remembered), and decides group members afresh', () => {
+    const fresh = new AccessPolicy(rules);
+    for (let i = 0; i < 3; i += 1) {
+      expect(fresh.authorize(alice, ops, 'deploy', 'deploy:store-pl')).toBe('deployer');
+      expect(() => fresh.authorize(alice, ops, 'scale', 'scale:web')).toThrow(DeniedError);
+      expect(() => fresh.authorize(mallory, ops, 'deploy', 'deploy:store-pl')).toThrow(DeniedError);
+      expect(fresh.authorize(mallory, ops, 'help', 'help')).toBe('everyone');
+    }
+    // Carol's groups come from her platform with each request: losing `oncall` loses the grant at once.
+    expect(fresh.authorize(carol, ops, 'scale', 'scale:web')).toBe('oncall');
+    expect(() => fresh.authorize({ ...carol, groups: ['other'] }, ops, 'scale', 'scale:web')).toThrow(DeniedError);
+    expect(fresh.authorize(carol, ops, 'scale', 'scale:web')).toBe('oncall');
+  });
+
   it('grants by stable id and role', () => {
     expect(policy.authorize(alice, ops, 'deploy', 'deploy:store-pl')).toBe('deployer');
   });

@@ -23,9 +23,26 @@ interface CompiledRole {
   readonly matchers: readonly PermissionMatcher[];
 }
 
+interface ChannelRule {
+  readonly commands: readonly string[];
+  readonly all: boolean;
+  readonly allowed: ReadonlySet<string>;
+}
+
+function channelRule(commands: readonly string[]): ChannelRule {
+  return { commands, all: commands.includes('*'), allowed: new Set(commands) };
+}
+
+/** Permission decisions remembered per principal and permission (the config does not change at run time). */
+const DECISION_MEMORY = 10_000;
+
 export class AccessPolicy implements AccessPort {
   private readonly roles: readonly CompiledRole[];
   private readonly everyone: readonly PermissionMatcher[];
+  private readonly channels: ReadonlyMap<string, ChannelRule>;
+  private readonly defaultChannel: ChannelRule;
+  /** `principalKey\0permission` → the granting role, or null for a denial. Only for principals without groups. */
+  private readonly decisions = new Map<string, string | null>();
 
   constructor(private readonly rules: AccessRules) {
     this.roles = Object.entries(rules.roles).map(([name, role]) => ({
@@ -35,6 +52,8 @@ export class AccessPolicy implements AccessPort {
       matchers: role.allow.map(compilePermission),
     }));
     this.everyone = rules.everyone.allow.map(compilePermission);
+    this.channels = new Map(Object.entries(rules.channels).map(([key, binding]) => [key, channelRule(binding.commands)]));
+    this.defaultChannel = channelRule(rules.defaultChannel.commands);
   }
 
   rolesOf(principal: Principal): CompiledRole[] {
@@ -43,26 +62,46 @@ export class AccessPolicy implements AccessPort {
   }
 
   channelCommands(conversation: Conversation): readonly string[] {
-    return (this.rules.channels[conversationKey(conversation)] ?? this.rules.defaultChannel).commands;
+    return this.channelRuleOf(conversation).commands;
   }
 
-  /** Throws DeniedError naming what is missing; returns the granting role (or 'everyone') otherwise. */
-  authorize(principal: Principal, conversation: Conversation, command: string, permission: string): string {
-    const allowedHere = this.channelCommands(conversation);
-    if (!allowedHere.includes('*') && !allowedHere.includes(command)) {
-      throw new DeniedError(
-        `\`${command}\` is not enabled in this channel (allowed here: ${allowedHere.length > 0 ? allowedHere.join(', ') : 'nothing'}).`,
-        `channel:${command}`,
-      );
-    }
+  private channelRuleOf(conversation: Conversation): ChannelRule {
+    return this.channels.get(conversationKey(conversation)) ?? this.defaultChannel;
+  }
+
+  /** The granting role ('everyone' for the everyone grant), or null. */
+  private decide(principal: Principal, permission: string): string | null {
     for (const m of this.everyone) if (m(permission)) return 'everyone';
-    // Plain loops, no intermediate arrays: this runs on every dispatch.
+    // Plain loops, no intermediate arrays.
     const key = principalKey(principal);
     const groups = principal.groups;
     for (const role of this.roles) {
       if (!role.members.has(key) && (groups === undefined || !groups.some((g) => role.members.has(`group:${g}`)))) continue;
       for (const m of role.matchers) if (m(permission)) return role.name;
     }
+    return null;
+  }
+
+  /** Throws DeniedError naming what is missing; returns the granting role (or 'everyone') otherwise. */
+  authorize(principal: Principal, conversation: Conversation, command: string, permission: string): string {
+    const here = this.channelRuleOf(conversation);
+    if (!here.all && !here.allowed.has(command)) {
+      const allowedHere = here.commands;
+      throw new DeniedError(
+        `\`${command}\` is not enabled in this channel (allowed here: ${allowedHere.length > 0 ? allowedHere.join(', ') : 'nothing'}).`,
+        `channel:${command}`,
+      );
+    }
+    const groups = principal.groups;
+    // Principals with groups are decided afresh: their groups come from the platform per request.
+    const memoKey = groups === undefined || groups.length === 0 ? `${principalKey(principal)}\u0000${permission}` : null;
+    const remembered = memoKey === null ? undefined : this.decisions.get(memoKey);
+    const role = remembered !== undefined ? remembered : this.decide(principal, permission);
+    if (memoKey !== null && remembered === undefined) {
+      if (this.decisions.size >= DECISION_MEMORY) this.decisions.clear();
+      this.decisions.set(memoKey, role);
+    }
+    if (role !== null) return role;
     throw new DeniedError(`You need the permission \`${permission}\`, and none of your roles grants it.`, permission);
   }
 
