@@ -27,6 +27,9 @@ const TONES: Readonly<Record<JobState, Tone>> = {
 /** Log lines shown while a job runs; the full tail is `job <id>`. */
 const LIVE_LOG_LINES = 6;
 const LIVE_LOG_CHARS = 1_200;
+/** Log lines kept in the final post of a job that did not succeed: usually where it says why. */
+const FAILED_LOG_LINES = 10;
+const FAILED_LOG_CHARS = 2_000;
 
 function isUrl(value: string): boolean {
   return /^https?:\/\/\S+$/i.test(value);
@@ -78,6 +81,8 @@ export function jobStatusMessage(job: JobRecord, now: Date, reply?: Message): Me
   } else if (job.summary !== null) {
     blocks.push({ kind: 'text', text: job.summary });
   }
+  // A job that failed, timed out or was cancelled keeps the end of its (redacted) log in view.
+  if (job.state !== 'succeeded' && job.output !== '') blocks.push({ kind: 'code', text: tail(job.output, FAILED_LOG_LINES, FAILED_LOG_CHARS) });
   const took = job.startedAt === null || job.finishedAt === null ? null : job.finishedAt.getTime() - job.startedAt.getTime();
   blocks.push({
     kind: 'fields',
