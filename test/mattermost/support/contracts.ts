@@ -8,7 +8,8 @@
  * Props *StringInterface; the spec's own Post schema and the contracts' patch-post example use an
  * object). The copy changes exactly those two schema nodes, and fails loudly if upstream fixes them.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
@@ -28,10 +29,18 @@ function propsSchema(spec: Node, path: string, method: string): Node {
   return ((body.schema as Node).properties as Node).props as Node;
 }
 
+/** Bump when the correction below changes, so a stale corrected copy is not reused. */
+const CORRECTION = 'props-as-object-v1';
+
 export function mattermostSpec(): string {
   if (patchedSpec !== null) return patchedSpec;
   const original = join(sharedDir(), 'contracts', 'mattermost', 'mattermost-openapi-v4.yaml');
-  const spec = parseYaml(readFileSync(original, 'utf8'), { maxAliasCount: -1 }) as Node;
+  const text = readFileSync(original, 'utf8');
+  // One corrected copy per upstream version, reused by every test file and run (not a temp dir each time).
+  const dir = join(tmpdir(), `opsbot-mm-spec-${createHash('sha256').update(text).update(CORRECTION).digest('hex').slice(0, 16)}`);
+  const corrected = join(dir, 'mattermost-openapi-v4.corrected.yaml');
+  if (existsSync(corrected)) return (patchedSpec = corrected);
+  const spec = parseYaml(text, { maxAliasCount: -1 }) as Node;
   for (const [path, method] of [
     ['/api/v4/posts/{post_id}/patch', 'put'],
     ['/api/v4/posts/{post_id}', 'put'],
@@ -40,10 +49,12 @@ export function mattermostSpec(): string {
     if (props.type !== 'string') throw new Error(`the upstream spec no longer types ${method.toUpperCase()} ${path} props as a string: drop the correction in ${import.meta.url}`);
     props.type = 'object';
   }
-  const dir = mkdtempSync(join(tmpdir(), 'opsbot-mm-spec-'));
-  patchedSpec = join(dir, 'mattermost-openapi-v4.corrected.yaml');
-  writeFileSync(patchedSpec, stringifyYaml(spec, { aliasDuplicateObjects: false }));
-  return patchedSpec;
+  mkdirSync(dir, { recursive: true });
+  // Written under a unique name and renamed: a test file reading it never sees half a file.
+  const partial = `${corrected}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(partial, stringifyYaml(spec, { aliasDuplicateObjects: false }));
+  renameSync(partial, corrected);
+  return (patchedSpec = corrected);
 }
 
 const ajv = new Ajv({ strict: false, allErrors: true });
