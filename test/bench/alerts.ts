@@ -6,15 +6,14 @@
  * the JSON. Every response must be a 202 (200 for the peer). Reports alerts/s, the ratio, p99, the
  * server's peak RSS and the chat posts made (bounded by groups, not by alerts).
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { execa } from 'execa';
 import { meets, type Benchmark, type BenchResult, type Target } from './types.js';
+import { freePort, peakRssMb, startMattermostStub, waitReady } from './support/http-rig.js';
 
 const CONNECTIONS = 32;
 const DURATION_S = 10;
@@ -32,30 +31,7 @@ const HEADERS = { 'content-type': 'application/json', authorization: `Bearer ${T
 
 type Result = Awaited<ReturnType<typeof autocannon>>;
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 /** Stands in for Mattermost's REST API: every post and edit succeeds and is counted. */
-async function startMattermostStub(): Promise<{ server: Server; url: string; requests: () => number }> {
-  let requests = 0;
-  let next = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      if (req.url?.startsWith('/api/v4/posts') === true) requests++;
-      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id: `benchpost${++next}`, channel_id: 'benchalerts000000000000000', message: '' }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests };
-}
-
 /** The peer: node:http that reads the body, parses the JSON and answers a small JSON body. */
 const BASELINE = `
 const http = require('node:http');
@@ -110,23 +86,6 @@ function amBody(start: number): string {
   return JSON.stringify({ version: '4', groupKey: '{}:{alertname="bench"}', truncatedAlerts: 0, status: 'firing', receiver: 'opsbot', groupLabels: {}, commonLabels: { job: 'bench' }, commonAnnotations: {}, externalURL: 'http://alertmanager.example:9093', alerts });
 }
 
-async function waitReady(url: string): Promise<void> {
-  const until = Date.now() + 30_000;
-  for (;;) {
-    const status = await fetch(url).then((r) => r.status, () => 0);
-    if (status === 200) return;
-    if (Date.now() > until) throw new Error(`alerts bench: ${url} did not become ready`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function peakRssMb(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return Number.NaN;
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kb = /VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1];
-  return kb === undefined ? Number.NaN : Number(kb) / 1024;
-}
-
 function hammer(url: string, seconds: number, counter: { n: number }, prime?: { amount: number; connections: number }): Promise<Result> {
   return autocannon({
     url,
@@ -144,7 +103,7 @@ function checked(result: Result, what: string): Result {
 
 async function run(): Promise<BenchResult[]> {
   const dir = await mkdtemp(join(tmpdir(), 'opsbot-bench-alerts-'));
-  const stub = await startMattermostStub();
+  const stub = await startMattermostStub('benchalerts000000000000000');
   const children: { pid?: number | undefined; exitCode: number | null; kill(signal: NodeJS.Signals): boolean; then: PromiseLike<unknown>['then'] }[] = [];
   try {
     const port = await freePort();
@@ -152,7 +111,7 @@ async function run(): Promise<BenchResult[]> {
     const opsbot = execa(process.execPath, [MAIN, 'serve', '--config', join(dir, 'opsbot.yaml')], { cwd: dir, reject: false, stdin: 'ignore', extendEnv: false, env: { PATH: process.env.PATH ?? '', OPSBOT_INSTANCE: 'bench' } });
     children.push(opsbot);
     const base = `http://127.0.0.1:${port}`;
-    await waitReady(`${base}/readyz`);
+    await waitReady(`${base}/readyz`, 'alerts');
     const target = `${base}/alerts/alertmanager`;
     const probe = await fetch(target, { method: 'POST', headers: HEADERS, body: amBody(0) });
     const probeBody = await probe.text();
@@ -161,7 +120,7 @@ async function run(): Promise<BenchResult[]> {
     const peerPort = await freePort();
     const peer = execa(process.execPath, ['-e', BASELINE, String(peerPort)], { reject: false, stdin: 'ignore', buffer: false });
     children.push(peer);
-    await waitReady(`http://127.0.0.1:${peerPort}/`);
+    await waitReady(`http://127.0.0.1:${peerPort}/`, 'alerts');
     const peerUrl = `http://127.0.0.1:${peerPort}/`;
 
     // The peer first; then every fingerprint once (not timed: the cold path, reported on its own),

@@ -6,9 +6,7 @@
  * read-only one answered inline (`whoami`) and one that starts a job (`lock <target>`, a distinct
  * target per request). Every response must be a 200; the server's peak RSS is read from /proc.
  */
-import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +14,7 @@ import autocannon, { type AutocannonResult } from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
 import { execa } from 'execa';
 import { meets, type Benchmark, type BenchResult, type Target } from './types.js';
+import { freePort, peakRssMb, startMattermostStub, waitReady } from './support/http-rig.js';
 
 const CONNECTIONS = 64;
 const DURATION_S = 10;
@@ -51,31 +50,7 @@ type Child = Pick<ChildProcess, 'pid' | 'exitCode' | 'kill'> & PromiseLike<unkno
 
 const HEADERS = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json', authorization: `Token ${TOKEN}` };
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
 /** Stands in for Mattermost's REST API: every post and edit succeeds. */
-async function startMattermostStub(): Promise<{ server: Server; url: string; requests: () => number }> {
-  let requests = 0;
-  let next = 0;
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => {
-      requests++;
-      const id = `benchpost${++next}`;
-      res.writeHead(req.method === 'POST' ? 201 : 200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ id, channel_id: 'benchchannel00000000000000', message: '' }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests };
-}
-
 /** The peer: node:http, reads the body, answers a fixed JSON body per path. */
 const BASELINE = `
 const http = require('node:http');
@@ -109,27 +84,6 @@ function configYaml(port: number, mattermostUrl: string): string {
     '  actionSecret: bench-action-secret-0123456789abcdef0123',
     '',
   ].join('\n');
-}
-
-async function waitReady(url: string): Promise<void> {
-  const until = Date.now() + 30_000;
-  for (;;) {
-    const status = await fetch(url).then((r) => r.status, () => 0);
-    if (status === 200) return;
-    if (Date.now() > until) throw new Error(`mattermost bench: ${url} did not become ready`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-async function peakRssMb(pid: number | undefined): Promise<number> {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const status = await readFile(`/proc/${pid}/status`, 'utf8');
-    const kb = /VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1];
-    return kb === undefined ? Number.NaN : Number(kb) / 1024;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 async function hammer(url: string, body: () => string, seconds: number): Promise<AutocannonResult> {
@@ -178,7 +132,7 @@ function results(name: string, opsbot: AutocannonResult, baseline: AutocannonRes
 
 async function run(): Promise<BenchResult[]> {
   const dir = await mkdtemp(join(tmpdir(), 'opsbot-bench-mm-'));
-  const stub = await startMattermostStub();
+  const stub = await startMattermostStub(CHANNEL);
   const children: Child[] = [];
   try {
     const port = await freePort();
@@ -186,7 +140,7 @@ async function run(): Promise<BenchResult[]> {
     const opsbot = execa(process.execPath, [MAIN, 'serve', '--config', join(dir, 'opsbot.yaml')], { cwd: dir, reject: false, stdin: 'ignore', extendEnv: false, env: { PATH: process.env.PATH ?? '', OPSBOT_INSTANCE: 'bench' } });
     children.push(opsbot);
     const base = `http://127.0.0.1:${port}`;
-    await waitReady(`${base}/readyz`);
+    await waitReady(`${base}/readyz`, 'mattermost');
     const target = `${base}/mattermost/command`;
 
     // One request of each kind first: the answer must be the real one, and its size sets the peer's.
@@ -202,7 +156,7 @@ async function run(): Promise<BenchResult[]> {
     const peerPort = await freePort();
     const peer = execa(process.execPath, ['-e', BASELINE, String(peerPort), readBody, jobBody], { reject: false, stdin: 'ignore', buffer: false });
     children.push(peer);
-    await waitReady(`http://127.0.0.1:${peerPort}/read`);
+    await waitReady(`http://127.0.0.1:${peerPort}/read`, 'mattermost');
 
     let n = 0;
     const read = (): string => form('whoami');
