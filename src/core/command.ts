@@ -78,6 +78,11 @@ export interface Command {
   /** Absent when the command has no config-dependent validation (most read-only ones). */
   readonly check: ((args: AnyArgValues, ports: Ports) => Promise<void>) | undefined;
   run(args: AnyArgValues, ctx: CommandContext): Promise<Message>;
+  /**
+   * The definition's own `run`, unwrapped: it may answer synchronously or throw. Inline runs use it
+   * so a command that answers at once costs no promise (see `npm run bench`); jobs use `run`.
+   */
+  runDirect(args: AnyArgValues, ctx: CommandContext): Promise<Message> | Message;
 }
 
 export function defineCommand<const A extends ArgsSchema>(def: CommandDefinition<A>): Command {
@@ -101,5 +106,6 @@ export function defineCommand<const A extends ArgsSchema>(def: CommandDefinition
     // of a read-only dispatch (see `npm run bench`).
     check: def.check === undefined ? undefined : async (a, ports) => def.check?.(typed(a), ports),
     run: async (a, ctx) => def.run(typed(a), ctx),
+    runDirect: (a, ctx) => def.run(typed(a), ctx),
   };
 }

@@ -4,7 +4,7 @@
  * Adapters only translate to and from this.
  */
 import { performance } from 'node:perf_hooks';
-import { parseArgs } from './args/parse.js';
+import { parseArgs, type ParsedArgs } from './args/parse.js';
 import { usageLine } from './args/usage.js';
 import { canonicalText, redactArgs, secretValues } from './args/redact.js';
 import { didYouMean } from './args/suggest.js';
@@ -59,15 +59,17 @@ export class Dispatcher {
       const tokens = tokenize(typed.charCodeAt(0) === SLASH ? typed.slice(1) : typed);
       const head = tokens[0];
       if (head === undefined) throw new UsageError('Type a command, for example `help`.');
-      const name = head.value.toLowerCase();
-      const command = this.deps.registry.find(name);
+      const command = this.deps.registry.find(head.value);
       if (command === null) {
+        const name = head.value.toLowerCase();
         const suggestion = this.deps.registry.suggest(name);
         throw new UsageError(`Unknown command \`${name}\`.${suggestion === null ? '' : didYouMean(name, [suggestion])}`, { hint: 'Type `help` to list the commands.' });
       }
       commandName = command.name;
       if (command === confirmCommand) return await this.redeem(invocation, tokens.slice(1));
-      const outcome = await this.run(invocation, command, tokens.slice(1), options.confirmed === true);
+      // A read-only command that answers synchronously comes back as a value, not a promise: no await.
+      const pending = this.run(invocation, command, tokens.slice(1), options.confirmed === true);
+      const outcome = pending instanceof Promise ? await pending : pending;
       this.count(commandName, outcome.kind === 'job' ? 'accepted' : outcome.status, started);
       return outcome;
     } catch (error: unknown) {
@@ -78,24 +80,38 @@ export class Dispatcher {
     }
   }
 
-  private async run(invocation: Invocation, command: Command, argTokens: readonly Token[], confirmed: boolean): Promise<DispatchOutcome> {
-    const { policy, store, clock } = this.deps;
+  /** The synchronous part: parse, authorize, and an unchecked read-only command's inline run. */
+  private run(invocation: Invocation, command: Command, argTokens: readonly Token[], confirmed: boolean): DispatchOutcome | Promise<DispatchOutcome> {
     let parsed;
     try {
       parsed = parseArgs(command, argTokens);
     } catch (error: unknown) {
-      if (command.mayMutate) await store.audit.append(this.audit(invocation, 'rejected', command.name, null, null, error));
+      if (command.mayMutate) return this.refuse(this.audit(invocation, 'rejected', command.name, null, null, error), error);
       throw error;
     }
     const { values } = parsed;
     const permission = command.permission(values);
     try {
-      policy.authorize(invocation.principal, invocation.conversation, command.name, permission);
+      this.deps.policy.authorize(invocation.principal, invocation.conversation, command.name, permission);
     } catch (error: unknown) {
-      if (error instanceof DeniedError) await store.audit.append(this.audit(invocation, 'denied', command.name, redactArgs(command.args, values), error.permission, error));
+      if (error instanceof DeniedError) return this.refuse(this.audit(invocation, 'denied', command.name, redactArgs(command.args, values), error.permission, error), error);
       throw error;
     }
+    if (command.check !== undefined || command.mayMutate) return this.proceed(invocation, command, parsed, permission, confirmed);
+    const reply = this.runInline(invocation, command, values);
+    return reply instanceof Promise ? reply.then((answered) => inlineOutcome(command, answered)) : inlineOutcome(command, reply);
+  }
 
+  /** Records a refusal in the audit, then refuses. */
+  private async refuse(entry: NewAuditEntry, error: unknown): Promise<never> {
+    await this.deps.store.audit.append(entry);
+    throw error;
+  }
+
+  /** The asynchronous part: the command's check, then confirmation, a job, or an inline run. */
+  private async proceed(invocation: Invocation, command: Command, parsed: ParsedArgs, permission: string, confirmed: boolean): Promise<DispatchOutcome> {
+    const { store, clock } = this.deps;
+    const { values } = parsed;
     if (command.check !== undefined) {
       try {
         await command.check(values, this.deps.ports());
@@ -108,10 +124,7 @@ export class Dispatcher {
     }
 
     const sideEffect = command.sideEffect(values);
-    if (sideEffect === 'none') {
-      const reply = await this.runInline(invocation, command, values);
-      return { kind: 'reply', status: 'ok', reply, command: command.name };
-    }
+    if (sideEffect === 'none') return inlineOutcome(command, await this.runInline(invocation, command, values));
 
     // Only what leaves a record needs the redacted forms: confirmations, jobs, their audit.
     const redacted = redactArgs(command.args, values);
@@ -148,7 +161,7 @@ export class Dispatcher {
     return { kind: 'job', job: started.job, accepted: acceptedReply(started.job), completion: started.completion, command: command.name };
   }
 
-  private runInline(invocation: Invocation, command: Command, values: Parameters<Command['run']>[0]): Promise<Message> {
+  private runInline(invocation: Invocation, command: Command, values: Parameters<Command['run']>[0]): Promise<Message> | Message {
     const inline = new InlineRun(invocation, command, this.deps.logger, this.deps.clock, this.deps.ports());
     return inline.run(values, command.timeout ?? this.deps.inlineTimeoutMs, this.deadlines);
   }
@@ -202,6 +215,10 @@ export class Dispatcher {
 }
 
 const SLASH = 0x2f;
+
+function inlineOutcome(command: Command, reply: Message): DispatchOutcome {
+  return { kind: 'reply', status: 'ok', reply, command: command.name };
+}
 
 function statusOf(error: unknown): ReplyStatus {
   if (!isOpsbotError(error)) return 'error';

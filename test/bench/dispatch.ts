@@ -10,7 +10,7 @@ import { benchStatus, BENCH_ENVS } from './support/bench-commands.js';
 import { BENCH_CONVERSATION, BENCH_PRINCIPAL, startBenchApp } from './support/opsbot-app.js';
 import { meets, type Benchmark, type BenchResult, type Target } from './types.js';
 
-const ROUNDS = 3;
+const ROUNDS = 5;
 const ROUND_MS = 1_000;
 const WARM_UP_MS = 500;
 const TARGET: Target = { op: '>=', value: 1.0 };

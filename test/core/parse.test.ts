@@ -80,6 +80,8 @@ describe('parseArgs', () => {
     ['../etc blue', /is not a valid store/],
     ['store-pl red', /`red` is not a valid colour: use one of blue, green, auto/],
     ['store-pl "blue\ngreen"', /control characters/],
+    ['store-pl blue\u0007', /control characters/],
+    ['store-pl\u001b[2J blue', /control characters/],
     ['store-pl blue extra', /Unexpected argument `extra`/],
     ['store-pl', /Missing <store>|Missing <colour>/],
     ['store-pl blue --retries 9', /must be at most 5/],

@@ -61,7 +61,7 @@ describe('tokenize', () => {
   });
 
   it('keeps a quoted long dash as text', () => {
-    expect(tokenize('"\u2014x"')).toEqual([{ value: '\u2014x', quoted: true }]);
+    expect(tokenize('"\u2014x"')).toEqual([{ value: '\u2014x', quoted: true, clean: false }]);
   });
 
   it('straightens curly quotes', () => {
@@ -70,11 +70,24 @@ describe('tokenize', () => {
 
   it('marks quoted and escaped words so they are never taken for flags', () => {
     expect(tokenize('a "-e" \\-x -y')).toEqual([
-      { value: 'a', quoted: false },
-      { value: '-e', quoted: true },
-      { value: '-x', quoted: true },
-      { value: '-y', quoted: false },
+      { value: 'a', quoted: false, clean: false },
+      { value: '-e', quoted: true, clean: false },
+      { value: '-x', quoted: true, clean: false },
+      { value: '-y', quoted: false, clean: false },
     ]);
+  });
+
+  it('vouches only for printable ASCII words, so the parser checks everything else for control characters', () => {
+    expect(tokenize('deploy store-pl --version 1.2')).toEqual(['deploy', 'store-pl', '--version', '1.2'].map((value) => ({ value, quoted: false, clean: true })));
+    // A tab separates words like a space; the words themselves are still plain.
+    expect(tokenize('a\tb').map((t) => t.clean)).toEqual([true, true]);
+    // A control character, a quote or a non-ASCII letter anywhere takes the checked paths.
+    expect(tokenize('a \u0007b').map((t) => t.clean)).toEqual([false, false]);
+    expect(tokenize('a "b\nc"')).toEqual([
+      { value: 'a', quoted: false, clean: false },
+      { value: 'b\nc', quoted: true, clean: false },
+    ]);
+    expect(tokenize('caf\u00e9 x').map((t) => t.clean)).toEqual([false, false]);
   });
 
   it('rejects unterminated quotes with a usage error', () => {

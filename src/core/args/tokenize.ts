@@ -12,6 +12,11 @@ export interface Token {
   readonly value: string;
   /** True if the word's first character was quoted or escaped: such a word is never taken for a flag. */
   readonly quoted: boolean;
+  /**
+   * True when the tokenizer has seen every character is printable ASCII, so the parser can skip its
+   * control-character check (a share of every dispatch). Absent or false: the parser checks.
+   */
+  readonly clean?: boolean;
 }
 
 const CURLY_QUOTES: Readonly<Record<string, string>> = {
@@ -38,7 +43,7 @@ export function tokenize(input: string): Token[] {
   let i = 0;
 
   const push = (): void => {
-    if (inWord) tokens.push({ value: quoted ? current : undashed(current), quoted });
+    if (inWord) tokens.push({ value: quoted ? current : undashed(current), quoted, clean: false });
     current = '';
     inWord = false;
     quoted = false;
@@ -87,7 +92,7 @@ function splitPlainAscii(input: string): Token[] | null {
     const c = input.charCodeAt(i);
     if (c === 0x20 || c === 0x09) {
       if (start >= 0) {
-        tokens.push({ value: input.slice(start, i), quoted: false });
+        tokens.push({ value: input.slice(start, i), quoted: false, clean: true });
         start = -1;
       }
     } else if (c < 0x21 || c > 0x7e || c === 0x22 || c === 0x27 || c === 0x5c) {
@@ -96,7 +101,7 @@ function splitPlainAscii(input: string): Token[] | null {
       start = i;
     }
   }
-  if (start >= 0) tokens.push({ value: input.slice(start), quoted: false });
+  if (start >= 0) tokens.push({ value: input.slice(start), quoted: false, clean: true });
   return tokens;
 }
 
@@ -104,7 +109,7 @@ function splitPlainAscii(input: string): Token[] | null {
 function splitOnWhiteSpace(input: string): Token[] {
   const tokens: Token[] = [];
   WORD.lastIndex = 0;
-  for (let match = WORD.exec(input); match !== null; match = WORD.exec(input)) tokens.push({ value: match[0], quoted: false });
+  for (let match = WORD.exec(input); match !== null; match = WORD.exec(input)) tokens.push({ value: match[0], quoted: false, clean: false });
   return tokens;
 }
 
