@@ -62,7 +62,7 @@ export class AccessPolicy implements AccessPort {
       const colon = key.indexOf(':');
       const platform = key.slice(0, colon);
       let byId = this.channels.get(platform);
-      if (byId === undefined) this.channels.set(platform, (byId = new Map()));
+      if (byId === undefined) this.channels.set(platform, (byId = new Map<string, ChannelRule>()));
       byId.set(key.slice(colon + 1), channelRule(binding.commands));
     }
     this.defaultChannel = channelRule(rules.defaultChannel.commands);
@@ -96,9 +96,9 @@ export class AccessPolicy implements AccessPort {
 
   private rememberedDecision(principal: Principal, permission: string): string | null {
     let byId = this.decisions.get(principal.platform);
-    if (byId === undefined) this.decisions.set(principal.platform, (byId = new Map()));
+    if (byId === undefined) this.decisions.set(principal.platform, (byId = new Map<string, Map<string, string | null>>()));
     let byPermission = byId.get(principal.id);
-    if (byPermission === undefined) byId.set(principal.id, (byPermission = new Map()));
+    if (byPermission === undefined) byId.set(principal.id, (byPermission = new Map<string, string | null>()));
     const remembered = byPermission.get(permission);
     if (remembered !== undefined) return remembered;
     const role = this.decide(principal, permission);
