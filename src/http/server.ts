@@ -2,7 +2,7 @@
  * The one HTTP server: adapter routes (added by each chat adapter), /alerts/:source later, and the
  * operational endpoints /healthz, /readyz and /metrics.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/log.js';
 import type { Store } from '../core/store.js';
 import type { PromMetrics } from './metrics.js';
@@ -19,7 +19,9 @@ export interface HttpDeps {
 }
 
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
-  const app = Fastify({ bodyLimit: deps.bodyLimitBytes ?? 1_048_576, disableRequestLogging: true, return503OnClosing: true });
+  // Request logging is ours (pino, with secrets redacted), not fastify's; the top-level
+  // disableRequestLogging option is deprecated (FSTDEP023) in favour of a LogController.
+  const app = Fastify({ bodyLimit: deps.bodyLimitBytes ?? 1_048_576, logController: new LogController({ disableRequestLogging: true }), return503OnClosing: true });
 
   app.setErrorHandler((error: { statusCode?: number; message: string }, request, reply) => {
     const status = error.statusCode ?? 500;

@@ -55,7 +55,12 @@ export type CommandAnswer = { readonly status: 200; readonly body: CommandRespon
 const WORKING: Message = { tone: 'info', blocks: [{ kind: 'text', text: 'Working on it… the answer follows as soon as it is ready.' }], ephemeral: true };
 
 export class MattermostAdapter {
-  constructor(private readonly deps: AdapterDeps) {}
+  /** The configured server's origin, parsed once rather than per slash command. */
+  private readonly serverOrigin: string;
+
+  constructor(private readonly deps: AdapterDeps) {
+    this.serverOrigin = new URL(deps.serverUrl).origin;
+  }
 
   async command(request: SlashRequest): Promise<CommandAnswer> {
     const { deps } = this;
@@ -194,7 +199,7 @@ export class MattermostAdapter {
   /** Only a response_url on the configured server is used: the bot never posts to arbitrary URLs. */
   private hookOf(request: SlashRequest): MessageRef | null {
     if (request.responseUrl === null) return null;
-    if (new URL(request.responseUrl).origin !== new URL(this.deps.serverUrl).origin) {
+    if (new URL(request.responseUrl).origin !== this.serverOrigin) {
       this.deps.logger.debug({ trigger: request.trigger }, 'mattermost: response_url is not on the configured server; ignored');
       return null;
     }

@@ -7,7 +7,7 @@
 import type { AnyArgValues, ArgSpec } from '../../core/args/schema.js';
 import { parseArgs } from '../../core/args/parse.js';
 import type { Token } from '../../core/args/tokenize.js';
-import { positionals, usageLine } from '../../core/args/usage.js';
+import { positionals, usageLine, type UsageSubject } from '../../core/args/usage.js';
 import type { Command } from '../../core/command.js';
 import { UsageError } from '../../core/errors.js';
 import type { Dialog, DialogElement } from './wire.js';
@@ -21,17 +21,33 @@ function isRequired(spec: ArgSpec): boolean {
 }
 
 /**
+ * The command with "required" lifted from its args, or null if it has no required argument. Made once
+ * per command: the parser keeps its grammar per subject, so a fresh subject per call rebuilt it.
+ */
+const relaxedSubjects = new WeakMap<Command, UsageSubject | null>();
+
+function relaxedSubject(command: Command): UsageSubject | null {
+  let subject = relaxedSubjects.get(command);
+  if (subject === undefined) {
+    const relaxed = Object.fromEntries(Object.entries(command.args).map(([name, spec]) => [name, 'required' in spec ? { ...spec, required: false } : spec]));
+    subject = Object.values(command.args).some(isRequired) ? { name: command.name, args: relaxed, mayMutate: command.mayMutate, locks: command.locks } : null;
+    relaxedSubjects.set(command, subject);
+  }
+  return subject;
+}
+
+/**
  * The required arguments the typed words leave out, or null when the words are wrong in another way
  * (or complete): the words are parsed against the schema with "required" lifted, so every other
  * mistake still fails and is reported by the normal dispatch.
  */
 export function missingRequired(command: Command, argTokens: readonly Token[]): { given: AnyArgValues; missing: string[] } | null {
   // Most commands have no required argument: no second parse on their (hot) path.
-  if (!Object.values(command.args).some(isRequired)) return null;
-  const relaxed = Object.fromEntries(Object.entries(command.args).map(([name, spec]) => [name, 'required' in spec ? { ...spec, required: false } : spec]));
+  const subject = relaxedSubject(command);
+  if (subject === null) return null;
   let given: AnyArgValues;
   try {
-    given = parseArgs({ name: command.name, args: relaxed, mayMutate: command.mayMutate, locks: command.locks }, argTokens).values;
+    given = parseArgs(subject, argTokens).values;
   } catch {
     return null;
   }

@@ -1,10 +1,9 @@
 /**
  * The outgoing webhooks' tokens. A payload names no webhook, only carries its token, so the token is
- * compared with every configured one: in constant time (both sides HMACed with a per-process key, so
- * timingSafeEqual sees equal lengths), and always with all of them, so the time taken says neither
- * which webhook matched nor how many there are before it.
+ * compared with every configured one: in constant time (see token-digest.ts), and always with all
+ * of them, so the time taken says neither which webhook matched nor how many there are before it.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sameDigest, tokenDigest } from './token-digest.js';
 
 export interface WebhookTokenConfig {
   readonly token: string;
@@ -19,12 +18,11 @@ export interface MatchedWebhook {
 }
 
 export class WebhookTokens {
-  private readonly key = randomBytes(32);
-  private readonly entries: { readonly hook: MatchedWebhook; readonly digest: Buffer }[] = [];
+  private readonly entries: { readonly hook: MatchedWebhook; readonly digest: string }[] = [];
 
   constructor(webhooks: Readonly<Record<string, WebhookTokenConfig>>) {
     for (const [name, hook] of Object.entries(webhooks)) {
-      this.entries.push({ hook: { name, triggers: new Set(hook.triggers) }, digest: this.digest(hook.token) });
+      this.entries.push({ hook: { name, triggers: new Set(hook.triggers) }, digest: tokenDigest(hook.token) });
     }
   }
 
@@ -34,16 +32,12 @@ export class WebhookTokens {
 
   /** The webhook this token belongs to, or null (missing, empty or unknown token). */
   match(presented: string | null): MatchedWebhook | null {
-    const given = this.digest(presented ?? '');
+    const given = tokenDigest(presented ?? '');
     let found: MatchedWebhook | null = null;
     for (const entry of this.entries) {
       // No early exit: every entry is compared whatever matched before.
-      if (timingSafeEqual(given, entry.digest) && found === null) found = entry.hook;
+      if (sameDigest(given, entry.digest) && found === null) found = entry.hook;
     }
     return presented === null || presented === '' ? null : found;
-  }
-
-  private digest(token: string): Buffer {
-    return createHmac('sha256', this.key).update(token).digest();
   }
 }

@@ -33,6 +33,11 @@ function channelRule(commands: readonly string[]): ChannelRule {
   return { commands, all: commands.includes('*'), allowed: new Set(commands) };
 }
 
+interface Grants {
+  readonly roles: readonly string[];
+  readonly allow: readonly string[];
+}
+
 /** Permission decisions remembered per principal and permission (the config does not change at run time). */
 const DECISION_MEMORY = 10_000;
 
@@ -48,6 +53,9 @@ export class AccessPolicy implements AccessPort {
   /** Platform → principal id → permission → the granting role, or null for a denial. Only for principals without groups. */
   private readonly decisions = new Map<string, Map<string, Map<string, string | null>>>();
   private remembered = 0;
+  /** Platform → principal id → roles and allowed patterns, for `whoami` and the like. */
+  private readonly grants = new Map<string, Map<string, Grants>>();
+  private grantCount = 0;
 
   constructor(private readonly rules: AccessRules) {
     this.roles = Object.entries(rules.roles).map(([name, role]) => ({
@@ -130,12 +138,31 @@ export class AccessPolicy implements AccessPort {
   }
 
   describe(principal: Principal, conversation: Conversation): AccessDescription {
-    const roles = this.rolesOf(principal);
-    const commands = this.channelCommands(conversation);
-    return {
-      roles: roles.map((r) => r.name),
-      allow: [...new Set([...this.rules.everyone.allow, ...roles.flatMap((r) => r.allow)])],
-      channelCommands: commands.includes('*') ? '*' : commands,
-    };
+    const { roles, allow } = this.grantsOf(principal);
+    const here = this.channelRuleOf(conversation);
+    return { roles, allow, channelCommands: here.all ? '*' : here.commands };
   }
+
+  /** A principal's roles and what they allow; remembered for principals without groups, like decisions. */
+  private grantsOf(principal: Principal): Grants {
+    const groups = principal.groups;
+    const memo = groups === undefined || groups.length === 0;
+    const byId = memo ? this.grants.get(principal.platform) : undefined;
+    const known = byId?.get(principal.id);
+    if (known !== undefined) return known;
+    const roles = this.rolesOf(principal);
+    const grants: Grants = { roles: roles.map((r) => r.name), allow: [...new Set([...this.rules.everyone.allow, ...roles.flatMap((r) => r.allow)])] };
+    if (memo) {
+      if (this.grantCount >= DECISION_MEMORY) {
+        this.grants.clear();
+        this.grantCount = 0;
+      }
+      let ids = this.grants.get(principal.platform);
+      if (ids === undefined) this.grants.set(principal.platform, (ids = new Map<string, Grants>()));
+      ids.set(principal.id, grants);
+      this.grantCount += 1;
+    }
+    return grants;
+  }
+
 }
