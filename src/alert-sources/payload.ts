@@ -53,6 +53,10 @@ export function parseJsonText(text: string): unknown {
   }
 }
 
+function hasByteOrderMark(body: Buffer): boolean {
+  return body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+}
+
 export function decodePayload(contentType: string | undefined, body: Buffer, accepts: readonly PayloadKind[]): Payload {
   const media = parseMediaType(contentType);
   const kind = payloadKindOf(media);
@@ -62,7 +66,9 @@ export function decodePayload(contentType: string | undefined, body: Buffer, acc
   }
   const charset = (media.params.charset ?? 'utf-8').toLowerCase();
   if (charset !== 'utf-8' && charset !== 'utf8') throw new AlertPayloadError('unsupported_media', `charset "${charset}" is not accepted; send UTF-8`);
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(body);
+  // Like TextDecoder (invalid bytes become U+FFFD, a byte order mark is dropped), without making a
+  // decoder per body.
+  const text = (hasByteOrderMark(body) ? body.subarray(3) : body).toString('utf8');
   if (kind === 'json') return { kind, value: parseJsonText(text) };
   const boundary = media.params.boundary;
   if (boundary === undefined || boundary === '') throw new AlertPayloadError('malformed', 'multipart/form-data without a boundary');

@@ -6,18 +6,15 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AlertSourceAuth } from '../../config/types.js';
+import { sameDigest, tokenDigest } from '../token-digest.js';
 
 export type Verdict = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
-const KEY = 'opsbot alert intake';
-
 /** Equal-length digests of both sides, so neither the length nor the content leaks through timing. */
 function sameSecret(given: string, expected: string): boolean {
-  const a = createHmac('sha256', KEY).update(given).digest();
-  const b = createHmac('sha256', KEY).update(expected).digest();
-  return timingSafeEqual(a, b);
+  return sameDigest(tokenDigest(given), tokenDigest(expected));
 }
 
 function header(headers: Headers, name: string): string | undefined {

@@ -2,7 +2,7 @@
  * The slash command tokens: each trigger has its own, and a request is accepted only with the token
  * of the trigger it names. Compared in constant time (see token-digest.ts).
  */
-import { sameDigest, tokenDigest } from './token-digest.js';
+import { sameDigest, tokenDigest } from '../token-digest.js';
 
 export class TriggerTokens {
   private readonly digests = new Map<string, string>();

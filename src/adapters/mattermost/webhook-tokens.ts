@@ -3,7 +3,7 @@
  * compared with every configured one: in constant time (see token-digest.ts), and always with all
  * of them, so the time taken says neither which webhook matched nor how many there are before it.
  */
-import { sameDigest, tokenDigest } from './token-digest.js';
+import { sameDigest, tokenDigest } from '../token-digest.js';
 
 export interface WebhookTokenConfig {
   readonly token: string;

@@ -17,10 +17,9 @@ type AmAlert = Static<typeof AmAlertSchema>;
 function silenceLink(externalUrl: string | undefined, labels: Labels): string | undefined {
   const base = safeUrl(externalUrl);
   if (base === undefined) return undefined;
-  const filter = `{${Object.entries(labels)
-    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-    .join(',')}}`;
-  return `${base.replace(/\/$/, '')}/#/silences/new?filter=${encodeURIComponent(filter)}`;
+  let filter = '';
+  for (const name in labels) filter += `${filter === '' ? '' : ','}${name}=${JSON.stringify(labels[name])}`;
+  return `${base.endsWith('/') ? base.slice(0, -1) : base}/#/silences/new?filter=${encodeURIComponent(`{${filter}}`)}`;
 }
 
 export function alertStatus(alert: { status?: AlertStatus; endsAt?: string }, top: AlertStatus | undefined): AlertStatus {

@@ -13,6 +13,7 @@ import type { Window } from '../maintenance/types.js';
 import type { Message } from '../message.js';
 import { RateLimiter } from '../outbox/rate-limit.js';
 import { matchesAll } from './matchers.js';
+import { contentOf, sameContent, type AlertContent } from './same-content.js';
 import type { Alert } from './model.js';
 import type { AlertPoster } from './poster.js';
 import type { AlertThreads } from './thread.js';
@@ -113,9 +114,16 @@ interface HeldBack {
   readonly names: Map<string, number>;
 }
 
-/** What the store holds of an alert, as one string: equal digests mean a repeat changes nothing. */
-function contentDigest(a: Alert): string {
-  return JSON.stringify([a.status, a.severity, a.summary, a.labels, a.annotations, a.links, a.startsAt?.getTime() ?? null, a.endsAt?.getTime() ?? null]);
+/** What intake remembers of an alert the store holds as it is now. */
+interface KnownAlert {
+  readonly source: string;
+  readonly fingerprint: string;
+  /** As recorded. */
+  readonly content: AlertContent;
+  /** When we learnt it (monotonic). */
+  readonly at: number;
+  /** Repeat deliveries since, not yet written to the store. */
+  repeats: number;
 }
 
 /** A window's key while it runs: recurring occurrences have no id until recorded. */
@@ -134,10 +142,10 @@ export class AlertPipeline {
   /** Alerts held back per maintenance window (this replica's share), summed up when it ends. */
   private readonly heldBack = new Map<string, HeldBack>();
   private readonly unsubscribe: (() => void) | null;
-  /** `source\0fingerprint` → what the store holds (as a content digest) and when we learnt it. */
-  private readonly known = new Map<string, { readonly digest: string; readonly at: number }>();
-  /** Repeat deliveries counted in memory, written to the store on the next tick. */
-  private readonly pendingCounts = new Map<string, { readonly source: string; readonly fingerprint: string; times: number }>();
+  /** `source\0fingerprint` → what the store holds and when we learnt it. */
+  private readonly known = new Map<string, KnownAlert>();
+  /** The known alerts with repeats counted in memory, written to the store every countWriteMs. */
+  private repeated: KnownAlert[] = [];
   /** Monotonic time of the last count write (-Infinity: the first tick writes). */
   private countsWrittenAt = Number.NEGATIVE_INFINITY;
   /** Chat posts and edits made by this process, for /metrics and the benchmark. */
@@ -198,7 +206,6 @@ export class AlertPipeline {
     let held = 0;
     let unrouted = 0;
     const items: IncomingAlert[] = [];
-    const digests: string[] = [];
     let remembered = 0;
     const mono = this.now();
     const ttl = this.deps.settings.dedupTtlMs ?? 30_000;
@@ -221,26 +228,21 @@ export class AlertPipeline {
         unrouted += 1;
         continue;
       }
-      const key = `${alert.source}\u0000${alert.fingerprint}`;
-      const digest = contentDigest(alert);
-      const known = this.known.get(key);
-      if (known !== undefined && known.digest === digest && mono - known.at < ttl) {
-        const pending = this.pendingCounts.get(key) ?? { source: alert.source, fingerprint: alert.fingerprint, times: 0 };
-        pending.times += 1;
-        this.pendingCounts.set(key, pending);
+      const known = this.known.get(`${alert.source}\u0000${alert.fingerprint}`);
+      if (known !== undefined && mono - known.at < ttl && sameContent(known.content, alert)) {
+        if (known.repeats === 0) this.repeated.push(known);
+        known.repeats += 1;
         remembered += 1;
         continue;
       }
       items.push({ alert, target });
-      digests.push(digest);
     }
     const outcomes = items.length === 0 ? [] : await this.deps.store.record(items, now);
     if (this.known.size + items.length > (this.deps.settings.dedupMax ?? 100_000)) this.known.clear();
     outcomes.forEach((outcome, i) => {
       const item = items[i];
-      const digest = digests[i];
-      if (item === undefined || digest === undefined || outcome === 'stale') return;
-      this.known.set(`${item.alert.source}\u0000${item.alert.fingerprint}`, { digest, at: mono });
+      if (item === undefined || outcome === 'stale') return;
+      this.known.set(`${item.alert.source}\u0000${item.alert.fingerprint}`, { source: item.alert.source, fingerprint: item.alert.fingerprint, content: contentOf(item.alert), at: mono, repeats: 0 });
     });
     const count = (o: string): number => outcomes.filter((x) => x === o).length;
     const result = { received: alerts.length, new: count('new'), changed: count('changed'), duplicates: count('duplicate') + remembered, stale: count('stale'), silenced, maintenance: held, unrouted };
@@ -302,12 +304,13 @@ export class AlertPipeline {
 
   /** Writes the repeat deliveries counted in memory (`force`: now, else at most every countWriteMs). */
   private async writeCounts(now: Date, force = true): Promise<void> {
-    if (this.pendingCounts.size === 0) return;
+    if (this.repeated.length === 0) return;
     const mono = this.now();
     if (!force && mono - this.countsWrittenAt < (this.deps.settings.countWriteMs ?? 5_000)) return;
     this.countsWrittenAt = mono;
-    const deliveries = [...this.pendingCounts.values()];
-    this.pendingCounts.clear();
+    const deliveries = this.repeated.map((k) => ({ source: k.source, fingerprint: k.fingerprint, times: k.repeats }));
+    for (const k of this.repeated) k.repeats = 0;
+    this.repeated = [];
     await this.deps.store.count(deliveries, now);
   }
 

@@ -4,7 +4,7 @@
  * length nor where the two first differ; then every character is compared, with no early exit.
  *
  * `crypto.hash` is one call with no Hash or Hmac object: a sixth of an HMAC's cost, and this runs
- * on every slash command and webhook (see `npm run bench`).
+ * on every slash command, webhook and alert delivery (see `npm run bench`).
  */
 import { hash } from 'node:crypto';
 

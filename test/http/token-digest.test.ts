@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sameDigest, tokenDigest } from '../../src/adapters/mattermost/token-digest.js';
+import { sameDigest, tokenDigest } from '../../src/adapters/token-digest.js';
 import { TriggerTokens } from '../../src/adapters/mattermost/tokens.js';
 import { WebhookTokens } from '../../src/adapters/mattermost/webhook-tokens.js';
 
