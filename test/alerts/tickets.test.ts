@@ -67,10 +67,16 @@ function world(store: Store, gitlabUrl: string, options: { owner?: string; rules
 }
 
 /** Moves the clock, flushes due groups and lets the ticket stage finish its look. */
+/**
+ * One look per step, whatever the timing: the look is started first, so the one the tick starts
+ * is the same look (the stage runs one at a time). Calling run() after the tick instead started a
+ * second look whenever the first had already finished, which made the per-look counts racy.
+ */
 async function step(w: World, seconds: number): Promise<void> {
   w.clock.set(at(seconds));
+  const look = w.tickets.run();
   await w.pipeline.tick();
-  await w.tickets.run();
+  await look;
 }
 
 function ticketField(message: Message | undefined): string | undefined {

@@ -13,12 +13,21 @@ const check = checker(AmWebhookSchema, 'an Alertmanager webhook body');
 
 type AmAlert = Static<typeof AmAlertSchema>;
 
+/** Anything JSON would escape (quotes, backslashes, control characters, surrogates). */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
+const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** A label value in double quotes, as JSON writes it; most values need no escaping at all. */
+function quoted(value: string): string {
+  return NEEDS_ESCAPING.test(value) ? JSON.stringify(value) : `"${value}"`;
+}
+
 /** Alertmanager's UI link that pre-fills a silence for exactly these labels. */
 function silenceLink(externalUrl: string | undefined, labels: Labels): string | undefined {
   const base = safeUrl(externalUrl);
   if (base === undefined) return undefined;
   let filter = '';
-  for (const name in labels) filter += `${filter === '' ? '' : ','}${name}=${JSON.stringify(labels[name])}`;
+  for (const name in labels) filter += `${filter === '' ? '' : ','}${name}=${quoted(labels[name] ?? '')}`;
   return `${base.endsWith('/') ? base.slice(0, -1) : base}/#/silences/new?filter=${encodeURIComponent(`{${filter}}`)}`;
 }
 

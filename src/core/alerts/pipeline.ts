@@ -142,8 +142,9 @@ export class AlertPipeline {
   /** Alerts held back per maintenance window (this replica's share), summed up when it ends. */
   private readonly heldBack = new Map<string, HeldBack>();
   private readonly unsubscribe: (() => void) | null;
-  /** `source\0fingerprint` → what the store holds and when we learnt it. */
-  private readonly known = new Map<string, KnownAlert>();
+  /** Source → fingerprint → what the store holds and when we learnt it (no key string built per alert). */
+  private readonly known = new Map<string, Map<string, KnownAlert>>();
+  private knownCount = 0;
   /** The known alerts with repeats counted in memory, written to the store every countWriteMs. */
   private repeated: KnownAlert[] = [];
   /** Monotonic time of the last count write (-Infinity: the first tick writes). */
@@ -223,26 +224,35 @@ export class AlertPipeline {
         this.heldBack.set(windowKey(window), entry);
         continue;
       }
-      const target = this.deps.router.target(alert);
-      if (target === null) {
-        unrouted += 1;
-        continue;
-      }
-      const known = this.known.get(`${alert.source}\u0000${alert.fingerprint}`);
+      // A repeat of what the store holds was routed when it was recorded (routes are fixed at boot),
+      // so it is counted before routing; silences and maintenance, which change, were checked above.
+      const known = this.known.get(alert.source)?.get(alert.fingerprint);
       if (known !== undefined && mono - known.at < ttl && sameContent(known.content, alert)) {
         if (known.repeats === 0) this.repeated.push(known);
         known.repeats += 1;
         remembered += 1;
         continue;
       }
+      const target = this.deps.router.target(alert);
+      if (target === null) {
+        unrouted += 1;
+        continue;
+      }
       items.push({ alert, target });
     }
     const outcomes = items.length === 0 ? [] : await this.deps.store.record(items, now);
-    if (this.known.size + items.length > (this.deps.settings.dedupMax ?? 100_000)) this.known.clear();
+    if (this.knownCount + items.length > (this.deps.settings.dedupMax ?? 100_000)) {
+      this.known.clear();
+      this.knownCount = 0;
+    }
     outcomes.forEach((outcome, i) => {
       const item = items[i];
       if (item === undefined || outcome === 'stale') return;
-      this.known.set(`${item.alert.source}\u0000${item.alert.fingerprint}`, { source: item.alert.source, fingerprint: item.alert.fingerprint, content: contentOf(item.alert), at: mono, repeats: 0 });
+      const { source, fingerprint } = item.alert;
+      let bySource = this.known.get(source);
+      if (bySource === undefined) this.known.set(source, (bySource = new Map<string, KnownAlert>()));
+      if (!bySource.has(fingerprint)) this.knownCount += 1;
+      bySource.set(fingerprint, { source, fingerprint, content: contentOf(item.alert), at: mono, repeats: 0 });
     });
     const count = (o: string): number => outcomes.filter((x) => x === o).length;
     const result = { received: alerts.length, new: count('new'), changed: count('changed'), duplicates: count('duplicate') + remembered, stale: count('stale'), silenced, maintenance: held, unrouted };
@@ -316,7 +326,9 @@ export class AlertPipeline {
 
   /** A closed group's alerts must meet the store again: firing anew is a new incident. */
   private forget(alerts: readonly StoredAlert[]): void {
-    for (const a of alerts) this.known.delete(`${a.source}\u0000${a.fingerprint}`);
+    for (const a of alerts) {
+      if (this.known.get(a.source)?.delete(a.fingerprint) === true) this.knownCount -= 1;
+    }
   }
 
   private async flushDue(): Promise<FlushReport> {
