@@ -39,9 +39,18 @@ export async function waitReady(url: string, bench: string): Promise<void> {
 }
 
 /** The process's peak resident set (VmHWM), in MB; NaN when it cannot be read. */
-export async function peakRssMb(pid: number | undefined): Promise<number> {
+export function peakRssMb(pid: number | undefined): Promise<number> {
+  return statusMb(pid, 'VmHWM');
+}
+
+/** The process's resident set now (VmRSS), in MB; NaN when it cannot be read. */
+export function currentRssMb(pid: number | undefined): Promise<number> {
+  return statusMb(pid, 'VmRSS');
+}
+
+async function statusMb(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): Promise<number> {
   if (pid === undefined) return Number.NaN;
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kb = /VmHWM:\s+(\d+)\s+kB/.exec(status)?.[1];
+  const kb = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(status)?.[1];
   return kb === undefined ? Number.NaN : Number(kb) / 1024;
 }
