@@ -8,6 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { MessageRef } from '../../core/chat.js';
 import type { Clock } from '../../core/clock.js';
+import type { AnyArgValues } from '../../core/args/schema.js';
+import type { Command } from '../../core/command.js';
 import type { Dispatcher } from '../../core/dispatch.js';
 import type { Conversation, Invocation, Principal } from '../../core/identity.js';
 import type { Logger } from '../../core/log.js';
@@ -52,6 +54,13 @@ export interface AdapterDeps {
 export type CommandAnswer = { readonly status: 200; readonly body: CommandResponse } | { readonly status: 401; readonly body: { readonly error: string } };
 
 
+interface DialogGaps {
+  readonly command: Command;
+  readonly given: AnyArgValues;
+}
+
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 const WORKING: Message = { tone: 'info', blocks: [{ kind: 'text', text: 'Working on it… the answer follows as soon as it is ready.' }], ephemeral: true };
 
 export class MattermostAdapter {
@@ -69,19 +78,21 @@ export class MattermostAdapter {
       return { status: 401, body: { error: `missing or invalid token for /${request.trigger}` } };
     }
     const text = request.trigger === deps.umbrella ? request.text : `${request.trigger} ${request.text}`;
+    const conversation: Writable<Conversation> = { platform: 'mattermost', id: request.channelId };
+    if (request.channelName !== '') conversation.name = request.channelName;
+    if (request.rootId !== null) conversation.threadId = request.rootId;
+    const usesHooks = deps.replies.usesHooks;
     const audience: Audience = {
       principal: { platform: 'mattermost', id: request.userId, name: request.userName || request.userId },
-      conversation: {
-        platform: 'mattermost',
-        id: request.channelId,
-        ...(request.channelName === '' ? {} : { name: request.channelName }),
-        ...(request.rootId === null ? {} : { threadId: request.rootId }),
-      },
-      hook: this.hookOf(request),
+      conversation,
+      // With a bot token nothing is ever sent to a response_url: not even worth parsing.
+      hook: usesHooks ? this.hookOf(request) : null,
     };
-    await deps.replies.rememberHook(audience);
+    if (usesHooks) await deps.replies.rememberHook(audience);
 
-    if (request.triggerId !== null && (await this.openDialog(request.triggerId, text, audience))) {
+    // Most commands are typed whole: only a gap in the required arguments costs an await here.
+    const form = request.triggerId === null ? null : this.dialogGaps(text);
+    if (form !== null && request.triggerId !== null && (await this.openDialog(request.triggerId, form, audience))) {
       return { status: 200, body: { response_type: 'ephemeral', text: 'Fill in the form to run the command.' } };
     }
 
@@ -206,21 +217,27 @@ export class MattermostAdapter {
     return hookRef(request.channelId, request.responseUrl, this.deps.clock.now());
   }
 
-  /** Opens a dialog when the text names a command and leaves out required arguments. */
-  private async openDialog(triggerId: string, text: string, audience: Audience): Promise<boolean> {
-    const { deps } = this;
-    if (deps.client === null) return false;
+  /** The command and its missing required arguments, when a dialog could fill them in; else null. */
+  private dialogGaps(text: string): DialogGaps | null {
+    if (this.deps.client === null) return null;
     let tokens;
     try {
       tokens = tokenize(text.trim().replace(/^\//, ''));
     } catch {
-      return false;
+      return null;
     }
     const head = tokens[0];
-    const command = head === undefined ? null : deps.registry.find(head.value);
-    if (command === null) return false;
+    const command = head === undefined ? null : this.deps.registry.find(head.value);
+    if (command === null) return null;
     const gaps = missingRequired(command, tokens.slice(1));
-    if (gaps === null) return false;
+    return gaps === null ? null : { command, given: gaps.given };
+  }
+
+  /** Opens the dialog for those gaps; false (and the text is dispatched as typed) if it cannot. */
+  private async openDialog(triggerId: string, form: DialogGaps, audience: Audience): Promise<boolean> {
+    const { deps } = this;
+    if (deps.client === null) return false;
+    const { command } = form;
     const state = deps.signer.signDialog({
       command: command.name,
       userId: audience.principal.id,
@@ -228,7 +245,7 @@ export class MattermostAdapter {
       expiresAt: deps.clock.now().getTime() + deps.dialogTtlMs,
     });
     try {
-      await deps.client.openInteractiveDialog({ trigger_id: triggerId, url: deps.dialogUrl, dialog: buildDialog(command, gaps.given, state) });
+      await deps.client.openInteractiveDialog({ trigger_id: triggerId, url: deps.dialogUrl, dialog: buildDialog(command, form.given, state) });
       return true;
     } catch (error: unknown) {
       // The typed text is then dispatched as it is and answered with the usage.

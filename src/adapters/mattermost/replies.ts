@@ -45,6 +45,11 @@ export class Replies {
 
   constructor(private readonly deps: RepliesDeps) {}
 
+  /** Without a bot token, later answers go to response_urls; with one, they are never needed. */
+  get usesHooks(): boolean {
+    return !this.deps.botMode;
+  }
+
   /** Remembers the response_url of this person here (no bot token: later answers need it). */
   async rememberHook(audience: Audience): Promise<void> {
     if (this.deps.botMode || audience.hook === null) return;
