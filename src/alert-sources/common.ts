@@ -91,8 +91,11 @@ export function toLabels(input: Readonly<Record<string, unknown>> | null | undef
   return out;
 }
 
+/** White space other than single spaces between words: only such text needs rewriting. */
+const UNTIDY_SPACE = /[^\S ]| {2}|^ | $/;
+
 export function oneLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+  const line = UNTIDY_SPACE.test(text) ? text.replace(/\s+/g, ' ').trim() : text;
   return line.length > MAX_SUMMARY ? `${line.slice(0, MAX_SUMMARY - 1)}…` : line;
 }
 

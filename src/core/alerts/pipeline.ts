@@ -191,17 +191,20 @@ export class AlertPipeline {
     this.silenceCache = null;
   }
 
-  private async silences(): Promise<readonly SilenceRecord[]> {
+  /** The silences of the last second, or a promise of fresh ones: intake awaits only on a refresh. */
+  private silences(): readonly SilenceRecord[] | Promise<readonly SilenceRecord[]> {
     const now = this.now();
     if (this.silenceCache !== null && now - this.silenceCache.at < SILENCE_CACHE_MS) return this.silenceCache.silences;
-    const silences = await this.deps.store.activeSilences(this.deps.clock.now());
-    this.silenceCache = { at: now, silences };
-    return silences;
+    return this.deps.store.activeSilences(this.deps.clock.now()).then((silences) => {
+      this.silenceCache = { at: now, silences };
+      return silences;
+    });
   }
 
   async ingest(alerts: readonly Alert[]): Promise<IngestResult> {
     const now = this.deps.clock.now();
-    const silences = (await this.silences()).filter((s) => s.startsAt <= now && s.endsAt > now);
+    const cached = this.silences();
+    const silences = (cached instanceof Promise ? await cached : cached).filter((s) => s.startsAt <= now && s.endsAt > now);
     const windows = this.deps.maintenance?.activeWindows(now) ?? [];
     let silenced = 0;
     let held = 0;
