@@ -32,6 +32,11 @@ export type DispatchOutcome =
   | { readonly kind: 'reply'; readonly status: ReplyStatus; readonly reply: Message; readonly command: string | null }
   | { readonly kind: 'job'; readonly job: JobRecord; readonly accepted: Message; readonly completion: Promise<JobOutcome>; readonly command: string };
 
+export interface DispatchOptions {
+  /** Set when a confirmation code was redeemed: the destructive command runs without asking again. */
+  readonly confirmed?: boolean;
+}
+
 export interface DispatcherDeps {
   readonly registry: CommandRegistry;
   readonly policy: AccessPolicy;
@@ -50,7 +55,17 @@ export class Dispatcher {
 
   constructor(private readonly deps: DispatcherDeps) {}
 
-  async dispatch(invocation: Invocation, options: { confirmed?: boolean } = {}): Promise<DispatchOutcome> {
+  dispatch(invocation: Invocation, options: DispatchOptions = {}): Promise<DispatchOutcome> {
+    const outcome = this.dispatchNow(invocation, options);
+    return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+  }
+
+  /**
+   * Like dispatch, but an outcome that is ready at once (a read-only command that answers
+   * synchronously, or any refusal before the first await) comes back as a value: adapters on a hot
+   * path (a slash command's HTTP answer) then skip a promise and its microtask hops.
+   */
+  dispatchNow(invocation: Invocation, options: DispatchOptions = {}): DispatchOutcome | Promise<DispatchOutcome> {
     const started = performance.now();
     let commandName: string | null = null;
     try {
@@ -66,18 +81,33 @@ export class Dispatcher {
         throw new UsageError(`Unknown command \`${name}\`.${suggestion === null ? '' : didYouMean(name, [suggestion])}`, { hint: 'Type `help` to list the commands.' });
       }
       commandName = command.name;
-      if (command === confirmCommand) return await this.redeem(invocation, tokens.slice(1));
-      // A read-only command that answers synchronously comes back as a value, not a promise: no await.
+      // The redeemed command is counted by its own dispatch; `confirm` only when it fails.
+      if (command === confirmCommand) return this.settle(this.redeem(invocation, tokens.slice(1)), invocation, commandName, started, false);
       const pending = this.run(invocation, command, tokens.slice(1), options.confirmed === true);
-      const outcome = pending instanceof Promise ? await pending : pending;
-      this.count(commandName, outcome.kind === 'job' ? 'accepted' : outcome.status, started);
+      if (pending instanceof Promise) return this.settle(pending, invocation, commandName, started, true);
+      this.count(commandName, pending.kind === 'job' ? 'accepted' : pending.status, started);
+      return pending;
+    } catch (error: unknown) {
+      return this.failed(error, invocation, commandName, started);
+    }
+  }
+
+  private async settle(pending: Promise<DispatchOutcome>, invocation: Invocation, commandName: string, started: number, countSuccess: boolean): Promise<DispatchOutcome> {
+    try {
+      const outcome = await pending;
+      if (countSuccess) this.count(commandName, outcome.kind === 'job' ? 'accepted' : outcome.status, started);
       return outcome;
     } catch (error: unknown) {
-      const status = statusOf(error);
-      if (status === 'error') this.deps.logger.error({ err: error, invocationId: invocation.id, command: commandName }, 'command failed unexpectedly');
-      this.count(commandName ?? 'unknown', status, started);
-      return { kind: 'reply', status, reply: errorReply(error, invocation.id), command: commandName };
+      return this.failed(error, invocation, commandName, started);
     }
+  }
+
+  /** Every failure becomes a reply (one sentence plus usage, or "failed unexpectedly"), never a throw. */
+  private failed(error: unknown, invocation: Invocation, commandName: string | null, started: number): DispatchOutcome {
+    const status = statusOf(error);
+    if (status === 'error') this.deps.logger.error({ err: error, invocationId: invocation.id, command: commandName }, 'command failed unexpectedly');
+    this.count(commandName ?? 'unknown', status, started);
+    return { kind: 'reply', status, reply: errorReply(error, invocation.id), command: commandName };
   }
 
   /** The synchronous part: parse, authorize, and an unchecked read-only command's inline run. */

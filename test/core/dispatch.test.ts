@@ -375,3 +375,37 @@ describe('check: config-dependent validation before any job', () => {
     expect((await accepted.completion).job.state).toBe('succeeded');
   });
 });
+
+describe('dispatchNow, the entry point of the HTTP adapters', () => {
+  const invocation = (text: string, principal = people.olga, conversation = places.ops) => ({ id: `now-${text}`, text, principal, conversation, receivedAt: new Date() });
+
+  it('answers a read-only command that answers at once as a value, with the same reply dispatch gives', async () => {
+    const now = t.app.dispatcher.dispatchNow(invocation('whoami'));
+    expect(now).not.toBeInstanceOf(Promise);
+    const later = await t.app.dispatcher.dispatch(invocation('whoami'));
+    expect(now).toEqual(later);
+    expect(now).toMatchObject({ kind: 'reply', status: 'ok', command: 'whoami' });
+  });
+
+  it('answers refusals before any store write as values too: usage, unknown command', () => {
+    expect(t.app.dispatcher.dispatchNow(invocation('whoami extra'))).toMatchObject({ kind: 'reply', status: 'usage' });
+    expect(t.app.dispatcher.dispatchNow(invocation('whoamii'))).toMatchObject({ kind: 'reply', status: 'usage', command: null });
+  });
+
+  it('gives a promise whenever the outcome needs the store: a job, an audited denial, a confirmation', async () => {
+    const job = t.app.dispatcher.dispatchNow(invocation('probe'));
+    expect(job).toBeInstanceOf(Promise);
+    const started = await job;
+    expect(started.kind).toBe('job');
+    if (started.kind === 'job') await started.completion;
+
+    const denied = t.app.dispatcher.dispatchNow(invocation('probe', people.vera));
+    expect(denied).toBeInstanceOf(Promise);
+    expect(await denied).toMatchObject({ kind: 'reply', status: 'denied' });
+    expect((await t.store.audit.recent(1))[0]?.event).toBe('denied');
+
+    const confirm = t.app.dispatcher.dispatchNow(invocation('wipe web'));
+    expect(confirm).toBeInstanceOf(Promise);
+    expect(await confirm).toMatchObject({ kind: 'reply', status: 'confirm' });
+  });
+});

@@ -87,8 +87,9 @@ function valid(body: unknown): void {
 /** Every invocation the dispatcher gets from now on. */
 function watchDispatch(harness: Harness): Invocation[] {
   const seen: Invocation[] = [];
-  const original = harness.t.app.dispatcher.dispatch.bind(harness.t.app.dispatcher);
-  vi.spyOn(harness.t.app.dispatcher, 'dispatch').mockImplementation((invocation, options) => {
+  // dispatchNow: the entry point of every adapter (dispatch goes through it too).
+  const original = harness.t.app.dispatcher.dispatchNow.bind(harness.t.app.dispatcher);
+  vi.spyOn(harness.t.app.dispatcher, 'dispatchNow').mockImplementation((invocation, options) => {
     seen.push(invocation);
     return original(invocation, options);
   });

@@ -31,7 +31,7 @@ import type { ActionResponse, CommandResponse, DialogResponse } from './wire.js'
 import { dispatchWithinBudget } from './within-budget.js';
 
 export interface AdapterDeps {
-  readonly dispatcher: Pick<Dispatcher, 'dispatch'>;
+  readonly dispatcher: Pick<Dispatcher, 'dispatchNow'>;
   readonly registry: Pick<CommandRegistry, 'find'>;
   readonly store: Pick<Store, 'audit' | 'nonces'>;
   readonly clock: Clock;
@@ -97,7 +97,8 @@ export class MattermostAdapter {
     }
 
     const invocation = this.invocation(text, audience);
-    const settled = await dispatchWithinBudget(this.deps, invocation, audience, this.deps.replyBudgetMs);
+    const race = dispatchWithinBudget(this.deps, invocation, audience, this.deps.replyBudgetMs);
+    const settled = race instanceof Promise ? await race : race;
     if (settled.kind === 'working') return { status: 200, body: this.response(WORKING, audience, 'ephemeral') };
     const { outcome } = settled;
     if (outcome.kind === 'job') {

@@ -28,7 +28,7 @@ import type { OutgoingWebhookResponse } from './wire.js';
 import { dispatchWithinBudget } from './within-budget.js';
 
 export interface WebhookDeps {
-  readonly dispatcher: Pick<Dispatcher, 'dispatch'>;
+  readonly dispatcher: Pick<Dispatcher, 'dispatchNow'>;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly tokens: WebhookTokens;

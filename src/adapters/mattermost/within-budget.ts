@@ -12,7 +12,7 @@ import type { Audience, Replies } from './replies.js';
 export type Settled = { readonly kind: 'done'; readonly outcome: DispatchOutcome } | { readonly kind: 'working' };
 
 export interface BudgetDeps {
-  readonly dispatcher: Pick<Dispatcher, 'dispatch'>;
+  readonly dispatcher: Pick<Dispatcher, 'dispatchNow'>;
   readonly replies: Pick<Replies, 'later' | 'jobStarted'>;
   readonly logger: Logger;
 }
@@ -80,8 +80,10 @@ class Race implements Pending {
   }
 }
 
-export function dispatchWithinBudget(deps: BudgetDeps, invocation: Invocation, audience: Audience, budgetMs: number): Promise<Settled> {
-  const pending = deps.dispatcher.dispatch(invocation);
+/** An outcome ready at once comes back as a value: no budget to watch, no promise to race. */
+export function dispatchWithinBudget(deps: BudgetDeps, invocation: Invocation, audience: Audience, budgetMs: number): Settled | Promise<Settled> {
+  const pending = deps.dispatcher.dispatchNow(invocation);
+  if (!(pending instanceof Promise)) return { kind: 'done', outcome: pending };
   const watcher = watcherFor(budgetMs);
   return new Promise<Settled>((resolve, reject) => {
     const race = new Race(deps, invocation, audience, watcher, resolve, reject);
