@@ -4,6 +4,7 @@
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackendError, defineCommand, msg } from '../../src/core/index.js';
+import type { Conversation, Invocation, Principal } from '../../src/core/identity.js';
 import type { AuditEntry } from '../../src/core/store.js';
 import { people, places, removeTempDirs, startTestApp, type Said, type TestApp } from '../support/app.js';
 
@@ -377,7 +378,7 @@ describe('check: config-dependent validation before any job', () => {
 });
 
 describe('dispatchNow, the entry point of the HTTP adapters', () => {
-  const invocation = (text: string, principal = people.olga, conversation = places.ops) => ({ id: `now-${text}`, text, principal, conversation, receivedAt: new Date() });
+  const invocation = (text: string, principal: Principal = people.olga, conversation: Conversation = places.ops): Invocation => ({ id: `now-${text}`, text, principal, conversation, receivedAt: new Date() });
 
   it('answers a read-only command that answers at once as a value, with the same reply dispatch gives', async () => {
     const now = t.app.dispatcher.dispatchNow(invocation('whoami'));
