@@ -9,7 +9,8 @@
  */
 import { sql, type Generated, type Kysely, type Transaction } from 'kysely';
 import { TICKET_ACTIONS, TICKET_SUBJECTS, type AlertTicketStore, type TicketAction, type TicketCandidate, type TicketRecord, type TicketSubject } from '../core/alerts/tickets.js';
-import { fromMs, fromMsOrNull, toMs } from './codec.js';
+import { corrupt, decodeStringList, decodeStringMap, fromMs, fromMsOrNull, toMs } from './codec.js';
+import type { AlertGroupsTable, AlertInstancesTable } from './alerts.js';
 import type { Database, StoreEngine } from './schema.js';
 
 type AlertTicketsTable = {
@@ -42,54 +43,11 @@ type AlertTicketsTable = {
   resolved_at: number | null;
 };
 
-/** The columns of ./alerts.ts's tables read here. */
-type AlertInstancesColumns = {
-  source: string;
-  fingerprint: string;
-  group_id: number;
-  status: string;
-  severity: string;
-  summary: string;
-  labels: string;
-  annotations: string;
-  links: string;
-  starts_at: number | null;
-  ends_at: number | null;
-  first_seen_at: number;
-};
-
-type AlertGroupsColumns = {
-  id: number;
-  group_key: string;
-  route: string;
-  labels: string;
-  state: string;
-  version: number;
-  next_flush_at: number | null;
-  last_flush_at: number | null;
-  updated_at: number;
-};
-
-type Tables = { alert_tickets: AlertTicketsTable; alert_instances: AlertInstancesColumns; alert_groups: AlertGroupsColumns };
+/** ./alerts.ts's tables are read (and groups bumped) here. */
+type Tables = { alert_tickets: AlertTicketsTable; alert_instances: AlertInstancesTable; alert_groups: AlertGroupsTable };
 type Db = Kysely<Database & Tables>;
 type Trx = Transaction<Database & Tables>;
 type TicketRow = Omit<AlertTicketsTable, 'id'> & { id: number };
-
-function corrupt(what: string, value: unknown): Error {
-  return new Error(`store: unexpected ${what}: ${JSON.stringify(value) ?? String(value)}`);
-}
-
-function stringMap(text: string, what: string): Record<string, string> {
-  const value: unknown = JSON.parse(text);
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.values(value).every((v) => typeof v === 'string')) throw corrupt(what, value);
-  return value as Record<string, string>;
-}
-
-function stringList(text: string, what: string): string[] {
-  const value: unknown = JSON.parse(text);
-  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) throw corrupt(what, value);
-  return value;
-}
 
 function ticketFromRow(row: TicketRow): TicketRecord {
   const per = TICKET_SUBJECTS.find((s) => s === row.per);
@@ -113,7 +71,7 @@ function ticketFromRow(row: TicketRow): TicketRecord {
     groupId: Number(row.group_id),
     title: row.title,
     description: row.description,
-    labels: stringList(row.labels, 'ticket labels'),
+    labels: decodeStringList(row.labels, 'ticket labels'),
     confidential: Number(row.confidential) === 1,
     closeOnResolve: Number(row.close_on_resolve) === 1,
     attempts: Number(row.attempts),
@@ -184,12 +142,12 @@ export function createAlertTicketStore(database: Kysely<Database>, engine: Store
           source: r.source,
           fingerprint: r.fingerprint,
           severity: r.severity,
-          labels: stringMap(r.labels, 'alert labels'),
-          annotations: stringMap(r.annotations, 'alert annotations'),
+          labels: decodeStringMap(r.labels, 'alert labels'),
+          annotations: decodeStringMap(r.annotations, 'alert annotations'),
           summary: r.summary,
-          links: stringMap(r.links, 'alert links'),
+          links: decodeStringMap(r.links, 'alert links'),
           since: fromMs(Number(r.starts_at ?? r.first_seen_at)),
-          group: { id: Number(r.group_id), key: r.group_key, route: r.route, labels: stringMap(r.group_labels, 'group labels') },
+          group: { id: Number(r.group_id), key: r.group_key, route: r.route, labels: decodeStringMap(r.group_labels, 'group labels') },
         }),
       );
     },

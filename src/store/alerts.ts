@@ -21,10 +21,10 @@ import type {
   SilenceRecord,
   StoredAlert,
 } from '../core/alerts/store.js';
-import { decodePrincipal, fromMs, fromMsOrNull, toMs } from './codec.js';
+import { corrupt, decodePrincipal, decodeStringList, decodeStringMap, fromMs, fromMsOrNull, toMs } from './codec.js';
 import type { Database, StoreEngine } from './schema.js';
 
-type AlertGroupsTable = {
+export type AlertGroupsTable = {
   id: Generated<number>;
   group_key: string;
   open_key: string | null;
@@ -49,7 +49,7 @@ type AlertGroupsTable = {
   acked_at: number | null;
 };
 
-type AlertInstancesTable = {
+export type AlertInstancesTable = {
   source: string;
   fingerprint: string;
   group_id: number;
@@ -109,23 +109,6 @@ type Trx = Transaction<Database & AlertTables>;
 type GroupRow = Omit<AlertGroupsTable, 'id'> & { id: number };
 type InstanceRow = AlertInstancesTable;
 
-function corrupt(what: string, value: unknown): Error {
-  return new Error(`store: unexpected ${what}: ${JSON.stringify(value) ?? String(value)}`);
-}
-
-function stringMap(text: string, what: string): Record<string, string> {
-  const value: unknown = JSON.parse(text);
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw corrupt(what, value);
-  for (const v of Object.values(value)) if (typeof v !== 'string') throw corrupt(what, value);
-  return value as Record<string, string>;
-}
-
-function stringList(text: string, what: string): string[] {
-  const value: unknown = JSON.parse(text);
-  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) throw corrupt(what, value);
-  return value;
-}
-
 function severityOf(value: string): AlertSeverity {
   const s = ALERT_SEVERITIES.find((x) => x === value);
   if (s === undefined) throw corrupt('severity', value);
@@ -139,8 +122,8 @@ function groupFromRow(row: GroupRow): AlertGroupRecord {
     id: Number(row.id),
     key: row.group_key,
     route: row.route,
-    labels: stringMap(row.labels, 'group labels'),
-    conversations: stringList(row.conversations, 'group conversations'),
+    labels: decodeStringMap(row.labels, 'group labels'),
+    conversations: decodeStringList(row.conversations, 'group conversations'),
     state: row.state,
     createdAt: fromMs(Number(row.created_at)),
     version: Number(row.version),
@@ -162,10 +145,10 @@ function alertFromRow(row: InstanceRow): StoredAlert {
     fingerprint: row.fingerprint,
     status: row.status,
     severity: severityOf(row.severity),
-    labels: stringMap(row.labels, 'alert labels'),
-    annotations: stringMap(row.annotations, 'alert annotations'),
+    labels: decodeStringMap(row.labels, 'alert labels'),
+    annotations: decodeStringMap(row.annotations, 'alert annotations'),
     summary: row.summary,
-    links: stringMap(row.links, 'alert links'),
+    links: decodeStringMap(row.links, 'alert links'),
     startsAt: fromMsOrNull(row.starts_at === null ? null : Number(row.starts_at)),
     endsAt: fromMsOrNull(row.ends_at === null ? null : Number(row.ends_at)),
     groupId: Number(row.group_id),

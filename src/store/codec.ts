@@ -10,7 +10,8 @@ import type { AuditEvent, JobState, Refs } from '../core/store.js';
 /** Adding a platform to the union without adding it here is a compile error. */
 const PLATFORMS: Record<Platform, true> = { mattermost: true, teams: true, shell: true, schedule: true };
 
-function corrupt(what: string, value: unknown): Error {
+/** A stored value this code could not have written: the row is reported, never guessed at. */
+export function corrupt(what: string, value: unknown): Error {
   return new Error(`store: unexpected ${what}: ${JSON.stringify(value) ?? String(value)}`);
 }
 
@@ -39,6 +40,20 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 export function decodeObject(text: string, what: string): Record<string, unknown> {
   const value: unknown = JSON.parse(text);
   if (!isPlainObject(value)) throw corrupt(what, value);
+  return value;
+}
+
+/** A JSON object whose values are all strings (labels, annotations, links). */
+export function decodeStringMap(text: string, what: string): Record<string, string> {
+  const value = decodeObject(text, what);
+  for (const v of Object.values(value)) if (typeof v !== 'string') throw corrupt(what, value);
+  return value as Record<string, string>;
+}
+
+/** A JSON array of strings. */
+export function decodeStringList(text: string, what: string): string[] {
+  const value: unknown = JSON.parse(text);
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) throw corrupt(what, value);
   return value;
 }
 

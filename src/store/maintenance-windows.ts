@@ -2,7 +2,7 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
 import type { MaintenanceStore } from '../core/maintenance/store-port.js';
 import type { Matchers, Window } from '../core/maintenance/types.js';
-import { decodeObject, encodeJson, fromMs, fromMsOrNull, toMs } from './codec.js';
+import { corrupt, decodeObject, encodeJson, fromMs, fromMsOrNull, toMs } from './codec.js';
 import type { Database } from './schema.js';
 
 export type MaintenanceWindowsTable = {
@@ -26,10 +26,6 @@ export type MaintenanceWindowsTable = {
 type WindowTables = {
   maintenance_windows: MaintenanceWindowsTable;
 };
-
-function corrupt(what: string, value: unknown): Error {
-  return new Error(`store: unexpected ${what}: ${JSON.stringify(value) ?? String(value)}`);
-}
 
 function decodeStrings(text: string, what: string): string[] {
   const value: unknown = JSON.parse(text);

@@ -11,7 +11,7 @@ import type { Message } from '../core/message.js';
 import type { MessageRefStore, NonceStore, OutboxEntry, OutboxState, OutboxStore } from '../core/outbox/ports.js';
 import { decodeFallbackPolicy, type FallbackPolicy } from '../core/outbox/fallback-policy.js';
 import { conversationKey } from '../core/identity.js';
-import { decodeConversation, decodeObject, decodePlatform, encodeJson, fromMs, toMs } from './codec.js';
+import { corrupt, decodeConversation, decodeObject, decodePlatform, encodeJson, fromMs, toMs } from './codec.js';
 import type { Database } from './schema.js';
 
 type OutboxTable = {
@@ -63,10 +63,6 @@ type Db = Kysely<Database & OutboxTables>;
 
 function withOutboxTables(db: Kysely<Database>): Db {
   return db.withTables<OutboxTables>();
-}
-
-function corrupt(what: string, value: unknown): Error {
-  return new Error(`store: unexpected ${what}: ${JSON.stringify(value) ?? String(value)}`);
 }
 
 function decodeStoredConversation(text: string): Conversation {

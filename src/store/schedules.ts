@@ -7,7 +7,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { MISSED_POLICIES } from '../core/scheduler/types.js';
 import type { ScheduleStore } from '../core/scheduler/store-port.js';
 import type { ClaimKind, ClaimRecord, MissedPolicy, NewSchedule, ScheduleAction, ScheduleRecord, ScheduleSource } from '../core/scheduler/types.js';
-import { decodeObject, encodeJson, fromMs, fromMsOrNull, toMs } from './codec.js';
+import { corrupt, decodeObject, encodeJson, fromMs, fromMsOrNull, toMs } from './codec.js';
 import type { Database } from './schema.js';
 
 export type SchedulesTable = {
@@ -44,10 +44,6 @@ export type ScheduleTables = {
 /** Rows per INSERT: well under SQLite's limit on bound parameters. */
 const CLAIM_CHUNK = 200;
 const CLAIM_KINDS: readonly ClaimKind[] = ['run', 'missed', 'event'];
-
-function corrupt(what: string, value: unknown): Error {
-  return new Error(`store: unexpected ${what}: ${JSON.stringify(value) ?? String(value)}`);
-}
 
 function decodeStrings(value: unknown, what: string): string[] {
   if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) throw corrupt(what, value);

@@ -28,6 +28,7 @@ import type { Audience, Replies } from './replies.js';
 import type { ActionSigner } from './signing.js';
 import type { TriggerTokens } from './tokens.js';
 import type { ActionResponse, CommandResponse, DialogResponse } from './wire.js';
+import type { Writable } from './writable.js';
 import { dispatchWithinBudget } from './within-budget.js';
 
 export interface AdapterDeps {
@@ -58,8 +59,6 @@ interface DialogGaps {
   readonly command: Command;
   readonly given: AnyArgValues;
 }
-
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 const WORKING: Message = { tone: 'info', blocks: [{ kind: 'text', text: 'Working on it… the answer follows as soon as it is ready.' }], ephemeral: true };
 

@@ -29,8 +29,11 @@ const relaxedSubjects = new WeakMap<Command, UsageSubject | null>();
 function relaxedSubject(command: Command): UsageSubject | null {
   let subject = relaxedSubjects.get(command);
   if (subject === undefined) {
-    const relaxed = Object.fromEntries(Object.entries(command.args).map(([name, spec]) => [name, 'required' in spec ? { ...spec, required: false } : spec]));
-    subject = Object.values(command.args).some(isRequired) ? { name: command.name, args: relaxed, mayMutate: command.mayMutate, locks: command.locks } : null;
+    subject = null;
+    if (Object.values(command.args).some(isRequired)) {
+      const relaxed = Object.fromEntries(Object.entries(command.args).map(([name, spec]) => [name, 'required' in spec ? { ...spec, required: false } : spec]));
+      subject = { name: command.name, args: relaxed, mayMutate: command.mayMutate, locks: command.locks };
+    }
     relaxedSubjects.set(command, subject);
   }
   return subject;

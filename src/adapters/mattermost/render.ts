@@ -7,6 +7,7 @@
  */
 import type { Action, Block, Message, Tone } from '../../core/message.js';
 import type { AttachmentField, MessageAttachment, PostAction } from './wire.js';
+import type { Writable } from './writable.js';
 
 /** Mattermost's MaxPostSize in characters (model.PostMessageMaxRunesV2). */
 export const POST_LIMIT = 16_383;
@@ -117,8 +118,6 @@ function others(blocks: readonly Block[]): string {
     .filter((t) => t !== '')
     .join('\n\n');
 }
-
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 const NO_ACTIONS: readonly Action[] = [];
 

@@ -60,7 +60,6 @@ interface Grammar {
   readonly globals: readonly string[];
   readonly stringFlags: ReadonlySet<string>;
   readonly booleanFlags: ReadonlySet<string>;
-  readonly shorts: ReadonlyMap<string, string>;
   readonly aliases: Readonly<Record<string, string[]>>;
   readonly pairs: readonly [string, PairsArg] | undefined;
   readonly positionals: readonly [string, ArgSpec & { positional: number }][];
@@ -106,7 +105,6 @@ function grammarOf(subject: UsageSubject): Grammar {
       queueSlot: slotNames.indexOf('queue'),
       stringFlags: new Set(flags.filter(([, s]) => s.type !== 'boolean').map(([n]) => n)),
       booleanFlags: new Set([...flags.filter(([, s]) => s.type === 'boolean').map(([n]) => n), ...globals]),
-      shorts,
       aliases,
       pairs: Object.entries(subject.args).find((e): e is [string, PairsArg] => e[1].type === 'pairs'),
       positionals: positionals(subject.args),
