@@ -248,6 +248,13 @@ async function auditExport(config: string | undefined, since: string | undefined
   return 0;
 }
 
+// `opsbot config-schema | head`: once the reader has gone, the rest of the output has nowhere to go.
+// Stop quietly, as Unix tools do, instead of dying on an unhandled EPIPE with a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, opsbot } from '../support/cli.js';
+import { assertBuilt, opsbot, spawnOpsbot } from '../support/cli.js';
 import { removeTempDirs, tempDir } from '../support/app.js';
 
 beforeAll(() => assertBuilt());
@@ -167,6 +167,15 @@ describe('opsbot config-schema', { timeout: 300_000 }, () => {
     const schema = JSON.parse(result.stdout) as { type?: string; properties?: Record<string, unknown> };
     expect(schema.type).toBe('object');
     expect(Object.keys(schema.properties ?? {})).toEqual(expect.arrayContaining(['storage', 'server', 'log', 'access', 'jobs']));
+  });
+
+  it('stops quietly when its reader goes away (`opsbot config-schema | head`)', async () => {
+    const child = spawnOpsbot(['config-schema'], { dir: tempDir('opsbot-e2e-') });
+    // The read end is closed before anything is read, so the first write meets EPIPE.
+    child.stdout?.destroy();
+    const result = await child;
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
   });
 });
 
