@@ -11,6 +11,7 @@ import type { TeamsAdapter } from './adapters/teams/index.js';
 import { runRepl } from './adapters/shell/repl.js';
 import { boot, localIdentity, resolveConfig } from './cli/bootstrap.js';
 import { commandReference, replaceReference } from './cli/docs.js';
+import { applyHeapPolicy } from './cli/heap-policy.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { ConfigError } from './config/errors.js';
 import { systemClock } from './core/clock.js';
@@ -151,7 +152,8 @@ async function serve(config: string | undefined): Promise<number> {
     import('./backends/gitlab/pipelines-from-config.js'),
     import('./adapters/mattermost/index.js'),
   ]);
-  const { app } = await boot({ configPath: config });
+  const { app, env } = await boot({ configPath: config });
+  applyHeapPolicy(env.variables.NODE_OPTIONS);
   let draining = false;
   const http = createHttpServer({ store: app.store, metrics: app.metrics, logger: app.logger, isDraining: () => draining });
   // Microsoft Teams (POST /api/messages), when the config has a `teams` section.
