@@ -101,6 +101,30 @@ describe.each(engines)('alert pipeline on $name', (engine) => {
     expect((await store.alerts.alertsOf(id))[0]?.receivedCount).toBe(before + 1);
   });
 
+  it('records deliveries that arrive together in one go, each told what became of its own alerts', async () => {
+    const { pipeline: p, clock, poster } = pipeline(store.alerts);
+    // Three deliveries at once (one turn of the event loop): the same alert twice, and two others.
+    const results = await Promise.all([
+      p.ingest([alert({ instance: 'web-1' }), alert({ instance: 'web-2' })]),
+      p.ingest([alert({ instance: 'web-1' })]),
+      p.ingest([alert({ instance: 'web-3', status: 'resolved' })]),
+    ]);
+    expect(results).toMatchObject([
+      { received: 2, new: 2, duplicates: 0 },
+      { received: 1, new: 0, duplicates: 1 },
+      { received: 1, new: 0, stale: 1 },
+    ]);
+    const [group] = await store.alerts.openGroups(5);
+    const alerts = await store.alerts.alertsOf(group?.id ?? 0);
+    expect(alerts.map((a) => [a.labels.instance, a.receivedCount]).sort()).toEqual([
+      ['web-1', 2],
+      ['web-2', 1],
+    ]);
+    clock.set(at(30));
+    expect(await p.tick()).toMatchObject({ flushed: 1, shown: 1 });
+    expect(poster.take()).toHaveLength(1);
+  });
+
   it('edits the same post when alerts resolve (after group_interval), then closes the group', async () => {
     const { pipeline: p, clock, poster } = pipeline(store.alerts);
     await p.ingest([alert({ instance: 'web-1' }), alert({ instance: 'web-2' })]);

@@ -43,6 +43,9 @@ describe('sameContent', () => {
       { summary: `${alert.summary} (changed)` },
       { labels: { ...alert.labels, extra: 'x' } },
       { labels: Object.fromEntries(Object.entries(alert.labels).filter(([k]) => k !== 'alertname')) },
+      // As many labels, one of them under another name.
+      { labels: Object.fromEntries(Object.entries(alert.labels).map(([k, v]) => [k === 'alertname' ? 'alert_name' : k, v])) },
+      { annotations: { ...alert.annotations, toString: 'shadowing a prototype method' } },
       { annotations: { ...alert.annotations, description: 'new text' } },
       { links: { ...alert.links, runbook: 'https://runbooks.example/other' } },
       { links: {} },

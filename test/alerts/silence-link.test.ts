@@ -36,4 +36,12 @@ describe('the silence link', () => {
     const [alert] = parseAlertmanager({ ...sent, alerts: [{ ...sent.alerts[0], labels }] });
     expect(alert?.links.silence).toBe(expectedLink(sent.externalURL, labels));
   });
+
+  it('encodes what a URI must not carry as it is, and leaves what it may', () => {
+    const sent = body('msteams_2_alerts.json');
+    const labels = { alertname: 'Disk_full-1.2', 'odd name': 'a b', pct: '100%', marks: "it's (fine)*!~", query: 'a/b?c&d=e#f', plus: '1+1', lone: '\ud800x', empty: '' };
+    const [alert] = parseAlertmanager({ ...sent, alerts: [{ ...sent.alerts[0], labels }] });
+    expect(alert?.links.silence).toBe(expectedLink(sent.externalURL, labels));
+    expect(alert?.links.silence).toContain('%7Balertname%3D%22Disk_full-1.2%22%2Codd%20name%3D%22a%20b%22%2C');
+  });
 });

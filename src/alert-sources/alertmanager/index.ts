@@ -17,18 +17,39 @@ type AmAlert = Static<typeof AmAlertSchema>;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
 const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** Text that encodeURIComponent leaves as it is and JSON needs no escape for: most label names and values. */
+const URI_PLAIN = /^[\w.!~*'()-]*$/;
+
 /** A label value in double quotes, as JSON writes it; most values need no escaping at all. */
 function quoted(value: string): string {
   return NEEDS_ESCAPING.test(value) ? JSON.stringify(value) : `"${value}"`;
 }
 
-/** Alertmanager's UI link that pre-fills a silence for exactly these labels. */
+/** encodeURIComponent of the quoted value, without the call for the usual plain value. */
+function encodedValue(value: string): string {
+  return URI_PLAIN.test(value) ? `%22${value}%22` : encodeURIComponent(quoted(value));
+}
+
+function encodedName(name: string): string {
+  return URI_PLAIN.test(name) ? name : encodeURIComponent(name);
+}
+
+/**
+ * Alertmanager's UI link that pre-fills a silence for exactly these labels: the filter
+ * `{name="value",…}`, URI-encoded. Encoding is per character, so the filter is put together from
+ * encoded pieces (`%7B` `{`, `%3D` `=`, `%2C` `,`, `%7D` `}`); this runs for every alert delivered,
+ * and encoding the whole filter in one call cost three times as much (see `npm run bench`).
+ */
 function silenceLink(externalUrl: string | undefined, labels: Labels): string | undefined {
   const base = safeUrl(externalUrl);
   if (base === undefined) return undefined;
-  let filter = '';
-  for (const name in labels) filter += `${filter === '' ? '' : ','}${name}=${quoted(labels[name] ?? '')}`;
-  return `${base.endsWith('/') ? base.slice(0, -1) : base}/#/silences/new?filter=${encodeURIComponent(`{${filter}}`)}`;
+  let filter = '%7B';
+  let first = true;
+  for (const name in labels) {
+    filter += `${first ? '' : '%2C'}${encodedName(name)}%3D${encodedValue(labels[name] ?? '')}`;
+    first = false;
+  }
+  return `${base.endsWith('/') ? base.slice(0, -1) : base}/#/silences/new?filter=${filter}%7D`;
 }
 
 export function alertStatus(alert: { status?: AlertStatus; endsAt?: string }, top: AlertStatus | undefined): AlertStatus {

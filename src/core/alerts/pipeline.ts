@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
+import { coalesce } from '../coalesce.js';
 import type { Platform } from '../identity.js';
 import type { Logger } from '../log.js';
 import type { MaintenancePort } from '../maintenance/port.js';
@@ -109,6 +110,9 @@ interface Plan {
 
 const SILENCE_CACHE_MS = 1_000;
 
+/** Alerts recorded in one store transaction at most (a single delivery may bring more). */
+const RECORD_BATCH_MAX = 1_000;
+
 interface HeldBack {
   count: number;
   readonly names: Map<string, number>;
@@ -151,6 +155,12 @@ export class AlertPipeline {
   private countsWrittenAt = Number.NEGATIVE_INFINITY;
   /** Chat posts and edits made by this process, for /metrics and the benchmark. */
   shownTotal = 0;
+  /** The store's record, one transaction for the deliveries of a turn (at the latest of their times). */
+  private readonly record = coalesce(
+    (items: readonly IncomingAlert[], now: Date) => this.deps.store.record(items, now),
+    (a, b) => (b > a ? b : a),
+    RECORD_BATCH_MAX,
+  );
 
   constructor(private readonly deps: PipelineDeps) {
     this.unsubscribe = deps.maintenance?.onEnded((window) => void this.maintenanceEnded(window)) ?? null;
@@ -213,12 +223,14 @@ export class AlertPipeline {
     let remembered = 0;
     const mono = this.now();
     const ttl = this.deps.settings.dedupTtlMs ?? 30_000;
+    // Checked per alert only when there is something to check (usually nothing is silenced or held).
+    const holding = windows.filter((w) => Object.keys(w.matchers).length > 0);
     for (const alert of alerts) {
-      if (silences.some((s) => matchesAll(s.matchers, { ...alert.labels, severity: alert.labels.severity ?? alert.severity }))) {
+      if (silences.length > 0 && silences.some((s) => matchesAll(s.matchers, { ...alert.labels, severity: alert.labels.severity ?? alert.severity }))) {
         silenced += 1;
         continue;
       }
-      const window = windows.find((w) => Object.keys(w.matchers).length > 0 && Object.entries(w.matchers).every(([k, v]) => alert.labels[k] === v));
+      const window = holding.length === 0 ? undefined : holding.find((w) => Object.entries(w.matchers).every(([k, v]) => alert.labels[k] === v));
       if (window !== undefined) {
         held += 1;
         const entry = this.heldBack.get(windowKey(window)) ?? { count: 0, names: new Map<string, number>() };
@@ -243,7 +255,7 @@ export class AlertPipeline {
       }
       items.push({ alert, target });
     }
-    const outcomes = items.length === 0 ? [] : await this.deps.store.record(items, now);
+    const outcomes = items.length === 0 ? [] : await this.record(items, now);
     if (this.knownCount + items.length > (this.deps.settings.dedupMax ?? 100_000)) {
       this.known.clear();
       this.knownCount = 0;
