@@ -64,6 +64,6 @@ function samePairs(left: object, right: object): boolean {
     if (a[key] !== b[key]) return false;
     keys += 1;
   }
-  for (const key in b) keys -= 1;
+  for (const _key in b) keys -= 1;
   return keys === 0;
 }
