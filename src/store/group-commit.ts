@@ -11,7 +11,11 @@
  *   a change that could still be lost, and everything a unit writes commits together;
  * - if any unit throws, or the commit fails, the whole transaction rolls back and every unit of
  *   that batch is run again on its own, so each gets exactly its own result or error.
- * An idle runner starts a unit at once (one microtask later, to gather units started together).
+ * An idle runner starts a unit at the end of the event loop's current turn (setImmediate), so the
+ * units of every request read in that turn go together. SQLite's driver is synchronous: a
+ * transaction runs from begin to commit within one turn, so waiting only for the microtasks (as
+ * this once did) gathered nothing but units started by the same call, and under load nearly every
+ * job paid a commit of its own (see `npm run bench`, job-start).
  */
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
@@ -81,7 +85,7 @@ export function groupCommit(db: Kysely<Database>, alone: <T>(work: TransactionWo
         queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
         if (draining) return;
         draining = true;
-        queueMicrotask(() => void drain());
+        setImmediate(() => void drain());
       });
     },
   };
