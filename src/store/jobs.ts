@@ -9,12 +9,11 @@ import type { Principal } from '../core/identity.js';
 import type { BeginResult, JobRecord, JobState, JobStore, LockRecord, LockRequest, Refs } from '../core/store.js';
 import { auditWriter } from './audit.js';
 import { decodeRefs, encodeJson, toMs } from './codec.js';
-import { groupCommit } from './group-commit.js';
-import type { TransactionRunner, TransactionWork } from './group-commit.js';
+import type { TransactionRunner } from './group-commit.js';
 import { leaseQueries, retryOnLockRace } from './lease.js';
 import { prepareQuery } from './prepared.js';
 import { JOB_INSERT_COLUMNS, jobFromRow, newJobRow } from './rows.js';
-import type { Database, JobsTable, StoreEngine } from './schema.js';
+import type { Database, JobsTable } from './schema.js';
 
 const UNFINISHED: readonly JobState[] = ['queued', 'running'];
 
@@ -48,17 +47,13 @@ function jobQueries(db: Kysely<Database>) {
   return { find, insert, settle, settleWithRefs, releaseLease };
 }
 
-export function createJobStore(db: Kysely<Database>, engine: StoreEngine): JobStore {
+/** `hot` runs the transactions of every job start and finish (kysely-store.ts: grouped on SQLite). */
+export function createJobStore(db: Kysely<Database>, hot: TransactionRunner): JobStore {
   const q = jobQueries(db);
   const lease = leaseQueries(db);
   const auditLog = auditWriter(db);
   const findJob = async (target: Kysely<Database>, id: number) => (await q.find.execute(target, { id }))[0];
 
-  // One transaction per call, retried from the top when it lost a lock race.
-  const alone = <T>(work: TransactionWork<T>): Promise<T> => retryOnLockRace(() => db.transaction().execute(work));
-  // SQLite has one connection, so its transactions were serial anyway: group those that wait
-  // (group-commit.ts). PostgreSQL runs them side by side on its pool instead.
-  const hot: TransactionRunner = engine === 'sqlite' ? groupCommit(db, alone) : { run: alone };
 
   return {
     begin(job, audit, { lock, queueIfLocked }) {

@@ -11,7 +11,9 @@ import { createAlertTicketStore } from './alert-tickets.js';
 import { createAuditStore } from './audit.js';
 import { createConfirmationStore } from './confirmations.js';
 import { createDeployStateStore } from './deploy-state.js';
+import { groupCommit, type TransactionRunner, type TransactionWork } from './group-commit.js';
 import { createJobStore } from './jobs.js';
+import { retryOnLockRace } from './lease.js';
 import { createLockStore } from './locks.js';
 import { createMaintenanceStore } from './maintenance-windows.js';
 import { createMessageRefStore, createNonceStore, createOutboxStore } from './outbox.js';
@@ -21,16 +23,28 @@ import { createScheduleStore } from './schedules.js';
 import { createScalingStore } from './scaling.js';
 import { createConversationRefStore } from './teams-refs.js';
 
+/**
+ * The transactions every job writes (its start and finish, a freeze, its live post's outbox rows).
+ * SQLite has one connection, so its transactions were serial anyway: those of one turn of the event
+ * loop share a commit (group-commit.ts). PostgreSQL runs them side by side on its pool instead.
+ */
+function hotWrites(db: Kysely<Database>, engine: StoreEngine): TransactionRunner {
+  // One transaction per call, retried from the top when it lost a lock race.
+  const alone = <T>(work: TransactionWork<T>): Promise<T> => retryOnLockRace(() => db.transaction().execute(work));
+  return engine === 'sqlite' ? groupCommit(db, alone) : { run: alone };
+}
+
 export function createKyselyStore(db: Kysely<Database>, engine: StoreEngine): Store {
   let closing: Promise<void> | undefined;
+  const hot = hotWrites(db, engine);
   return {
     engine,
-    jobs: createJobStore(db, engine),
+    jobs: createJobStore(db, hot),
     audit: createAuditStore(db),
-    locks: createLockStore(db),
+    locks: createLockStore(db, hot),
     confirmations: createConfirmationStore(db),
     deployState: createDeployStateStore(db),
-    outbox: createOutboxStore(db),
+    outbox: createOutboxStore(db, hot),
     messageRefs: createMessageRefStore(db),
     // SQLite has one process: the in-memory limiter is exact there and costs no write per message.
     rateBudgets: engine === 'postgres' ? createRateBudgetStore(db, engine) : null,

@@ -5,12 +5,14 @@
 import type { Kysely } from 'kysely';
 import type { LockStore } from '../core/store.js';
 import { auditWriter } from './audit.js';
+import type { TransactionRunner } from './group-commit.js';
 import { toMs } from './codec.js';
-import { leaseQueries, retryOnLockRace } from './lease.js';
+import { leaseQueries } from './lease.js';
 import { lockFromRow } from './rows.js';
 import type { Database } from './schema.js';
 
-export function createLockStore(db: Kysely<Database>): LockStore {
+/** `hot` runs freezes: `lock <target>` is a job's one write besides its own rows (kysely-store.ts). */
+export function createLockStore(db: Kysely<Database>, hot: TransactionRunner): LockStore {
   const lease = leaseQueries(db);
   const auditLog = auditWriter(db);
   return {
@@ -28,16 +30,14 @@ export function createLockStore(db: Kysely<Database>): LockStore {
     },
 
     freeze(lock, audit) {
-      return retryOnLockRace(() =>
-        db.transaction().execute(async (trx) => {
-          const now = toMs(lock.acquiredAt);
-          const holder = await lease.live(trx, lock.key, now);
-          if (holder !== null) return { ok: false as const, holder };
-          await lease.take(trx, { ...lock, jobId: null }, now);
-          await auditLog.insert(trx, audit);
-          return { ok: true as const };
-        }),
-      );
+      return hot.run(async (trx) => {
+        const now = toMs(lock.acquiredAt);
+        const holder = await lease.live(trx, lock.key, now);
+        if (holder !== null) return { ok: false as const, holder };
+        await lease.take(trx, { ...lock, jobId: null }, now);
+        await auditLog.insert(trx, audit);
+        return { ok: true as const };
+      });
     },
 
     release(key, audit) {

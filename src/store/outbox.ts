@@ -8,10 +8,11 @@ import type { ColumnType, Generated, Kysely, Selectable } from 'kysely';
 import type { MessageRef } from '../core/chat.js';
 import type { Conversation } from '../core/identity.js';
 import type { Message } from '../core/message.js';
-import type { MessageRefStore, NonceStore, OutboxEntry, OutboxState, OutboxStore } from '../core/outbox/ports.js';
+import type { MessageRefStore, NewOutboxEntry, NonceStore, OutboxEntry, OutboxState, OutboxStore } from '../core/outbox/ports.js';
 import { decodeFallbackPolicy, type FallbackPolicy } from '../core/outbox/fallback-policy.js';
 import { conversationKey } from '../core/identity.js';
 import { corrupt, decodeConversation, decodeObject, decodePlatform, encodeJson, fromMs, toMs } from './codec.js';
+import type { TransactionRunner } from './group-commit.js';
 import type { Database } from './schema.js';
 
 type OutboxTable = {
@@ -129,56 +130,66 @@ function shortError(error: string): string {
   return error.length > 1000 ? `${error.slice(0, 999)}…` : error;
 }
 
-export function createOutboxStore(database: Kysely<Database>): OutboxStore {
+/** Coalesces into the key's newest pending row when it may, else adds a row (inside `hot`'s transaction). */
+async function enqueueIn(db: Db, entry: NewOutboxEntry): Promise<{ id: number; coalesced: boolean }> {
+  const now = toMs(entry.now);
+  const content = {
+    conversation: encodeJson(entry.conversation),
+    message: encodeJson(entry.message),
+    actors: entry.actors === null ? null : encodeJson(entry.actors),
+    fallback: entry.fallback === undefined || entry.fallback === null ? null : encodeJson(entry.fallback),
+    updated_at: now,
+  };
+  if (entry.key !== null && entry.coalesce !== false) {
+    const key = entry.key;
+    // The newest pending row of the key, unless a worker holds it: its delivery may already have
+    // read the old content, and a completed row is deleted, so the new content would be lost.
+    const coalesced = await db
+      .updateTable('outbox')
+      .set(content)
+      .where((eb) =>
+        eb(
+          'id',
+          '=',
+          eb.selectFrom('outbox as q').select((q) => q.fn.max('q.id').as('newest')).where('q.ref_key', '=', key).where('q.state', '=', 'pending'),
+        ),
+      )
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
+      .returning('id')
+      .executeTakeFirst();
+    if (coalesced !== undefined) return { id: coalesced.id, coalesced: true };
+  }
+  const row = await db
+    .insertInto('outbox')
+    .values({
+      ...content,
+      platform: entry.conversation.platform,
+      conversation_key: conversationKey(entry.conversation),
+      ref_key: entry.key,
+      thread_key: entry.threadKey ?? null,
+      state: 'pending',
+      attempts: 0,
+      not_before: now,
+      claimed_until: null,
+      claimed_by: null,
+      created_at: now,
+      last_error: null,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id: row.id, coalesced: false };
+}
+
+/**
+ * `hot` runs enqueues (kysely-store.ts): a job's live post is queued from its start and finish, so on
+ * SQLite the row shares their turn's commit instead of paying one of its own; either way the
+ * coalescing update and the insert that follows it when nothing was coalesced are one transaction.
+ */
+export function createOutboxStore(database: Kysely<Database>, hot: TransactionRunner): OutboxStore {
   const db = withOutboxTables(database);
   return {
-    async enqueue(entry) {
-      const now = toMs(entry.now);
-      const content = {
-        conversation: encodeJson(entry.conversation),
-        message: encodeJson(entry.message),
-        actors: entry.actors === null ? null : encodeJson(entry.actors),
-        fallback: entry.fallback === undefined || entry.fallback === null ? null : encodeJson(entry.fallback),
-        updated_at: now,
-      };
-      if (entry.key !== null && entry.coalesce !== false) {
-        const key = entry.key;
-        // The newest pending row of the key, unless a worker holds it: its delivery may already have
-        // read the old content, and a completed row is deleted, so the new content would be lost.
-        const coalesced = await db
-          .updateTable('outbox')
-          .set(content)
-          .where((eb) =>
-            eb(
-              'id',
-              '=',
-              eb.selectFrom('outbox as q').select((q) => q.fn.max('q.id').as('newest')).where('q.ref_key', '=', key).where('q.state', '=', 'pending'),
-            ),
-          )
-          .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
-          .returning('id')
-          .executeTakeFirst();
-        if (coalesced !== undefined) return { id: coalesced.id, coalesced: true };
-      }
-      const row = await db
-        .insertInto('outbox')
-        .values({
-          ...content,
-          platform: entry.conversation.platform,
-          conversation_key: conversationKey(entry.conversation),
-          ref_key: entry.key,
-          thread_key: entry.threadKey ?? null,
-          state: 'pending',
-          attempts: 0,
-          not_before: now,
-          claimed_until: null,
-          claimed_by: null,
-          created_at: now,
-          last_error: null,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      return { id: row.id, coalesced: false };
+    enqueue(entry) {
+      return hot.run((trx) => enqueueIn(trx.withTables<OutboxTables>(), entry));
     },
 
     async due(platforms, now, limit, skip = []) {

@@ -162,7 +162,9 @@ describe('without a bot token: response_url', () => {
     const answer = await sendCommand(harness, slashForm(slashFields('mm-job', 'web', { response_url: `${hooks.url}/hooks/commands/abc123` })));
     expect(answer.body.response_type).toBe('ephemeral');
     const [job] = await eventually(() => harness.t.store.jobs.list({ limit: 1 }), (j) => j[0]?.state === 'succeeded', 'the job');
-    const bodies = await eventually(() => hooks.received, (r) => r.length >= 1, 'the result on the response_url');
+    // The result is queued once the job's end is committed (a turn later): wait for it.
+    const final = (body: unknown): boolean => (body as { attachments?: { title?: string }[] }).attachments?.[0]?.title === `Job #${job?.id} succeeded`;
+    const bodies = await eventually(() => hooks.received, (r) => r.some(final), 'the result on the response_url');
     await eventually(() => harness.t.store.outbox.count('pending'), (n) => n === 0, 'an empty outbox');
     expect(hooks.received.length).toBeLessThanOrEqual(2);
     const last = bodies.at(-1) as { response_type: string; attachments: { title: string }[] };
@@ -188,8 +190,9 @@ describe('without a bot token: response_url', () => {
     });
     expect(click.json<{ ephemeral_text: string }>().ephemeral_text).toMatch(/^Job #\d+ started/);
     const [job] = await eventually(() => harness.t.store.jobs.list({ limit: 1 }), (j) => j[0]?.state === 'succeeded', 'the confirmed job');
-    const bodies = await eventually(() => hooks.received, (r) => r.length >= 1, 'the result on the response_url');
-    expect((bodies.at(-1) as { attachments: { title: string }[] }).attachments[0]?.title).toBe(`Job #${job?.id} succeeded`);
+    const final = (body: unknown): boolean => (body as { attachments?: { title?: string }[] }).attachments?.[0]?.title === `Job #${job?.id} succeeded`;
+    const bodies = await eventually(() => hooks.received, (r) => r.some(final), 'the result on the response_url');
+    expect(final(bodies.at(-1))).toBe(true);
     expect(hooks.paths.every((path) => path === '/hooks/commands/nuke1')).toBe(true);
   });
 

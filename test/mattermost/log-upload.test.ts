@@ -69,8 +69,14 @@ async function runPastLivePost(harness: Harness): Promise<void> {
   gates.open('leaky');
 }
 
-async function finishedJob(harness: Harness): Promise<JobRecord> {
+/** Whether chat shows the job's final state: by default, a bot post titled with it. */
+type FinalShown = (title: string) => boolean;
+
+async function finishedJob(harness: Harness, shown: FinalShown = (title) => [...harness.posts.values()].some((p) => p.props.attachments?.[0]?.title === title)): Promise<JobRecord> {
   const [job] = await eventually(() => harness.t.store.jobs.list({ limit: 1 }), (j) => j[0]?.state === 'succeeded', 'the job to succeed', 15_000);
+  // The final post is queued once the job's end is committed (a turn later): wait for it, then for
+  // nothing left to send.
+  await eventually(() => shown(`Job #${job?.id} succeeded`), (yes) => yes, 'the final post', 15_000);
   await eventually(() => harness.t.store.outbox.count('pending'), (n) => n === 0, 'an empty outbox', 15_000);
   return job!;
 }
@@ -287,8 +293,8 @@ describe('without a bot token (response_url)', () => {
     h = await startHarness({ extraCommands: [...testCommands, mmLeaky], botToken: false, mattermostUrl: hooks.url, secrets: [SECRET] });
     const harness = h;
     await sendCommand(harness, slashForm(slashFields('ops', 'mm-leaky 2000', { response_url: `${hooks.url}/hooks/commands/abc123` })));
-    const job = await finishedJob(harness);
-    const last = (await eventually(() => hooks.received, (r) => r.length >= 1, 'the result on the response_url')).at(-1) as { attachments: { title: string; text: string }[] };
+    const job = await finishedJob(harness, (title) => hooks.received.some((body) => (body as { attachments?: { title?: string }[] }).attachments?.[0]?.title === title));
+    const last = hooks.received.at(-1) as { attachments: { title: string; text: string }[] };
     expect(integrationViolations('CommandResponse', last)).toEqual([]);
     expect(last.attachments[0]?.title).toBe(`Job #${job.id} succeeded`);
     expect(last.attachments[0]?.text).toContain(pointer(job));

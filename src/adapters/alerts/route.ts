@@ -28,6 +28,22 @@ export interface AlertRouteDeps {
 
 const STATUS = { malformed: 400, unsupported_media: 415, invalid: 422 } as const;
 
+/** Every count of an IngestResult; the compiler checks that none is missing. */
+const INGEST_COUNTS = ['received', 'new', 'changed', 'duplicates', 'stale', 'silenced', 'maintenance', 'unrouted'] as const;
+const _everyCount: Exclude<keyof IngestResult, (typeof INGEST_COUNTS)[number]> extends never ? true : never = true;
+
+/**
+ * The 202 body's schema: fastify serializes it with a function compiled from it instead of
+ * JSON.stringify, which was a few percent of every delivery (see `npm run bench`). It lists every
+ * count (a serializer built from a schema leaves out what the schema does not name).
+ */
+const ACCEPTED_SCHEMA = {
+  type: 'object',
+  properties: Object.fromEntries(INGEST_COUNTS.map((name) => [name, { type: 'integer' }])),
+  required: [...INGEST_COUNTS],
+  additionalProperties: false,
+} as const;
+
 function refuse(reply: FastifyReply, status: number, error: string): FastifyReply {
   return reply.status(status).send({ error });
 }
@@ -39,7 +55,7 @@ export function alertRoutes(deps: AlertRouteDeps): (app: FastifyInstance) => voi
       scope.removeAllContentTypeParsers();
       scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: deps.config?.bodyLimit ?? 1_048_576 }, (_request, body, done) => done(null, body));
 
-      scope.post('/alerts/:source', async (request: FastifyRequest<{ Params: { source: string } }>, reply) => {
+      scope.post('/alerts/:source', { schema: { response: { 202: ACCEPTED_SCHEMA } } }, async (request: FastifyRequest<{ Params: { source: string } }>, reply) => {
         const name = request.params.source;
         if (!isAlertSourceName(name)) return refuse(reply, 404, `unknown alert source "${name.slice(0, 40)}"`);
         const auth = deps.config?.sources[name];
