@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Store } from '../../src/core/store.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
+import { openDatabase, openSqliteStore } from '../../src/store/sqlite.js';
 import { auditEntry, newJob, started } from './fixtures.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -82,6 +82,18 @@ describe('background WAL checkpoints', () => {
     const copy = await openSqliteStore({ path: join(copyDir, 'opsbot.db') });
     cleanups.push(() => copy.close());
     for (const id of ids) expect((await copy.jobs.get(id))?.state).toBe('running');
+  });
+
+  it('opens the file in WAL mode with the documented settings, and a 4 MiB page cache instead of 16', async () => {
+    const db = openDatabase(join(await tempDir(), 'opsbot.db'));
+    cleanups.push(() => Promise.resolve(db.close()));
+    const pragma = (name: string): unknown => db.pragma(name, { simple: true });
+    expect(pragma('journal_mode')).toBe('wal');
+    expect(pragma('synchronous')).toBe(1); // NORMAL
+    expect(pragma('foreign_keys')).toBe(1);
+    expect(pragma('busy_timeout')).toBe(5_000);
+    expect(pragma('wal_autocheckpoint')).toBe(10_000);
+    expect(pragma('cache_size')).toBe(-4_096); // KiB
   });
 
   it('runs no timer for an in-memory database, which has no WAL', async () => {
