@@ -10,8 +10,8 @@
  * collections mark concurrently and are incremental, and the benchmarks showed no loss of rate.
  *
  * Set on the running isolate once the config is loaded: V8 reads this flag at every full
- * collection, so it takes effect for the rest of the process. An operator's own `--heap-growing-percent` (in NODE_OPTIONS or on the
- * command line) wins.
+ * collection, so it takes effect for the rest of the process. An operator's own
+ * `--heap-growing-percent` (in NODE_OPTIONS or on the command line) wins.
  */
 import { setFlagsFromString } from 'node:v8';
 

@@ -3,10 +3,11 @@
  * once and each caller gets back the results for its own items, in order.
  *
  * For the alert store this turns one transaction per delivery into one per turn. Under a storm
- * many deliveries are read in one turn, and each transaction pays its fixed costs (begin, commit,
- * the reads of the alerts' rows and groups) once for all of them: at 10 deliveries of 10 alerts a
- * turn, a new alert cost a tenth as much to record (see `npm run bench`). A lone call waits for
- * nothing but the end of the turn it came in (setImmediate).
+ * many deliveries are read in one turn, and the fixed costs of a transaction (begin, commit, the
+ * reads of the alerts' rows and groups) are paid once for all of them. In the alerts benchmark,
+ * intake slowed by a tenth for a few seconds whenever its memory of 10,000 alerts ran out and each
+ * delivery went back to the store on its own; it no longer does (see `npm run bench`). A lone call
+ * waits for nothing but the end of the turn it came in (setImmediate).
  *
  * A failed joint run gives nobody the error of someone else's items: each caller's items are then
  * run again on their own, one caller after another, so each gets exactly its own result or error.

@@ -41,7 +41,7 @@ const WAL_AUTOCHECKPOINT_PAGES = 10_000;
  * SQLite's page cache, in KiB. better-sqlite3 builds SQLite with 16 MiB; opsbot's hot pages (the
  * interior of a few indexes, the newest rows of jobs, audit, outbox and alerts) fit in far less, and
  * every page cached is resident memory for the life of the process (see `npm run bench`: peak RSS).
- * A page not cached is read from the OS's file cache, not the disk, when it is needed again.
+ * A page not cached is read from the file again when needed, usually from the OS's cache.
  */
 const PAGE_CACHE_KIB = 4_096;
 
