@@ -109,11 +109,12 @@ describe.each(engines)('alert pipeline on $name', (engine) => {
       p.ingest([alert({ instance: 'web-1' })]),
       p.ingest([alert({ instance: 'web-3', status: 'resolved' })]),
     ]);
-    expect(results).toMatchObject([
-      { received: 2, new: 2, duplicates: 0 },
-      { received: 1, new: 0, duplicates: 1 },
-      { received: 1, new: 0, stale: 1 },
-    ]);
+    expect(results.map((r) => r.received)).toEqual([2, 1, 1]);
+    // web-1 and web-2 are new once each, whichever delivery got there first (on PostgreSQL the
+    // deliveries may reach the store in separate transactions); the second web-1 is a duplicate.
+    const total = (key: 'new' | 'duplicates' | 'stale' | 'changed'): number => results.reduce((n, r) => n + r[key], 0);
+    expect([total('new'), total('duplicates'), total('stale'), total('changed')]).toEqual([2, 1, 1, 0]);
+    expect(results[2]).toMatchObject({ new: 0, stale: 1 });
     const [group] = await store.alerts.openGroups(5);
     const alerts = await store.alerts.alertsOf(group?.id ?? 0);
     expect(alerts.map((a) => [a.labels.instance, a.receivedCount]).sort()).toEqual([
