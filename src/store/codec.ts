@@ -50,11 +50,15 @@ export function decodeStringMap(text: string, what: string): Record<string, stri
   return value as Record<string, string>;
 }
 
-/** A JSON array of strings. */
-export function decodeStringList(text: string, what: string): string[] {
-  const value: unknown = JSON.parse(text);
+/** An already decoded value that must be a list of strings. */
+export function asStringList(value: unknown, what: string): string[] {
   if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) throw corrupt(what, value);
   return value;
+}
+
+/** A JSON array of strings. */
+export function decodeStringList(text: string, what: string): string[] {
+  return asStringList(JSON.parse(text), what);
 }
 
 export function decodeRefs(text: string): Refs {

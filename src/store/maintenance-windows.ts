@@ -2,7 +2,7 @@
 import type { Generated, Kysely, Selectable } from 'kysely';
 import type { MaintenanceStore } from '../core/maintenance/store-port.js';
 import type { Matchers, Window } from '../core/maintenance/types.js';
-import { corrupt, decodeObject, encodeJson, fromMs, fromMsOrNull, toMs } from './codec.js';
+import { corrupt, decodeObject, decodeStringList, encodeJson, fromMs, fromMsOrNull, toMs } from './codec.js';
 import type { Database } from './schema.js';
 
 export type MaintenanceWindowsTable = {
@@ -27,12 +27,6 @@ type WindowTables = {
   maintenance_windows: MaintenanceWindowsTable;
 };
 
-function decodeStrings(text: string, what: string): string[] {
-  const value: unknown = JSON.parse(text);
-  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) throw corrupt(what, value);
-  return value;
-}
-
 function decodeMatchers(text: string): Matchers {
   const value = decodeObject(text, 'matchers');
   for (const v of Object.values(value)) if (typeof v !== 'string') throw corrupt('matcher value', v);
@@ -51,10 +45,10 @@ function windowFromRow(row: Selectable<MaintenanceWindowsTable>): Window {
     createdBy: row.created_by,
     createdAt: fromMs(row.created_at),
     matchers: decodeMatchers(row.matchers),
-    announceTo: decodeStrings(row.announce_to, 'announce channels'),
+    announceTo: decodeStringList(row.announce_to, 'announce channels'),
     leadMs: row.lead_ms,
     blockDeploys: row.block_deploys === 1,
-    silenceIds: decodeStrings(row.silence_ids, 'silence ids'),
+    silenceIds: decodeStringList(row.silence_ids, 'silence ids'),
     endedAt: fromMsOrNull(row.ended_at),
     endedBy: row.ended_by,
   };

@@ -7,7 +7,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { MISSED_POLICIES } from '../core/scheduler/types.js';
 import type { ScheduleStore } from '../core/scheduler/store-port.js';
 import type { ClaimKind, ClaimRecord, MissedPolicy, NewSchedule, ScheduleAction, ScheduleRecord, ScheduleSource } from '../core/scheduler/types.js';
-import { corrupt, decodeObject, encodeJson, fromMs, fromMsOrNull, toMs } from './codec.js';
+import { asStringList, corrupt, decodeObject, encodeJson, fromMs, fromMsOrNull, toMs } from './codec.js';
 import type { Database } from './schema.js';
 
 export type SchedulesTable = {
@@ -45,14 +45,9 @@ export type ScheduleTables = {
 const CLAIM_CHUNK = 200;
 const CLAIM_KINDS: readonly ClaimKind[] = ['run', 'missed', 'event'];
 
-function decodeStrings(value: unknown, what: string): string[] {
-  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) throw corrupt(what, value);
-  return value;
-}
-
 export function decodeAction(text: string): ScheduleAction {
   const raw = decodeObject(text, 'schedule action');
-  const to = decodeStrings(raw.to, 'schedule channels');
+  const to = asStringList(raw.to, 'schedule channels');
   if (raw.kind === 'announce' && typeof raw.text === 'string') return { kind: 'announce', text: raw.text, to };
   if (raw.kind === 'command' && typeof raw.command === 'string' && typeof raw.as === 'string') return { kind: 'command', command: raw.command, as: raw.as, to };
   throw corrupt('schedule action', raw);
