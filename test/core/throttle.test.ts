@@ -61,6 +61,17 @@ describe('Throttle', () => {
     expect(delivered).toEqual([1, 3]);
   });
 
+  it('discard drops the pending value and its timer; a later push is delivered as usual', () => {
+    throttle.push(1);
+    throttle.push(2);
+    throttle.discard();
+    vi.advanceTimersByTime(1_000);
+    expect(delivered).toEqual([1]);
+    expect(vi.getTimerCount()).toBe(0);
+    throttle.push(3);
+    expect(delivered).toEqual([1, 3]);
+  });
+
   it('flush with nothing pending delivers nothing', () => {
     throttle.push(1);
     throttle.flush();

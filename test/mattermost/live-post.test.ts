@@ -37,7 +37,7 @@ async function finalPost(harness: Harness, title: RegExp): Promise<FakePost> {
 }
 
 describe('live job post (bot token)', () => {
-  it('posts once when the job is accepted, edits it as it runs, and ends with the summary', async () => {
+  it('posts once the job has run a second, edits it as it runs, and ends with the summary', async () => {
     h = await startHarness({ extraCommands: testCommands });
     const harness = h;
     const answer = await sendCommand(harness, slashForm(slashFields('mm-job', 'web --wait')));

@@ -45,6 +45,13 @@ export class Throttle<T> {
     this.drain();
   }
 
+  /** Drops a pending value and its timer: nothing more is delivered unless pushed again. */
+  discard(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.pending = null;
+  }
+
   private drain(): void {
     this.timer = null;
     if (this.pending === null) return;

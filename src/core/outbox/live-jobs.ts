@@ -1,11 +1,17 @@
 /**
  * One live post per job: the runner's progress and finish events become edits of a single keyed
- * message in the outbox (posted on the first event, edited after), for every conversation on a
- * platform that has a delivery. Progress is throttled per job on top of the runner's own throttle,
- * so a chatty job spends at most `editsPerMinute` edits; the final state always goes out, and once it
- * has, no late progress can overwrite it.
+ * message in the outbox (posted once the job has run for `firstPostAfterMs`, edited after), for every
+ * conversation on a platform that has a delivery. Progress is throttled per job on top of the
+ * runner's own throttle, so a chatty job spends at most `editsPerMinute` edits; the final state
+ * always goes out, and once it has, no late progress can overwrite it.
+ *
+ * Why the first post waits: the person who ran the command already has the "accepted, job #id"
+ * answer, and most jobs (a lock, a scale, a dry run) end within a second. Such a job gets one post
+ * showing how it ended, instead of a "running" post edited a moment later: half the chat API calls
+ * (rate-limited per channel) and half the outbox writes.
  */
 import type { Clock } from '../clock.js';
+import { DeadlineWatcher, type Pending } from '../deadlines.js';
 import type { Platform } from '../identity.js';
 import type { JobEvent } from '../jobs/runner.js';
 import { Throttle } from '../jobs/throttle.js';
@@ -25,12 +31,20 @@ export interface LiveJobDeps {
   readonly outbox: { enqueue(outgoing: OutgoingMessage): Promise<unknown> };
   readonly clock: Clock;
   readonly logger: Logger;
+  /** How long a job runs before its live post goes out (default FIRST_POST_AFTER_MS); 0: at once. */
+  readonly firstPostAfterMs?: number;
 }
 
-interface Tracked {
+/** A job's state in this class; while `waiting`, it is also the deadline entry of its first post. */
+interface Tracked extends Pending {
   readonly throttle: Throttle<JobRecord>;
   readonly actors: readonly string[];
+  /** Its first post has not gone out yet: the newest record, sent when the wait is over. */
+  waiting: JobRecord | null;
 }
+
+/** A job still running after this long gets its "running" post; one that ends sooner, only its final one. */
+export const FIRST_POST_AFTER_MS = 1_000;
 
 /** Finished job ids remembered so a late `track` cannot post a "running" message after the end. */
 const FINISHED_MEMORY = 1_000;
@@ -40,8 +54,13 @@ export class LiveJobPosts {
   private readonly tracked = new Map<number, Tracked>();
   private readonly finished = new Set<number>();
   private unsubscribe: (() => void) | null = null;
+  /** One sweeper for every waiting first post, not a timer per job. */
+  private readonly firstPosts = new DeadlineWatcher();
+  private readonly firstPostAfterMs: number;
 
-  constructor(private readonly deps: LiveJobDeps) {}
+  constructor(private readonly deps: LiveJobDeps) {
+    this.firstPostAfterMs = deps.firstPostAfterMs ?? FIRST_POST_AFTER_MS;
+  }
 
   /** Jobs in conversations of this platform get a live post from now on. */
   enable(platform: Platform, settings: LiveJobSettings): void {
@@ -52,27 +71,51 @@ export class LiveJobPosts {
   stop(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    for (const tracked of this.tracked.values()) this.forget(tracked);
     this.tracked.clear();
   }
 
-  /** The adapter accepted this job: post its live message now rather than at its first progress. */
+  /** The adapter accepted this job: its live post goes out unless it ends first (see FIRST_POST_AFTER_MS). */
   track(job: JobRecord): void {
     if (this.finished.has(job.id) || !this.platforms.has(job.conversation.platform)) return;
-    this.entry(job)?.throttle.push(job);
+    this.show(job);
   }
 
   private onEvent(event: JobEvent): void {
     const { job } = event;
     if (!this.platforms.has(job.conversation.platform) || this.finished.has(job.id)) return;
     if (event.type === 'progress') {
-      this.entry(job)?.throttle.push(job);
+      this.show(job);
       return;
     }
     const tracked = this.tracked.get(job.id);
     this.tracked.delete(job.id);
+    if (tracked !== undefined) this.forget(tracked);
     this.finished.add(job.id);
     if (this.finished.size > FINISHED_MEMORY) this.finished.delete(this.finished.values().next().value as number);
     this.send(job, jobStatusMessage(job, this.deps.clock.now(), event.reply), tracked?.actors ?? actorsOf(job));
+  }
+
+  /** The job's newest state: its first post waits out FIRST_POST_AFTER_MS; edits after it are throttled. */
+  private show(job: JobRecord): void {
+    const known = this.tracked.get(job.id);
+    if (known === undefined) {
+      const tracked = this.entry(job);
+      if (tracked === null) return;
+      if (this.firstPostAfterMs <= 0) tracked.throttle.push(job);
+      else {
+        tracked.waiting = job;
+        this.firstPosts.watch(tracked, this.firstPostAfterMs);
+      }
+    } else if (known.waiting !== null) known.waiting = job;
+    else known.throttle.push(job);
+  }
+
+  /** No post or edit of this job may go out from here any more (it ended, or we stop). */
+  private forget(tracked: Tracked): void {
+    this.firstPosts.unwatch(tracked);
+    tracked.waiting = null;
+    tracked.throttle.discard();
   }
 
   private entry(job: JobRecord): Tracked | null {
@@ -82,7 +125,14 @@ export class LiveJobPosts {
     if (tracked === undefined) {
       const actors = actorsOf(job);
       const interval = Math.ceil(60_000 / Math.max(1, settings.editsPerMinute));
-      tracked = {
+      const fresh: Tracked = {
+        at: 0,
+        expire: () => {
+          const first = fresh.waiting;
+          fresh.waiting = null;
+          if (first !== null && this.tracked.get(first.id) === fresh) fresh.throttle.push(first);
+        },
+        waiting: null,
         actors,
         // One call in reserve for the final edit: post + edits never outrun editsPerMinute over the
         // job's life, even for a job that ends right after a progress edit.
@@ -97,6 +147,7 @@ export class LiveJobPosts {
           1,
         ),
       };
+      tracked = fresh;
       this.tracked.set(job.id, tracked);
     }
     return tracked;
