@@ -39,12 +39,12 @@ export function createKyselyStore(db: Kysely<Database>, engine: StoreEngine): St
   const hot = hotWrites(db, engine);
   return {
     engine,
-    jobs: createJobStore(db, hot),
+    jobs: createJobStore(db, hot, engine),
     audit: createAuditStore(db),
     locks: createLockStore(db, hot),
     confirmations: createConfirmationStore(db),
     deployState: createDeployStateStore(db),
-    outbox: createOutboxStore(db, hot),
+    outbox: createOutboxStore(db, hot, engine),
     messageRefs: createMessageRefStore(db),
     // SQLite has one process: the in-memory limiter is exact there and costs no write per message.
     rateBudgets: engine === 'postgres' ? createRateBudgetStore(db, engine) : null,

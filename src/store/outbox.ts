@@ -13,7 +13,8 @@ import { decodeFallbackPolicy, type FallbackPolicy } from '../core/outbox/fallba
 import { conversationKey } from '../core/identity.js';
 import { corrupt, decodeConversation, decodeObject, decodePlatform, encodeJson, fromMs, toMs } from './codec.js';
 import type { TransactionRunner } from './group-commit.js';
-import type { Database } from './schema.js';
+import { prepareInsert, prepareQuery } from './prepared.js';
+import type { Database, StoreEngine } from './schema.js';
 
 type OutboxTable = {
   id: Generated<number>;
@@ -130,8 +131,42 @@ function shortError(error: string): string {
   return error.length > 1000 ? `${error.slice(0, 999)}…` : error;
 }
 
+const CONTENT_COLUMNS = ['conversation', 'message', 'actors', 'fallback', 'updated_at'] as const;
+const INSERT_COLUMNS = [
+  ...CONTENT_COLUMNS,
+  'platform',
+  'conversation_key',
+  'ref_key',
+  'thread_key',
+  'not_before',
+  'created_at',
+] as const;
+
+/** The enqueue's two statements, compiled once for `database`'s dialect (prepared.ts): every job's live post runs them. */
+function enqueueQueries(database: Kysely<Database>, engine: StoreEngine) {
+  const db = withOutboxTables(database);
+  // The newest pending row of the key, unless a worker holds it: its delivery may already have
+  // read the old content, and a completed row is deleted, so the new content would be lost.
+  const coalesce = prepareQuery(database, [...CONTENT_COLUMNS, 'key', 'now'], ({ key, now, ...content }) =>
+    db
+      .updateTable('outbox')
+      .set(content)
+      .where((eb) =>
+        eb('id', '=', eb.selectFrom('outbox as q').select((q) => q.fn.max('q.id').as('newest')).where('q.ref_key', '=', key).where('q.state', '=', 'pending')),
+      )
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
+      .returning('id'),
+  );
+  const insert = prepareInsert(database, engine, INSERT_COLUMNS, (row) =>
+    db.insertInto('outbox').values({ ...row, state: 'pending', attempts: 0, claimed_until: null, claimed_by: null, last_error: null }),
+  );
+  return { coalesce, insert };
+}
+
+type EnqueueQueries = ReturnType<typeof enqueueQueries>;
+
 /** Coalesces into the key's newest pending row when it may, else adds a row (inside `hot`'s transaction). */
-async function enqueueIn(db: Db, entry: NewOutboxEntry): Promise<{ id: number; coalesced: boolean }> {
+async function enqueueIn(trx: Kysely<Database>, q: EnqueueQueries, entry: NewOutboxEntry): Promise<{ id: number; coalesced: boolean }> {
   const now = toMs(entry.now);
   const content = {
     conversation: encodeJson(entry.conversation),
@@ -141,43 +176,19 @@ async function enqueueIn(db: Db, entry: NewOutboxEntry): Promise<{ id: number; c
     updated_at: now,
   };
   if (entry.key !== null && entry.coalesce !== false) {
-    const key = entry.key;
-    // The newest pending row of the key, unless a worker holds it: its delivery may already have
-    // read the old content, and a completed row is deleted, so the new content would be lost.
-    const coalesced = await db
-      .updateTable('outbox')
-      .set(content)
-      .where((eb) =>
-        eb(
-          'id',
-          '=',
-          eb.selectFrom('outbox as q').select((q) => q.fn.max('q.id').as('newest')).where('q.ref_key', '=', key).where('q.state', '=', 'pending'),
-        ),
-      )
-      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now)]))
-      .returning('id')
-      .executeTakeFirst();
+    const [coalesced] = await q.coalesce.execute(trx, { ...content, key: entry.key, now });
     if (coalesced !== undefined) return { id: coalesced.id, coalesced: true };
   }
-  const row = await db
-    .insertInto('outbox')
-    .values({
-      ...content,
-      platform: entry.conversation.platform,
-      conversation_key: conversationKey(entry.conversation),
-      ref_key: entry.key,
-      thread_key: entry.threadKey ?? null,
-      state: 'pending',
-      attempts: 0,
-      not_before: now,
-      claimed_until: null,
-      claimed_by: null,
-      created_at: now,
-      last_error: null,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return { id: row.id, coalesced: false };
+  const id = await q.insert.insert(trx, {
+    ...content,
+    platform: entry.conversation.platform,
+    conversation_key: conversationKey(entry.conversation),
+    ref_key: entry.key,
+    thread_key: entry.threadKey ?? null,
+    not_before: now,
+    created_at: now,
+  });
+  return { id, coalesced: false };
 }
 
 /**
@@ -185,11 +196,12 @@ async function enqueueIn(db: Db, entry: NewOutboxEntry): Promise<{ id: number; c
  * SQLite the row shares their turn's commit instead of paying one of its own; either way the
  * coalescing update and the insert that follows it when nothing was coalesced are one transaction.
  */
-export function createOutboxStore(database: Kysely<Database>, hot: TransactionRunner): OutboxStore {
+export function createOutboxStore(database: Kysely<Database>, hot: TransactionRunner, engine: StoreEngine): OutboxStore {
   const db = withOutboxTables(database);
+  const queries = enqueueQueries(database, engine);
   return {
     enqueue(entry) {
-      return hot.run((trx) => enqueueIn(trx.withTables<OutboxTables>(), entry));
+      return hot.run((trx) => enqueueIn(trx, queries, entry));
     },
 
     async due(platforms, now, limit, skip = []) {

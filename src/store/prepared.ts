@@ -8,9 +8,9 @@
  * placeholder order. Each execution only swaps the slots for this call's values. The SQL text is
  * exactly what the query builder produced, so both engines run what they ran before.
  */
-import { CompiledQuery } from 'kysely';
-import type { Compilable, Kysely } from 'kysely';
-import type { Database } from './schema.js';
+import { CompiledQuery, sql } from 'kysely';
+import type { Compilable, InsertQueryBuilder, InsertResult, Kysely, QueryResult } from 'kysely';
+import type { Database, StoreEngine } from './schema.js';
 
 /** What our columns hold once encoded (see codec.ts): text, epoch-ms or 0/1 integers, null. */
 export type SqlValue = string | number | null;
@@ -26,6 +26,8 @@ export interface PreparedQuery<N extends string, R> {
   execute(db: Kysely<Database>, values: Readonly<Record<N, SqlValue>>): Promise<R[]>;
   /** Runs a statement that returns no rows; resolves to how many rows it changed. */
   run(db: Kysely<Database>, values: Readonly<Record<N, SqlValue>>): Promise<number>;
+  /** Runs it and resolves to the driver's whole answer (rows, rows changed, new id). */
+  result(db: Kysely<Database>, values: Readonly<Record<N, SqlValue>>): Promise<QueryResult<R>>;
 }
 
 /**
@@ -43,16 +45,59 @@ export function prepareQuery<const N extends string, R>(
   const used = new Set(template.flatMap((p) => (p instanceof Slot ? [p.name] : [])));
   const unused = names.filter((name) => !used.has(name));
   if (unused.length > 0) throw new Error(`prepared query does not use ${unused.join(', ')}: ${compiled.sql}`);
-  const { sql } = compiled;
+  const text = compiled.sql;
   // Parameters that are not slots are constants of the query (e.g. the states in an `in` list).
-  const bind = (values: Readonly<Record<N, SqlValue>>) => CompiledQuery.raw(sql, template.map((p) => (p instanceof Slot ? values[p.name as N] : p)));
+  const bind = (values: Readonly<Record<N, SqlValue>>) => CompiledQuery.raw(text, template.map((p) => (p instanceof Slot ? values[p.name as N] : p)));
   return {
-    sql,
+    sql: text,
     async execute(target, values) {
       return (await target.executeQuery<R>(bind(values))).rows;
     },
     async run(target, values) {
       return Number((await target.executeQuery(bind(values))).numAffectedRows ?? 0n);
+    },
+    result(target, values) {
+      return target.executeQuery<R>(bind(values));
+    },
+  };
+}
+
+export interface PreparedInsert<N extends string> {
+  readonly sql: string;
+  /** Inserts one row on `db`, which may be a transaction; resolves to its new id. */
+  insert(db: Kysely<Database>, values: Readonly<Record<N, SqlValue>>): Promise<number>;
+}
+
+/**
+ * An insert whose new id the caller needs. PostgreSQL reads it with RETURNING. SQLite does not:
+ * there RETURNING runs the statement through a temporary trigger and collects its rows first, which
+ * measured twice the cost of the plain insert (16 against 8 µs for an audit row), while the plain
+ * insert already reports the id (last_insert_rowid, Kysely's `insertId`).
+ */
+export function prepareInsert<const N extends string>(
+  db: Kysely<Database>,
+  engine: StoreEngine,
+  names: readonly N[],
+  build: (slots: Readonly<Record<N, never>>) => InsertQueryBuilder<Database, keyof Database, InsertResult> | InsertQueryBuilder<never, never, InsertResult>,
+): PreparedInsert<N> {
+  if (engine === 'postgres') {
+    const returning = prepareQuery(db, names, (slots) => (build(slots) as InsertQueryBuilder<Database, keyof Database, InsertResult>).returning(sql<number>`id`.as('id')));
+    return {
+      sql: returning.sql,
+      async insert(target, values) {
+        const [row] = await returning.execute(target, values);
+        if (row === undefined) throw new Error(`store: insert returned no id: ${returning.sql}`);
+        return Number(row.id);
+      },
+    };
+  }
+  const plain = prepareQuery(db, names, build);
+  return {
+    sql: plain.sql,
+    async insert(target, values) {
+      const { insertId } = await plain.result(target, values);
+      if (insertId === undefined) throw new Error(`store: insert reported no id: ${plain.sql}`);
+      return Number(insertId);
     },
   };
 }

@@ -1,12 +1,14 @@
 /** Queries compiled once by Kysely and run with new values (src/store/prepared.ts). */
 import { createRequire } from 'node:module';
-import { Kysely } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import type { SqliteDatabase } from 'kysely';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { migrateToLatest } from '../../src/store/migrate.js';
-import { prepareQuery } from '../../src/store/prepared.js';
+import { prepareInsert, prepareQuery } from '../../src/store/prepared.js';
 import type { Database } from '../../src/store/schema.js';
 import { ImmediateSqliteDialect } from '../../src/store/sqlite-dialect.js';
+import { createTestDatabase } from '../support/postgres.js';
 
 const require = createRequire(import.meta.url);
 const SqliteDb = require('better-sqlite3') as new (path: string) => SqliteDatabase;
@@ -55,5 +57,46 @@ describe('prepareQuery', () => {
     expect(() => prepareQuery(db, ['code', 'typo'], (p) => db.selectFrom('confirmations').selectAll().where('code', '=', p.code))).toThrow(
       /does not use typo/,
     );
+  });
+});
+
+describe('prepareInsert', () => {
+  it('reads the new id without RETURNING on SQLite', async () => {
+    const insert = prepareInsert(db, 'sqlite', ['event', 'at'], (p) =>
+      db.insertInto('audit').values({ at: p.at, event: p.event, principal_platform: 'shell', principal_id: 'u', principal_name: 'U', conversation_platform: 'shell', conversation_id: 'c', command: 'lock', args: '{}', permission: 'lock', refs: '{}' }),
+    );
+    expect(insert.sql).not.toMatch(/returning/i);
+    const first = await insert.insert(db, { event: 'job_started', at: 1 });
+    const second = await insert.insert(db, { event: 'job_finished', at: 2 });
+    expect(second).toBe(first + 1);
+    const rows = await db.selectFrom('audit').select(['id', 'event']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: first, event: 'job_started' },
+      { id: second, event: 'job_finished' },
+    ]);
+  });
+
+  it('reads the new id with RETURNING on PostgreSQL', async () => {
+    const database = await createTestDatabase(inject('postgresUrl'));
+    const pool = new pg.Pool({ connectionString: database.url, max: 1 });
+    const target = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    try {
+      await migrateToLatest(target, 'postgres');
+      const insert = prepareInsert(target, 'postgres', ['event', 'at'], (p) =>
+        target.insertInto('audit').values({ at: p.at, event: p.event, principal_platform: 'shell', principal_id: 'u', principal_name: 'U', conversation_platform: 'shell', conversation_id: 'c', command: 'lock', args: '{}', permission: 'lock', refs: '{}' }),
+      );
+      expect(insert.sql).toMatch(/ returning id as "id"$/);
+      const first = await insert.insert(target, { event: 'job_started', at: 1 });
+      const second = await insert.insert(target, { event: 'job_finished', at: 2 });
+      expect(second).toBeGreaterThan(first);
+      const rows = await target.selectFrom('audit').select(['id', 'event']).orderBy('id').execute();
+      expect(rows.map((r) => ({ id: Number(r.id), event: r.event }))).toEqual([
+        { id: first, event: 'job_started' },
+        { id: second, event: 'job_finished' },
+      ]);
+    } finally {
+      await target.destroy();
+      await database.drop();
+    }
   });
 });
