@@ -11,7 +11,7 @@ import type { TeamsAdapter } from './adapters/teams/index.js';
 import { runRepl } from './adapters/shell/repl.js';
 import { boot, localIdentity, resolveConfig } from './cli/bootstrap.js';
 import { commandReference, replaceReference } from './cli/docs.js';
-import { applyHeapPolicy } from './cli/heap-policy.js';
+import { applyHeapPolicy, collectBootGarbage } from './cli/heap-policy.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { ConfigError } from './config/errors.js';
 import { systemClock } from './core/clock.js';
@@ -171,6 +171,7 @@ async function serve(config: string | undefined): Promise<number> {
   // Schedules and maintenance windows: ticks claimed once across replicas; stopped by app.close().
   app.startScheduler();
   const { host, port, shutdownGrace } = app.loaded.config.server;
+  collectBootGarbage();
   const address = await http.listen({ host, port });
   app.logger.info({ address, store: app.store.engine, config: app.loaded.file }, 'opsbot is serving');
 
