@@ -13,6 +13,7 @@ import { auditEntry, newJob, started } from './fixtures.js';
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
@@ -29,10 +30,6 @@ async function runJobs(store: Store, n: number): Promise<number[]> {
     ids.push(job.id);
   }
   return ids;
-}
-
-function liveTimeouts(): number {
-  return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 }
 
 describe('background WAL checkpoints', () => {
@@ -55,14 +52,20 @@ describe('background WAL checkpoints', () => {
   });
 
   it('never keeps the process alive, and leaves no timer behind after close', async () => {
-    const baseline = liveTimeouts();
+    // The store's own interval, picked out by its period: counting every live timer of the worker
+    // also counted timers of other code, which can end between two counts.
+    const setSpy = vi.spyOn(globalThis, 'setInterval');
+    const clearSpy = vi.spyOn(globalThis, 'clearInterval');
     const store = await openSqliteStore({ path: join(await tempDir(), 'opsbot.db'), checkpointIntervalMs: 50 });
     cleanups.push(() => store.close());
+    const created = setSpy.mock.results.filter((_, i) => setSpy.mock.calls[i]?.[1] === 50).map((r) => r.value as NodeJS.Timeout);
+    expect(created).toHaveLength(1);
+    const [timer] = created as [NodeJS.Timeout];
     // The interval exists but is unref'd: it does not count as keeping the event loop alive.
-    expect(liveTimeouts()).toBe(baseline);
+    expect(timer.hasRef()).toBe(false);
     await runJobs(store, 3);
     await store.close();
-    expect(liveTimeouts()).toBe(baseline);
+    expect(clearSpy.mock.calls.some(([cleared]) => cleared === timer)).toBe(true);
     // Closing twice is still fine (shutdown paths do).
     await expect(store.close()).resolves.toBeUndefined();
   });
