@@ -347,7 +347,10 @@ describe('unexpected errors', () => {
     expect(job.error).toMatch(/^Unexpected error \(ref [0-9a-f-]{36}\); see the log\.$/);
     expect(text).not.toContain('internals');
     expect(text).not.toMatch(/\bat .+:\d+:\d+/);
-    expect(t.logs.some((e) => e.level === 'error' && (e.obj as { err?: unknown }).err instanceof RangeError)).toBe(true);
+    const logged = t.logs.find((e) => e.level === 'error' && (e.obj as { err?: unknown }).err instanceof RangeError);
+    // The line carries the job's bindings (its logger is made when the job first logs).
+    expect(logged?.obj).toMatchObject({ jobId: job.id, command: 'boom-job' });
+    expect(logged?.msg).toBe('job failed with an unexpected error');
   });
 });
 
