@@ -11,6 +11,7 @@
 import { CompiledQuery, sql } from 'kysely';
 import type { Compilable, InsertQueryBuilder, InsertResult, Kysely, QueryResult } from 'kysely';
 import type { Database, StoreEngine } from './schema.js';
+import { sqliteConnectionOf } from './sqlite-direct.js';
 
 /** What our columns hold once encoded (see codec.ts): text, epoch-ms or 0/1 integers, null. */
 export type SqlValue = string | number | null;
@@ -47,18 +48,31 @@ export function prepareQuery<const N extends string, R>(
   if (unused.length > 0) throw new Error(`prepared query does not use ${unused.join(', ')}: ${compiled.sql}`);
   const text = compiled.sql;
   // Parameters that are not slots are constants of the query (e.g. the states in an `in` list).
-  const bind = (values: Readonly<Record<N, SqlValue>>) => CompiledQuery.raw(text, template.map((p) => (p instanceof Slot ? values[p.name as N] : p)));
+  const parameters = (values: Readonly<Record<N, SqlValue>>): unknown[] => template.map((p) => (p instanceof Slot ? values[p.name as N] : p));
+  const connection = sqliteConnectionOf(db);
+  /** Inside a transaction on SQLite, straight on the connection (sqlite-direct.ts); else through Kysely. */
+  const query = (target: Kysely<Database>, values: Readonly<Record<N, SqlValue>>): Promise<QueryResult<R>> => {
+    if (connection === undefined || !target.isTransaction) return target.executeQuery<R>(CompiledQuery.raw(text, parameters(values)));
+    // What Kysely's SQLite driver does with a query, minus the executor around it. A failing
+    // statement rejects, as it does through Kysely, rather than throwing at the caller.
+    try {
+      const statement = connection.prepare(text);
+      if (statement.reader) return Promise.resolve({ rows: statement.all(parameters(values)) as R[] });
+      const { changes, lastInsertRowid } = statement.run(parameters(values));
+      return Promise.resolve({ rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) });
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
   return {
     sql: text,
     async execute(target, values) {
-      return (await target.executeQuery<R>(bind(values))).rows;
+      return (await query(target, values)).rows;
     },
     async run(target, values) {
-      return Number((await target.executeQuery(bind(values))).numAffectedRows ?? 0n);
+      return Number((await query(target, values)).numAffectedRows ?? 0n);
     },
-    result(target, values) {
-      return target.executeQuery<R>(bind(values));
-    },
+    result: query,
   };
 }
 

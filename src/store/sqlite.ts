@@ -9,6 +9,7 @@ import { createKyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrate.js';
 import type { Database } from './schema.js';
 import { ImmediateSqliteDialect } from './sqlite-dialect.js';
+import { registerSqliteConnection } from './sqlite-direct.js';
 import { withStatementCache } from './statement-cache.js';
 
 export interface SqliteStoreOptions {
@@ -107,7 +108,9 @@ function startCheckpoints(db: Kysely<Database>, intervalMs: number): { stop(): v
 export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
   const inMemory = options.path === ':memory:';
   if (!inMemory) await mkdir(dirname(options.path), { recursive: true });
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(openDatabase(options.path)) }) });
+  const connection = withStatementCache(openDatabase(options.path));
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: connection }) });
+  registerSqliteConnection(db, connection);
   try {
     await migrateToLatest(db, 'sqlite');
   } catch (error) {

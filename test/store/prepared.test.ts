@@ -8,6 +8,8 @@ import { migrateToLatest } from '../../src/store/migrate.js';
 import { prepareInsert, prepareQuery } from '../../src/store/prepared.js';
 import type { Database } from '../../src/store/schema.js';
 import { ImmediateSqliteDialect } from '../../src/store/sqlite-dialect.js';
+import { registerSqliteConnection } from '../../src/store/sqlite-direct.js';
+import { withStatementCache } from '../../src/store/statement-cache.js';
 import { createTestDatabase } from '../support/postgres.js';
 
 const require = createRequire(import.meta.url);
@@ -98,5 +100,84 @@ describe('prepareInsert', () => {
       await target.destroy();
       await database.drop();
     }
+  });
+});
+
+describe('prepared statements on SQLite, straight on the connection inside a transaction', () => {
+  let direct: Kysely<Database>;
+
+  beforeEach(async () => {
+    // As the SQLite store builds it (sqlite.ts).
+    const connection = withStatementCache(new SqliteDb(':memory:'));
+    direct = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: connection }) });
+    registerSqliteConnection(direct, connection);
+    await migrateToLatest(direct, 'sqlite');
+  });
+
+  afterEach(async () => {
+    await direct.destroy();
+  });
+
+  const confirmation = (code: string) => ({ code, principal_key: 'p', conversation_key: 'c', text: code, expires_at: 1 });
+  const codes = async (target: Kysely<Database>) => (await target.selectFrom('confirmations').select('code').orderBy('code').execute()).map((r) => r.code);
+
+  it('runs inside the transaction: in order with its other queries, and rolled back with it', async () => {
+    const insert = prepareQuery(direct, ['code'], (p) => direct.insertInto('confirmations').values(confirmation(p.code)));
+    const count = prepareQuery(direct, [], () => direct.selectFrom('confirmations').select((eb) => eb.fn.countAll<number>().as('n')));
+    await expect(
+      direct.transaction().execute(async (trx) => {
+        await trx.insertInto('confirmations').values(confirmation('a')).execute();
+        expect(await count.execute(trx, {})).toEqual([{ n: 1 }]);
+        expect(await insert.run(trx, { code: 'b' })).toBe(1);
+        expect(await codes(trx)).toEqual(['a', 'b']);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await codes(direct)).toEqual([]);
+  });
+
+  it('rejects a failing statement instead of throwing at the caller', async () => {
+    const insert = prepareQuery(direct, ['code'], (p) => direct.insertInto('confirmations').values(confirmation(p.code)));
+    await direct.transaction().execute(async (trx) => {
+      await insert.run(trx, { code: 'a' });
+      const again = insert.run(trx, { code: 'a' });
+      await expect(again).rejects.toThrow(/UNIQUE constraint failed/);
+    });
+    expect(await codes(direct)).toEqual(['a']);
+  });
+
+  it('outside a transaction, waits for the open one instead of writing into it', async () => {
+    const insert = prepareQuery(direct, ['code'], (p) => direct.insertInto('confirmations').values(confirmation(p.code)));
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let seenInside: string[] = [];
+    const open = direct.transaction().execute(async (trx) => {
+      await trx.insertInto('confirmations').values(confirmation('inside')).execute();
+      await held;
+      seenInside = await codes(trx);
+      throw new Error('roll back');
+    });
+    // Started while the transaction holds the connection: it must not land in it.
+    const outside = insert.run(direct, { code: 'outside' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    await expect(open).rejects.toThrow('roll back');
+    expect(await outside).toBe(1);
+    expect(seenInside).toEqual(['inside']);
+    expect(await codes(direct)).toEqual(['outside']);
+  });
+
+  it('reads the new id of a plain insert inside a transaction', async () => {
+    const insert = prepareInsert(direct, 'sqlite', ['event'], (p) =>
+      direct.insertInto('audit').values({ at: 1, event: p.event, principal_platform: 'shell', principal_id: 'u', principal_name: 'U', conversation_platform: 'shell', conversation_id: 'c', command: 'lock', args: '{}', permission: 'lock', refs: '{}' }),
+    );
+    const ids = await direct.transaction().execute(async (trx) => [await insert.insert(trx, { event: 'job_started' }), await insert.insert(trx, { event: 'job_finished' })]);
+    expect(ids[1]).toBe(ids[0]! + 1);
+    expect(await direct.selectFrom('audit').select(['id', 'event']).orderBy('id').execute()).toEqual([
+      { id: ids[0], event: 'job_started' },
+      { id: ids[1], event: 'job_finished' },
+    ]);
   });
 });
