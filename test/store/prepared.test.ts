@@ -62,11 +62,16 @@ describe('prepareQuery', () => {
   });
 });
 
+/** An audit row insert whose event and time are slots. */
+function auditInsert(target: Kysely<Database>, engine: 'sqlite' | 'postgres') {
+  return prepareInsert(target, engine, ['event', 'at'], (p) =>
+    target.insertInto('audit').values({ at: p.at, event: p.event, principal_platform: 'shell', principal_id: 'u', principal_name: 'U', conversation_platform: 'shell', conversation_id: 'c', command: 'lock', args: '{}', permission: 'lock', refs: '{}' }),
+  );
+}
+
 describe('prepareInsert', () => {
   it('reads the new id without RETURNING on SQLite', async () => {
-    const insert = prepareInsert(db, 'sqlite', ['event', 'at'], (p) =>
-      db.insertInto('audit').values({ at: p.at, event: p.event, principal_platform: 'shell', principal_id: 'u', principal_name: 'U', conversation_platform: 'shell', conversation_id: 'c', command: 'lock', args: '{}', permission: 'lock', refs: '{}' }),
-    );
+    const insert = auditInsert(db, 'sqlite');
     expect(insert.sql).not.toMatch(/returning/i);
     const first = await insert.insert(db, { event: 'job_started', at: 1 });
     const second = await insert.insert(db, { event: 'job_finished', at: 2 });
@@ -84,9 +89,7 @@ describe('prepareInsert', () => {
     const target = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     try {
       await migrateToLatest(target, 'postgres');
-      const insert = prepareInsert(target, 'postgres', ['event', 'at'], (p) =>
-        target.insertInto('audit').values({ at: p.at, event: p.event, principal_platform: 'shell', principal_id: 'u', principal_name: 'U', conversation_platform: 'shell', conversation_id: 'c', command: 'lock', args: '{}', permission: 'lock', refs: '{}' }),
-      );
+      const insert = auditInsert(target, 'postgres');
       expect(insert.sql).toMatch(/ returning id as "id"$/);
       const first = await insert.insert(target, { event: 'job_started', at: 1 });
       const second = await insert.insert(target, { event: 'job_finished', at: 2 });
@@ -170,10 +173,8 @@ describe('prepared statements on SQLite, straight on the connection inside a tra
   });
 
   it('reads the new id of a plain insert inside a transaction', async () => {
-    const insert = prepareInsert(direct, 'sqlite', ['event'], (p) =>
-      direct.insertInto('audit').values({ at: 1, event: p.event, principal_platform: 'shell', principal_id: 'u', principal_name: 'U', conversation_platform: 'shell', conversation_id: 'c', command: 'lock', args: '{}', permission: 'lock', refs: '{}' }),
-    );
-    const ids = await direct.transaction().execute(async (trx) => [await insert.insert(trx, { event: 'job_started' }), await insert.insert(trx, { event: 'job_finished' })]);
+    const insert = auditInsert(direct, 'sqlite');
+    const ids = await direct.transaction().execute(async (trx) => [await insert.insert(trx, { event: 'job_started', at: 1 }), await insert.insert(trx, { event: 'job_finished', at: 1 })]);
     expect(ids[1]).toBe(ids[0]! + 1);
     expect(await direct.selectFrom('audit').select(['id', 'event']).orderBy('id').execute()).toEqual([
       { id: ids[0], event: 'job_started' },

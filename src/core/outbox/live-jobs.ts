@@ -100,7 +100,7 @@ export class LiveJobPosts {
   private show(job: JobRecord): void {
     const known = this.tracked.get(job.id);
     if (known === undefined) {
-      const tracked = this.entry(job);
+      const tracked = this.startTracking(job);
       if (tracked === null) return;
       if (this.firstPostAfterMs <= 0) tracked.throttle.push(job);
       else {
@@ -118,39 +118,36 @@ export class LiveJobPosts {
     tracked.throttle.discard();
   }
 
-  private entry(job: JobRecord): Tracked | null {
+  /** A job seen for the first time (see `show`); null if its platform has no live posts. */
+  private startTracking(job: JobRecord): Tracked | null {
     const settings = this.platforms.get(job.conversation.platform);
     if (settings === undefined) return null;
-    let tracked = this.tracked.get(job.id);
-    if (tracked === undefined) {
-      const actors = actorsOf(job);
-      const interval = Math.ceil(60_000 / Math.max(1, settings.editsPerMinute));
-      const fresh: Tracked = {
-        at: 0,
-        expire: () => {
-          const first = fresh.waiting;
-          fresh.waiting = null;
-          if (first !== null && this.tracked.get(first.id) === fresh) fresh.throttle.push(first);
+    const actors = actorsOf(job);
+    const interval = Math.ceil(60_000 / Math.max(1, settings.editsPerMinute));
+    const fresh: Tracked = {
+      at: 0,
+      expire: () => {
+        const first = fresh.waiting;
+        fresh.waiting = null;
+        if (first !== null && this.tracked.get(first.id) === fresh) fresh.throttle.push(first);
+      },
+      waiting: null,
+      actors,
+      // One call in reserve for the final edit: post + edits never outrun editsPerMinute over the
+      // job's life, even for a job that ends right after a progress edit.
+      throttle: new Throttle<JobRecord>(
+        interval,
+        (latest) => {
+          // A trailing progress edit firing after the job finished would overwrite the final state.
+          if (this.finished.has(latest.id)) return;
+          this.send(latest, jobStatusMessage(latest, this.deps.clock.now()), actors);
         },
-        waiting: null,
-        actors,
-        // One call in reserve for the final edit: post + edits never outrun editsPerMinute over the
-        // job's life, even for a job that ends right after a progress edit.
-        throttle: new Throttle<JobRecord>(
-          interval,
-          (latest) => {
-            // A trailing progress edit firing after the job finished would overwrite the final state.
-            if (this.finished.has(latest.id)) return;
-            this.send(latest, jobStatusMessage(latest, this.deps.clock.now()), actors);
-          },
-          Date.now,
-          1,
-        ),
-      };
-      tracked = fresh;
-      this.tracked.set(job.id, tracked);
-    }
-    return tracked;
+        Date.now,
+        1,
+      ),
+    };
+    this.tracked.set(job.id, fresh);
+    return fresh;
   }
 
   private send(job: JobRecord, message: Message, actors: readonly string[]): void {
