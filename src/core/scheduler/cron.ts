@@ -16,9 +16,16 @@ export interface CompiledCron {
   next(after: Date): Date | null;
 }
 
+/** Zones every runtime knows: checking them needs no ICU. */
+const ALWAYS_KNOWN = new Set(['UTC', 'Etc/UTC']);
+
 /** True if `zone` is an IANA time zone this runtime knows. */
 export function isTimeZone(zone: string): boolean {
   if (zone.trim() === '' || zone.length > 64) return false;
+  // The config's default zone is UTC. A first Intl.DateTimeFormat maps about 6 MB of ICU's time-zone
+  // data into the process (measured with Node 20), which a deployment that never schedules in
+  // another zone does not need to pay for.
+  if (ALWAYS_KNOWN.has(zone)) return true;
   try {
     new Intl.DateTimeFormat('en', { timeZone: zone });
     return true;
