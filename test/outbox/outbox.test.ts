@@ -201,6 +201,70 @@ describe('outbox delivery', () => {
     expect(await store.outbox.count('pending')).toBe(3);
   });
 
+  it('stops reading the store while only rate-limited conversations have rows, and wakes for another conversation', async () => {
+    const store = await sqliteStore();
+    const dueCalls: (readonly string[])[] = [];
+    const counted: Store = {
+      ...store,
+      outbox: {
+        ...store.outbox,
+        due: (platforms, now, limit, skip = []) => {
+          dueCalls.push(skip);
+          return store.outbox.due(platforms, now, limit, skip);
+        },
+      },
+    };
+    const delivery = new ScriptedDelivery();
+    // A long poll: anything delivered below came from a wake, not from the poll.
+    const outbox = new Outbox({ store: counted, clock: new MovableClock(), logger: memoryLogger(), owner: 'test/1/a', pollMs: 30_000 });
+    outbox.register(delivery, { ...FAST, rateLimit: { perSecond: 0.001, burst: 2 } });
+    cleanups.push(() => outbox.stop());
+    for (let i = 1; i <= 5; i++) await outbox.enqueue({ conversation: ops, message: text(`ops ${i}`) });
+    await eventually(() => delivery.sent.length, (n) => n === 2, 'the allowed deliveries');
+    // One look that skips the limited conversation finds nothing else: from then on, no more looks.
+    await eventually(() => dueCalls.filter((skip) => skip.includes('mattermost:ch-ops')).length, (n) => n >= 1, 'a look past the limited conversation');
+    const settled = dueCalls.length;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(dueCalls.length).toBe(settled);
+
+    await outbox.enqueue({ conversation: war, message: text('war 1') });
+    await eventually(() => delivery.sent.map((s) => s.text), (texts) => texts.includes('war 1'), 'the other conversation, long before the poll');
+    // Another message into the limited conversation does not end the quiet: it waits for a token.
+    const afterWar = dueCalls.length;
+    await outbox.enqueue({ conversation: ops, message: text('ops 6') });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(dueCalls.length - afterWar).toBeLessThanOrEqual(1);
+    expect(delivery.sent.map((s) => s.text).sort()).toEqual(['ops 1', 'ops 2', 'war 1']);
+  });
+
+  it('does not trust an empty look when a message for another conversation was queued during it', async () => {
+    const store = await sqliteStore();
+    let outbox: Outbox | null = null;
+    let raced = false;
+    const racing: Store = {
+      ...store,
+      outbox: {
+        ...store.outbox,
+        due: async (platforms, now, limit, skip = []) => {
+          const rows = await store.outbox.due(platforms, now, limit, skip);
+          if (skip.length > 0 && !raced) {
+            // The answer is already read; the war room's message lands before the pass sees it.
+            raced = true;
+            await outbox?.enqueue({ conversation: war, message: text('war 1') });
+          }
+          return rows;
+        },
+      },
+    };
+    const delivery = new ScriptedDelivery();
+    outbox = new Outbox({ store: racing, clock: new MovableClock(), logger: memoryLogger(), owner: 'test/1/a', pollMs: 30_000 });
+    outbox.register(delivery, { ...FAST, rateLimit: { perSecond: 0.001, burst: 1 } });
+    cleanups.push(() => outbox.stop());
+    for (let i = 1; i <= 3; i++) await outbox.enqueue({ conversation: ops, message: text(`ops ${i}`) });
+    await eventually(() => delivery.sent.map((s) => s.text), (texts) => texts.includes('war 1'), 'the message queued during the look, long before the poll');
+    expect(raced).toBe(true);
+  });
+
   it('delivers what a stopped outbox left behind when the next one starts', async () => {
     const store = await sqliteStore();
     const first = outboxOn(store, new ScriptedDelivery(), { ...FAST, rateLimit: { perSecond: 0.001, burst: 0 } });

@@ -77,6 +77,8 @@ const RECENT_KEYS = 10_000;
 const WAIT = Symbol('wait for the thread');
 /** How long a wake may wait for more messages to deliver in the same pass. */
 const WAKE_MS = 10;
+/** How often a pass looks again while every conversation with something due is out of tokens. */
+const LIMITED_WAIT_MS = 100;
 
 export class Outbox {
   private readonly channels = new Map<Platform, Channel>();
@@ -102,6 +104,16 @@ export class Outbox {
   private readonly observing = new Set<Promise<void>>();
   /** Conversations whose delivery failed in this pass: nothing after it may overtake it. */
   private readonly failing = new Set<string>();
+  /**
+   * Set when a pass found nothing due outside the conversations that had no token left. While it
+   * holds and those conversations are still out of tokens, a pass skips the store: otherwise it
+   * would scan their whole backlog (a storm of jobs in one channel queues thousands of rows) only
+   * to skip it, ten times a second. An enqueue into any other conversation ends it, and so does
+   * `pollMs` (rows of other replicas, and retries coming due, are found as late as ever).
+   */
+  private quietOutside: { readonly conversations: ReadonlySet<string>; readonly until: number } | null = null;
+  /** Enqueues so far: a pass only trusts an empty answer if none happened while it asked. */
+  private enqueues = 0;
 
   constructor(private readonly deps: OutboxDeps) {
     this.leaseMs = deps.leaseMs ?? 60_000;
@@ -138,6 +150,7 @@ export class Outbox {
         coalesce: seen,
       });
       if (key !== null && !seen) this.remember(key);
+      this.noteEnqueue(outgoing.conversation);
       this.wake();
       return result;
     };
@@ -150,6 +163,11 @@ export class Outbox {
       if (this.keyChains.get(key) === settled) this.keyChains.delete(key);
     });
     return next;
+  }
+
+  private noteEnqueue(conversation: Conversation): void {
+    this.enqueues += 1;
+    if (this.quietOutside !== null && !this.quietOutside.conversations.has(conversationKey(conversation))) this.quietOutside = null;
   }
 
   private remember(key: string): void {
@@ -237,8 +255,13 @@ export class Outbox {
     this.failing.clear();
     const now = this.deps.clock.now();
     const limited = [...this.channels.values()].flatMap((c) => c.limiter.exhausted(now.getTime()));
+    if (limited.length > 0 && this.onlyLimitedAreDue(limited, now.getTime())) return Math.min(this.pollMs, LIMITED_WAIT_MS);
+    const enqueuesBefore = this.enqueues;
     const due = await this.deps.store.outbox.due(platforms, now, this.batchSize, limited);
-    if (due.length === 0 && limited.length > 0) return this.pollMs > 100 ? 100 : this.pollMs;
+    if (due.length === 0 && limited.length > 0) {
+      if (this.enqueues === enqueuesBefore) this.quietOutside = { conversations: new Set(limited), until: now.getTime() + this.pollMs };
+      return Math.min(this.pollMs, LIMITED_WAIT_MS);
+    }
     if (due.length === 0) {
       const next = await this.deps.store.outbox.nextDue(platforms);
       if (next === null) return this.pollMs;
@@ -273,6 +296,18 @@ export class Outbox {
     );
     for (const channel of this.channels.values()) await channel.limiter.prune(this.deps.clock.now().getTime());
     return attempted ? 0 : Math.max(MIN_WAIT_MS, waitMs);
+  }
+
+  /** True while nothing can be due outside `limited` (see quietOutside). */
+  private onlyLimitedAreDue(limited: readonly string[], nowMs: number): boolean {
+    const quiet = this.quietOutside;
+    if (quiet === null) return false;
+    if (nowMs >= quiet.until) {
+      this.quietOutside = null;
+      return false;
+    }
+    for (const conversation of quiet.conversations) if (!limited.includes(conversation)) return false;
+    return true;
   }
 
   /** Claims and delivers one entry; false if another worker had it. */
