@@ -3,6 +3,8 @@
  * opsbot's command line. `serve` runs the bot (npm start); `shell` and `run` talk to it locally
  * through the same dispatch as the chat platforms. The only place that ends the process.
  */
+// First: it must run before the other modules load (see the module).
+import './cli/young-generation.js';
 import { readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ShellSession } from './adapters/shell/session.js';

@@ -1,5 +1,6 @@
 /**
- * How much the V8 heap may grow between full garbage collections in `opsbot serve`.
+ * How much memory V8 may keep in `opsbot serve`: how far the old generation grows between full
+ * collections, one full collection after boot, and a cap on the young generation (below).
  *
  * V8's default lets the old generation grow to 1.1–4× what was live after the last full collection
  * before it collects again. That suits a short burst; a bot that runs for months next to other
@@ -13,7 +14,8 @@
  * collection, so it takes effect for the rest of the process. An operator's own
  * `--heap-growing-percent` (in NODE_OPTIONS or on the command line) wins.
  */
-import { setFlagsFromString } from 'node:v8';
+import { PerformanceObserver } from 'node:perf_hooks';
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 export const HEAP_GROWING_PERCENT = 20;
@@ -29,6 +31,53 @@ export function heapGrowingFlag(execArgv: readonly string[], nodeOptions: string
 export function applyHeapPolicy(nodeOptions: string | undefined): void {
   const flag = heapGrowingFlag(process.execArgv, nodeOptions);
   if (flag !== null) setFlagsFromString(flag);
+}
+
+/**
+ * The young generation's limit in every opsbot process, per semi-space (V8 keeps two). V8 grows each from
+ * 1 MB up to 16 MB on Node 20 (64 MB on Node 24) while much of what it allocates survives a
+ * collection, as under a load of jobs, and the two then hold that much resident memory for the rest
+ * of the process. At 8 MB the Mattermost benchmark's peak RSS (Node 20) fell by 5–10 MB read-only
+ * and by about 20 MB under jobs (158 to 139 MB). The price is more young collections: in A/B runs read-only kept its rate (8,089 against
+ * 8,477 req/s, noise) and job-start lost 9–12% (1,771 to 1,566 req/s), a load far beyond what a
+ * team's chat sends. A bot that runs for months beside other services gains more from the memory.
+ */
+export const MAX_SEMI_SPACE_MB = 8;
+
+const YOUNG_FLAGS = /--(max[-_]semi[-_]space[-_]size|semi[-_]space[-_]growth[-_]factor)\b/;
+
+/** False when the operator sized the young generation themselves (NODE_OPTIONS or the command line). */
+export function youngGenerationIsOurs(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
+  return !execArgv.some((arg) => YOUNG_FLAGS.test(arg)) && !YOUNG_FLAGS.test(nodeOptions ?? '');
+}
+
+/** V8's default: each growth doubles the semi-spaces. */
+const DEFAULT_GROWTH_FACTOR = 2;
+
+/**
+ * Keeps the semi-spaces at `maxMb` or below. `--max-semi-space-size` is read only when the process
+ * starts, but `--semi-space-growth-factor` is read at every growth, and growth only happens in a
+ * young-generation collection: so after each collection, the factor is set to 1 (no growth) once the
+ * semi-spaces have reached the limit, and back to V8's default if V8 has shrunk them below it (it
+ * does after a quiet spell). A growth takes several collections' worth of survivors, so the check
+ * after each one comes in time; were it ever late, the space would be what V8 allows by default.
+ */
+export function capYoungGeneration(maxMb: number): { stop(): void } {
+  const limit = maxMb * 2 * 1024 * 1024;
+  let factor = DEFAULT_GROWTH_FACTOR;
+  const setFactor = (next: number): void => {
+    if (next === factor) return;
+    factor = next;
+    setFlagsFromString(`--semi-space-growth-factor=${next}`);
+  };
+  const check = (): void => {
+    const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+    if (young !== undefined) setFactor(young.space_size >= limit ? 1 : DEFAULT_GROWTH_FACTOR);
+  };
+  const observer = new PerformanceObserver(check);
+  observer.observe({ type: 'gc' });
+  check();
+  return { stop: () => observer.disconnect() };
 }
 
 /**
