@@ -34,10 +34,10 @@ export function applyHeapPolicy(nodeOptions: string | undefined): void {
 }
 
 /**
- * The young generation's limit in every opsbot process, per semi-space (V8 keeps two). V8 grows each from
- * 1 MB up to 16 MB on Node 20 (64 MB on Node 24) while much of what it allocates survives a
- * collection, as under a load of jobs, and the two then hold that much resident memory for the rest
- * of the process. At 8 MB the Mattermost benchmark's peak RSS (Node 20) fell by 5–10 MB read-only
+ * The young generation's limit in every opsbot process, per semi-space (V8 keeps two). V8 grows
+ * each from 1 MB up to 16 MB on Node 20 (64 MB on Node 24) while much of what it allocates survives
+ * a collection, as under a load of jobs, and the two then hold that much resident memory for the
+ * rest of the process. At 8 MB the Mattermost benchmark's peak RSS (Node 20) fell by 5–10 MB read-only
  * and by about 20 MB under jobs (158 to 139 MB). The price is more young collections: in A/B runs read-only kept its rate (8,089 against
  * 8,477 req/s, noise) and job-start lost 9–12% (1,771 to 1,566 req/s), a load far beyond what a
  * team's chat sends. A bot that runs for months beside other services gains more from the memory.
