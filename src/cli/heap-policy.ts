@@ -1,6 +1,6 @@
 /**
- * How much memory V8 may keep in `opsbot serve`: how far the old generation grows between full
- * collections, one full collection after boot, and a cap on the young generation (below).
+ * How much memory V8 may keep in opsbot: how far the old generation grows between full collections
+ * (`serve`), one full collection after `serve` boots, and a cap on the young generation (below).
  *
  * V8's default lets the old generation grow to 1.1–4× what was live after the last full collection
  * before it collects again. That suits a short burst; a bot that runs for months next to other
@@ -37,10 +37,11 @@ export function applyHeapPolicy(nodeOptions: string | undefined): void {
  * The young generation's limit in every opsbot process, per semi-space (V8 keeps two). V8 grows
  * each from 1 MB up to 16 MB on Node 20 (64 MB on Node 24) while much of what it allocates survives
  * a collection, as under a load of jobs, and the two then hold that much resident memory for the
- * rest of the process. At 8 MB the Mattermost benchmark's peak RSS (Node 20) fell by 5–10 MB read-only
- * and by about 20 MB under jobs (158 to 139 MB). The price is more young collections: in A/B runs read-only kept its rate (8,089 against
- * 8,477 req/s, noise) and job-start lost 9–12% (1,771 to 1,566 req/s), a load far beyond what a
- * team's chat sends. A bot that runs for months beside other services gains more from the memory.
+ * rest of the process. At 8 MB the Mattermost benchmark's peak RSS (Node 20) fell by 5–10 MB
+ * read-only and by about 20 MB under jobs (158 to 139 MB). The price is more young collections: in
+ * A/B runs read-only kept its rate (8,089 against 8,477 req/s, noise) and job-start lost 9–12%
+ * (1,771 to 1,566 req/s), at a load far beyond what a team's chat sends. A bot that runs for months
+ * beside other services gains more from the memory.
  */
 export const MAX_SEMI_SPACE_MB = 8;
 

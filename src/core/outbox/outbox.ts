@@ -127,6 +127,8 @@ export class Outbox {
     const merged: DeliverySettings = { ...DEFAULT_DELIVERY_SETTINGS, ...settings };
     const limiter = sharedLimiterOrNull(this.deps.store, merged.rateLimit) ?? new RateLimiter(merged.rateLimit);
     this.channels.set(delivery.platform, { delivery, settings: merged, limiter });
+    // Rows of the new platform may be waiting: a look at the store must not be skipped.
+    this.quietOutside = null;
     this.start();
   }
 
