@@ -5,7 +5,7 @@
  */
 import type { Conversation, Platform, Principal } from './identity.js';
 import type { DeployStateStore } from './deploy/ports.js';
-import type { MessageRefStore, NonceStore, OutboxStore } from './outbox/ports.js';
+import type { MessageRefStore, NewOutboxEntry, NonceStore, OutboxStore } from './outbox/ports.js';
 import type { RateBudgetStore } from './outbox/shared-rate-limit.js';
 import type { MaintenanceStore } from './maintenance/store-port.js';
 import type { ScheduleStore } from './scheduler/store-port.js';
@@ -148,6 +148,9 @@ export interface JobQuery {
   readonly limit: number;
 }
 
+/** Builds the chat post of a job's end from its finished record (see JobStore.finishWithPost). */
+export type FinalPost = (finished: JobRecord) => NewOutboxEntry;
+
 export interface JobStore {
   /**
    * Creates the job and, when `lock` is given, takes the lease in the same transaction.
@@ -160,6 +163,12 @@ export interface JobStore {
   promote(jobId: number, lock: LockRequest, audit: NewAuditEntry): Promise<BeginResult>;
   /** Final state + audit `job_finished` + lock release, in one transaction. No-op if already final. */
   finish(jobId: number, final: JobFinal, audit: NewAuditEntry): Promise<JobRecord>;
+  /**
+   * `finish`, and when this call is the one that ends the job, the outbox entry `post` builds from
+   * the finished record, in the same transaction: a job's end and its final chat post are written
+   * together or not at all. `posted` is false when the job had already ended (nothing was queued).
+   */
+  finishWithPost(jobId: number, final: JobFinal, audit: NewAuditEntry, post: FinalPost): Promise<{ job: JobRecord; posted: boolean }>;
   /** Persists progress (step, counters, output tail, refs) of a running job. */
   progress(jobId: number, progress: JobProgress): Promise<void>;
   /**

@@ -6,11 +6,12 @@ import type { Kysely, Selectable } from 'kysely';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { JOB_STATES } from '../core/store.js';
 import type { Principal } from '../core/identity.js';
-import type { BeginResult, JobRecord, JobState, JobStore, LockRecord, LockRequest, Refs } from '../core/store.js';
+import type { BeginResult, FinalPost, JobFinal, JobRecord, JobState, JobStore, LockRecord, LockRequest, NewAuditEntry, Refs } from '../core/store.js';
 import { auditWriter } from './audit.js';
 import { decodeRefs, encodeJson, toMs } from './codec.js';
 import type { TransactionRunner } from './group-commit.js';
 import { leaseQueries, retryOnLockRace } from './lease.js';
+import { outboxWriter } from './outbox.js';
 import { prepareInsert, prepareQuery, type SqlValue } from './prepared.js';
 import { JOB_INSERT_COLUMNS, jobFromRow, newJobRow } from './rows.js';
 import type { Database, JobsTable, StoreEngine } from './schema.js';
@@ -70,8 +71,37 @@ export function createJobStore(db: Kysely<Database>, hot: TransactionRunner, eng
   const q = jobQueries(db, engine);
   const lease = leaseQueries(db);
   const auditLog = auditWriter(db);
+  const writePost = outboxWriter(db, engine);
   const findJob = async (target: Kysely<Database>, id: number) => (await q.find.execute(target, { id }))[0];
 
+
+  /** See JobStore.finish and finishWithPost: `post` is written only by the call that ends the job. */
+  const finishJob = (jobId: number, final: JobFinal, audit: NewAuditEntry, post: FinalPost | null): Promise<{ job: JobRecord; posted: boolean }> =>
+    hot.run(async (trx) => {
+      const values = { id: jobId, state: final.state, summary: final.summary, error: final.error, output: final.output, finished_at: toMs(final.now) };
+      // The state guard in the WHERE makes two racing finishes safe: the second one updates
+      // nothing and returns the first one's result. Refs merge into the stored ones, which takes
+      // a read first; with none to add (most jobs) the row is left as it is and no read is needed.
+      let row: Selectable<JobsTable> | undefined;
+      if (Object.keys(final.refs).length === 0) {
+        row = await q.settle(trx, values);
+      } else {
+        const current = await findJob(trx, jobId);
+        if (current === undefined) throw new NotFoundError(`job ${jobId} does not exist`);
+        row = await q.settleWithRefs(trx, { ...values, refs: mergedRefs(current.refs, final.refs) });
+      }
+      if (row === undefined) {
+        const settled = await findJob(trx, jobId);
+        if (settled === undefined) throw new NotFoundError(`job ${jobId} does not exist`);
+        return { job: jobFromRow(settled), posted: false };
+      }
+      await q.releaseLease.run(trx, { jobId });
+      await auditLog.insert(trx, { ...audit, event: 'job_finished', jobId, outcome: final.state });
+      const job = jobFromRow(row);
+      if (post === null) return { job, posted: false };
+      await writePost(trx, post(job));
+      return { job, posted: true };
+    });
 
   return {
     begin(job, audit, { lock, queueIfLocked }) {
@@ -119,29 +149,12 @@ export function createJobStore(db: Kysely<Database>, hot: TransactionRunner, eng
       );
     },
 
-    finish(jobId, final, audit) {
-      return hot.run(async (trx): Promise<JobRecord> => {
-        const values = { id: jobId, state: final.state, summary: final.summary, error: final.error, output: final.output, finished_at: toMs(final.now) };
-        // The state guard in the WHERE makes two racing finishes safe: the second one updates
-        // nothing and returns the first one's result. Refs merge into the stored ones, which takes
-        // a read first; with none to add (most jobs) the row is left as it is and no read is needed.
-        let row: Selectable<JobsTable> | undefined;
-        if (Object.keys(final.refs).length === 0) {
-          row = await q.settle(trx, values);
-        } else {
-          const current = await findJob(trx, jobId);
-          if (current === undefined) throw new NotFoundError(`job ${jobId} does not exist`);
-          row = await q.settleWithRefs(trx, { ...values, refs: mergedRefs(current.refs, final.refs) });
-        }
-        if (row === undefined) {
-          const settled = await findJob(trx, jobId);
-          if (settled === undefined) throw new NotFoundError(`job ${jobId} does not exist`);
-          return jobFromRow(settled);
-        }
-        await q.releaseLease.run(trx, { jobId });
-        await auditLog.insert(trx, { ...audit, event: 'job_finished', jobId, outcome: final.state });
-        return jobFromRow(row);
-      });
+    async finish(jobId, final, audit) {
+      return (await finishJob(jobId, final, audit, null)).job;
+    },
+
+    finishWithPost(jobId, final, audit, post) {
+      return finishJob(jobId, final, audit, post);
     },
 
     async progress(jobId, progress) {

@@ -191,6 +191,14 @@ async function enqueueIn(trx: Kysely<Database>, q: EnqueueQueries, entry: NewOut
   return { id, coalesced: false };
 }
 
+/** Writes an outbox entry inside the caller's transaction (a job's final post, jobs.ts). */
+export type OutboxWriter = (trx: Kysely<Database>, entry: NewOutboxEntry) => Promise<{ id: number; coalesced: boolean }>;
+
+export function outboxWriter(database: Kysely<Database>, engine: StoreEngine): OutboxWriter {
+  const queries = enqueueQueries(database, engine);
+  return (trx, entry) => enqueueIn(trx, queries, entry);
+}
+
 /**
  * `hot` runs enqueues (kysely-store.ts): a job's live post is queued from its start and finish, so on
  * SQLite the row shares their turn's commit instead of paying one of its own; either way the
@@ -198,10 +206,10 @@ async function enqueueIn(trx: Kysely<Database>, q: EnqueueQueries, entry: NewOut
  */
 export function createOutboxStore(database: Kysely<Database>, hot: TransactionRunner, engine: StoreEngine): OutboxStore {
   const db = withOutboxTables(database);
-  const queries = enqueueQueries(database, engine);
+  const write = outboxWriter(database, engine);
   return {
     enqueue(entry) {
-      return hot.run((trx) => enqueueIn(trx, queries, entry));
+      return hot.run((trx) => write(trx, entry));
     },
 
     async due(platforms, now, limit, skip = []) {

@@ -166,14 +166,23 @@ async function run(): Promise<BenchResult[]> {
   });
   // Chat edits as a live post would get them: the live-post throttle, counting what it would send.
   const edits = new Map<string, number>();
+  const count = (key: string | null | undefined): void => {
+    edits.set(key ?? '', (edits.get(key ?? '') ?? 0) + 1);
+  };
   const live = new LiveJobPosts({
     runner: app.runner,
     outbox: {
       enqueue: (outgoing) => {
-        const key = outgoing.key ?? '';
-        edits.set(key, (edits.get(key) ?? 0) + 1);
-        return Promise.resolve();
+        count(outgoing.key);
+        return Promise.resolve({ id: 0, coalesced: false });
       },
+      // The final edit is stored with the job's end: counted when it is built.
+      entryFor: (outgoing) => {
+        count(outgoing.key);
+        return app.outbox.entryFor(outgoing);
+      },
+      stored: () => undefined,
+      settled: () => Promise.resolve(),
     },
     clock: { now: () => new Date() },
     logger: createLogger({ level: 'warn', secrets: [], destination: logs }),

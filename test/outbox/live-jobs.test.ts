@@ -4,9 +4,11 @@
  * Teams suites.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { JobEvent } from '../../src/core/jobs/runner.js';
+import type { FinalPostSource, JobEvent } from '../../src/core/jobs/runner.js';
+import type { Message } from '../../src/core/message.js';
 import { FIRST_POST_AFTER_MS, LiveJobPosts } from '../../src/core/outbox/live-jobs.js';
 import type { OutgoingMessage } from '../../src/core/outbox/outbox.js';
+import type { NewOutboxEntry } from '../../src/core/outbox/ports.js';
 import type { JobRecord } from '../../src/core/store.js';
 import { memoryLogger } from '../support/app.js';
 
@@ -54,11 +56,18 @@ interface Sent {
 function rig(options: { firstPostAfterMs?: number; editsPerMinute?: number } = {}) {
   const listeners = new Set<(event: JobEvent) => void>();
   const sent: Sent[] = [];
+  const stored: (string | null | undefined)[] = [];
+  let source: FinalPostSource | null = null;
+  /** What `settled` waits for: an earlier edit of the key still on its way into the store. */
+  let inFlight: Promise<void> = Promise.resolve();
   const live = new LiveJobPosts({
     runner: {
       onEvent(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);
+      },
+      useFinalPosts(finalPosts) {
+        source = finalPosts;
       },
     },
     outbox: {
@@ -67,6 +76,13 @@ function rig(options: { firstPostAfterMs?: number; editsPerMinute?: number } = {
         sent.push({ key: outgoing.key, title: outgoing.message.title, text });
         return Promise.resolve({ id: sent.length, coalesced: false });
       },
+      entryFor(outgoing: OutgoingMessage): NewOutboxEntry {
+        return { conversation: outgoing.conversation, key: outgoing.key ?? null, message: outgoing.message, actors: outgoing.actors ?? null, now: new Date(Date.now()) };
+      },
+      stored(outgoing) {
+        stored.push(outgoing.key);
+      },
+      settled: () => inFlight,
     },
     clock: { now: () => new Date(Date.now()) },
     logger: memoryLogger(),
@@ -76,11 +92,18 @@ function rig(options: { firstPostAfterMs?: number; editsPerMinute?: number } = {
   const emit = (event: JobEvent): void => {
     for (const listener of listeners) listener(event);
   };
+  const reply: Message = { tone: 'success', blocks: [{ kind: 'text', text: 'all good' }] };
   return {
     live,
     sent,
+    stored,
+    source: () => source,
+    reply,
+    holdSettled: (until: Promise<void>) => {
+      inFlight = until;
+    },
     progress: (record: JobRecord) => emit({ type: 'progress', job: record }),
-    finish: (record: JobRecord) => emit({ type: 'finished', job: record, reply: { tone: 'success', blocks: [{ kind: 'text', text: 'all good' }] } }),
+    finish: (record: JobRecord, postQueued = false) => emit({ type: 'finished', job: record, reply, postQueued }),
   };
 }
 
@@ -148,5 +171,54 @@ describe('live job posts', () => {
     live.stop();
     vi.advanceTimersByTime(10 * FIRST_POST_AFTER_MS);
     expect(sent).toEqual([]);
+  });
+
+  describe('the final post, stored with the job’s end', () => {
+    it('builds the final post from the finished record, and sends nothing more once it is stored', async () => {
+      const { live, sent, stored, source, progress, finish } = rig({ firstPostAfterMs: 0 });
+      expect(source()).toBe(live);
+      live.track(job(6));
+      expect(sent).toHaveLength(1);
+      const build = await live.finalPost(job(6), { tone: 'success', blocks: [{ kind: 'text', text: 'all good' }] });
+      expect(build).not.toBeNull();
+      // The job's work is over: a late progress report queues nothing.
+      progress(job(6, { step: 'late' }));
+      vi.advanceTimersByTime(10 * 60_000);
+      expect(sent).toHaveLength(1);
+      const entry = build?.(finished(6));
+      expect(entry).toMatchObject({ key: 'job:6', actors: ['u8k3alice'], message: { title: expect.stringMatching(/#6 succeeded/) } });
+      expect(JSON.stringify(entry?.message.blocks)).toContain('all good');
+      finish(finished(6), true);
+      expect(sent).toHaveLength(1);
+      expect(stored).toEqual(['job:6']);
+    });
+
+    it('waits until the edits already handed to the outbox are stored', async () => {
+      const { live, holdSettled } = rig();
+      let store!: () => void;
+      holdSettled(new Promise<void>((resolve) => (store = resolve)));
+      let built = false;
+      const asked = live.finalPost(job(7), { tone: 'success', blocks: [] }).then(() => (built = true));
+      await vi.advanceTimersByTimeAsync(5_000);
+      expect(built).toBe(false);
+      store();
+      await asked;
+      expect(built).toBe(true);
+    });
+
+    it('sends the final post after the end when it could not be stored with it', async () => {
+      const { live, sent, stored, finish } = rig();
+      live.track(job(8));
+      await live.finalPost(job(8), { tone: 'success', blocks: [] });
+      // The end was written without it (the store failed, and the runner wrote the end on retry).
+      finish(finished(8), false);
+      expect(stored).toEqual([]);
+      expect(sent.map((m) => [m.key, m.title])).toEqual([['job:8', expect.stringMatching(/#8 succeeded/)]]);
+    });
+
+    it('has no final post for a platform without live posts', async () => {
+      const { live } = rig();
+      expect(await live.finalPost(job(9, { conversation: { platform: 'teams', id: '19:x@thread.tacv2' } }), { tone: 'success', blocks: [] })).toBeNull();
+    });
   });
 });

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../src/core/errors.js';
-import type { AuditEntry, JobFinal, Store } from '../../src/core/store.js';
+import type { NewOutboxEntry } from '../../src/core/outbox/ports.js';
+import type { AuditEntry, JobFinal, JobRecord, Store } from '../../src/core/store.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { createTestDatabase } from '../support/postgres.js';
@@ -272,6 +273,46 @@ describe.each(engines)('$name store', (engine) => {
     it('rejects an unknown job id', async () => {
       await expect(store.jobs.finish(4242, final(), auditEntry())).rejects.toBeInstanceOf(NotFoundError);
       expect(await store.audit.recent(10)).toEqual([]);
+    });
+  });
+
+  describe('jobs.finishWithPost', () => {
+    const post = (job: JobRecord): NewOutboxEntry => ({
+      conversation: job.conversation,
+      key: `job:${job.id}`,
+      message: { title: `Job #${job.id} ${job.state}`, tone: 'success', blocks: [] },
+      actors: null,
+      now: job.finishedAt ?? t(0),
+    });
+
+    it('writes the final post built from the finished record with the job’s end', async () => {
+      const job = started(await store.jobs.begin(newJob(), auditEntry(), { lock: LOCK, queueIfLocked: false }));
+      const { job: done, posted } = await store.jobs.finishWithPost(job.id, final(), auditEntry({ at: t(30) }), post);
+      expect(posted).toBe(true);
+      expect(done).toMatchObject({ id: job.id, state: 'succeeded', finishedAt: t(30) });
+      const [row] = await store.outbox.due(['mattermost'], t(31), 10);
+      expect(row).toMatchObject({ key: `job:${job.id}`, conversation: job.conversation, message: { title: `Job #${job.id} succeeded` } });
+      expect(await store.outbox.count('pending')).toBe(1);
+    });
+
+    it('writes neither when the post cannot be written: the job is still running and keeps its lease', async () => {
+      const job = started(await store.jobs.begin(newJob(), auditEntry(), { lock: LOCK, queueIfLocked: false }));
+      const broken = (): NewOutboxEntry => {
+        throw new Error('no post');
+      };
+      await expect(store.jobs.finishWithPost(job.id, final(), auditEntry({ at: t(30) }), broken)).rejects.toThrow('no post');
+      expect((await store.jobs.get(job.id))?.state).toBe('running');
+      expect((await store.locks.get('store-pl', t(31)))?.jobId).toBe(job.id);
+      expect((await store.audit.recent(10)).filter((e) => e.event === 'job_finished')).toEqual([]);
+      expect(await store.outbox.count('pending')).toBe(0);
+    });
+
+    it('queues nothing for a job that had already ended', async () => {
+      const job = started(await store.jobs.begin(newJob(), auditEntry(), { lock: LOCK, queueIfLocked: false }));
+      const first = await store.jobs.finish(job.id, final(), auditEntry({ at: t(30) }));
+      const again = await store.jobs.finishWithPost(job.id, final({ state: 'timed_out', now: t(40) }), auditEntry({ at: t(40) }), post);
+      expect(again).toStrictEqual({ job: first, posted: false });
+      expect(await store.outbox.count('pending')).toBe(0);
     });
   });
 

@@ -14,7 +14,7 @@ import type { Message } from '../message.js';
 import type { Metrics } from '../metrics.js';
 import type { Notifier } from '../notify.js';
 import type { Ports } from '../ports.js';
-import type { JobFinal, JobRecord, JobState, LockRecord, NewAuditEntry, Store } from '../store.js';
+import type { FinalPost, JobFinal, JobRecord, JobState, LockRecord, NewAuditEntry, Store } from '../store.js';
 import { OutputBuffer } from './output.js';
 import { sleep, untilAborted } from '../abort.js';
 import { Throttle } from './throttle.js';
@@ -61,7 +61,26 @@ export interface StartedJob {
 
 export type JobEvent =
   | { readonly type: 'progress'; readonly job: JobRecord }
-  | { readonly type: 'finished'; readonly job: JobRecord; readonly reply: Message };
+  | {
+      readonly type: 'finished';
+      readonly job: JobRecord;
+      readonly reply: Message;
+      /** The job's final chat post was queued with its end, in the same transaction (FinalPostSource). */
+      readonly postQueued: boolean;
+    };
+
+/**
+ * Where a job's final chat post comes from (LiveJobPosts). The runner asks once the job's work is
+ * over and before its end is written, so the post is stored in the same transaction as the end: a
+ * crash can leave neither without the other.
+ */
+export interface FinalPostSource {
+  /**
+   * The builder of the job's final post, or null when the job has none. Resolves once no earlier
+   * post or edit of the job can still be queued after the final one.
+   */
+  finalPost(job: JobRecord, reply: Message): Promise<FinalPost | null>;
+}
 
 export interface JobRunnerDeps {
   readonly store: Store;
@@ -93,8 +112,14 @@ export class JobRunner {
   private readonly listeners = new Set<(event: JobEvent) => void>();
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private closing = false;
+  private finalPosts: FinalPostSource | null = null;
 
   constructor(private readonly deps: JobRunnerDeps) {}
+
+  /** Jobs' final posts are built by `source` and stored with their end from now on. */
+  useFinalPosts(source: FinalPostSource): void {
+    this.finalPosts = source;
+  }
 
   onEvent(listener: (event: JobEvent) => void): () => void {
     this.listeners.add(listener);
@@ -229,9 +254,12 @@ export class JobRunner {
     }
 
     const finalAudit: NewAuditEntry = { ...this.audit(request, 'job_finished', clock.now()), jobId: job.id, outcome: final.state, detail: final.error ?? final.summary, refs };
+    const post = await this.finalPost(job, reply, log);
     let finished: JobRecord;
+    let postQueued = false;
     try {
-      finished = await store.jobs.finish(job.id, { ...final, now: clock.now() }, finalAudit);
+      if (post === null) finished = await store.jobs.finish(job.id, { ...final, now: clock.now() }, finalAudit);
+      else ({ job: finished, posted: postQueued } = await store.jobs.finishWithPost(job.id, { ...final, now: clock.now() }, finalAudit, post));
     } catch (error: unknown) {
       // The job ran; only its record could not be written (the store is briefly unreachable). Keep
       // trying in the background: our own heartbeat stops now, so if this process dies first, the
@@ -242,8 +270,19 @@ export class JobRunner {
     }
     this.running.delete(job.id);
     this.deps.metrics.jobFinished(job.command, finished.state, (Date.now() - startedAt) / 1000);
-    this.emit({ type: 'finished', job: finished, reply });
+    this.emit({ type: 'finished', job: finished, reply, postQueued });
     return { job: finished, reply };
+  }
+
+  /** The final post's builder; a source that fails costs the job nothing (its post then goes out after the end). */
+  private async finalPost(job: JobRecord, reply: Message, log: () => Logger): Promise<FinalPost | null> {
+    if (this.finalPosts === null) return null;
+    try {
+      return await this.finalPosts.finalPost(job, reply);
+    } catch (error: unknown) {
+      log().warn({ err: error }, 'could not prepare the final post of a job; it follows the end instead');
+      return null;
+    }
   }
 
   private async retryFinish(jobId: number, final: JobFinal, audit: NewAuditEntry, log: Logger): Promise<void> {

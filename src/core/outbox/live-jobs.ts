@@ -3,7 +3,9 @@
  * message in the outbox (posted once the job has run for `firstPostAfterMs`, edited after), for every
  * conversation on a platform that has a delivery. Progress is throttled per job on top of the
  * runner's own throttle, so a chatty job spends at most `editsPerMinute` edits; the final state
- * always goes out, and once it has, no late progress can overwrite it.
+ * always goes out, and once it has, no late progress can overwrite it. The final state is written
+ * with the job's end, in one transaction (FinalPostSource, JobStore.finishWithPost): a crash between
+ * the two would otherwise leave a finished job without its post.
  *
  * Why the first post waits: the person who ran the command already has the "accepted, job #id"
  * answer, and most jobs (a lock, a scale, a dry run) end within a second. Such a job gets one post
@@ -13,13 +15,13 @@
 import type { Clock } from '../clock.js';
 import { DeadlineWatcher, type Pending } from '../deadlines.js';
 import type { Platform } from '../identity.js';
-import type { JobEvent } from '../jobs/runner.js';
+import type { FinalPostSource, JobEvent } from '../jobs/runner.js';
 import { Throttle } from '../jobs/throttle.js';
 import type { Logger } from '../log.js';
 import type { Message } from '../message.js';
-import type { JobRecord } from '../store.js';
+import type { FinalPost, JobRecord } from '../store.js';
 import { jobKey, jobStatusMessage } from './job-status.js';
-import type { OutgoingMessage } from './outbox.js';
+import type { Outbox } from './outbox.js';
 
 export interface LiveJobSettings {
   /** Edits of one job's post per minute, at most (the final edit is always sent). */
@@ -27,8 +29,8 @@ export interface LiveJobSettings {
 }
 
 export interface LiveJobDeps {
-  readonly runner: { onEvent(listener: (event: JobEvent) => void): () => void };
-  readonly outbox: { enqueue(outgoing: OutgoingMessage): Promise<unknown> };
+  readonly runner: { onEvent(listener: (event: JobEvent) => void): () => void; useFinalPosts(source: FinalPostSource): void };
+  readonly outbox: Pick<Outbox, 'enqueue' | 'entryFor' | 'stored' | 'settled'>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** How long a job runs before its live post goes out (default FIRST_POST_AFTER_MS); 0: at once. */
@@ -49,10 +51,12 @@ export const FIRST_POST_AFTER_MS = 1_000;
 /** Finished job ids remembered so a late `track` cannot post a "running" message after the end. */
 const FINISHED_MEMORY = 1_000;
 
-export class LiveJobPosts {
+export class LiveJobPosts implements FinalPostSource {
   private readonly platforms = new Map<Platform, LiveJobSettings>();
   private readonly tracked = new Map<number, Tracked>();
   private readonly finished = new Set<number>();
+  /** Jobs whose final post the runner has asked for (finalPost) and whose end it has not told yet. */
+  private readonly ending = new Set<number>();
   private unsubscribe: (() => void) | null = null;
   /** One sweeper for every waiting first post, not a timer per job. */
   private readonly firstPosts = new DeadlineWatcher();
@@ -65,7 +69,10 @@ export class LiveJobPosts {
   /** Jobs in conversations of this platform get a live post from now on. */
   enable(platform: Platform, settings: LiveJobSettings): void {
     this.platforms.set(platform, settings);
-    this.unsubscribe ??= this.deps.runner.onEvent((event) => this.onEvent(event));
+    if (this.unsubscribe === null) {
+      this.unsubscribe = this.deps.runner.onEvent((event) => this.onEvent(event));
+      this.deps.runner.useFinalPosts(this);
+    }
   }
 
   stop(): void {
@@ -81,19 +88,48 @@ export class LiveJobPosts {
     this.show(job);
   }
 
+  /**
+   * The job's work is over: from now on none of its edits may be queued, and once the ones already
+   * handed to the outbox are stored, its final post can be written with its end (FinalPostSource).
+   */
+  async finalPost(job: JobRecord, reply: Message): Promise<FinalPost | null> {
+    if (!this.platforms.has(job.conversation.platform) || this.finished.has(job.id)) return null;
+    const actors = this.end(job.id)?.actors ?? actorsOf(job);
+    this.ending.add(job.id);
+    const key = jobKey(job.id);
+    // An edit still on its way into the store would land after the final post and, coalesced into
+    // it, show the job running again.
+    await this.deps.outbox.settled(key);
+    return (finished) => this.deps.outbox.entryFor({ conversation: finished.conversation, key, message: jobStatusMessage(finished, this.deps.clock.now(), reply), actors });
+  }
+
   private onEvent(event: JobEvent): void {
     const { job } = event;
-    if (!this.platforms.has(job.conversation.platform) || this.finished.has(job.id)) return;
+    if (!this.platforms.has(job.conversation.platform)) return;
     if (event.type === 'progress') {
-      this.show(job);
+      if (!this.finished.has(job.id)) this.show(job);
       return;
     }
-    const tracked = this.tracked.get(job.id);
-    this.tracked.delete(job.id);
-    if (tracked !== undefined) this.forget(tracked);
-    this.finished.add(job.id);
-    if (this.finished.size > FINISHED_MEMORY) this.finished.delete(this.finished.values().next().value as number);
+    const askedForPost = this.ending.delete(job.id);
+    if (event.postQueued) {
+      this.deps.outbox.stored({ conversation: job.conversation, key: jobKey(job.id) });
+      return;
+    }
+    // Not stored with the end (its end could not be written, or another process had ended it):
+    // the final post goes the usual way, after the end.
+    if (this.finished.has(job.id) && !askedForPost) return;
+    const tracked = this.end(job.id);
     this.send(job, jobStatusMessage(job, this.deps.clock.now(), event.reply), tracked?.actors ?? actorsOf(job));
+  }
+
+  /** Marks the job finished and stops its first post and edits; returns what was tracked of it. */
+  private end(jobId: number): Tracked | undefined {
+    const tracked = this.tracked.get(jobId);
+    this.tracked.delete(jobId);
+    if (tracked !== undefined) this.forget(tracked);
+    this.finished.add(jobId);
+    if (this.finished.size > FINISHED_MEMORY) this.finished.delete(this.finished.values().next().value as number);
+    return tracked;
   }
 
   /** The job's newest state: its first post waits out FIRST_POST_AFTER_MS; edits after it are throttled. */

@@ -17,7 +17,7 @@ import type { Store } from '../store.js';
 import { retryDelayMs, type BackoffSettings } from './backoff.js';
 import type { DeliveryObserver } from './fallback.js';
 import type { FallbackPolicy } from './fallback-policy.js';
-import type { OutboxEntry } from './ports.js';
+import type { NewOutboxEntry, OutboxEntry } from './ports.js';
 import { RateLimiter, type ConversationLimiter, type RateLimit } from './rate-limit.js';
 import { sharedLimiterOrNull } from './shared-rate-limit.js';
 
@@ -140,20 +140,8 @@ export class Outbox {
   enqueue(outgoing: OutgoingMessage): Promise<{ id: number; coalesced: boolean }> {
     const key = outgoing.key ?? null;
     const write = async (): Promise<{ id: number; coalesced: boolean }> => {
-      const seen = key !== null && this.recentKeys.has(key);
-      const result = await this.deps.store.outbox.enqueue({
-        conversation: outgoing.conversation,
-        key,
-        message: outgoing.message,
-        actors: outgoing.actors === undefined || outgoing.actors === null || outgoing.actors.length === 0 ? null : outgoing.actors,
-        ...(outgoing.threadKey === undefined || outgoing.threadKey === null ? {} : { threadKey: outgoing.threadKey }),
-        ...(outgoing.fallback === undefined || outgoing.fallback === null ? {} : { fallback: outgoing.fallback }),
-        now: this.deps.clock.now(),
-        coalesce: seen,
-      });
-      if (key !== null && !seen) this.remember(key);
-      this.noteEnqueue(outgoing.conversation);
-      this.wake();
+      const result = await this.deps.store.outbox.enqueue(this.entryFor(outgoing));
+      this.stored(outgoing);
       return result;
     };
     if (key === null) return write();
@@ -165,6 +153,37 @@ export class Outbox {
       if (this.keyChains.get(key) === settled) this.keyChains.delete(key);
     });
     return next;
+  }
+
+  /**
+   * The store entry for `outgoing`, for a caller that writes it in a transaction of its own (a job's
+   * final post is stored with the job's end). Tell `stored` once that transaction has committed.
+   */
+  entryFor(outgoing: OutgoingMessage): NewOutboxEntry {
+    const key = outgoing.key ?? null;
+    return {
+      conversation: outgoing.conversation,
+      key,
+      message: outgoing.message,
+      actors: outgoing.actors === undefined || outgoing.actors === null || outgoing.actors.length === 0 ? null : outgoing.actors,
+      ...(outgoing.threadKey === undefined || outgoing.threadKey === null ? {} : { threadKey: outgoing.threadKey }),
+      ...(outgoing.fallback === undefined || outgoing.fallback === null ? {} : { fallback: outgoing.fallback }),
+      now: this.deps.clock.now(),
+      coalesce: key !== null && this.recentKeys.has(key),
+    };
+  }
+
+  /** An entry of `outgoing` is in the store: deliver it soon. */
+  stored(outgoing: Pick<OutgoingMessage, 'conversation' | 'key'>): void {
+    const key = outgoing.key ?? null;
+    if (key !== null && !this.recentKeys.has(key)) this.remember(key);
+    this.noteEnqueue(outgoing.conversation);
+    this.wake();
+  }
+
+  /** Resolves once every enqueue of `key` made so far is stored (or has failed). */
+  async settled(key: string): Promise<void> {
+    await this.keyChains.get(key);
   }
 
   private noteEnqueue(conversation: Conversation): void {
