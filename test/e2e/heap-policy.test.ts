@@ -16,11 +16,11 @@ const HEAP_POLICY = fileURLToPath(new URL('../../dist/src/cli/heap-policy.js', i
  * it survives young collections, as a load of jobs does, and prints the largest young generation
  * seen, in MB (both semi-spaces).
  */
-function largestYoungGeneration(capMb: number | null, nodeFlags: readonly string[] = []): number {
+function largestYoungGeneration(capMb: number | null): number {
   const script = `
     import { getHeapSpaceStatistics } from 'node:v8';
     import { capYoungGeneration } from ${JSON.stringify(HEAP_POLICY)};
-    if (${capMb ?? 'null'} !== null) capYoungGeneration(${capMb ?? 0});
+    ${capMb === null ? '' : `capYoungGeneration(${capMb});`}
     const young = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 1048576;
     let kept = [];
     let largest = 0;
@@ -36,7 +36,7 @@ function largestYoungGeneration(capMb: number | null, nodeFlags: readonly string
     };
     step();
   `;
-  return Number(execFileSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } }));
+  return Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } }));
 }
 
 beforeAll(() => assertBuilt());
@@ -64,7 +64,7 @@ describe('heap policy of opsbot serve', () => {
     expect(capped).toBeGreaterThanOrEqual(2 * MAX_SEMI_SPACE_MB);
   });
 
-  it("leaves the young generation to the operator who sized it", () => {
+  it('leaves the young generation to the operator who sized it', () => {
     expect(youngGenerationIsOurs([], undefined)).toBe(true);
     expect(youngGenerationIsOurs(['--enable-source-maps'], '--max-old-space-size=512')).toBe(true);
     expect(youngGenerationIsOurs(['--max-semi-space-size=32'], undefined)).toBe(false);
