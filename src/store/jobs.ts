@@ -74,7 +74,6 @@ export function createJobStore(db: Kysely<Database>, hot: TransactionRunner, eng
   const writePost = outboxWriter(db, engine);
   const findJob = async (target: Kysely<Database>, id: number) => (await q.find.execute(target, { id }))[0];
 
-
   /** See JobStore.finish and finishWithPost: `post` is written only by the call that ends the job. */
   const finishJob = (jobId: number, final: JobFinal, audit: NewAuditEntry, post: FinalPost | null): Promise<{ job: JobRecord; posted: boolean }> =>
     hot.run(async (trx) => {
