@@ -63,7 +63,7 @@ const DEFAULT_GROWTH_FACTOR = 2;
  * does after a quiet spell). A growth takes several collections' worth of survivors, so the check
  * after each one comes in time; were it ever late, the space would be what V8 allows by default.
  */
-export function capYoungGeneration(maxMb: number): { stop(): void } {
+export function capYoungGeneration(maxMb: number): void {
   const limit = maxMb * 2 * 1024 * 1024;
   let factor = DEFAULT_GROWTH_FACTOR;
   const setFactor = (next: number): void => {
@@ -75,10 +75,9 @@ export function capYoungGeneration(maxMb: number): { stop(): void } {
     const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
     if (young !== undefined) setFactor(young.space_size >= limit ? 1 : DEFAULT_GROWTH_FACTOR);
   };
-  const observer = new PerformanceObserver(check);
-  observer.observe({ type: 'gc' });
+  // For the life of the process: nothing ever stops it.
+  new PerformanceObserver(check).observe({ type: 'gc' });
   check();
-  return { stop: () => observer.disconnect() };
 }
 
 /**

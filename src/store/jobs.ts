@@ -11,7 +11,7 @@ import { auditWriter } from './audit.js';
 import { decodeRefs, encodeJson, toMs } from './codec.js';
 import type { TransactionRunner } from './group-commit.js';
 import { leaseQueries, retryOnLockRace } from './lease.js';
-import { outboxWriter } from './outbox.js';
+import type { OutboxWriter } from './outbox.js';
 import { prepareInsert, prepareQuery, type SqlValue } from './prepared.js';
 import { JOB_INSERT_COLUMNS, jobFromRow, newJobRow } from './rows.js';
 import type { Database, JobsTable, StoreEngine } from './schema.js';
@@ -67,11 +67,11 @@ function jobQueries(db: Kysely<Database>, engine: StoreEngine) {
 }
 
 /** `hot` runs the transactions of every job start and finish (kysely-store.ts: grouped on SQLite). */
-export function createJobStore(db: Kysely<Database>, hot: TransactionRunner, engine: StoreEngine): JobStore {
+/** `writePost` stores a job's final post in its finishing transaction (finishWithPost). */
+export function createJobStore(db: Kysely<Database>, hot: TransactionRunner, engine: StoreEngine, writePost: OutboxWriter): JobStore {
   const q = jobQueries(db, engine);
   const lease = leaseQueries(db);
   const auditLog = auditWriter(db);
-  const writePost = outboxWriter(db, engine);
   const findJob = async (target: Kysely<Database>, id: number) => (await q.find.execute(target, { id }))[0];
 
   /** See JobStore.finish and finishWithPost: `post` is written only by the call that ends the job. */

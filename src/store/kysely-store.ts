@@ -16,7 +16,7 @@ import { createJobStore } from './jobs.js';
 import { retryOnLockRace } from './lease.js';
 import { createLockStore } from './locks.js';
 import { createMaintenanceStore } from './maintenance-windows.js';
-import { createMessageRefStore, createNonceStore, createOutboxStore } from './outbox.js';
+import { createMessageRefStore, createNonceStore, createOutboxStore, outboxWriter } from './outbox.js';
 import { createRateBudgetStore } from './rate-budgets.js';
 import type { Database, StoreEngine } from './schema.js';
 import { createScheduleStore } from './schedules.js';
@@ -37,14 +37,16 @@ function hotWrites(db: Kysely<Database>, engine: StoreEngine): TransactionRunner
 export function createKyselyStore(db: Kysely<Database>, engine: StoreEngine): Store {
   let closing: Promise<void> | undefined;
   const hot = hotWrites(db, engine);
+  // One set of compiled enqueue statements, for the outbox and for jobs' final posts.
+  const writeOutbox = outboxWriter(db, engine);
   return {
     engine,
-    jobs: createJobStore(db, hot, engine),
+    jobs: createJobStore(db, hot, engine, writeOutbox),
     audit: createAuditStore(db),
     locks: createLockStore(db, hot),
     confirmations: createConfirmationStore(db),
     deployState: createDeployStateStore(db),
-    outbox: createOutboxStore(db, hot, engine),
+    outbox: createOutboxStore(db, hot, writeOutbox),
     messageRefs: createMessageRefStore(db),
     // SQLite has one process: the in-memory limiter is exact there and costs no write per message.
     rateBudgets: engine === 'postgres' ? createRateBudgetStore(db, engine) : null,

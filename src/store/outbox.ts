@@ -191,7 +191,7 @@ async function enqueueIn(trx: Kysely<Database>, q: EnqueueQueries, entry: NewOut
   return { id, coalesced: false };
 }
 
-/** Writes an outbox entry inside the caller's transaction (a job's final post, jobs.ts). */
+/** Writes an outbox entry inside the caller's transaction: the outbox's own enqueue, and a job's final post (jobs.ts). */
 export type OutboxWriter = (trx: Kysely<Database>, entry: NewOutboxEntry) => Promise<{ id: number; coalesced: boolean }>;
 
 export function outboxWriter(database: Kysely<Database>, engine: StoreEngine): OutboxWriter {
@@ -204,9 +204,8 @@ export function outboxWriter(database: Kysely<Database>, engine: StoreEngine): O
  * SQLite the row shares their turn's commit instead of paying one of its own; either way the
  * coalescing update and the insert that follows it when nothing was coalesced are one transaction.
  */
-export function createOutboxStore(database: Kysely<Database>, hot: TransactionRunner, engine: StoreEngine): OutboxStore {
+export function createOutboxStore(database: Kysely<Database>, hot: TransactionRunner, write: OutboxWriter): OutboxStore {
   const db = withOutboxTables(database);
-  const write = outboxWriter(database, engine);
   return {
     enqueue(entry) {
       return hot.run((trx) => write(trx, entry));

@@ -177,18 +177,14 @@ export class Outbox {
   stored(outgoing: Pick<OutgoingMessage, 'conversation' | 'key'>): void {
     const key = outgoing.key ?? null;
     if (key !== null && !this.recentKeys.has(key)) this.remember(key);
-    this.noteEnqueue(outgoing.conversation);
+    this.enqueues += 1;
+    if (this.quietOutside !== null && !this.quietOutside.conversations.has(conversationKey(outgoing.conversation))) this.quietOutside = null;
     this.wake();
   }
 
   /** Resolves once every enqueue of `key` made so far is stored (or has failed). */
   async settled(key: string): Promise<void> {
     await this.keyChains.get(key);
-  }
-
-  private noteEnqueue(conversation: Conversation): void {
-    this.enqueues += 1;
-    if (this.quietOutside !== null && !this.quietOutside.conversations.has(conversationKey(conversation))) this.quietOutside = null;
   }
 
   private remember(key: string): void {
