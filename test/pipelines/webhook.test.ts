@@ -1,9 +1,11 @@
 /** POST /webhooks/gitlab with upstream Pipeline Hook samples: token checks, routing to followers, refusals. */
+import fc from 'fast-check';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PipelineEventHub, type PipelineHookEvent } from '../../src/core/pipelines/events.js';
 import { gitlabWebhookRoutes, parsePipelineHook } from '../../src/http/gitlab-webhook-route.js';
 import { memoryLogger } from '../support/app.js';
+import { damaged } from '../support/mutate.js';
 import { gitlab } from './support.js';
 
 let http: FastifyInstance | undefined;
@@ -87,6 +89,23 @@ describe('POST /webhooks/gitlab', () => {
     await http?.close();
     const none = serve([]);
     expect((await post(none, gitlab.gitlab4jPipelineEvent(), { 'x-gitlab-token': 'anything' })).statusCode).toBe(404);
+  });
+
+  it('answers a damaged upstream Pipeline Hook (one node replaced or removed) with a 2xx or a 4xx with a reason, never a 5xx', async () => {
+    const logger = memoryLogger();
+    http = Fastify();
+    gitlabWebhookRoutes({ secrets: [{ project: 'gitlab-org/gitlab-test', token: 'hook-secret' }, { project: '11', token: 'hook-secret' }], hub: new PipelineEventHub(), logger })(http);
+    const app = http;
+    const samples = [gitlab.gitlab4jPipelineEvent(), gitlab.goGitlabPipeline(), gitlab.hookExample()];
+    await fc.assert(
+      fc.asyncProperty(damaged(samples), async ({ value }) => {
+        const reply = await app.inject({ method: 'POST', url: '/webhooks/gitlab', headers: { 'x-gitlab-event': 'Pipeline Hook', 'x-gitlab-token': 'hook-secret', 'content-type': 'application/json' }, payload: JSON.stringify(value) ?? '' });
+        expect(reply.statusCode, reply.body).toBeLessThan(500);
+        if (reply.statusCode >= 400) expect(reply.json<{ error?: unknown }>().error).toEqual(expect.any(String));
+      }),
+      { numRuns: 300 },
+    );
+    expect(logger.entries.filter((entry) => entry.level === 'error')).toEqual([]);
   });
 
   it('parses the contract example with its builds', () => {

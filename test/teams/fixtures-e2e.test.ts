@@ -1,15 +1,18 @@
 /**
  * Every upstream activity in ../shared/fixtures/msteams, posted to POST /api/messages with a valid
  * channel token (serviceUrl pointed at the contract-checked connector): each is handled or ignored
- * on purpose, never a 5xx, and whatever the bot sends back conforms to the Bot Connector swagger.
+ * on purpose, never a 5xx, and whatever the bot sends back conforms to the Bot Connector swagger; and
+ * damaged, each is still never a 5xx.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTempDirs } from '../support/app.js';
+import { damaged } from '../support/mutate.js';
 import { readShared } from '../support/shared.js';
 import { assertValidCard } from './support/card-schema.js';
-import { EXPECTED, TENANTS, fixturesDir } from './support/fixtures.js';
+import { EXPECTED, TENANTS, fixture, fixturesDir } from './support/fixtures.js';
 import { cardOf, cardText, startTeamsHarness, type TeamsHarness } from './support/harness.js';
 
 /** What the bot answers, per fixture; everything not listed is a 200 with nothing sent. */
@@ -129,5 +132,54 @@ describe('upstream Teams activities through the authenticated endpoint', () => {
       const response = await h.send(body as Record<string, unknown>);
       expect(response.status).toBe(400);
     }
+  });
+});
+
+const failedTurns = () => h.test.logs.filter((entry) => entry.level === 'error');
+
+/**
+ * Damaged upstream activities (one field replaced or removed): a field opsbot reads with the wrong type
+ * is refused with a 400 that names it, before any turn runs; nothing damaged is a 5xx or a failed turn.
+ */
+describe('damaged activities', () => {
+  // Each of these reached the turn and threw a TypeError (a 500) before the activity's shape was checked.
+  it.each([
+    ['docs_invoke_card_action.cleaned.json', { from: { id: { nested: true }, name: 'John Doe' } }, '`/from/id` must be string'],
+    ['docs_personal_message_html_attachment.json', { text: 42 }, '`/text` must be string'],
+    ['docs_conversationUpdate_teamRenamed.json', { channelData: { eventType: ['teamRenamed'] } }, '`/channelData/eventType` must be string'],
+    ['docs_installationUpdate.cleaned.json', { action: { add: true } }, '`/action` must be string'],
+    ['docs_channel_message_mention.json', { entities: { type: 'mention' } }, '`/entities` must be array'],
+  ])('%s with %j is a 400 naming the field, and no turn runs', async (name, damage, reason) => {
+    const before = h.sent().length;
+    const sent = await h.send({ ...fixture(name), serviceUrl: h.connector.url, ...damage });
+    expect(sent).toEqual({ status: 400, body: { error: `not a Bot Framework activity opsbot can read: ${reason}` } });
+    expect(h.sent()).toHaveLength(before);
+    expect(failedTurns()).toEqual([]);
+  });
+
+  it('an empty type is a 400 with the reason (CloudAdapter alone answers a bare 400)', async () => {
+    const sent = await h.send({ ...fixture('docs_personal_message_html_attachment.json'), serviceUrl: h.connector.url, type: '' });
+    expect(sent).toEqual({ status: 400, body: { error: 'the body is not a Bot Framework activity (a JSON object with a "type")' } });
+  });
+
+  it('null is "not given", as the Bot Framework SDKs write it', async () => {
+    const sent = await h.send({ ...fixture('docs_personal_message_html_attachment.json'), serviceUrl: h.connector.url, localTimezone: null, replyToId: null, entities: null });
+    expect(sent.status).toBe(200);
+  });
+
+  it('whatever one field of an upstream activity is changed to, the answer is never a 5xx or a failed turn', async () => {
+    const samples = readdirSync(fixturesDir())
+      .filter((file) => file.endsWith('.json'))
+      .map((file) => JSON.parse(readFileSync(join(fixturesDir(), file), 'utf8')) as Record<string, unknown>);
+    await fc.assert(
+      fc.asyncProperty(damaged(samples), async ({ value }) => {
+        const activity = typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value, serviceUrl: h.connector.url } : { type: 'message', value };
+        const sent = await h.send(activity);
+        expect(sent.status, JSON.stringify(activity)).toBeLessThan(500);
+        if (sent.status === 400) expect((sent.body as { error?: unknown }).error).toEqual(expect.any(String));
+        expect(failedTurns()).toEqual([]);
+      }),
+      { numRuns: 400 },
+    );
   });
 });

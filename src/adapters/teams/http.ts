@@ -1,12 +1,15 @@
 /**
  * `POST /api/messages` on opsbot's fastify server, handed to botbuilder's CloudAdapter through a thin
  * request/response shim (CloudAdapter wants an Express-like `req` with a parsed body and a `res` with
- * status/header/send/end). What CloudAdapter answers is passed on, except that a server-side failure
+ * status/header/send/end). An activity whose fields opsbot reads have the wrong type is refused first
+ * (400, with the reason). What CloudAdapter answers is passed on, except that a server-side failure
  * is logged and answered without its internals.
  */
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../core/log.js';
+import { shapeCheck } from '../../http/json-shape.js';
+import { WIRE_ACTIVITY } from './wire.js';
 
 export const MESSAGES_PATH = '/api/messages';
 
@@ -37,14 +40,21 @@ function responseShim(captured: Captured) {
   };
 }
 
+const activityShape = shapeCheck(WIRE_ACTIVITY);
+
 export function registerMessagesRoute(app: FastifyInstance, adapter: CloudAdapter, logic: (context: TurnContext) => Promise<void>, logger: Logger): void {
   app.post(MESSAGES_PATH, async (request, reply) => {
     const captured: Captured = { status: 200, body: undefined, headers: {} };
-    // CloudAdapter throws (rather than answering 400) on an object without a `type`; refuse it here.
-    const body = request.body;
-    if (typeof body !== 'object' || body === null || Array.isArray(body) || typeof (body as { type?: unknown }).type !== 'string') {
+    // CloudAdapter throws on an object without a `type` and answers an empty one with a bare 400:
+    // both are refused here, with the reason.
+    const body: unknown = request.body;
+    const type = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as { type?: unknown }).type : undefined;
+    if (typeof type !== 'string' || type === '') {
       return reply.status(400).send({ error: 'the body is not a Bot Framework activity (a JSON object with a "type")' });
     }
+    // A field opsbot reads must have its type: refused here with the reason, not failed in the turn.
+    const problem = activityShape.problem(body);
+    if (problem !== null) return reply.status(400).send({ error: `not a Bot Framework activity opsbot can read: ${problem}` });
     const req = { method: request.method, headers: request.headers, body: body as Record<string, unknown> };
     await adapter.process(req, responseShim(captured), logic);
     if (captured.status >= 500) {
@@ -56,6 +66,8 @@ export function registerMessagesRoute(app: FastifyInstance, adapter: CloudAdapte
       return reply.status(401).send({ error: 'unauthorized: a valid Bot Framework token is required' });
     }
     void reply.status(captured.status).headers(captured.headers);
+    // Every refusal says why, even one CloudAdapter makes without a body.
+    if (captured.body === undefined && captured.status >= 400) return reply.send({ error: `the Bot Framework adapter refused the activity (HTTP ${captured.status})` });
     return captured.body === undefined ? reply.send() : reply.send(captured.body);
   });
 }

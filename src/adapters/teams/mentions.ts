@@ -30,7 +30,7 @@ export interface StrippedText {
   readonly mentionsBot: boolean;
 }
 
-export function stripMentions(raw: string, entities: readonly WireEntity[] | undefined, botId: string | undefined): StrippedText {
+export function stripMentions(raw: string, entities: readonly WireEntity[] | null | undefined, botId: string | undefined): StrippedText {
   let text = decodeHtmlEntities(raw);
   let mentionsBot = false;
   for (const entity of entities ?? []) {

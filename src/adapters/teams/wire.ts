@@ -1,60 +1,53 @@
 /**
- * The parts of a Bot Framework Activity opsbot reads, typed loosely on purpose: this is wire input,
- * and upstream samples omit, rename (`serviceURL`) or null any field. Every field is optional and
- * checked where it is used.
+ * The parts of a Bot Framework Activity opsbot reads, as a schema: this is wire input, and upstream
+ * samples omit, rename (`serviceURL`) or null any field. Every field is optional and may be null
+ * (both mean "not given"); a field that is there must have its type, so that a malformed activity is
+ * refused with a reason at the route (`WIRE_ACTIVITY`, HTTP 400) instead of failing deep in a turn.
+ * Everything else in an activity is allowed and ignored.
  */
-export interface WireAccount {
-  readonly id?: string;
-  readonly name?: string | null;
-  readonly aadObjectId?: string;
-  readonly role?: string;
-}
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
-export interface WireConversation {
-  readonly id?: string;
-  readonly name?: string | null;
-  readonly conversationType?: string;
-  readonly tenantId?: string;
-  readonly isGroup?: boolean;
-}
+/** Optional and nullable: the Bot Framework SDKs write a missing value either way. */
+const maybe = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
+const text = maybe(Type.String());
 
-export interface WireEntity {
-  readonly type?: string;
-  readonly text?: string;
-  readonly mentioned?: WireAccount;
-}
+const ACCOUNT = Type.Object({ id: text, name: text, aadObjectId: text, role: text });
 
-export interface WireChannelData {
-  readonly tenant?: { readonly id?: string };
-  readonly channel?: { readonly id?: string; readonly name?: string };
-  readonly team?: { readonly id?: string; readonly name?: string; readonly aadGroupId?: string };
-  readonly teamsChannelId?: string;
-  readonly teamsTeamId?: string;
-  readonly eventType?: string;
-  readonly settings?: { readonly selectedChannel?: { readonly id?: string } };
-}
-
-export interface WireActivity {
-  readonly type?: string;
-  readonly name?: string;
-  readonly id?: string;
-  readonly text?: string;
-  readonly value?: unknown;
-  readonly channelId?: string;
-  readonly serviceUrl?: string;
-  readonly from?: WireAccount;
-  readonly recipient?: WireAccount;
-  readonly conversation?: WireConversation;
-  readonly channelData?: WireChannelData;
-  readonly entities?: readonly WireEntity[];
-  readonly membersAdded?: readonly WireAccount[];
-  readonly membersRemoved?: readonly WireAccount[];
+export const WIRE_ACTIVITY = Type.Object({
+  type: text,
+  name: text,
+  id: text,
+  text,
+  value: Type.Optional(Type.Unknown()),
+  channelId: text,
+  serviceUrl: text,
+  from: maybe(ACCOUNT),
+  recipient: maybe(ACCOUNT),
+  conversation: maybe(Type.Object({ id: text, name: text, conversationType: text, tenantId: text, isGroup: maybe(Type.Boolean()) })),
+  channelData: maybe(
+    Type.Object({
+      tenant: maybe(Type.Object({ id: text })),
+      channel: maybe(Type.Object({ id: text, name: text })),
+      team: maybe(Type.Object({ id: text, name: text, aadGroupId: text })),
+      teamsChannelId: text,
+      teamsTeamId: text,
+      eventType: text,
+      settings: maybe(Type.Object({ selectedChannel: maybe(Type.Object({ id: text })) })),
+    }),
+  ),
+  entities: maybe(Type.Array(Type.Object({ type: text, text, mentioned: maybe(ACCOUNT) }))),
+  membersAdded: maybe(Type.Array(ACCOUNT)),
+  membersRemoved: maybe(Type.Array(ACCOUNT)),
   /** installationUpdate: add, add-upgrade, remove, remove-upgrade. */
-  readonly action?: string;
-  readonly replyToId?: string;
+  action: text,
+  replyToId: text,
   /** The sender's IANA zone, as their Teams client reports it (e.g. "America/Los_Angeles"). */
-  readonly localTimezone?: string;
-}
+  localTimezone: text,
+});
+
+export type WireActivity = Static<typeof WIRE_ACTIVITY>;
+export type WireAccount = Static<typeof ACCOUNT>;
+export type WireEntity = NonNullable<WireActivity['entities']>[number];
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -105,5 +98,5 @@ export function isFromBot(activity: WireActivity): boolean {
 }
 
 export function isBot(account: WireAccount | undefined, botId: string | undefined): boolean {
-  return account?.id !== undefined && botId !== undefined && account.id === botId;
+  return typeof account?.id === 'string' && botId !== undefined && account.id === botId;
 }
