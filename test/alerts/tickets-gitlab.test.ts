@@ -49,6 +49,20 @@ describe('GitLab issues as alert tickets', () => {
     gitlab.server.assertClean();
   });
 
+  it('refuses answers that are not the documented shape with a BackendError naming the field', async () => {
+    // A search hit that is not an issue; an opened issue without its number (a proxy's page, another API).
+    gitlab.server.on('getApiV4ProjectsIdIssues', () => ({ status: 200, body: [null] }));
+    gitlab.server.on('postApiV4ProjectsIdIssues', () => ({ status: 201, body: { id: 1001, web_url: 'https://gitlab.example.invalid/ops/incidents/-/issues/1' } }));
+    const found = await issues().find('ops/incidents', 'opsbot-alert-ticket-t1', signal()).catch((e: unknown) => e);
+    expect(found).toBeInstanceOf(BackendError);
+    expect((found as Error).message).toBe('GitLab answered looking for an issue in ops/incidents with JSON opsbot cannot read: `/0` must be object.');
+    const opened = await issues().open(ticket, signal()).catch((e: unknown) => e);
+    expect((opened as Error).message).toBe('GitLab answered opening an issue in ops/incidents with JSON opsbot cannot read: the answer lacks `iid`.');
+    // The contract server noted that these answers break the spec: that is the point here.
+    expect(gitlab.server.violations.every((v) => v.kind === 'response')).toBe(true);
+    gitlab.server.violations.splice(0);
+  });
+
   it('turns GitLab\'s refusals into BackendErrors with its words, and sends no request for an issue number that is not one', async () => {
     const refused = await issues('glpat-wrong').open(ticket, signal()).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(BackendError);

@@ -1,8 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { demoConfigPath } from '../../src/config/demo-path.js';
+import { ConfigError } from '../../src/config/errors.js';
 import { DEFAULT_REF_PATTERN } from '../../src/core/pipelines/catalog.js';
 import type { OpsbotConfig } from '../../src/config/types.js';
 import { defaultDeployConfig } from '../../src/config/deploy-defaults.js';
+import { damaged } from '../support/mutate.js';
 import { load, loadText, writeConfig } from './fixtures.js';
 
 const DEFAULTS: OpsbotConfig = {
@@ -226,5 +232,24 @@ describe('environment overrides', () => {
 
   it('do not make the values secrets', () => {
     expect(loadText('', { PORT: '3000', HOST: 'h' }).secrets).toEqual([]);
+  });
+});
+
+describe('a hand-edited config', () => {
+  it('whatever one node of the demo config is changed to (or removed), it loads or is refused with a ConfigError that names the file', async () => {
+    const demo = parseYaml(readFileSync(demoConfigPath(), 'utf8')) as unknown;
+    await fc.assert(
+      fc.asyncProperty(damaged([demo]), ({ value }) => {
+        const file = writeConfig(value === undefined ? '' : stringifyYaml(value));
+        try {
+          load(file, {}, dirname(demoConfigPath()));
+        } catch (error: unknown) {
+          expect(error, String(error)).toBeInstanceOf(ConfigError);
+          expect((error as Error).message).toContain(file);
+        }
+        return Promise.resolve();
+      }),
+      { numRuns: 300 },
+    );
   });
 });

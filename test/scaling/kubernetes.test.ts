@@ -10,6 +10,7 @@ import { BackendError, ConflictError } from '../../src/core/errors.js';
 import { startContractServer, type ContractServer } from '../support/contract/contract-server.js';
 import { removeTempDirs, tempDir } from '../support/app.js';
 import { closedPort } from '../pipelines/support.js';
+import { readShared } from '../support/shared.js';
 import { K8S_TOKEN, kubeOrchestrator, kubernetesSpec, startKubeStandIn, type KubeStandIn } from './support.js';
 
 let standIn: KubeStandIn | undefined;
@@ -23,6 +24,7 @@ afterEach(async () => {
 afterAll(() => removeTempDirs());
 
 const signal = (): AbortSignal => new AbortController().signal;
+const scaleExample = () => readShared<Record<string, unknown>>('contracts', 'kubernetes', 'examples', 'scale.response.json');
 
 describe('the Kubernetes orchestrator', () => {
   it('reads desired and ready replicas from the deployment', async () => {
@@ -78,6 +80,18 @@ describe('the Kubernetes orchestrator', () => {
     const error = await new KubernetesOrchestrator(kubeOrchestrator(other.url)).scale(8, 5, signal()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackendError);
     expect((error as Error).message).toMatch(expected);
+  });
+
+  it.each([
+    // The published Scale example, damaged: a count that is a string, and no object at all.
+    ['a count that is not a number', { ...scaleExample(), spec: { replicas: '5' } }, 'Kubernetes answered the scale of production/api with JSON opsbot cannot read: `/spec/replicas` must be integer.'],
+    ['no object', null, 'Kubernetes answered the scale of production/api with JSON opsbot cannot read: the answer must be object.'],
+  ])('refuses a Scale answer with %s, naming what is wrong, and writes nothing', async (_what, body, message) => {
+    other = await startContractServer({ spec: kubernetesSpec(), validateResponses: false, handlers: { readAppsV1NamespacedDeploymentScale: () => ({ status: 200, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) } });
+    const error = await new KubernetesOrchestrator(kubeOrchestrator(other.url)).scale(8, 5, signal()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendError);
+    expect((error as Error).message).toBe(message);
+    expect(other.callsTo('replaceAppsV1NamespacedDeploymentScale')).toHaveLength(0);
   });
 
   it('reports an unreachable API server', async () => {

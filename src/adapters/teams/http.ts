@@ -8,7 +8,7 @@
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../core/log.js';
-import { shapeCheck } from '../../http/json-shape.js';
+import { shapeCheck } from '../../json-shape.js';
 import { WIRE_ACTIVITY } from './wire.js';
 
 export const MESSAGES_PATH = '/api/messages';
@@ -53,9 +53,9 @@ export function registerMessagesRoute(app: FastifyInstance, adapter: CloudAdapte
       return reply.status(400).send({ error: 'the body is not a Bot Framework activity (a JSON object with a "type")' });
     }
     // A field opsbot reads must have its type: refused here with the reason, not failed in the turn.
-    const problem = activityShape.problem(body);
-    if (problem !== null) return reply.status(400).send({ error: `not a Bot Framework activity opsbot can read: ${problem}` });
-    const req = { method: request.method, headers: request.headers, body: body as Record<string, unknown> };
+    const activity = activityShape.check(body);
+    if (!activity.ok) return reply.status(400).send({ error: `not a Bot Framework activity opsbot can read: ${activity.problem}` });
+    const req = { method: request.method, headers: request.headers, body: activity.value };
     await adapter.process(req, responseShim(captured), logic);
     if (captured.status >= 500) {
       logger.error({ status: captured.status, reason: typeof captured.body === 'string' ? captured.body : undefined }, 'teams: a turn failed');

@@ -3,8 +3,11 @@
  * DELETE /api/v2/silence/{id}. Matchers go as structured JSON (name, value, isRegex, isEqual),
  * never as text Alertmanager would parse. Every call honours the caller's AbortSignal and a timeout.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { BackendError } from '../../core/errors.js';
 import type { NewSilence, SilenceBackend } from '../../core/alerts/service.js';
+import { shapeCheck } from '../../json-shape.js';
+import { jsonReply } from '../json-reply.js';
 
 export interface AlertmanagerSettings {
   /** Base URL without a trailing slash, e.g. http://127.0.0.1:9093. */
@@ -16,15 +19,20 @@ export interface AlertmanagerSettings {
 
 const SILENCE_ID = /^[A-Za-z0-9-]{1,64}$/;
 
-export interface AlertmanagerSilence {
-  readonly id: string;
-  readonly status: { readonly state: string };
-  readonly matchers: readonly { readonly name: string; readonly value: string; readonly isRegex: boolean; readonly isEqual?: boolean }[];
-  readonly comment: string;
-  readonly createdBy: string;
-  readonly startsAt: string;
-  readonly endsAt: string;
-}
+/** GET /api/v2/silence/<id>: the part opsbot reads. */
+const SILENCE = Type.Object({
+  id: Type.String(),
+  status: Type.Object({ state: Type.String() }),
+  matchers: Type.Array(Type.Object({ name: Type.String(), value: Type.String(), isRegex: Type.Boolean(), isEqual: Type.Optional(Type.Boolean()) })),
+  comment: Type.String(),
+  createdBy: Type.String(),
+  startsAt: Type.String(),
+  endsAt: Type.String(),
+});
+export type AlertmanagerSilence = Static<typeof SILENCE>;
+const silenceShape = shapeCheck(SILENCE);
+/** POST /api/v2/silences */
+const createdShape = shapeCheck(Type.Object({ silenceID: Type.String() }));
 
 export class AlertmanagerClient implements SilenceBackend {
   constructor(private readonly settings: AlertmanagerSettings) {}
@@ -64,8 +72,8 @@ export class AlertmanagerClient implements SilenceBackend {
     };
     const { status, text } = await this.request('POST', '/api/v2/silences', body, signal);
     if (status !== 200) throw this.failure('create the silence', status, text);
-    const id = (JSON.parse(text) as { silenceID?: unknown }).silenceID;
-    if (typeof id !== 'string' || !SILENCE_ID.test(id)) throw new BackendError('Alertmanager answered without a silence id.', 'alertmanager');
+    const id = jsonReply(createdShape, text, 'Alertmanager', 'alertmanager', 'the new silence').silenceID;
+    if (!SILENCE_ID.test(id)) throw new BackendError('Alertmanager answered without a silence id.', 'alertmanager');
     return id;
   }
 
@@ -83,6 +91,6 @@ export class AlertmanagerClient implements SilenceBackend {
     const { status, text } = await this.request('GET', `/api/v2/silence/${encodeURIComponent(id)}`, undefined, signal);
     if (status === 404) return null;
     if (status !== 200) throw this.failure(`read silence ${id}`, status, text);
-    return JSON.parse(text) as AlertmanagerSilence;
+    return jsonReply(silenceShape, text, 'Alertmanager', 'alertmanager', `silence ${id}`);
   }
 }

@@ -7,8 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { Type } from '@sinclair/typebox';
 import { BackendError, ConflictError } from '../../core/errors.js';
 import type { Orchestrator, ReplicaCount } from '../../core/scaling/ports.js';
+import { shapeCheck } from '../../json-shape.js';
+import { checkedReply } from '../json-reply.js';
 import { connectionFromKubeconfig, KubeClient, statusMessage, type KubeReply } from './kube-client.js';
 
 export interface KubernetesSettings {
@@ -23,18 +26,25 @@ export interface KubernetesSettings {
   readonly requestTimeoutMs?: number;
 }
 
-interface Scale {
-  readonly apiVersion?: string;
-  readonly kind?: string;
-  readonly metadata?: Record<string, unknown> & { readonly resourceVersion?: string };
-  readonly spec?: { readonly replicas?: number };
-  readonly status?: { readonly replicas?: number };
-}
+const replicas = Type.Optional(Type.Integer({ minimum: 0 }));
 
-interface Deployment {
-  readonly spec?: { readonly replicas?: number };
-  readonly status?: { readonly readyReplicas?: number };
-}
+/** The Scale subresource (autoscaling/v1), as read back and sent again with the new count. */
+const SCALE = Type.Object({
+  apiVersion: Type.Optional(Type.String()),
+  kind: Type.Optional(Type.String()),
+  metadata: Type.Optional(Type.Object({ resourceVersion: Type.Optional(Type.String()) })),
+  spec: Type.Optional(Type.Object({ replicas })),
+  status: Type.Optional(Type.Object({ replicas })),
+});
+
+/** The part of a Deployment (apps/v1) opsbot reads. */
+const DEPLOYMENT = Type.Object({
+  spec: Type.Optional(Type.Object({ replicas })),
+  status: Type.Optional(Type.Object({ readyReplicas: replicas })),
+});
+
+const scaleShape = shapeCheck(SCALE);
+const deploymentShape = shapeCheck(DEPLOYMENT);
 
 
 export class KubernetesOrchestrator implements Orchestrator {
@@ -47,13 +57,14 @@ export class KubernetesOrchestrator implements Orchestrator {
   }
 
   async read(signal: AbortSignal): Promise<ReplicaCount> {
-    const deployment = (await this.call('GET', this.path(''), undefined, `deployment ${this.name()}`, signal)) as Deployment;
+    const what = `deployment ${this.name()}`;
+    const deployment = checkedReply(deploymentShape, await this.call('GET', this.path(''), undefined, what, signal), 'Kubernetes', 'kubernetes', what);
     return { desired: deployment.spec?.replicas ?? 1, ready: deployment.status?.readyReplicas ?? 0 };
   }
 
   async scale(replicas: number, expected: number, signal: AbortSignal): Promise<void> {
     const what = `the scale of ${this.name()}`;
-    const current = (await this.call('GET', this.path('/scale'), undefined, what, signal)) as Scale;
+    const current = checkedReply(scaleShape, await this.call('GET', this.path('/scale'), undefined, what, signal), 'Kubernetes', 'kubernetes', what);
     const now = current.spec?.replicas ?? 0;
     if (now !== expected) throw new ConflictError(`${this.name()} changed meanwhile (it now wants ${now} replicas, not ${expected}); look again and retry.`);
     const body = {

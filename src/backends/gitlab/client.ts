@@ -4,8 +4,11 @@
  * would create duplicate pipelines, and it turns cancellation into a timeout error.)
  * Nothing here retries.
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { BackendError } from '../../core/errors.js';
+import { shapeCheck, type ShapeCheck } from '../../json-shape.js';
 import { send, statusError } from '../jenkins/http.js';
+import { jsonReply } from '../json-reply.js';
 
 export interface GitlabConnection {
   readonly url: string;
@@ -14,25 +17,32 @@ export interface GitlabConnection {
   readonly requestTimeoutMs: number;
 }
 
-export interface GitlabPipeline {
-  readonly id: number;
-  readonly project_id: number;
-  readonly status: string;
-  readonly ref: string;
-  readonly web_url?: string;
-  readonly duration?: number | null;
-  readonly yaml_errors?: string | null;
-}
+/** The part of GitLab's Pipeline entity opsbot reads (create, trigger, get, cancel, retry all answer one). */
+const PIPELINE = Type.Object({
+  id: Type.Integer(),
+  project_id: Type.Integer(),
+  status: Type.String(),
+  ref: Type.String(),
+  web_url: Type.Optional(Type.String()),
+  duration: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  yaml_errors: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+});
 
-export interface GitlabJob {
-  readonly id: number;
-  readonly name: string;
-  readonly stage: string;
-  readonly status: string;
-  readonly failure_reason?: string | null;
-  readonly web_url?: string;
-  readonly allow_failure?: boolean;
-}
+const JOB = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  stage: Type.String(),
+  status: Type.String(),
+  failure_reason: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  web_url: Type.Optional(Type.String()),
+  allow_failure: Type.Optional(Type.Boolean()),
+});
+
+export type GitlabPipeline = Static<typeof PIPELINE>;
+export type GitlabJob = Static<typeof JOB>;
+
+const pipelineShape = shapeCheck(PIPELINE);
+const jobsShape = shapeCheck(Type.Array(JOB));
 
 const BACKEND = 'GitLab';
 
@@ -53,32 +63,33 @@ export class GitlabClient {
 
   createPipeline(project: string, ref: string, variables: Readonly<Record<string, string>>, signal: AbortSignal): Promise<GitlabPipeline> {
     const body = { ref, variables: Object.entries(variables).map(([key, value]) => ({ key, value })) };
-    return this.request<GitlabPipeline>('POST', `projects/${GitlabClient.project(project)}/pipeline`, body, `creating a pipeline on ${ref}`, [201], signal, { authenticated: true, idempotent: false });
+    return this.request(pipelineShape, 'POST', `projects/${GitlabClient.project(project)}/pipeline`, body, `creating a pipeline on ${ref}`, [201], signal, { authenticated: true, idempotent: false });
   }
 
   /** With a pipeline trigger token (which alone authenticates the call). */
   triggerPipeline(project: string, ref: string, triggerToken: string, variables: Readonly<Record<string, string>>, signal: AbortSignal): Promise<GitlabPipeline> {
     const body = { token: triggerToken, ref, variables };
-    return this.request<GitlabPipeline>('POST', `projects/${GitlabClient.project(project)}/trigger/pipeline`, body, `triggering a pipeline on ${ref}`, [201], signal, { authenticated: false, idempotent: false });
+    return this.request(pipelineShape, 'POST', `projects/${GitlabClient.project(project)}/trigger/pipeline`, body, `triggering a pipeline on ${ref}`, [201], signal, { authenticated: false, idempotent: false });
   }
 
   pipeline(project: string, id: number, signal: AbortSignal): Promise<GitlabPipeline> {
-    return this.request<GitlabPipeline>('GET', `projects/${GitlabClient.project(project)}/pipelines/${id}`, undefined, `pipeline #${id}`, [200], signal);
+    return this.request(pipelineShape, 'GET', `projects/${GitlabClient.project(project)}/pipelines/${id}`, undefined, `pipeline #${id}`, [200], signal);
   }
 
   jobs(project: string, id: number, signal: AbortSignal): Promise<GitlabJob[]> {
-    return this.request<GitlabJob[]>('GET', `projects/${GitlabClient.project(project)}/pipelines/${id}/jobs?per_page=100`, undefined, `the jobs of pipeline #${id}`, [200], signal);
+    return this.request(jobsShape, 'GET', `projects/${GitlabClient.project(project)}/pipelines/${id}/jobs?per_page=100`, undefined, `the jobs of pipeline #${id}`, [200], signal);
   }
 
   cancel(project: string, id: number, signal: AbortSignal): Promise<GitlabPipeline> {
-    return this.request<GitlabPipeline>('POST', `projects/${GitlabClient.project(project)}/pipelines/${id}/cancel`, undefined, `cancelling pipeline #${id}`, [200, 201], signal);
+    return this.request(pipelineShape, 'POST', `projects/${GitlabClient.project(project)}/pipelines/${id}/cancel`, undefined, `cancelling pipeline #${id}`, [200, 201], signal);
   }
 
   retry(project: string, id: number, signal: AbortSignal): Promise<GitlabPipeline> {
-    return this.request<GitlabPipeline>('POST', `projects/${GitlabClient.project(project)}/pipelines/${id}/retry`, undefined, `retrying pipeline #${id}`, [201], signal);
+    return this.request(pipelineShape, 'POST', `projects/${GitlabClient.project(project)}/pipelines/${id}/retry`, undefined, `retrying pipeline #${id}`, [201], signal);
   }
 
   private async request<T>(
+    shape: ShapeCheck<T>,
     method: 'GET' | 'POST',
     path: string,
     body: unknown,
@@ -106,10 +117,6 @@ export class GitlabClient {
       throw error;
     });
     if (!ok.includes(reply.status)) throw statusError(BACKEND, reply.status, what, reply.text);
-    try {
-      return JSON.parse(reply.text) as T;
-    } catch (error: unknown) {
-      throw new BackendError(`GitLab answered ${what} with something that is not JSON.`, 'gitlab', { cause: error });
-    }
+    return jsonReply(shape, reply.text, BACKEND, 'gitlab', what);
   }
 }

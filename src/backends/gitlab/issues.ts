@@ -4,9 +4,12 @@
  * PRIVATE-TOKEN, over the same small HTTP helper as the pipeline client. Nothing here retries: the
  * ticket stage decides what is safe to repeat (it looks with `find` before creating again).
  */
+import { Type, type Static } from '@sinclair/typebox';
 import { BackendError } from '../../core/errors.js';
 import type { NewTicket, TicketPort, TicketRef } from '../../core/alerts/tickets.js';
+import { shapeCheck, type ShapeCheck } from '../../json-shape.js';
 import { send, statusError } from '../jenkins/http.js';
+import { jsonReply } from '../json-reply.js';
 
 export interface GitlabIssuesSettings {
   readonly url: string;
@@ -16,11 +19,17 @@ export interface GitlabIssuesSettings {
 }
 
 /** The part of GitLab's Issue entity used here (GET/POST/PUT /projects/:id/issues...). */
-interface IssueJson {
-  readonly iid: number;
-  readonly web_url?: string;
-  readonly description?: string | null;
-}
+const ISSUE = Type.Object({
+  iid: Type.Integer(),
+  web_url: Type.Optional(Type.String()),
+  description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+});
+type IssueJson = Static<typeof ISSUE>;
+
+const issueShape = shapeCheck(ISSUE);
+const issuesShape = shapeCheck(Type.Array(ISSUE));
+/** A note's answer is not read. */
+const anyShape = shapeCheck(Type.Unknown());
 
 const BACKEND = 'GitLab';
 
@@ -35,26 +44,25 @@ export class GitlabIssues implements TicketPort {
 
   async open(ticket: NewTicket, signal: AbortSignal): Promise<TicketRef> {
     const body = { title: ticket.title, description: ticket.description, labels: ticket.labels.join(','), confidential: ticket.confidential };
-    const issue = await this.request<IssueJson>('POST', this.path(ticket.project, 'issues'), body, `opening an issue in ${ticket.project}`, [201], signal);
-    return this.refOf(issue, ticket.project);
+    const issue = await this.request(issueShape, 'POST', this.path(ticket.project, 'issues'), body, `opening an issue in ${ticket.project}`, [201], signal);
+    return this.refOf(issue);
   }
 
   async find(project: string, marker: string, signal: AbortSignal): Promise<TicketRef | null> {
     const query = new URLSearchParams({ search: marker, in: 'description', per_page: '20' });
-    const issues = await this.request<IssueJson[]>('GET', `${this.path(project, 'issues')}?${query.toString()}`, undefined, `looking for an issue in ${project}`, [200], signal);
-    if (!Array.isArray(issues)) throw new BackendError(`GitLab answered the issue search in ${project} with something that is not a list.`, 'gitlab');
+    const issues = await this.request(issuesShape, 'GET', `${this.path(project, 'issues')}?${query.toString()}`, undefined, `looking for an issue in ${project}`, [200], signal);
     // GitLab's search is fuzzy: only an issue that carries the exact marker is ours.
     const ours = issues.find((i) => typeof i.description === 'string' && i.description.includes(marker));
-    return ours === undefined ? null : this.refOf(ours, project);
+    return ours === undefined ? null : this.refOf(ours);
   }
 
   async comment(project: string, id: string, text: string, signal: AbortSignal): Promise<void> {
-    await this.request<unknown>('POST', this.path(project, `issues/${this.iid(id)}/notes`), { body: text }, `commenting on issue #${id} in ${project}`, [201], signal);
+    await this.request(anyShape, 'POST', this.path(project, `issues/${this.iid(id)}/notes`), { body: text }, `commenting on issue #${id} in ${project}`, [201], signal);
   }
 
   async setState(project: string, id: string, state: 'closed' | 'reopened', signal: AbortSignal): Promise<void> {
     const event = state === 'closed' ? 'close' : 'reopen';
-    await this.request<IssueJson>('PUT', this.path(project, `issues/${this.iid(id)}`), { state_event: event }, `${state === 'closed' ? 'closing' : 'reopening'} issue #${id} in ${project}`, [200], signal);
+    await this.request(issueShape, 'PUT', this.path(project, `issues/${this.iid(id)}`), { state_event: event }, `${state === 'closed' ? 'closing' : 'reopening'} issue #${id} in ${project}`, [200], signal);
   }
 
   private path(project: string, rest: string): string {
@@ -67,13 +75,12 @@ export class GitlabIssues implements TicketPort {
     return id;
   }
 
-  private refOf(issue: IssueJson, project: string): TicketRef {
-    if (typeof issue !== 'object' || issue === null || !Number.isInteger(issue.iid)) throw new BackendError(`GitLab answered for an issue in ${project} without its number (iid).`, 'gitlab');
+  private refOf(issue: IssueJson): TicketRef {
     const url = typeof issue.web_url === 'string' && /^https?:\/\//.test(issue.web_url) ? issue.web_url : null;
     return { id: String(issue.iid), url };
   }
 
-  private async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, what: string, ok: readonly number[], signal: AbortSignal): Promise<T> {
+  private async request<T>(shape: ShapeCheck<T>, method: 'GET' | 'POST' | 'PUT', path: string, body: unknown, what: string, ok: readonly number[], signal: AbortSignal): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', 'private-token': this.settings.token };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const reply = await send({
@@ -86,10 +93,6 @@ export class GitlabIssues implements TicketPort {
       timeoutMs: this.settings.requestTimeoutMs,
     });
     if (!ok.includes(reply.status)) throw statusError(BACKEND, reply.status, what, reply.text);
-    try {
-      return JSON.parse(reply.text) as T;
-    } catch (error: unknown) {
-      throw new BackendError(`GitLab answered ${what} with something that is not JSON.`, 'gitlab', { cause: error });
-    }
+    return jsonReply(shape, reply.text, BACKEND, 'gitlab', what);
   }
 }

@@ -5,7 +5,9 @@
  * it once more; every other failure is final. (The `jenkins` npm package was not used: it takes no
  * AbortSignal, does not refresh crumbs and hides the progressive-log headers.)
  */
-import { BackendError } from '../../core/errors.js';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { shapeCheck, type ShapeCheck } from '../../json-shape.js';
+import { jsonReply } from '../json-reply.js';
 import { send, statusError, type HttpExchange } from './http.js';
 
 export interface JenkinsConnection {
@@ -16,27 +18,39 @@ export interface JenkinsConnection {
   readonly requestTimeoutMs: number;
 }
 
-export interface QueueItem {
-  readonly id: number;
-  readonly _class?: string;
-  readonly blocked?: boolean;
-  readonly buildable?: boolean;
-  readonly stuck?: boolean;
-  readonly why?: string | null;
-  readonly cancelled?: boolean;
-  readonly executable?: { readonly number?: number; readonly url?: string } | null;
-}
+const nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
 
-export interface BuildInfo {
-  readonly number: number;
-  readonly url: string;
-  readonly building: boolean;
-  readonly result?: string | null;
-  readonly displayName?: string;
-  readonly duration?: number;
-  readonly estimatedDuration?: number;
-  readonly actions?: readonly ({ readonly _class?: string; readonly parameters?: readonly { readonly name?: string; readonly value?: unknown }[] } | null)[];
-}
+/** The part of a queue item (queue/item/<id>/api/json) opsbot reads. */
+const QUEUE_ITEM = Type.Object({
+  id: Type.Integer(),
+  _class: Type.Optional(Type.String()),
+  blocked: Type.Optional(Type.Boolean()),
+  buildable: Type.Optional(Type.Boolean()),
+  stuck: Type.Optional(Type.Boolean()),
+  why: nullable(Type.String()),
+  cancelled: Type.Optional(Type.Boolean()),
+  executable: nullable(Type.Object({ number: Type.Optional(Type.Integer()), url: Type.Optional(Type.String()) })),
+});
+
+/** The part of a build (job/<name>/<number>/api/json) opsbot reads. */
+const BUILD = Type.Object({
+  number: Type.Integer(),
+  url: Type.String(),
+  building: Type.Boolean(),
+  result: nullable(Type.String()),
+  displayName: Type.Optional(Type.String()),
+  duration: Type.Optional(Type.Number()),
+  estimatedDuration: Type.Optional(Type.Number()),
+  actions: Type.Optional(
+    Type.Array(Type.Union([Type.Object({ _class: Type.Optional(Type.String()), parameters: Type.Optional(Type.Array(Type.Object({ name: Type.Optional(Type.String()), value: Type.Optional(Type.Unknown()) }))) }), Type.Null()])),
+  ),
+});
+
+export type QueueItem = Static<typeof QUEUE_ITEM>;
+export type BuildInfo = Static<typeof BUILD>;
+export const queueItemShape = shapeCheck(QUEUE_ITEM);
+const crumbShape = shapeCheck(Type.Object({ crumb: Type.String(), crumbRequestField: Type.String() }));
+export const buildShape = shapeCheck(BUILD);
 
 export interface LogChunk {
   readonly text: string;
@@ -81,14 +95,10 @@ export class JenkinsClient {
     return new URL(path.replace(/^\//, ''), this.base);
   }
 
-  async getJson<T>(path: string, what: string, signal: AbortSignal): Promise<T> {
+  async getJson<T>(shape: ShapeCheck<T>, path: string, what: string, signal: AbortSignal): Promise<T> {
     const reply = await this.exchange('GET', path, undefined, signal);
     if (reply.status !== 200) throw statusError(BACKEND, reply.status, what, reply.text);
-    try {
-      return JSON.parse(reply.text) as T;
-    } catch (error: unknown) {
-      throw new BackendError(`Jenkins answered ${what} with something that is not JSON.`, 'jenkins', { cause: error });
-    }
+    return jsonReply(shape, reply.text, BACKEND, 'jenkins', what);
   }
 
   async progressiveText(jobPath: string, build: number, start: number, signal: AbortSignal): Promise<LogChunk> {
@@ -137,15 +147,7 @@ export class JenkinsClient {
       return null;
     }
     if (reply.status !== 200) throw statusError(BACKEND, reply.status, 'a CSRF crumb', reply.text);
-    let parsed: { crumb?: unknown; crumbRequestField?: unknown };
-    try {
-      parsed = JSON.parse(reply.text) as typeof parsed;
-    } catch (error: unknown) {
-      throw new BackendError('Jenkins answered the crumb request with something that is not JSON.', 'jenkins', { cause: error });
-    }
-    if (typeof parsed.crumb !== 'string' || typeof parsed.crumbRequestField !== 'string') {
-      throw new BackendError('Jenkins answered the crumb request without a crumb.', 'jenkins');
-    }
+    const parsed = jsonReply(crumbShape, reply.text, BACKEND, 'jenkins', 'the crumb request');
     const cookies = reply.headers.getSetCookie().map((c) => c.split(';')[0] ?? '').filter((c) => c !== '');
     this.crumb = { field: parsed.crumbRequestField, value: parsed.crumb, cookie: cookies.length === 0 ? null : cookies.join('; ') };
     return this.crumb;

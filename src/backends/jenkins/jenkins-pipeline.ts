@@ -7,7 +7,7 @@ import { BackendError, CancelledError } from '../../core/errors.js';
 import { pause } from '../../core/pipelines/pause.js';
 import type { PipelineBackend, PipelineOutcome, PipelineRun, PipelineSnapshot, PipelineUpdate, StartRequest } from '../../core/pipelines/ports.js';
 import { statusError } from './http.js';
-import { JenkinsClient, type BuildInfo, type QueueItem } from './client.js';
+import { buildShape, JenkinsClient, queueItemShape, type BuildInfo, type QueueItem } from './client.js';
 import { ConsoleLines } from './console.js';
 
 export interface JenkinsPipelineSettings {
@@ -126,11 +126,11 @@ export class JenkinsPipeline implements PipelineBackend {
 
   private queueItem(runId: string, signal: AbortSignal): Promise<QueueItem> {
     const id = runId.slice(QUEUE_PREFIX.length);
-    return this.client.getJson<QueueItem>(`queue/item/${id}/api/json`, `queue item ${id}`, signal);
+    return this.client.getJson(queueItemShape, `queue/item/${id}/api/json`, `queue item ${id}`, signal);
   }
 
   private build(number: number, signal: AbortSignal): Promise<BuildInfo> {
-    return this.client.getJson<BuildInfo>(`${this.jobPath}${number}/api/json`, `build #${number} of ${this.settings.job}`, signal);
+    return this.client.getJson(buildShape, `${this.jobPath}${number}/api/json`, `build #${number} of ${this.settings.job}`, signal);
   }
 
   /** Polls the queue item until it becomes a build; cancelled items end the run, stuck ones time out. */
