@@ -130,6 +130,24 @@ describe('live job post (bot token)', () => {
     server.assertClean();
   });
 
+  it('does not post again when Mattermost answers a new post without its id: the row is dead, with the reason', async () => {
+    h = await startHarness({ extraCommands: testCommands });
+    const harness = h;
+    const server = harness.server!;
+    // The API's own Post, damaged: no id (a proxy rewriting the answer, a broken server).
+    server.on('CreatePost', (call) => {
+      const body = call.body as { channel_id: string; message: string };
+      return { status: 201, body: { channel_id: body.channel_id, message: body.message } };
+    });
+    await sendCommand(harness, slashForm(slashFields('mm-job', 'web')));
+    await eventually(() => harness.t.store.jobs.list({ limit: 1 }), (j) => j[0]?.state === 'succeeded', 'the job to succeed');
+    const [dead] = await eventually(() => harness.t.store.outbox.list('dead', 10), (rows) => rows.length === 1, 'the post given up');
+    expect(dead?.lastError).toBe('Mattermost answered the new post without its id');
+    expect(server.callsTo('CreatePost')).toHaveLength(1);
+    // (The OpenAPI file's Post marks no field required, so the contract server lets this answer pass.)
+    server.assertClean();
+  });
+
   it('survives Mattermost being down: the job succeeds, and the post arrives once it is back', async () => {
     const port = await reservePort();
     h = await startHarness({ extraCommands: testCommands, mattermostUrl: `http://127.0.0.1:${port}` });

@@ -83,7 +83,11 @@ export class MattermostDelivery implements ChatDelivery {
     const created = await this.withFile(upload, (fileIds) =>
       ephemeral && onlyFor !== undefined ? client.createPostEphemeral(onlyFor, post) : client.createPost({ ...post, ...fileIds }),
     );
-    return { platform: 'mattermost', conversationId: conversation.id, messageId: created.id };
+    // Client4 passes on whatever JSON came back: a post without its id could never be edited, and
+    // sending it again would post it twice, so it is a permanent failure, said plainly.
+    const id: unknown = (created as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string' || id === '') throw new PermanentDeliveryError('Mattermost answered the new post without its id');
+    return { platform: 'mattermost', conversationId: conversation.id, messageId: id };
   }
 
   async update(ref: MessageRef, message: Message, options: PostOptions = {}): Promise<void> {
