@@ -6,7 +6,7 @@
  * sources, Teams activities) and for what remote servers answer (backends/json-reply.ts).
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { Static, TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 const ajv = new Ajv({ strict: false, allErrors: false, allowUnionTypes: true });
 
@@ -16,6 +16,9 @@ function describe(error: ErrorObject | undefined): string {
   if (error.keyword === 'required') return `${at} lacks \`${String((error.params as { missingProperty?: unknown }).missingProperty)}\``;
   return `${at} ${error.message ?? 'is invalid'}`;
 }
+
+/** A field that may be left out or be null, as JSON writers do either way for "not given". */
+export const optionalOrNull = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
 
 export type Checked<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: string };
 

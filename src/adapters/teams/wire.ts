@@ -5,10 +5,9 @@
  * refused with a reason at the route (`WIRE_ACTIVITY`, HTTP 400) instead of failing deep in a turn.
  * Everything else in an activity is allowed and ignored.
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import { optionalOrNull as maybe } from '../../json-shape.js';
 
-/** Optional and nullable: the Bot Framework SDKs write a missing value either way. */
-const maybe = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
 const text = maybe(Type.String());
 
 const ACCOUNT = Type.Object({ id: text, name: text, aadObjectId: text, role: text });

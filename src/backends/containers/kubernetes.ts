@@ -46,7 +46,6 @@ const DEPLOYMENT = Type.Object({
 const scaleShape = shapeCheck(SCALE);
 const deploymentShape = shapeCheck(DEPLOYMENT);
 
-
 export class KubernetesOrchestrator implements Orchestrator {
   readonly kind = 'kubernetes' as const;
   readonly target: string;

@@ -6,7 +6,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { BackendError } from '../../core/errors.js';
-import { shapeCheck, type ShapeCheck } from '../../json-shape.js';
+import { optionalOrNull, shapeCheck, type ShapeCheck } from '../../json-shape.js';
 import { send, statusError } from '../jenkins/http.js';
 import { jsonReply } from '../json-reply.js';
 
@@ -24,8 +24,8 @@ const PIPELINE = Type.Object({
   status: Type.String(),
   ref: Type.String(),
   web_url: Type.Optional(Type.String()),
-  duration: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
-  yaml_errors: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  duration: optionalOrNull(Type.Number()),
+  yaml_errors: optionalOrNull(Type.String()),
 });
 
 const JOB = Type.Object({
@@ -33,7 +33,7 @@ const JOB = Type.Object({
   name: Type.String(),
   stage: Type.String(),
   status: Type.String(),
-  failure_reason: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  failure_reason: optionalOrNull(Type.String()),
   web_url: Type.Optional(Type.String()),
   allow_failure: Type.Optional(Type.Boolean()),
 });

@@ -7,7 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { BackendError } from '../../core/errors.js';
 import type { NewTicket, TicketPort, TicketRef } from '../../core/alerts/tickets.js';
-import { shapeCheck, type ShapeCheck } from '../../json-shape.js';
+import { optionalOrNull, shapeCheck, type ShapeCheck } from '../../json-shape.js';
 import { send, statusError } from '../jenkins/http.js';
 import { jsonReply } from '../json-reply.js';
 
@@ -22,7 +22,7 @@ export interface GitlabIssuesSettings {
 const ISSUE = Type.Object({
   iid: Type.Integer(),
   web_url: Type.Optional(Type.String()),
-  description: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  description: optionalOrNull(Type.String()),
 });
 type IssueJson = Static<typeof ISSUE>;
 

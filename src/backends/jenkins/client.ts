@@ -5,8 +5,8 @@
  * it once more; every other failure is final. (The `jenkins` npm package was not used: it takes no
  * AbortSignal, does not refresh crumbs and hides the progressive-log headers.)
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { shapeCheck, type ShapeCheck } from '../../json-shape.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { optionalOrNull, shapeCheck, type ShapeCheck } from '../../json-shape.js';
 import { jsonReply } from '../json-reply.js';
 import { send, statusError, type HttpExchange } from './http.js';
 
@@ -18,8 +18,6 @@ export interface JenkinsConnection {
   readonly requestTimeoutMs: number;
 }
 
-const nullable = <T extends TSchema>(schema: T) => Type.Optional(Type.Union([schema, Type.Null()]));
-
 /** The part of a queue item (queue/item/<id>/api/json) opsbot reads. */
 const QUEUE_ITEM = Type.Object({
   id: Type.Integer(),
@@ -27,9 +25,9 @@ const QUEUE_ITEM = Type.Object({
   blocked: Type.Optional(Type.Boolean()),
   buildable: Type.Optional(Type.Boolean()),
   stuck: Type.Optional(Type.Boolean()),
-  why: nullable(Type.String()),
+  why: optionalOrNull(Type.String()),
   cancelled: Type.Optional(Type.Boolean()),
-  executable: nullable(Type.Object({ number: Type.Optional(Type.Integer()), url: Type.Optional(Type.String()) })),
+  executable: optionalOrNull(Type.Object({ number: Type.Optional(Type.Integer()), url: Type.Optional(Type.String()) })),
 });
 
 /** The part of a build (job/<name>/<number>/api/json) opsbot reads. */
@@ -37,7 +35,7 @@ const BUILD = Type.Object({
   number: Type.Integer(),
   url: Type.String(),
   building: Type.Boolean(),
-  result: nullable(Type.String()),
+  result: optionalOrNull(Type.String()),
   displayName: Type.Optional(Type.String()),
   duration: Type.Optional(Type.Number()),
   estimatedDuration: Type.Optional(Type.Number()),
@@ -49,8 +47,8 @@ const BUILD = Type.Object({
 export type QueueItem = Static<typeof QUEUE_ITEM>;
 export type BuildInfo = Static<typeof BUILD>;
 export const queueItemShape = shapeCheck(QUEUE_ITEM);
-const crumbShape = shapeCheck(Type.Object({ crumb: Type.String(), crumbRequestField: Type.String() }));
 export const buildShape = shapeCheck(BUILD);
+const crumbShape = shapeCheck(Type.Object({ crumb: Type.String(), crumbRequestField: Type.String() }));
 
 export interface LogChunk {
   readonly text: string;
