@@ -6,6 +6,8 @@
 // First: it must run before the other modules load (see the module).
 import './cli/young-generation.js';
 import { readFileSync, writeFileSync, createWriteStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { ShellSession } from './adapters/shell/session.js';
 import type { App } from './app.js';
@@ -64,6 +66,12 @@ async function main(argv: string[]): Promise<number> {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     process.stdout.write(`${pkg.version}\n`);
     return 0;
+  }
+  for (const option of ['as', 'channel'] as const) {
+    if (values[option] !== undefined && values[option].trim() === '') {
+      process.stderr.write(`--${option} needs a name, e.g. --${option} ${option === 'as' ? 'guest' : 'guest-room'}\n`);
+      return 2;
+    }
   }
   switch (subcommand) {
     case 'help':
@@ -241,13 +249,20 @@ async function auditExport(config: string | undefined, since: string | undefined
   const { loaded } = resolveConfig(config);
   const storage = loaded.config.storage;
   const store = await openStore(storage.engine === 'sqlite' ? { engine: 'sqlite', path: storage.path } : { engine: 'postgres', url: storage.url, poolSize: storage.poolSize });
-  const sink = out === undefined ? process.stdout : createWriteStream(out);
+  async function* lines(): AsyncGenerator<string> {
+    for await (const entry of store.audit.since(from)) yield `${JSON.stringify(entry)}\n`;
+  }
   try {
-    for await (const entry of store.audit.since(from)) {
-      if (!sink.write(`${JSON.stringify(entry)}\n`)) await new Promise<void>((r) => sink.once('drain', () => r()));
+    if (out !== undefined) {
+      // pipeline: a file that cannot be opened or written rejects here (a clear error, exit 1), not
+      // as an unhandled 'error' event.
+      await pipeline(Readable.from(lines()), createWriteStream(out));
+      return 0;
+    }
+    for await (const line of lines()) {
+      if (!process.stdout.write(line)) await new Promise<void>((r) => process.stdout.once('drain', () => r()));
     }
   } finally {
-    if (sink !== process.stdout) await new Promise<void>((r) => sink.end(() => r()));
     await store.close();
   }
   return 0;
@@ -260,6 +275,10 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string' && typeof (error as NodeJS.ErrnoException).path === 'string';
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
@@ -267,6 +286,8 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
     else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+    // A file that cannot be read or written (--out, --write, --config's neighbours) is the operator's to fix: its message says which.
+    else if (isFileSystemError(error)) process.stderr.write(`opsbot: ${error.message}\n`);
     else process.stderr.write(`opsbot: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
     process.exitCode = error instanceof ConfigError || (error instanceof TypeError && 'code' in error) ? 2 : 1;
   },

@@ -83,6 +83,14 @@ describe('opsbot run', { timeout: 300_000 }, () => {
     expect(sub.stderr).toContain('Unknown command "frobnicate".');
   });
 
+  it('exits 2 on an empty --as or --channel (no nameless identity)', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    const as = await opsbot(['run', 'whoami', '--as', ''], { dir });
+    expect({ code: as.exitCode, stderr: as.stderr, stdout: as.stdout }).toEqual({ code: 2, stderr: '--as needs a name, e.g. --as guest\n', stdout: '' });
+    const channel = await opsbot(['run', 'whoami', '--channel', ' '], { dir });
+    expect({ code: channel.exitCode, stderr: channel.stderr }).toEqual({ code: 2, stderr: '--channel needs a name, e.g. --channel guest-room\n' });
+  });
+
   it('shows a guest in the guest room only the restricted view', async () => {
     const dir = tempDir('opsbot-e2e-');
     const help = await opsbot(['run', 'help', '--as', 'guest', '--channel', 'guest-room'], { dir });
@@ -196,6 +204,16 @@ describe('opsbot audit-export', { timeout: 300_000 }, () => {
       ['denied', 'guest', 'lock'],
     ]);
     expect(entries.map((e) => e.id)).toEqual([...entries.map((e) => e.id)].sort((a, b) => a - b));
+  });
+
+  it('names a file it cannot write, exit 1, without a stack trace', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    const missing = join(dir, 'no-such-dir', 'audit.jsonl');
+    const exported = await opsbot(['audit-export', '--out', missing], { dir });
+    expect({ code: exported.exitCode, stderr: exported.stderr }).toEqual({ code: 1, stderr: `opsbot: ENOENT: no such file or directory, open '${missing}'\n` });
+    const readme = join(dir, 'no-such-dir', 'README.md');
+    const docs = await opsbot(['docs', '--write', readme], { dir });
+    expect({ code: docs.exitCode, stderr: docs.stderr }).toEqual({ code: 1, stderr: `opsbot: ENOENT: no such file or directory, open '${readme}'\n` });
   });
 
   it('filters with --since and refuses a --since that is not a date', async () => {
