@@ -83,6 +83,16 @@ describe('opsbot run', { timeout: 300_000 }, () => {
     expect(sub.stderr).toContain('Unknown command "frobnicate".');
   });
 
+  it('shows control characters instead of sending them to the terminal', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    // Escape sequences (a terminal title change, a screen wipe) where the reply quotes the text back.
+    const result = await opsbot(['run', '\u001b]0;owned\u0007\u001b[2Jwiped'], { dir });
+    expect(result.exitCode).toBe(2);
+    // (Command names are matched in lower case, and quoted so.)
+    expect(result.stdout).toContain('Unknown command `\\x1b]0;owned\\x07\\x1b[2jwiped`');
+    expect([...result.stdout].filter((c) => c !== '\n' && c !== '\t' && /\p{Cc}/u.test(c))).toEqual([]);
+  });
+
   it('exits 2 on an empty --as or --channel (no nameless identity)', async () => {
     const dir = tempDir('opsbot-e2e-');
     const as = await opsbot(['run', 'whoami', '--as', ''], { dir });

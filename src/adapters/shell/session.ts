@@ -9,7 +9,7 @@ import type { Dispatcher, DispatchOutcome } from '../../core/dispatch.js';
 import type { JobEvent, JobRunner } from '../../core/jobs/runner.js';
 import type { Message } from '../../core/message.js';
 import type { Notifier } from '../../core/notify.js';
-import { progressBar, renderText } from './render.js';
+import { progressBar, renderText, terminalSafe } from './render.js';
 
 export interface ShellIdentity {
   /** Stable id in the `shell` platform: `shell:<id>` in the access config. */
@@ -74,7 +74,7 @@ export class ShellSession {
     const stop = this.deps.runner.onEvent((event: JobEvent) => {
       if (event.type !== 'progress' || event.job.id !== jobId || event.job.step === null) return;
       const line = `  #${jobId} ${event.job.progressTotal === null ? '' : `${progressBar(event.job.progressDone ?? 0, event.job.progressTotal)} `}${event.job.step}`;
-      if (line !== lastStep) this.deps.write(`${line}\n`);
+      if (line !== lastStep) this.deps.write(`${terminalSafe(line)}\n`);
       lastStep = line;
     });
     try {
@@ -87,6 +87,6 @@ export class ShellSession {
   }
 
   private print(message: Message): void {
-    this.deps.write(`${renderText(message)}\n`);
+    this.deps.write(`${terminalSafe(renderText(message))}\n`);
   }
 }
