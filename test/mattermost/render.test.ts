@@ -115,4 +115,26 @@ describe('Mattermost rendering', () => {
     expect(renderPost(huge, null).message.length).toBeLessThanOrEqual(POST_LIMIT);
     expect(renderMarkdown(huge).length).toBeLessThanOrEqual(POST_LIMIT);
   });
+
+  it('breaks @channel, @all and @here in what it posts (other people\'s words must not notify everyone), and nothing else', () => {
+    // A lock reason, an alert summary and a field value, as other people and systems write them.
+    const message: Message = {
+      title: 'Job #9 succeeded',
+      tone: 'success',
+      blocks: [
+        { kind: 'text', text: '`web` is frozen: @channel deploy freeze (@ALL, @here.)' },
+        { kind: 'fields', fields: [{ label: 'Summary', value: 'disk full, @here' }] },
+        { kind: 'text', text: 'mail ops@all.example.com, ask @all-hands or @channelbot; @olga knows' },
+      ],
+    };
+    const rendered = renderPost(message, null);
+    const attachment = rendered.attachments[0];
+    expect(attachment?.text).toBe('`web` is frozen: @\u200Bchannel deploy freeze (@\u200BALL, @\u200Bhere.)\n\nmail ops@all.example.com, ask @all-hands or @channelbot; @olga knows');
+    expect(attachment?.fields?.[0]?.value).toBe('disk full, @\u200Bhere');
+    expect(renderMarkdown(message)).toContain('frozen: @\u200Bchannel deploy freeze');
+    // At the limit, a message full of mentions still fits.
+    const crowded: Message = { tone: 'neutral', blocks: [{ kind: 'text', text: '@all '.repeat(4_000) }] };
+    expect(renderPost(crowded, null).message.length).toBeLessThanOrEqual(POST_LIMIT);
+    expect(renderMarkdown(crowded).length).toBeLessThanOrEqual(POST_LIMIT);
+  });
 });

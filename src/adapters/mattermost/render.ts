@@ -31,6 +31,22 @@ export type ButtonMaker = ((action: Action) => PostAction) | null;
 
 const BAR_WIDTH = 20;
 
+/**
+ * `@channel`, `@all` and `@here` as Mattermost reads them: not inside a word or an address, and not
+ * the start of a longer name (`@all-hands` is a person).
+ */
+const GROUP_MENTION = /(?<![\w@.-])@(channel|all|here)(?![\w-])/gi;
+
+/**
+ * The text of a post is not only opsbot's own words: a lock's reason, an alert's summary, a job's
+ * step come from other people and systems. Posted by the bot, an `@channel` in them would notify the
+ * whole channel, whoever wrote it and whether or not they may. A zero-width space after the `@`
+ * keeps what is shown and breaks the mention.
+ */
+export function inertGroupMentions(text: string): string {
+  return text.includes('@') ? text.replace(GROUP_MENTION, '@\u200B$1') : text;
+}
+
 export function progressBar(done: number, total: number | null): string {
   if (total === null || total <= 0) return `${done} done`;
   const ratio = Math.max(0, Math.min(1, done / total));
@@ -114,7 +130,7 @@ function cut(text: string, limit: number): string {
 function others(blocks: readonly Block[]): string {
   return blocks
     .filter((b): b is Exclude<Block, { kind: 'fields' }> => b.kind !== 'fields')
-    .map(markdown)
+    .map((b) => inertGroupMentions(markdown(b)))
     .filter((t) => t !== '')
     .join('\n\n');
 }
@@ -134,11 +150,11 @@ export function renderPost(message: Message, button: ButtonMaker): RenderedPost 
   for (const block of message.blocks) {
     if (block.kind === 'fields') {
       for (const f of block.fields) {
-        fields.push({ title: f.label, value: f.value, short: f.short ?? false });
+        fields.push({ title: f.label, value: inertGroupMentions(f.value), short: f.short ?? false });
         fieldChars += f.label.length + f.value.length;
       }
     } else {
-      const text = markdown(block);
+      const text = inertGroupMentions(markdown(block));
       if (text !== '') parts.push(text);
     }
   }
@@ -164,5 +180,5 @@ export function renderPost(message: Message, button: ButtonMaker): RenderedPost 
 export function renderMarkdown(message: Message): string {
   const head = message.title === undefined ? [] : [`**${message.title}**`];
   const body = message.blocks.map((b) => (b.kind === 'fields' ? b.fields.map((f) => `**${f.label}:** ${f.value}`).join('\n') : markdown(b)));
-  return cut([...head, ...body].filter((t) => t !== '').join('\n\n'), POST_LIMIT);
+  return cut(inertGroupMentions([...head, ...body].filter((t) => t !== '').join('\n\n')), POST_LIMIT);
 }
