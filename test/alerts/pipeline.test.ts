@@ -102,7 +102,8 @@ describe.each(engines)('alert pipeline on $name', (engine) => {
   });
 
   it('records deliveries that arrive together in one go, each told what became of its own alerts', async () => {
-    const { pipeline: p, clock, poster } = pipeline(store.alerts);
+    // countWriteMs 0: a repeat counted in memory is in the store after the next tick.
+    const { pipeline: p, clock, poster } = pipeline(store.alerts, { settings: { countWriteMs: 0 } });
     // Three deliveries at once (one turn of the event loop): the same alert twice, and two others.
     const results = await Promise.all([
       p.ingest([alert({ instance: 'web-1' }), alert({ instance: 'web-2' })]),
@@ -115,15 +116,18 @@ describe.each(engines)('alert pipeline on $name', (engine) => {
     const total = (key: 'new' | 'duplicates' | 'stale' | 'changed'): number => results.reduce((n, r) => n + r[key], 0);
     expect([total('new'), total('duplicates'), total('stale'), total('changed')]).toEqual([2, 1, 1, 0]);
     expect(results[2]).toMatchObject({ new: 0, stale: 1 });
+    clock.set(at(30));
+    expect(await p.tick()).toMatchObject({ flushed: 1, shown: 1 });
+    expect(poster.take()).toHaveLength(1);
+    // The second web-1 is counted by the store when it gets there with the first, or in memory when
+    // the first was already recorded by then (on PostgreSQL each delivery's silence lookup is its
+    // own query, so the three can drift apart); the tick writes what memory counted.
     const [group] = await store.alerts.openGroups(5);
     const alerts = await store.alerts.alertsOf(group?.id ?? 0);
     expect(alerts.map((a) => [a.labels.instance, a.receivedCount]).sort()).toEqual([
       ['web-1', 2],
       ['web-2', 1],
     ]);
-    clock.set(at(30));
-    expect(await p.tick()).toMatchObject({ flushed: 1, shown: 1 });
-    expect(poster.take()).toHaveLength(1);
   });
 
   it('edits the same post when alerts resolve (after group_interval), then closes the group', async () => {
