@@ -2,7 +2,7 @@
  * The pipeline over a real store: Alertmanager-like timing, dedup, routing, silences, storm
  * folding, pacing, failed posts, restarts and a second replica.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { tokenize } from '../../src/core/args/tokenize.js';
 import { parseMatchers } from '../../src/core/alerts/matchers.js';
 import type { Window } from '../../src/core/maintenance/types.js';
@@ -128,6 +128,20 @@ describe.each(engines)('alert pipeline on $name', (engine) => {
       ['web-1', 2],
       ['web-2', 1],
     ]);
+  });
+
+  it('reads the silences once for deliveries that arrive together, and again after a change', async () => {
+    const { pipeline: p } = pipeline(store.alerts);
+    const reads = vi.spyOn(store.alerts, 'activeSilences');
+    try {
+      await Promise.all([p.ingest([alert({ instance: 'web-1' })]), p.ingest([alert({ instance: 'web-2' })]), p.ingest([alert({ instance: 'web-3' })])]);
+      expect(reads).toHaveBeenCalledTimes(1);
+      p.silencesChanged();
+      await Promise.all([p.ingest([alert({ instance: 'web-4' })]), p.ingest([alert({ instance: 'web-5' })])]);
+      expect(reads).toHaveBeenCalledTimes(2);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it('edits the same post when alerts resolve (after group_interval), then closes the group', async () => {

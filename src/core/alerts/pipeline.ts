@@ -138,6 +138,8 @@ function windowKey(w: { readonly target: string; readonly startsAt: Date }): str
 export class AlertPipeline {
   private readonly limiters = new Map<Platform, RateLimiter>();
   private silenceCache: { at: number; silences: readonly SilenceRecord[] } | null = null;
+  /** The refresh in flight: deliveries that arrive together share one read of the silences. */
+  private silenceLoad: Promise<readonly SilenceRecord[]> | null = null;
   private running: Promise<FlushReport> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
@@ -199,16 +201,30 @@ export class AlertPipeline {
   /** Forgets cached silences (after `silence` / `unsilence`). */
   silencesChanged(): void {
     this.silenceCache = null;
+    this.silenceLoad = null;
   }
 
   /** The silences of the last second, or a promise of fresh ones: intake awaits only on a refresh. */
   private silences(): readonly SilenceRecord[] | Promise<readonly SilenceRecord[]> {
     const now = this.now();
     if (this.silenceCache !== null && now - this.silenceCache.at < SILENCE_CACHE_MS) return this.silenceCache.silences;
-    return this.deps.store.activeSilences(this.deps.clock.now()).then((silences) => {
-      this.silenceCache = { at: now, silences };
-      return silences;
-    });
+    if (this.silenceLoad !== null) return this.silenceLoad;
+    const load = this.deps.store.activeSilences(this.deps.clock.now()).then(
+      (silences) => {
+        // A `silence` meanwhile (silencesChanged) makes this answer stale: it is returned, not kept.
+        if (this.silenceLoad === load) {
+          this.silenceCache = { at: now, silences };
+          this.silenceLoad = null;
+        }
+        return silences;
+      },
+      (error: unknown) => {
+        if (this.silenceLoad === load) this.silenceLoad = null;
+        throw error;
+      },
+    );
+    this.silenceLoad = load;
+    return load;
   }
 
   async ingest(alerts: readonly Alert[]): Promise<IngestResult> {
