@@ -105,6 +105,24 @@ describe('mattermost register', () => {
     server.assertClean();
   });
 
+  it('says what was odd when Mattermost answers with something other than a team or its commands', async () => {
+    const fake = await fakeTeam();
+    server = fake.server;
+    const client = new MattermostClient({ url: server.url, token: BOT_TOKEN, timeoutMs: 2_000 });
+    const options = { team: 'acme', triggers: ['ops'], umbrella: 'ops', publicUrl: 'https://opsbot.example.test', registry };
+    // The spec's own answers, damaged: a team without its id, a command list that is not a list, a new command without its token.
+    server.on('GetTeamByName', () => ({ status: 200, body: { name: 'acme', display_name: 'Acme' } }));
+    await expect(registerCommands(client, options)).rejects.toThrow('Mattermost answered team acme with JSON opsbot cannot read: the answer lacks `id`');
+    server.on('GetTeamByName', () => ({ status: 200, body: { id: 'team1', name: 'acme', display_name: 'Acme' } }));
+    server.on('ListCommands', () => ({ status: 200, body: { commands: fake.commands } }));
+    await expect(registerCommands(client, options)).rejects.toThrow('Mattermost answered the slash commands of team acme with JSON opsbot cannot read: the answer must be array');
+    server.on('ListCommands', () => ({ status: 200, body: [] }));
+    server.on('CreateCommand', (call) => ({ status: 201, body: { ...(call.body as object), id: 'cmd9' } }));
+    await expect(registerCommands(client, options)).rejects.toThrow('Mattermost answered the new /ops with JSON opsbot cannot read: the answer lacks `token`');
+    // (The contract server notes any answer that breaks the spec; the OpenAPI file marks few fields required.)
+    server.violations.splice(0);
+  });
+
   it('runs from the CLI and prints the tokens for the config', async () => {
     const fake = await fakeTeam();
     server = fake.server;

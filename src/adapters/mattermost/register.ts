@@ -4,10 +4,12 @@
  * returns each trigger's token for the config. A command that already matches is left alone, so
  * running it twice changes nothing.
  */
+import { Type } from '@sinclair/typebox';
 import type { Command as MattermostCommand } from '@mattermost/types/integrations';
 import { usageLine } from '../../core/args/usage.js';
 import type { Command } from '../../core/command.js';
 import type { CommandRegistry } from '../../core/registry.js';
+import { shapeCheck, type ShapeCheck } from '../../json-shape.js';
 import type { MattermostClient } from './client.js';
 import { COMMAND_PATH } from './routes.js';
 
@@ -91,19 +93,34 @@ function differs(existing: MattermostCommand, desired: Desired): boolean {
   return COMPARED.some((key) => existing[key] !== desired[key]);
 }
 
+/** What registration reads of a team and of a slash command; Client4 passes on whatever came back. */
+const teamShape = shapeCheck(Type.Object({ id: Type.String({ minLength: 1 }) }));
+const COMMAND = Type.Object({ id: Type.String({ minLength: 1 }), trigger: Type.String(), token: Type.String(), delete_at: Type.Number() });
+const commandShape = shapeCheck(COMMAND);
+const commandsShape = shapeCheck(Type.Array(COMMAND));
+
+/** The answer, or an error that names what was odd about it (the CLI prints it after "Registration failed:"). */
+function checked<T>(shape: ShapeCheck<T>, answer: unknown, what: string): T {
+  const result = shape.check(answer);
+  if (!result.ok) throw new Error(`Mattermost answered ${what} with JSON opsbot cannot read: ${result.problem.replace(/^the body/, 'the answer')}`);
+  return result.value;
+}
+
 export async function registerCommands(client: Pick<MattermostClient, 'getTeamByName' | 'getCustomTeamCommands' | 'addCommand' | 'editCommand'>, options: RegisterOptions): Promise<RegisterResult> {
-  const team = await client.getTeamByName(options.team);
-  const existing = (await client.getCustomTeamCommands(team.id)).filter((c) => c.delete_at === 0);
+  const team = checked(teamShape, await client.getTeamByName(options.team), `team ${options.team}`);
+  const listed = await client.getCustomTeamCommands(team.id);
+  checked(commandsShape, listed, `the slash commands of team ${options.team}`);
+  const existing = listed.filter((c) => c.delete_at === 0);
   const results: Registered[] = [];
   for (const trigger of [...new Set(options.triggers)]) {
     const desired = desiredCommand(trigger, options);
     const current = existing.find((c) => c.trigger.toLowerCase() === trigger);
     if (current === undefined) {
       // The server assigns id, token, creator and times; Client4 types the argument as a whole Command.
-      const created = await client.addCommand({ ...desired, team_id: team.id } as unknown as MattermostCommand);
+      const created = checked(commandShape, await client.addCommand({ ...desired, team_id: team.id } as unknown as MattermostCommand), `the new /${trigger}`);
       results.push({ trigger, change: 'created', token: created.token });
     } else if (differs(current, desired)) {
-      const updated = await client.editCommand({ ...current, ...desired });
+      const updated = checked(commandShape, await client.editCommand({ ...current, ...desired }), `the updated /${trigger}`);
       results.push({ trigger, change: 'updated', token: updated.token });
     } else {
       results.push({ trigger, change: 'unchanged', token: current.token });
