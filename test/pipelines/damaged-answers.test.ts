@@ -28,6 +28,10 @@ async function serve(spec: string, handlers: Record<string, ContractHandler>): P
 }
 
 const signal = (): AbortSignal => new AbortController().signal;
+/** A 200 with whatever `value()` holds at the time, as JSON text (so a damaged answer goes out as it is). */
+const jsonOf =
+  (value: () => unknown): ContractHandler =>
+  () => ({ status: 200, body: JSON.stringify(value()) ?? '', headers: { 'content-type': 'application/json' } });
 const gitlabRun: PipelineRun = { pipeline: 'app', backend: 'gitlab', id: '61', url: null };
 const jenkinsBuild: PipelineRun = { pipeline: 'build', backend: 'jenkins', id: '7', url: null };
 const jenkinsQueued: PipelineRun = { pipeline: 'build', backend: 'jenkins', id: 'queue-1234', url: null };
@@ -71,8 +75,8 @@ describe('GitLab', () => {
     let pipeline: unknown = gitlab.pipeline();
     let jobs: unknown = gitlab.jobs();
     const s = await serve(gitlabSpec(), {
-      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: JSON.stringify(pipeline) ?? '', headers: { 'content-type': 'application/json' } }),
-      getApiV4ProjectsIdPipelinesPipelineIdJobs: () => ({ status: 200, body: JSON.stringify(jobs) ?? '', headers: { 'content-type': 'application/json' } }),
+      getApiV4ProjectsIdPipelinesPipelineId: jsonOf(() => pipeline),
+      getApiV4ProjectsIdPipelinesPipelineIdJobs: jsonOf(() => jobs),
     });
     const backend = gitlabBackend(s.url);
     await fc.assert(
@@ -96,8 +100,8 @@ describe('Jenkins', () => {
     let item: unknown = jenkins.queueLeft();
     let build: unknown = jenkins.buildFinished();
     const s = await serve(jenkinsSpec(), {
-      getQueueItem: () => ({ status: 200, body: JSON.stringify(item) ?? '', headers: { 'content-type': 'application/json' } }),
-      getBuild: () => ({ status: 200, body: JSON.stringify(build) ?? '', headers: { 'content-type': 'application/json' } }),
+      getQueueItem: jsonOf(() => item),
+      getBuild: jsonOf(() => build),
     });
     const backend = jenkinsBackend(s.url);
     await fc.assert(

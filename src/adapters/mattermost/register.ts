@@ -9,6 +9,7 @@ import type { Command as MattermostCommand } from '@mattermost/types/integration
 import { usageLine } from '../../core/args/usage.js';
 import type { Command } from '../../core/command.js';
 import type { CommandRegistry } from '../../core/registry.js';
+import { checkedReply } from '../../backends/json-reply.js';
 import { shapeCheck, type ShapeCheck } from '../../json-shape.js';
 import type { MattermostClient } from './client.js';
 import { COMMAND_PATH } from './routes.js';
@@ -99,12 +100,8 @@ const COMMAND = Type.Object({ id: Type.String({ minLength: 1 }), trigger: Type.S
 const commandShape = shapeCheck(COMMAND);
 const commandsShape = shapeCheck(Type.Array(COMMAND));
 
-/** The answer, or an error that names what was odd about it (the CLI prints it after "Registration failed:"). */
-function checked<T>(shape: ShapeCheck<T>, answer: unknown, what: string): T {
-  const result = shape.check(answer);
-  if (!result.ok) throw new Error(`Mattermost answered ${what} with JSON opsbot cannot read: ${result.problem.replace(/^the body/, 'the answer')}`);
-  return result.value;
-}
+/** The answer, or a BackendError naming what was odd about it (the CLI prints it after "Registration failed:"). */
+const checked = <T>(shape: ShapeCheck<T>, answer: unknown, what: string): T => checkedReply(shape, answer, 'Mattermost', 'mattermost', what);
 
 export async function registerCommands(client: Pick<MattermostClient, 'getTeamByName' | 'getCustomTeamCommands' | 'addCommand' | 'editCommand'>, options: RegisterOptions): Promise<RegisterResult> {
   const team = checked(teamShape, await client.getTeamByName(options.team), `team ${options.team}`);

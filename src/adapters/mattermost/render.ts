@@ -150,8 +150,9 @@ export function renderPost(message: Message, button: ButtonMaker): RenderedPost 
   for (const block of message.blocks) {
     if (block.kind === 'fields') {
       for (const f of block.fields) {
-        fields.push({ title: f.label, value: inertGroupMentions(f.value), short: f.short ?? false });
-        fieldChars += f.label.length + f.value.length;
+        const value = inertGroupMentions(f.value);
+        fields.push({ title: f.label, value, short: f.short ?? false });
+        fieldChars += f.label.length + value.length;
       }
     } else {
       const text = inertGroupMentions(markdown(block));

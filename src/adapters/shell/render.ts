@@ -1,14 +1,14 @@
 /** Renders the neutral message model as plain terminal text (the local shell "chat"). */
 import type { Block, Message } from '../../core/message.js';
 
+/** Unicode's control characters (C0, DEL, C1) but newline and tab. */
+const CONTROL = /[^\P{Cc}\n\t]/gu;
+
 /**
  * Text from elsewhere reaches this terminal too: other people's commands in `audit` and `jobs`, alert
  * labels, a job's log. Its control characters are shown (`\x1b`), not obeyed, so no escape sequence
  * in it can recolour, retitle or rewrite the operator's terminal. Newlines and tabs stay.
  */
-/** Unicode's control characters (C0, DEL, C1) but newline and tab. */
-const CONTROL = /[^\P{Cc}\n\t]/gu;
-
 export function terminalSafe(text: string): string {
   return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -26,21 +26,21 @@ export interface KubernetesSettings {
   readonly requestTimeoutMs?: number;
 }
 
-const replicas = Type.Optional(Type.Integer({ minimum: 0 }));
+const REPLICAS = Type.Optional(Type.Integer({ minimum: 0 }));
 
 /** The Scale subresource (autoscaling/v1), as read back and sent again with the new count. */
 const SCALE = Type.Object({
   apiVersion: Type.Optional(Type.String()),
   kind: Type.Optional(Type.String()),
   metadata: Type.Optional(Type.Object({ resourceVersion: Type.Optional(Type.String()) })),
-  spec: Type.Optional(Type.Object({ replicas })),
-  status: Type.Optional(Type.Object({ replicas })),
+  spec: Type.Optional(Type.Object({ replicas: REPLICAS })),
+  status: Type.Optional(Type.Object({ replicas: REPLICAS })),
 });
 
 /** The part of a Deployment (apps/v1) opsbot reads. */
 const DEPLOYMENT = Type.Object({
-  spec: Type.Optional(Type.Object({ replicas })),
-  status: Type.Optional(Type.Object({ readyReplicas: replicas })),
+  spec: Type.Optional(Type.Object({ replicas: REPLICAS })),
+  status: Type.Optional(Type.Object({ readyReplicas: REPLICAS })),
 });
 
 const scaleShape = shapeCheck(SCALE);
