@@ -1,22 +1,11 @@
 /** `opsbot serve` as a process: real HTTP on a free loopback port, then SIGTERM and a clean exit. */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, spawnOpsbot } from '../support/cli.js';
 import { eventually, removeTempDirs, tempDir } from '../support/app.js';
+import { freePort } from '../support/ports.js';
 
 beforeAll(() => assertBuilt());
 afterAll(() => removeTempDirs());
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 describe('opsbot serve', { timeout: 300_000 }, () => {
   it('serves /healthz, /readyz and /metrics over HTTP and exits 0 on SIGTERM', async () => {

@@ -5,13 +5,13 @@
  * HTTP and the job's live post reaches the contract server.
  */
 import { writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, removeTempDirs, tempDir } from '../support/app.js';
 import { assertBuilt, spawnOpsbot } from '../support/cli.js';
 import type { ContractServer } from '../support/contract/contract-server.js';
 import { BOT_TOKEN, slashFields, slashForm, startFakeMattermost, type FakePost } from './support/harness.js';
+import { freePort } from '../support/ports.js';
 
 let server: ContractServer | null = null;
 let child: ReturnType<typeof spawnOpsbot> | null = null;
@@ -26,14 +26,6 @@ afterEach(async () => {
   server = null;
   removeTempDirs();
 });
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
 
 describe('opsbot serve with Mattermost', () => {
   it('answers a slash command and posts the live job post, as a real process', async () => {

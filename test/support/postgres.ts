@@ -9,11 +9,11 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, appendFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
+import { freePort } from './ports.js';
 
 const DEFAULT_BIN = '/usr/lib/postgresql/15/bin';
 
@@ -55,17 +55,6 @@ export async function findPostgresBin(): Promise<string> {
     `PostgreSQL server binaries (initdb, pg_ctl) not found in ${candidates.join(', ')}. ` +
       "The store tests need a real PostgreSQL: install Debian's package (apt-get install -y postgresql) or set PGBIN.",
   );
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 const isRoot = process.getuid?.() === 0;

@@ -230,9 +230,20 @@ describe('Teams endpoint with Bot Framework authentication', () => {
       expired: `Bearer ${await h.idp.channelToken({ serviceUrl, expiresIn: '-10m' })}`,
     };
     for (const [name, authorization] of Object.entries(cases)) {
+      const logged = h.test.logs.length;
       const response = await h.send(activity, { authorization });
       expect({ name, status: response.status }).toEqual({ name, status: 401 });
+      // What botbuilder printed about the refusal is in opsbot's log at debug, not on stderr; the
+      // public key it quotes for a bad token stays out of the warning.
+      const entries = h.test.logs.slice(logged);
+      const printed = entries.filter((e) => e.msg === 'teams: botbuilder output').flatMap((e) => (e.obj as { printed: string[] }).printed);
+      expect({ name, printed: printed.some((line) => line.includes('Unauthorized') || line.includes('expired')) }).toEqual({ name, printed: true });
+      expect(entries.filter((e) => e.level === 'debug' && e.msg === 'teams: botbuilder output')).toHaveLength(1);
+      const warning = entries.find((e) => e.level === 'warn');
+      expect(JSON.stringify(warning)).not.toContain('Available keys');
     }
+    const keyQuoted = h.test.logs.some((e) => e.level === 'debug' && JSON.stringify(e.obj).includes('Available keys'));
+    expect(keyQuoted).toBe(true);
     expect(h.connector.calls).toEqual([]);
     expect(await h.test.store.conversationRefs.list('teams')).toEqual([]);
   });

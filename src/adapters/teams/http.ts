@@ -3,12 +3,14 @@
  * request/response shim (CloudAdapter wants an Express-like `req` with a parsed body and a `res` with
  * status/header/send/end). An activity whose fields opsbot reads have the wrong type is refused first
  * (400, with the reason). What CloudAdapter answers is passed on, except that a server-side failure
- * is logged and answered without its internals.
+ * is logged and answered without its internals. What botbuilder prints meanwhile goes to opsbot's
+ * log, not to stderr (see console-capture.ts).
  */
 import type { CloudAdapter, TurnContext } from 'botbuilder';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../core/log.js';
 import { shapeCheck } from '../../json-shape.js';
+import { capturingConsole, describeConsoleLine, routeConsoleToScope, type ConsoleLine } from './console-capture.js';
 import { WIRE_ACTIVITY } from './wire.js';
 
 export const MESSAGES_PATH = '/api/messages';
@@ -42,7 +44,14 @@ function responseShim(captured: Captured) {
 
 const activityShape = shapeCheck(WIRE_ACTIVITY);
 
+/** The Error botbuilder printed (CloudAdapter prints the one it answered with), for its stack. */
+function printedError(printed: readonly ConsoleLine[]): Error | undefined {
+  for (const line of printed) for (const arg of line.args) if (arg instanceof Error) return arg;
+  return undefined;
+}
+
 export function registerMessagesRoute(app: FastifyInstance, adapter: CloudAdapter, logic: (context: TurnContext) => Promise<void>, logger: Logger): void {
+  routeConsoleToScope();
   app.post(MESSAGES_PATH, async (request, reply) => {
     const captured: Captured = { status: 200, body: undefined, headers: {} };
     // CloudAdapter throws on an object without a `type` and answers an empty one with a bare 400:
@@ -56,11 +65,15 @@ export function registerMessagesRoute(app: FastifyInstance, adapter: CloudAdapte
     const activity = activityShape.check(body);
     if (!activity.ok) return reply.status(400).send({ error: `not a Bot Framework activity opsbot can read: ${activity.problem}` });
     const req = { method: request.method, headers: request.headers, body: activity.value };
-    await adapter.process(req, responseShim(captured), logic);
+    const printed: ConsoleLine[] = [];
+    await capturingConsole(printed, () => adapter.process(req, responseShim(captured), logic));
     if (captured.status >= 500) {
-      logger.error({ status: captured.status, reason: typeof captured.body === 'string' ? captured.body : undefined }, 'teams: a turn failed');
+      logger.error({ status: captured.status, reason: typeof captured.body === 'string' ? captured.body : undefined, err: printedError(printed) }, 'teams: a turn failed');
       return reply.status(500).send({ error: 'internal error' });
     }
+    // Refusals are logged below in opsbot's words; botbuilder's own account (which can quote the
+    // public key a token was checked with) is kept at debug.
+    if (printed.length > 0) logger.debug({ printed: printed.map(describeConsoleLine) }, 'teams: botbuilder output');
     if (captured.status === 401) {
       logger.warn({ reason: typeof captured.body === 'string' ? captured.body : undefined, ip: request.ip }, 'teams: refused a request without a valid Bot Framework token');
       return reply.status(401).send({ error: 'unauthorized: a valid Bot Framework token is required' });

@@ -4,10 +4,11 @@
  * Readiness is polled on GET /-/ready (no fixed sleeps).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+export { freePort } from '../../support/ports.js';
+import { freePort } from '../../support/ports.js';
 
 export const ALERTMANAGER_BIN = '/usr/bin/prometheus-alertmanager';
 
@@ -15,17 +16,6 @@ export interface RunningAlertmanager {
   readonly url: string;
   readonly pid: number;
   stop(): Promise<void>;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 export function webhookConfig(webhookUrl: string, token: string): string {

@@ -2,14 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
+export { freePort } from '../../support/ports.js';
 
 /** Stands in for Mattermost's REST API: every post and edit succeeds and is counted. */
 export async function startMattermostStub(channelId: string): Promise<{ server: Server; url: string; requests: () => number }> {

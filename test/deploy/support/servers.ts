@@ -5,10 +5,12 @@
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+export { freePort } from '../../support/ports.js';
+import { freePort } from '../../support/ports.js';
 
 export function tempDir(prefix = 'opsbot-deploy-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -16,18 +18,6 @@ export function tempDir(prefix = 'opsbot-deploy-'): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
