@@ -125,13 +125,21 @@ describe('Mattermost rendering', () => {
         { kind: 'text', text: '`web` is frozen: @channel deploy freeze (@ALL, @here.)' },
         { kind: 'fields', fields: [{ label: 'Summary', value: 'disk full, @here' }] },
         { kind: 'text', text: 'mail ops@all.example.com, ask @all-hands or @channelbot; @olga knows' },
+        { kind: 'code', text: 'cron: notify @here' },
       ],
     };
     const rendered = renderPost(message, null);
     const attachment = rendered.attachments[0];
-    expect(attachment?.text).toBe('`web` is frozen: @\u200Bchannel deploy freeze (@\u200BALL, @\u200Bhere.)\n\nmail ops@all.example.com, ask @all-hands or @channelbot; @olga knows');
+    // Mattermost finds no mentions in a code block, so a log line there keeps its exact text.
+    expect(attachment?.text).toBe(
+      '`web` is frozen: @\u200Bchannel deploy freeze (@\u200BALL, @\u200Bhere.)\n\nmail ops@all.example.com, ask @all-hands or @channelbot; @olga knows\n\n```\ncron: notify @here\n```',
+    );
     expect(attachment?.fields?.[0]?.value).toBe('disk full, @\u200Bhere');
-    expect(renderMarkdown(message)).toContain('frozen: @\u200Bchannel deploy freeze');
+    const markdownOnly = renderMarkdown({ ...message, title: 'Lock by @all' });
+    expect(markdownOnly).toContain('**Lock by @\u200Ball**');
+    expect(markdownOnly).toContain('frozen: @\u200Bchannel deploy freeze');
+    expect(markdownOnly).toContain('**Summary:** disk full, @\u200Bhere');
+    expect(markdownOnly).toContain('```\ncron: notify @here\n```');
     // At the limit, a message full of mentions still fits.
     const crowded: Message = { tone: 'neutral', blocks: [{ kind: 'text', text: '@all '.repeat(4_000) }] };
     expect(renderPost(crowded, null).message.length).toBeLessThanOrEqual(POST_LIMIT);

@@ -73,18 +73,22 @@ function table(columns: readonly string[], rows: readonly (readonly string[])[])
   return [head, rule, ...body].join('\n');
 }
 
+/**
+ * A block as markdown, its group mentions broken, except in a code block: Mattermost looks for
+ * mentions only in markdown text, so a log line there stays exactly as it was written.
+ */
 function markdown(block: Exclude<Block, { kind: 'fields' }>): string {
   switch (block.kind) {
     case 'text':
-      return block.text;
+      return inertGroupMentions(block.text);
     case 'code':
       return fence(block.text);
     case 'table':
-      return block.rows.length === 0 ? `_${block.columns.join(', ')}: none_` : table(block.columns, block.rows);
+      return inertGroupMentions(block.rows.length === 0 ? `_${block.columns.join(', ')}: none_` : table(block.columns, block.rows));
     case 'progress':
-      return `${progressBar(block.done, block.total)} ${block.step}`;
+      return inertGroupMentions(`${progressBar(block.done, block.total)} ${block.step}`);
     case 'links':
-      return block.links.map((l) => `[${l.label.replace(/[[\]]/g, '')}](${linkTarget(l.url)})`).join(' · ');
+      return inertGroupMentions(block.links.map((l) => `[${l.label.replace(/[[\]]/g, '')}](${linkTarget(l.url)})`).join(' · '));
   }
 }
 
@@ -130,7 +134,7 @@ function cut(text: string, limit: number): string {
 function others(blocks: readonly Block[]): string {
   return blocks
     .filter((b): b is Exclude<Block, { kind: 'fields' }> => b.kind !== 'fields')
-    .map((b) => inertGroupMentions(markdown(b)))
+    .map(markdown)
     .filter((t) => t !== '')
     .join('\n\n');
 }
@@ -155,7 +159,7 @@ export function renderPost(message: Message, button: ButtonMaker): RenderedPost 
         fieldChars += f.label.length + value.length;
       }
     } else {
-      const text = inertGroupMentions(markdown(block));
+      const text = markdown(block);
       if (text !== '') parts.push(text);
     }
   }
@@ -179,7 +183,7 @@ export function renderPost(message: Message, button: ButtonMaker): RenderedPost 
 
 /** Plain markdown of a whole message, for places that take only text (ephemeral_text). */
 export function renderMarkdown(message: Message): string {
-  const head = message.title === undefined ? [] : [`**${message.title}**`];
-  const body = message.blocks.map((b) => (b.kind === 'fields' ? b.fields.map((f) => `**${f.label}:** ${f.value}`).join('\n') : markdown(b)));
-  return cut(inertGroupMentions([...head, ...body].filter((t) => t !== '').join('\n\n')), POST_LIMIT);
+  const head = message.title === undefined ? [] : [inertGroupMentions(`**${message.title}**`)];
+  const body = message.blocks.map((b) => (b.kind === 'fields' ? inertGroupMentions(b.fields.map((f) => `**${f.label}:** ${f.value}`).join('\n')) : markdown(b)));
+  return cut([...head, ...body].filter((t) => t !== '').join('\n\n'), POST_LIMIT);
 }
