@@ -32,7 +32,7 @@ interface Sink {
 const scope = new AsyncLocalStorage<Sink>();
 
 /** Wraps `target`'s methods (once) so calls inside {@link capturingConsole} are kept, not printed. */
-export function routeConsoleToScope(target: ConsoleLike = console as unknown as ConsoleLike): void {
+export function routeConsoleToScope(target: ConsoleLike = console): void {
   const marked = target as ConsoleLike & { [WRAPPED]?: true };
   if (marked[WRAPPED] === true) return;
   for (const level of LEVELS) {
