@@ -1,6 +1,8 @@
 /** The `alerts` config section: defaults, per-source verification, routes and what is refused. */
 import { describe, expect, it } from 'vitest';
 import { errorOf, loadText } from '../config/fixtures.js';
+import type { Alert } from '../../src/core/alerts/model.js';
+import { AlertRouter } from '../../src/core/alerts/routing.js';
 
 const BASE = 'storage:\n  engine: sqlite\n  path: ":memory:"\n';
 
@@ -66,7 +68,17 @@ describe('alerts config', () => {
     expect(errorOf(`${BASE}alerts:\n  sources:\n    grafana: {}\n`)).toMatch(/alerts\.sources\.grafana/);
     expect(errorOf(`${BASE}alerts:\n  routes:\n    - to: ["slack:x"]\n`)).toMatch(/is not a conversation/);
     expect(errorOf(`${BASE}alerts:\n  routes:\n    - to: []\n`)).toMatch(/alerts\.routes\[0\]\.to: must list at least 1 item/);
-    expect(errorOf(`${BASE}alerts:\n  routes:\n    - matchRe: { instance: "(" }\n      to: ["mattermost:x"]\n`)).toMatch(/"\(" is not a valid regular expression/);
+    expect(errorOf(`${BASE}alerts:\n  routes:\n    - matchRe: { instance: "(" }\n      to: ["mattermost:x"]\n`)).toMatch(/`\(` is not a valid regular expression \(missing closing \)/);
     expect(errorOf(`${BASE}alerts:\n  alertmanager: { url: "am:9093" }\n`)).toMatch(/is not an http\(s\) URL/);
+  });
+
+  it('reads matchRe as Alertmanager does (RE2), so a route matches what the same matcher matches there', () => {
+    const { config } = loadText(`${BASE}alerts:\n  routes:\n    - name: web\n      matchRe: { instance: "(?i)web-[[:digit:]]+" }\n      to: ["mattermost:x"]\n`);
+    const alerts = config.alerts;
+    if (alerts === null) throw new Error('no alerts section');
+    const router = new AlertRouter({ routes: alerts.routes, defaultTo: alerts.defaultTo, grouping: alerts.grouping });
+    const alert = (instance: string): Alert => ({ source: 'alertmanager', fingerprint: instance, status: 'firing', severity: 'warning', labels: { alertname: 'Down', instance }, annotations: {}, summary: '', links: {}, startsAt: null, endsAt: null });
+    expect(router.target(alert('WEB-12'))?.route).toBe('web');
+    expect(router.target(alert('web-12x'))).toBeNull();
   });
 });

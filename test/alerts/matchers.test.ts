@@ -32,6 +32,8 @@ describe('parseMatchers', () => {
     ['a=x b=y', /expected a comma/],
     ['a=~"("', /not a valid regular expression/],
     ['a=~".*"', /would silence everything/],
+    ['a=~"(?=x)y"', /not a valid regular expression \(invalid or unsupported Perl syntax/],
+    ['a=~"x{300}y{300}"', /too complex a regular expression/],
     ['a!=x', /would silence everything/],
     [`a="${'x'.repeat(300)}"`, /longer than 256/],
     [Array.from({ length: 21 }, (_, i) => `l${i}=x`).join(','), /more than 20/],
@@ -51,6 +53,20 @@ describe('parseMatchers', () => {
     expect(matchesAll(m, { instance: 'web-12' })).toBe(true);
     expect(matchesAll(m, { instance: 'xweb-12' })).toBe(false);
     expect(matchesAll(m, { instance: 'web-12', env: 'prod' })).toBe(false);
+  });
+
+  it('reads regexes as Alertmanager does (RE2): flags, POSIX classes, the whole value', () => {
+    const m = parseMatchers('alertname=~"(?i)disk.*",instance=~"[[:alpha:]]+-[0-9]+"');
+    expect(matchesAll(m, { alertname: 'DiskFull', instance: 'web-1' })).toBe(true);
+    expect(matchesAll(m, { alertname: 'DiskFull', instance: 'web-1 ' })).toBe(false);
+  });
+
+  it('matches a regex that backtracks catastrophically in JavaScript in one pass over the label', () => {
+    // In V8 this pattern against 30 characters takes hours, and would hold every request meanwhile.
+    const m = parseMatchers('alertname=~"(.*.*)*!"');
+    expect(matchesAll(m, { alertname: 'x'.repeat(30) })).toBe(false);
+    expect(matchesAll(m, { alertname: 'x'.repeat(10_000) })).toBe(false);
+    expect(matchesAll(m, { alertname: `${'x'.repeat(10_000)}!` })).toBe(true);
   });
 });
 

@@ -6,6 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DEFAULT_DESCRIPTIONS, DEFAULT_TITLES, templateProblems } from '../../core/alerts/tickets-template.js';
 import { TICKET_SUBJECTS, type TicketRule } from '../../core/alerts/tickets.js';
+import { compileLabelRegex } from '../../core/alerts/label-regex.js';
 import type { AlertTicketsConfig } from '../types.js';
 import { Duration, durationMs } from './duration.js';
 import { StringEnum } from './primitives.js';
@@ -102,11 +103,8 @@ export function ticketProblems(tickets: AlertTicketsConfig): SectionProblem[] {
     if (names.has(rule.name)) problems.push({ path: [...at, 'name'], reason: `"${rule.name}" names another rule too` });
     names.add(rule.name);
     for (const [label, re] of Object.entries(rule.matchRe)) {
-      try {
-        new RegExp(`^(?:${re})$`, 'u');
-      } catch {
-        problems.push({ path: [...at, 'matchRe', label], reason: `"${re}" is not a valid regular expression` });
-      }
+      const compiled = compileLabelRegex(re);
+      if (!compiled.ok) problems.push({ path: [...at, 'matchRe', label], reason: compiled.reason });
     }
     for (const reason of templateProblems(rule.title, 'title')) problems.push({ path: [...at, 'title'], reason });
     for (const reason of templateProblems(rule.description, 'description')) problems.push({ path: [...at, 'description'], reason });

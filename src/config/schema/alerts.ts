@@ -5,6 +5,7 @@
  */
 import { Type, type Static, type TOptional } from '@sinclair/typebox';
 import { ALERT_SOURCES, type AlertSourceName } from '../../core/alerts/model.js';
+import { compileLabelRegex } from '../../core/alerts/label-regex.js';
 import type { AlertFallbackConfig, AlertRouteConfig, AlertSourceAuth, AlertsConfig, AlertWebhookConfig } from '../types.js';
 import { DURATION_PATTERN } from '../duration.js';
 import { Duration, durationMs } from './duration.js';
@@ -233,11 +234,8 @@ export const alertsSection = defineSection({
     if (alerts === null) return problems;
     alerts.routes.forEach((route, i) => {
       for (const [label, re] of Object.entries(route.matchRe)) {
-        try {
-          new RegExp(`^(?:${re})$`, 'u');
-        } catch {
-          problems.push({ path: ['routes', i, 'matchRe', label], reason: `"${re}" is not a valid regular expression` });
-        }
+        const compiled = compileLabelRegex(re);
+        if (!compiled.ok) problems.push({ path: ['routes', i, 'matchRe', label], reason: compiled.reason });
       }
     });
     if (alerts.tick === 0) problems.push({ path: ['tick'], reason: 'must be longer than 0s' });

@@ -6,6 +6,7 @@
  * Nothing typed here is ever passed on as text: Alertmanager gets the parsed fields as JSON.
  */
 import { UsageError } from '../errors.js';
+import { compileLabelRegex, type LabelRegex } from './label-regex.js';
 import type { Labels } from './model.js';
 
 export interface Matcher {
@@ -25,13 +26,10 @@ function fail(reason: string): never {
   throw new UsageError(`Bad matchers: ${reason}.`, { hint: 'Write them like alertname=HighCPU,instance=~"web-.*" (operators = != =~ !~).' });
 }
 
-/** The anchored regex Alertmanager applies (RE2 there; JavaScript's syntax is close enough to validate). */
-export function matcherRegex(value: string): RegExp {
-  try {
-    return new RegExp(`^(?:${value})$`, 'u');
-  } catch {
-    fail(`\`${value}\` is not a valid regular expression`);
-  }
+function matcherRegex(value: string): LabelRegex {
+  const compiled = compileLabelRegex(value);
+  if (!compiled.ok) fail(compiled.reason);
+  return compiled.regex;
 }
 
 function readQuoted(text: string, start: number): { value: string; end: number } {
@@ -105,7 +103,7 @@ export function parseMatchers(input: string): Matcher[] {
 }
 
 function matchMatcher(m: Matcher, actual: string): boolean {
-  const hit = m.isRegex ? matcherRegex(m.value).test(actual) : actual === m.value;
+  const hit = m.isRegex ? matcherRegex(m.value).matches(actual) : actual === m.value;
   return m.isEqual ? hit : !hit;
 }
 

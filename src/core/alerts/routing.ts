@@ -6,6 +6,7 @@
 import type { Conversation, Platform } from '../identity.js';
 import type { Alert, Labels } from './model.js';
 import type { GroupTarget } from './store.js';
+import { labelRegex, type LabelRegex } from './label-regex.js';
 
 export interface AlertTimings {
   readonly groupBy: readonly string[];
@@ -46,7 +47,7 @@ function valueOf(alert: Alert, name: string): string {
 }
 
 interface CompiledRoute extends AlertRoute {
-  readonly regexes: readonly (readonly [string, RegExp])[];
+  readonly regexes: readonly (readonly [string, LabelRegex])[];
 }
 
 export class AlertRouter {
@@ -54,7 +55,7 @@ export class AlertRouter {
   private readonly fallback: AlertRoute | null;
 
   constructor(settings: RoutingSettings) {
-    this.routes = settings.routes.map((r) => ({ ...r, regexes: Object.entries(r.matchRe).map(([k, re]) => [k, new RegExp(`^(?:${re})$`, 'u')] as const) }));
+    this.routes = settings.routes.map((r) => ({ ...r, regexes: Object.entries(r.matchRe).map(([k, re]) => [k, labelRegex(re)] as const) }));
     const g = settings.grouping;
     this.fallback = settings.defaultTo.length === 0 ? null : { name: 'default', match: {}, matchRe: {}, to: settings.defaultTo, groupBy: g.by, wait: g.wait, interval: g.interval, repeat: g.repeat };
     for (const key of [...settings.routes.flatMap((r) => r.to), ...settings.defaultTo]) conversationFromKey(key);
@@ -62,7 +63,7 @@ export class AlertRouter {
 
   /** The group this alert belongs to, or null when no route takes it. */
   target(alert: Alert): GroupTarget | null {
-    const route = this.routes.find((r) => Object.entries(r.match).every(([k, v]) => valueOf(alert, k) === v) && r.regexes.every(([k, re]) => re.test(valueOf(alert, k)))) ?? this.fallback;
+    const route = this.routes.find((r) => Object.entries(r.match).every(([k, v]) => valueOf(alert, k) === v) && r.regexes.every(([k, re]) => re.matches(valueOf(alert, k)))) ?? this.fallback;
     if (route === null) return null;
     const labels: Record<string, string> = {};
     for (const name of route.groupBy) {

@@ -4,6 +4,7 @@
  * fields; the first rule that matches wins. A rule with no matchers takes every alert.
  */
 import type { TicketCandidate, TicketRule, TicketSubject } from './tickets.js';
+import { labelRegex, type LabelRegex } from './label-regex.js';
 
 type Matchable = Pick<TicketCandidate, 'severity' | 'source' | 'labels'>;
 
@@ -15,19 +16,19 @@ function valueOf(alert: Matchable, name: string): string {
 
 interface CompiledRule {
   readonly rule: TicketRule;
-  readonly regexes: readonly (readonly [string, RegExp])[];
+  readonly regexes: readonly (readonly [string, LabelRegex])[];
 }
 
 export class TicketRules {
   private readonly compiled: readonly CompiledRule[];
 
   constructor(readonly rules: readonly TicketRule[]) {
-    this.compiled = rules.map((rule) => ({ rule, regexes: Object.entries(rule.matchRe).map(([k, re]) => [k, new RegExp(`^(?:${re})$`, 'u')] as const) }));
+    this.compiled = rules.map((rule) => ({ rule, regexes: Object.entries(rule.matchRe).map(([k, re]) => [k, labelRegex(re)] as const) }));
   }
 
   /** The first rule whose matchers all hold, or null. */
   ruleFor(alert: Matchable): TicketRule | null {
-    const hit = this.compiled.find((c) => Object.entries(c.rule.match).every(([k, v]) => valueOf(alert, k) === v) && c.regexes.every(([k, re]) => re.test(valueOf(alert, k))));
+    const hit = this.compiled.find((c) => Object.entries(c.rule.match).every(([k, v]) => valueOf(alert, k) === v) && c.regexes.every(([k, re]) => re.matches(valueOf(alert, k))));
     return hit?.rule ?? null;
   }
 
