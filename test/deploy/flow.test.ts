@@ -177,6 +177,38 @@ describe('approvals', () => {
     expect(g.traffic.switches).toEqual([]);
   });
 
+  it('redeploying the live colour in place (--force) waits for approval before the playbook runs', async () => {
+    const f = prod();
+    const running = runDeploy(deployTo('blue', '1.4.3', true), flowContext(f.ports).ctx);
+    while ((await f.state.pendingApproval('store-pl', new Date(0))) === null) await new Promise((r) => setTimeout(r, 5));
+    expect(f.playbooks.runs).toEqual([]);
+    const pending = await f.state.pendingApproval('store-pl', new Date(0));
+    expect(pending?.summary).toBe('deploy 1.4.3 in place to store-pl/blue, which is live');
+    await decideApproval('store-pl', 'approved', flowContext(f.ports, { principal: piotr }).ctx);
+    const reply = await running;
+    expect(f.playbooks.runs.map((r) => r.vars)).toMatchObject([{ colour: 'blue', version: '1.4.3' }]);
+    expect(reply.title).toBe('Deployed 1.4.3 to store-pl/blue; blue is live');
+
+    const g = prod();
+    const rejected = runDeploy(deployTo('blue', '1.4.3', true), flowContext(g.ports).ctx);
+    while ((await g.state.pendingApproval('store-pl', new Date(0))) === null) await new Promise((r) => setTimeout(r, 5));
+    await decideApproval('store-pl', 'rejected', flowContext(g.ports, { principal: piotr }).ctx);
+    await expect(rejected).rejects.toBeInstanceOf(DeniedError);
+    expect(g.playbooks.runs).toEqual([]);
+  });
+
+  it('a schedule cannot approve or reject: a person must', async () => {
+    const f = prod();
+    const running = runDeploy(deployTo('green'), flowContext(f.ports).ctx);
+    while ((await f.state.pendingApproval('store-pl', new Date(0))) === null) await new Promise((r) => setTimeout(r, 5));
+    const robot = { platform: 'schedule' as const, id: 'approver', name: 'schedule:approver' };
+    await expect(decideApproval('store-pl', 'approved', flowContext(f.ports, { principal: robot }).ctx)).rejects.toThrow('A schedule cannot approve a deploy; a person must.');
+    expect(await f.state.pendingApproval('store-pl', new Date(0))).not.toBeNull();
+    await decideApproval('store-pl', 'approved', flowContext(f.ports, { principal: piotr }).ctx);
+    await running;
+    expect(f.traffic.switches).toEqual(['green']);
+  });
+
   it('has nothing to approve when no deploy waits', async () => {
     const f = prod();
     await expect(decideApproval('store-pl', 'approved', flowContext(f.ports, { principal: piotr }).ctx)).rejects.toThrow('No deploy of `store-pl` is waiting for approval.');
@@ -186,8 +218,8 @@ describe('approvals', () => {
 describe('rollback flow', () => {
   it('switches back to the previous colour when it is still healthy', async () => {
     const f = fakes({ live: 'blue' });
+    await f.state.recordVersion('store-pl', 'blue', '1.4.1', new Date(0), 1);
     await runDeploy(deployTo('green'), flowContext(f.ports).ctx);
-    await f.state.recordVersion('store-pl', 'blue', '1.4.1', new Date(), 1);
     const reply = await runRollback('store-pl', flowContext(f.ports).ctx);
     expect(f.health.waits.at(-1)).toEqual({ colour: 'blue', version: '1.4.1' });
     expect(f.traffic.switches).toEqual(['green', 'blue']);
@@ -201,6 +233,33 @@ describe('rollback flow', () => {
     f.health.healthy.blue = false;
     await expect(runRollback('store-pl', flowContext(f.ports).ctx)).rejects.toThrow('store-pl/blue is not healthy (HTTP 503); not switching. green stays live.');
     expect(f.traffic.switches).toEqual(['green']);
+  });
+
+  it('refuses a colour deployed to after it was last live: a rejected deploy cannot go live by rollback', async () => {
+    const f = fakes({ live: 'blue', stores: [storeSpec({ approval: { required: true } })] });
+    // green was live with 1.4.1, then blue took over with 1.4.2 (approved).
+    await f.state.recordVersion('store-pl', 'green', '1.4.1', new Date(0), 1);
+    await f.state.recordVersion('store-pl', 'blue', '1.4.2', new Date(1_000), 2);
+    await f.state.recordSwitch('store-pl', 'blue', 'green', new Date(2_000), 2);
+    const running = runDeploy(deployTo('green', '1.5.0'), flowContext(f.ports).ctx);
+    while ((await f.state.pendingApproval('store-pl', new Date(0))) === null) await new Promise((r) => setTimeout(r, 5));
+    await decideApproval('store-pl', 'rejected', flowContext(f.ports, { principal: piotr }).ctx);
+    await expect(running).rejects.toBeInstanceOf(DeniedError);
+
+    const refused = runRollback('store-pl', flowContext(f.ports).ctx);
+    await expect(refused).rejects.toBeInstanceOf(ConflictError);
+    await expect(refused).rejects.toThrow('`green` on `store-pl` was deployed to (1.5.0) after it was last live: the release it had is gone, and 1.5.0 has never been live. Not switching.');
+    await expect(runRollback('store-pl', flowContext(f.ports, { dryRun: true }).ctx)).rejects.toBeInstanceOf(ConflictError);
+    expect(f.traffic.switches).toEqual([]);
+  });
+
+  it('refuses a colour whose deploy failed its health checks, when no switch was ever recorded', async () => {
+    const f = fakes({ live: 'blue' });
+    f.health.healthy.green = false;
+    await expect(runDeploy(deployTo('green'), flowContext(f.ports).ctx)).rejects.toBeInstanceOf(BackendError);
+    f.health.healthy.green = true;
+    await expect(runRollback('store-pl', flowContext(f.ports).ctx)).rejects.toThrow('has never been live');
+    expect(f.traffic.switches).toEqual([]);
   });
 
   it('refuses when nothing is live, and dry-runs without switching', async () => {

@@ -9,6 +9,10 @@ export async function decideApproval(storeName: string, decision: 'approved' | '
   const spec = requireStore(ctx, storeName);
   const pending = await ctx.deploy.state.pendingApproval(spec.name, ctx.clock.now());
   if (pending === null) throw new NotFoundError(`No deploy of \`${spec.name}\` is waiting for approval.`);
+  // A second person, not a schedule someone set up: a service principal acts for whoever added it.
+  if (ctx.principal.platform === 'schedule') {
+    throw new DeniedError(`A schedule cannot ${decision === 'approved' ? 'approve' : 'reject'} a deploy; a person must.`, `deploy:approve:${spec.name}`);
+  }
   const me = principalKey(ctx.principal);
   if (pending.requester === me) {
     throw new DeniedError(`You asked for this deploy (job #${pending.jobId}); a different person must ${decision === 'approved' ? 'approve' : 'reject'} it.`, `deploy:approve:${spec.name}`);

@@ -2,6 +2,8 @@
  * `deploy <store> <colour>`: build? → refuse a live target → ansible deploys the version to the
  * target colour → health checks until healthy → (approval) → traffic switch → verification through
  * the public frontend → record → summary. A failure after the switch switches back and says so.
+ * Approval guards whatever changes what users are served: the switch, or for a redeploy of the live
+ * colour in place (--force), the playbook run.
  */
 import { BackendError, ConflictError, NotFoundError, UsageError } from '../errors.js';
 import type { Block, Message } from '../message.js';
@@ -65,6 +67,12 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
   note('version', version);
 
   const what = `${version} → ${spec.name}/${target}`;
+  // In place, the playbook itself changes what takes traffic: the second person approves before it runs.
+  if (spec.approval.required && inPlace && !ctx.dryRun) {
+    steps.next(`waiting for a second person: \`approve ${spec.name}\``);
+    const decision = await waitForApproval(ctx, spec, `deploy ${version} in place to ${spec.name}/${target}, which is live`);
+    note('approved_by', decision.byName);
+  }
   steps.next(`${ctx.dryRun ? 'checking' : 'deploying'} ${what}`);
   const result: PlaybookResult = await runPlaybookStep(
     ctx,
@@ -90,7 +98,7 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
     );
   }
 
-  if (spec.approval.required) {
+  if (spec.approval.required && !inPlace) {
     steps.next(`waiting for a second person: \`approve ${spec.name}\``);
     const decision = await waitForApproval(ctx, spec, `deploy ${version} to ${spec.name}/${target}`);
     note('approved_by', decision.byName);

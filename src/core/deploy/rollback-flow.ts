@@ -7,7 +7,7 @@ import type { Message } from '../message.js';
 import { Steps, type FlowContext } from './context.js';
 import { requireStore } from './deploy-flow.js';
 import { switchBackAfter } from './switch-back.js';
-import { otherColour, type Colour } from './types.js';
+import { otherColour, type Colour, type DeployState } from './types.js';
 
 export async function runRollback(storeName: string, ctx: FlowContext): Promise<Message> {
   const { deploy } = ctx;
@@ -20,6 +20,7 @@ export async function runRollback(storeName: string, ctx: FlowContext): Promise<
   if (state !== null && state.previous === null && state.live === live) {
     throw new ConflictError(`\`${spec.name}\` has no previous colour to go back to (only ${live} has ever been live).`);
   }
+  refuseUnreleased(spec.name, target, state);
 
   const steps = new Steps(ctx, ctx.dryRun ? 1 : 4);
   steps.next(`health checks on ${spec.name}/${target}`);
@@ -54,4 +55,23 @@ export async function runRollback(storeName: string, ctx: FlowContext): Promise<
     tone: 'success',
     blocks: [{ kind: 'fields', fields: [{ label: 'store', value: spec.name, short: true }, { label: 'live', value: `${live} → ${target}`, short: true }] }],
   };
+}
+
+/**
+ * Rollback goes back to the release that was live before; a colour deployed to after traffic left it
+ * no longer holds that release. Its version never served users: a deploy that failed its health
+ * checks, was rejected or timed out waiting for approval, or is still waiting. Switching to it would
+ * put an unchecked, unapproved version live, so that takes a deploy.
+ */
+function refuseUnreleased(store: string, target: Colour, state: DeployState | null): void {
+  const deployedAt = state?.deployedAt[target] ?? null;
+  if (state === null || deployedAt === null) return;
+  // switchedAt is when traffic last moved, away from the colour rollback goes back to.
+  const leftAt = state.switchedAt;
+  if (leftAt !== null && deployedAt.getTime() <= leftAt.getTime()) return;
+  const version = state.versions[target];
+  throw new ConflictError(
+    `\`${target}\` on \`${store}\` was deployed to (${version ?? 'unknown version'}) after it was last live: the release it had is gone, and ${version ?? 'what it has now'} has never been live. Not switching.`,
+    { hint: `To put ${version ?? 'it'} live, deploy it: \`deploy ${store} ${target}${version === null ? '' : ` --version ${version}`}\`.` },
+  );
 }
