@@ -1,18 +1,25 @@
 /** Implementations of the ports the built-in commands use, over the store, the runner and the registry. */
 import type { Clock } from './clock.js';
 import type { Command } from './command.js';
-import type { Conversation, Principal } from './identity.js';
+import { principalKey, type Conversation, type Principal } from './identity.js';
 import type { AuditPort, HelpPort, JobsPort, LocksPort } from './ports.js';
 import type { CommandRegistry } from './registry.js';
 import type { JobRunner } from './jobs/runner.js';
-import { FINAL_JOB_STATES, type NewAuditEntry, type Store } from './store.js';
+import { FINAL_JOB_STATES, type JobRecord, type NewAuditEntry, type Store } from './store.js';
 import { usageLine } from './args/usage.js';
 
 function auditEntry(clock: Clock, event: NewAuditEntry['event'], by: Principal, conversation: Conversation, command: string, args: Record<string, unknown>, jobId: number | null): NewAuditEntry {
   return { at: clock.now(), event, principal: by, conversation, command, args, permission: null, jobId, outcome: null, detail: null, refs: {} };
 }
 
-export function createJobsPort(store: Store, runner: JobRunner, clock: Clock): JobsPort {
+/**
+ * May `by` stop someone else's job? Throws DeniedError when not. `jobs:cancel` lets people stop their
+ * own jobs; stopping another person's also takes the permission that job needed, so that the on-call
+ * role cannot halt a production deploy it could never have started.
+ */
+export type CancelAuthorizer = (job: JobRecord, by: Principal, conversation: Conversation) => void;
+
+export function createJobsPort(store: Store, runner: JobRunner, clock: Clock, authorizeCancel: CancelAuthorizer): JobsPort {
   return {
     list: (query) => store.jobs.list(query),
     get: (id) => store.jobs.get(id),
@@ -20,6 +27,7 @@ export function createJobsPort(store: Store, runner: JobRunner, clock: Clock): J
       const job = await store.jobs.get(id);
       if (job === null) return 'not_found';
       if (FINAL_JOB_STATES.includes(job.state)) return 'already_finished';
+      if (principalKey(job.principal) !== principalKey(by)) authorizeCancel(job, by, conversation);
       await store.audit.append(auditEntry(clock, 'cancel_requested', by, conversation, 'cancel', { id }, id));
       if (runner.cancelLocal(id, by)) return 'cancelling';
       await store.jobs.requestCancel(id);

@@ -129,7 +129,16 @@ export class Dispatcher {
     }
     if (command.check !== undefined || command.mayMutate) return this.proceed(invocation, command, parsed, permission, confirmed);
     const reply = this.runInline(invocation, command, values);
-    return reply instanceof Promise ? reply.then((answered) => inlineOutcome(command, answered)) : inlineOutcome(command, reply);
+    return reply instanceof Promise ? reply.then((answered) => inlineOutcome(command, answered), (error: unknown) => this.refusedInline(invocation, command, values, error)) : inlineOutcome(command, reply);
+  }
+
+  /**
+   * A command may refuse from inside its run, where the answer depends on a record (`cancel` of
+   * someone else's job): audited like a refusal at dispatch. Other failures are just answered.
+   */
+  private async refusedInline(invocation: Invocation, command: Command, values: Parameters<Command['run']>[0], error: unknown): Promise<never> {
+    if (error instanceof DeniedError) await this.deps.store.audit.append(this.audit(invocation, 'denied', command.name, redactArgs(command.args, values), error.permission, error));
+    throw error;
   }
 
   /** Records a refusal in the audit, then refuses. */
@@ -154,7 +163,10 @@ export class Dispatcher {
     }
 
     const sideEffect = command.sideEffect(values);
-    if (sideEffect === 'none') return inlineOutcome(command, await this.runInline(invocation, command, values));
+    if (sideEffect === 'none') {
+      const answered = await Promise.resolve(this.runInline(invocation, command, values)).catch((error: unknown) => this.refusedInline(invocation, command, values, error));
+      return inlineOutcome(command, answered);
+    }
 
     // Only what leaves a record needs the redacted forms: confirmations, jobs, their audit.
     const redacted = redactArgs(command.args, values);

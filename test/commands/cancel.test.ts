@@ -1,7 +1,7 @@
 /** `cancel <id>`: unknown and finished jobs get a clear answer; running ones are cancelled (see runner.test.ts). */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineCommand, msg } from '../../src/core/index.js';
-import { Gates, people, places, removeTempDirs, startTestApp, type TestApp } from '../support/app.js';
+import { Gates, people, places, removeTempDirs, startTestApp, testAccess, type TestApp } from '../support/app.js';
 
 const gates = new Gates();
 const wait = defineCommand({
@@ -17,9 +17,29 @@ const wait = defineCommand({
   },
 });
 
+/** A job whose permission the on-call role lacks. */
+const guarded = defineCommand({
+  name: 'guarded',
+  summary: 'Test: a job only operators may start.',
+  examples: ['guarded'],
+  args: {},
+  permission: () => 'test:guarded',
+  sideEffect: 'mutates',
+  async run(_args, ctx) {
+    await gates.wait('guarded', ctx.signal);
+    return msg.text('done');
+  },
+});
+
+/** On call: may cancel jobs and run `wait`, not `guarded`. */
+const carl = { platform: 'mattermost', id: 'u-carl', name: 'Carl' } as const;
+
 let t: TestApp;
 beforeEach(async () => {
-  t = await startTestApp({ extraCommands: [wait] });
+  t = await startTestApp({
+    extraCommands: [wait, guarded],
+    access: { ...testAccess, roles: { ...testAccess.roles, oncall: { members: ['mattermost:u-carl'], allow: ['jobs:cancel', 'test:wait'] } } },
+  });
 });
 afterEach(async () => {
   gates.reset();
@@ -63,6 +83,26 @@ describe('cancel', () => {
     expect(said.status).toBe('denied');
     expect(said.text).toContain('`jobs:cancel`');
     expect((await t.store.jobs.get(started.job.id))?.state).toBe('running');
+  });
+
+  it('stopping someone else\'s job also takes the permission that job needed; one\'s own needs only jobs:cancel', async () => {
+    const theirs = await t.start('guarded', people.olga);
+    await gates.entered('guarded');
+    const refused = await t.say(`cancel ${theirs.job.id}`, carl);
+    expect(refused.status).toBe('denied');
+    expect(refused.text).toContain(`Job #${theirs.job.id} is Olga's: stopping it also needs \`test:guarded\``);
+    expect((await t.store.jobs.get(theirs.job.id))?.state).toBe('running');
+    const audited = await t.store.audit.recent(10);
+    expect(audited.map((e) => e.event)).not.toContain('cancel_requested');
+    expect(audited[0]).toMatchObject({ event: 'denied', command: 'cancel', principal: carl, permission: 'test:guarded', args: { id: theirs.job.id } });
+
+    const own = await t.start('wait', carl);
+    await gates.entered('wait');
+    expect((await t.say(`cancel ${own.job.id}`, carl)).text).toContain(`Cancelling job #${own.job.id}…`);
+    expect((await own.completion).job.state).toBe('cancelled');
+    // An operator holds every permission, so stops anyone's job.
+    expect((await t.say(`cancel ${theirs.job.id}`, people.oscar)).text).toContain(`Cancelling job #${theirs.job.id}…`);
+    expect((await theirs.completion).job.state).toBe('cancelled');
   });
 
   it('rejects an id that is not a job number', async () => {

@@ -218,6 +218,29 @@ describe('/pipeline status and cancel', () => {
     expect(jenkinsServer.callsTo('cancelQueueItem')[0]?.query).toEqual({ id: '1234' });
     jenkinsServer.assertClean();
   });
+
+  it('cancelling or retrying a run also needs the extra permission the pipeline names, by run and by job number', async () => {
+    await startBot({ release: jenkinsPipeline(jenkinsServer.url, { permission: 'deploy:prod', pollInterval: 50 }) });
+    stayQueued = true;
+    const { job, completion } = await bot.start('pipeline run release VERSION=1.4.2');
+    await eventually(() => jenkinsServer.callsTo('getQueueItem').length, (n) => n > 0, 'the queue poll');
+    // Sam (pipeline:*) lacks deploy:prod: neither the run job nor a run on the server may be stopped by him.
+    const byJob = await bot.runJob(`pipeline cancel ${job.id}`, people.sam);
+    expect(byJob.job.state).toBe('failed');
+    expect(byJob.text).toContain('Cancelling `release` also needs the permission `deploy:prod`');
+    const byRun = await bot.runJob('pipeline cancel release#57', people.sam);
+    expect(byRun.text).toContain('Cancelling `release` also needs the permission `deploy:prod`');
+    expect((await bot.store.jobs.get(job.id))?.state).toBe('running');
+    expect(jenkinsServer.callsTo('cancelQueueItem')).toEqual([]);
+    // Olga has every permission.
+    expect((await bot.runJob(`pipeline cancel ${job.id}`)).text).toContain(`Cancelling job #${job.id}`);
+    expect((await completion).job.state).toBe('cancelled');
+    await eventually(() => jenkinsServer.callsTo('cancelQueueItem').length, (n) => n === 1, 'the queue item removal');
+    const contacted = jenkinsServer.calls.length;
+    const retry = await bot.runJob('pipeline retry release#57', people.sam);
+    expect(retry.text).toContain('Retrying `release` also needs the permission `deploy:prod`');
+    expect(jenkinsServer.calls).toHaveLength(contacted);
+  });
 });
 
 describe('/pipeline run on GitLab with Pipeline events', () => {

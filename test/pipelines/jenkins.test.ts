@@ -6,8 +6,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { JenkinsClient } from '../../src/backends/jenkins/client.js';
 import { JenkinsPipeline, type JenkinsPipelineSettings } from '../../src/backends/jenkins/jenkins-pipeline.js';
-import { BackendError, CancelledError } from '../../src/core/errors.js';
-import type { PipelineUpdate } from '../../src/core/pipelines/ports.js';
+import { createPipelinePortFromConfig } from '../../src/backends/gitlab/pipelines-from-config.js';
+import type { PipelineConfig } from '../../src/config/types.js';
+import { BackendError, CancelledError, UsageError } from '../../src/core/errors.js';
+import { PipelineEventHub } from '../../src/core/pipelines/events.js';
+import type { PipelinePort, PipelineUpdate, RetryVetting } from '../../src/core/pipelines/ports.js';
 import { startContractServer, type ContractHandler, type ContractServer } from '../support/contract/contract-server.js';
 import { closedPort, jenkins, jenkinsSpec, progressiveText } from './support.js';
 
@@ -46,6 +49,8 @@ function pipeline(url: string, overrides: Partial<JenkinsPipelineSettings> = {})
 }
 
 const signal = (): AbortSignal => new AbortController().signal;
+/** Vets nothing: what the backend read from the old build goes out unchanged. */
+const asTheyWere: RetryVetting = (ref, variables) => ({ ref, variables });
 const crumb = (): ContractHandler => () => ({ status: 200, body: jenkins.crumb() });
 const queued = (id = 1234): ContractHandler => () => ({ status: 201, headers: { location: `${server?.url ?? ''}/queue/item/${id}/` } });
 
@@ -220,7 +225,7 @@ describe('stopping, status and retry', () => {
 
   it('retries as a new build with the parameters of the old one', async () => {
     const s = await start({ getBuild: () => ({ status: 200, body: { ...jenkins.buildRunning(), building: false, result: 'FAILURE' } }), getCrumb: crumb(), postJobBuildWithParameters: queued(1300) });
-    const run = await pipeline(s.url).retry({ pipeline: 'build', backend: 'jenkins', id: '57', url: null }, signal());
+    const run = await pipeline(s.url).retry({ pipeline: 'build', backend: 'jenkins', id: '57', url: null }, signal(), asTheyWere);
     expect(run.id).toBe('queue-1300');
     expect(s.callsTo('postJobBuildWithParameters')[0]?.body).toEqual({ ENV: 'production' });
     s.assertClean();
@@ -229,9 +234,54 @@ describe('stopping, status and retry', () => {
   it('retries with the parameters of an upstream build fixture (mixed string and number values)', async () => {
     const fixture = jenkins.upstreamBuild();
     const s = await start({ getBuild: () => ({ status: 200, body: fixture }), getCrumb: crumb(), postJobBuildWithParameters: queued(1301) });
-    await pipeline(s.url, { refParameter: null }).retry({ pipeline: 'build', backend: 'jenkins', id: String(fixture.number), url: null }, signal());
+    await pipeline(s.url, { refParameter: null }).retry({ pipeline: 'build', backend: 'jenkins', id: String(fixture.number), url: null }, signal(), asTheyWere);
     const expected = Object.fromEntries(jenkins.upstreamParameters(fixture).map((p) => [p.name, String(p.value)]));
     expect(s.callsTo('postJobBuildWithParameters')[0]?.body).toEqual(expected);
     s.assertClean();
+  });
+});
+
+describe('retry through the catalog', () => {
+  /** The pipeline `build` as the config declares it: only these variables, each typed. */
+  function port(url: string, variables: PipelineConfig['variables']): PipelinePort {
+    const config: PipelineConfig = {
+      description: null,
+      backend: { kind: 'jenkins', url, job: 'api-deploy', user: 'opsbot', token: 'api-token-123', refParameter: 'BRANCH', parameterized: true, queueTimeout: 60_000 },
+      variables,
+      refPattern: '^(main|release/[0-9.]+)$',
+      permission: null,
+      pollInterval: 5,
+      requestTimeout: 5_000,
+    };
+    return createPipelinePortFromConfig({ pipelines: { build: config }, hub: new PipelineEventHub(), authorize: () => undefined });
+  }
+  const run57 = { pipeline: 'build', backend: 'jenkins' as const, id: '57', url: null };
+  const ENV = { type: 'enum' as const, values: ['staging', 'production'], required: false, default: 'staging', description: null };
+
+  it('passes on the catalog\'s variables, checked, and leaves the others to Jenkins\' defaults', async () => {
+    const fixture = jenkins.upstreamBuild();
+    const s = await start({ getBuild: () => ({ status: 200, body: fixture }), getCrumb: crumb(), postJobBuildWithParameters: queued(1302) });
+    const notes: string[] = [];
+    await port(s.url, { lastBuild: { type: 'integer', min: 1, max: 100, required: true, default: null, description: null } }).retry({ ...run57, id: String(fixture.number) }, signal(), (line) => notes.push(line));
+    expect(s.callsTo('postJobBuildWithParameters')[0]?.body).toEqual({ lastBuild: '1' });
+    expect(notes).toEqual([`Not passed on from build#${fixture.number} (not variables of \`build\` in the config; the server's defaults apply): masterBuild.`]);
+    s.assertClean();
+  });
+
+  it('refuses a build whose parameters the catalog would not accept, and starts nothing', async () => {
+    // As if someone had started build 57 in Jenkins itself with ENV=qa.
+    const typedInJenkins = JSON.parse(JSON.stringify(jenkins.buildRunning()).replace('"production"', '"qa"')) as Record<string, unknown>;
+    const s = await start({ getBuild: () => ({ status: 200, body: { ...typedInJenkins, building: false, result: 'FAILURE' } }) });
+    const retried = port(s.url, { ENV }).retry(run57, signal());
+    await expect(retried).rejects.toBeInstanceOf(UsageError);
+    await expect(retried).rejects.toThrow(/^build#57 cannot be retried as it ran: /);
+    expect(s.callsTo('postJobBuildWithParameters')).toEqual([]);
+  });
+
+  it('refuses a ref outside the pipeline\'s ref pattern', async () => {
+    const withRef = JSON.parse(JSON.stringify(jenkins.buildRunning()).replace('"name":"ENV"', '"name":"BRANCH"').replace('"production"', '"feature/x"')) as Record<string, unknown>;
+    const s = await start({ getBuild: () => ({ status: 200, body: { ...withRef, building: false, result: 'FAILURE' } }) });
+    await expect(port(s.url, { ENV }).retry(run57, signal())).rejects.toThrow('build#57 cannot be retried as it ran: `feature/x` is not an acceptable ref for `build`');
+    expect(s.callsTo('postJobBuildWithParameters')).toEqual([]);
   });
 });

@@ -104,6 +104,7 @@ export class GitlabPipeline implements PipelineBackend {
     return `GitLab pipeline #${pipeline.id} is now ${pipeline.status}.`;
   }
 
+  /** GitLab retries the pipeline's failed jobs in place, with the variables it had: nothing new to vet. */
   async retry(run: PipelineRun, signal: AbortSignal): Promise<PipelineRun> {
     return this.runOf(await this.client.retry(this.settings.project, this.pipelineId(run), signal));
   }

@@ -5,7 +5,7 @@
  */
 import { BackendError, CancelledError } from '../../core/errors.js';
 import { pause } from '../../core/pipelines/pause.js';
-import type { PipelineBackend, PipelineOutcome, PipelineRun, PipelineSnapshot, PipelineUpdate, StartRequest } from '../../core/pipelines/ports.js';
+import type { PipelineBackend, PipelineOutcome, PipelineRun, PipelineSnapshot, PipelineUpdate, RetryVetting, StartRequest } from '../../core/pipelines/ports.js';
 import { statusError } from './http.js';
 import { buildShape, JenkinsClient, queueItemShape, type BuildInfo, type QueueItem } from './client.js';
 import { ConsoleLines } from './console.js';
@@ -100,7 +100,7 @@ export class JenkinsPipeline implements PipelineBackend {
     return `Asked Jenkins to stop build #${run.id}.`;
   }
 
-  async retry(run: PipelineRun, signal: AbortSignal): Promise<PipelineRun> {
+  async retry(run: PipelineRun, signal: AbortSignal, vet: RetryVetting): Promise<PipelineRun> {
     let number = Number(run.id);
     if (run.id.startsWith(QUEUE_PREFIX)) {
       const started = (await this.queueItem(run.id, signal)).executable?.number;
@@ -109,15 +109,18 @@ export class JenkinsPipeline implements PipelineBackend {
     }
     const build = await this.build(number, signal);
     if (build.building) throw new BackendError(`Build #${number} is still running; cancel it first or wait for it to end.`, 'jenkins');
-    const variables: Record<string, string> = {};
+    const parameters: Record<string, string> = {};
+    let ref: string | null = null;
     for (const action of build.actions ?? []) {
       for (const p of action?.parameters ?? []) {
         const value = p.value;
-        if (typeof p.name === 'string' && (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) variables[p.name] = String(value);
+        if (typeof p.name !== 'string' || !(typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) continue;
+        if (p.name === this.settings.refParameter) ref = String(value);
+        else parameters[p.name] = String(value);
       }
     }
-    const ref = this.settings.refParameter === null ? null : (variables[this.settings.refParameter] ?? null);
-    return this.start({ ref, variables }, signal);
+    // The build may have been started in Jenkins itself, with anything: the catalog decides what goes again.
+    return this.start(vet(ref, parameters), signal);
   }
 
   private buildRun(number: number, url: string | null): PipelineRun {

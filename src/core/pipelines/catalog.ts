@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { closest } from '../args/suggest.js';
-import type { PipelineBackendKind } from './ports.js';
+import type { PipelineBackendKind, StartRequest } from './ports.js';
 
 export type VariableSpec =
   | { readonly type: 'string'; readonly pattern: string | null; readonly required: boolean; readonly default: string | null; readonly description: string | null }
@@ -104,4 +104,26 @@ export function checkRef(info: PipelineInfo, ref: string | undefined): string | 
   if (!info.acceptsRef) throw new UsageError(`\`${info.name}\` does not take a ref (its Jenkins job has no ref parameter in the config).`);
   if (!new RegExp(info.refPattern, 'u').test(ref)) throw new UsageError(`\`${ref}\` is not an acceptable ref for \`${info.name}\` (it must match ${info.refPattern}).`);
   return ref;
+}
+
+/**
+ * The parameters of an earlier run, fit for a new start: only the catalog's variables, each checked
+ * as `pipeline run` checks it, and the ref against its pattern. Others (the job's own parameters, or
+ * ones typed into the CI server) are left to the server's defaults, and `note` is told which.
+ */
+export function vetRetry(info: PipelineInfo, runName: string, ref: string | null, parameters: Readonly<Record<string, string>>, note?: (line: string) => void): StartRequest {
+  const kept: Record<string, string> = {};
+  const left: string[] = [];
+  for (const [name, value] of Object.entries(parameters)) {
+    if (Object.hasOwn(info.variables, name)) kept[name] = value;
+    else left.push(name);
+  }
+  try {
+    const start = { ref: info.acceptsRef ? checkRef(info, ref ?? undefined) : null, variables: typeVariables(info, kept) };
+    if (left.length > 0) note?.(`Not passed on from ${runName} (not variables of \`${info.name}\` in the config; the server's defaults apply): ${left.sort().join(', ')}.`);
+    return start;
+  } catch (error: unknown) {
+    if (error instanceof UsageError) throw new UsageError(`${runName} cannot be retried as it ran: ${error.message}`);
+    throw error;
+  }
 }

@@ -7,7 +7,7 @@
 import type { CommandContext } from '../command.js';
 import { BackendError, CancelledError, NotFoundError, UsageError } from '../errors.js';
 import type { Block, Message } from '../message.js';
-import { FINAL_JOB_STATES } from '../store.js';
+import { FINAL_JOB_STATES, type JobRecord } from '../store.js';
 import { describeVariable } from './catalog.js';
 import type { PipelineRun, PipelineUpdate } from './ports.js';
 import { formatRun, parseRunTarget } from './run-ref.js';
@@ -41,10 +41,10 @@ export async function runPipeline(request: RunRequest, ctx: CommandContext, usag
 
 export async function retryPipeline(target: string, ctx: CommandContext, usage: UsageText): Promise<Message> {
   const run = await resolveRun(target, ctx, usage);
-  ctx.ports.pipelines.authorize(run.pipeline, ctx.principal, ctx.conversation);
+  ctx.ports.pipelines.authorize(run.pipeline, ctx.principal, ctx.conversation, 'retry');
   if (ctx.dryRun) return { title: `Dry run: retry ${formatRun(run)}`, tone: 'info', blocks: [{ kind: 'text', text: `Would retry ${formatRun(run)} and follow it. Nothing was contacted.` }] };
   ctx.progress(`retrying ${formatRun(run)}`);
-  const retried = await ctx.ports.pipelines.retry(run, ctx.signal);
+  const retried = await ctx.ports.pipelines.retry(run, ctx.signal, (line) => ctx.log(line));
   ctx.log(`Retried ${formatRun(run)} as ${formatRun(retried)}.`);
   return follow(retried, ctx, 'Retried');
 }
@@ -54,6 +54,8 @@ export async function cancelPipeline(target: string, ctx: CommandContext, usage:
   if (parsed.kind === 'job') {
     const job = await pipelineJob(parsed.jobId, ctx);
     if (!FINAL_JOB_STATES.includes(job.state)) {
+      const name = await pipelineOfJob(job, ctx);
+      if (name !== null) ctx.ports.pipelines.authorize(name, ctx.principal, ctx.conversation, 'cancel');
       if (ctx.dryRun) return text(`Would cancel job #${job.id}, which stops its run on the server.`, 'info');
       // The run job stops its run on the server itself when it sees the cancellation.
       await ctx.ports.jobs.cancel(job.id, ctx.principal, ctx.conversation);
@@ -61,6 +63,7 @@ export async function cancelPipeline(target: string, ctx: CommandContext, usage:
     }
   }
   const run = await resolveRun(target, ctx, usage);
+  ctx.ports.pipelines.authorize(run.pipeline, ctx.principal, ctx.conversation, 'cancel');
   if (ctx.dryRun) return text(`Would cancel ${formatRun(run)}. Nothing was contacted.`, 'info');
   const said = await ctx.ports.pipelines.cancel(run, ctx.signal);
   return { tone: 'warning', blocks: [{ kind: 'text', text: said }, ...links(run)] };
@@ -152,6 +155,20 @@ async function pipelineJob(jobId: number, ctx: CommandContext) {
   const action = job.args.action;
   if (job.command !== 'pipeline' || (action !== 'run' && action !== 'retry')) throw new NotFoundError(`Job #${jobId} is not a pipeline run (it ran \`${job.text}\`).`);
   return job;
+}
+
+/**
+ * The pipeline a run job is about, before it has started its run too: `run <name>` names it, `retry`
+ * names the run (or the job) it retries. Null when the pipeline left the config.
+ */
+async function pipelineOfJob(job: JobRecord, ctx: CommandContext, depth = 0): Promise<string | null> {
+  const named = job.refs.pipeline ?? (job.args.action === 'run' && typeof job.args.target === 'string' ? job.args.target : undefined);
+  if (named !== undefined) return ctx.ports.pipelines.describe(named) === null ? null : named;
+  const retried = typeof job.args.target === 'string' ? parseRunTarget(job.args.target) : null;
+  if (retried === null) return null;
+  if (retried.kind === 'run') return ctx.ports.pipelines.describe(retried.pipeline) === null ? null : retried.pipeline;
+  const earlier = depth < 5 ? await ctx.ports.jobs.get(retried.jobId) : null;
+  return earlier === null ? null : pipelineOfJob(earlier, ctx, depth + 1);
 }
 
 function parseTarget(target: string) {

@@ -2,7 +2,7 @@
 import { DeniedError, NotFoundError, UsageError } from '../errors.js';
 import type { Conversation, Principal } from '../identity.js';
 import { didYouMean } from '../args/suggest.js';
-import { checkRef, typeVariables, type PipelineInfo, type PreparedRun } from './catalog.js';
+import { checkRef, typeVariables, vetRetry, type PipelineInfo, type PreparedRun } from './catalog.js';
 import type { PipelineBackend, PipelinePort, PipelineRun } from './ports.js';
 
 export interface ConfiguredPipeline {
@@ -40,13 +40,14 @@ export function createPipelinePort(deps: PipelinePortDeps): PipelinePort {
     names: () => names,
     describe: (name) => pipelines.get(name)?.info ?? null,
     prepare,
-    authorize(name, principal, conversation) {
+    authorize(name, principal, conversation, action = 'run') {
       const { info } = find(name);
       if (info.permission === null) return;
       try {
         deps.authorize(principal, conversation, info.permission);
       } catch (error: unknown) {
-        if (error instanceof DeniedError) throw new DeniedError(`Running \`${name}\` also needs the permission \`${info.permission}\`, and none of your roles grants it.`, info.permission);
+        const doing = { run: 'Running', retry: 'Retrying', cancel: 'Cancelling' }[action];
+        if (error instanceof DeniedError) throw new DeniedError(`${doing} \`${name}\` also needs the permission \`${info.permission}\`, and none of your roles grants it.`, info.permission);
         throw error;
       }
     },
@@ -58,6 +59,10 @@ export function createPipelinePort(deps: PipelinePortDeps): PipelinePort {
     follow: (run, onUpdate, signal) => backendOf(run).follow(run, onUpdate, signal),
     status: (run, signal) => backendOf(run).status(run, signal),
     cancel: (run, signal) => backendOf(run).cancel(run, signal),
-    retry: (run, signal) => backendOf(run).retry(run, signal),
+    retry: (run, signal, note) => {
+      const backend = backendOf(run);
+      const { info } = find(run.pipeline);
+      return backend.retry(run, signal, (ref, parameters) => vetRetry(info, `${run.pipeline}#${run.id}`, ref, parameters, note));
+    },
   };
 }

@@ -76,9 +76,16 @@ export interface PipelineBackend {
   status(run: PipelineRun, signal: AbortSignal): Promise<PipelineSnapshot>;
   /** Stops a queued or running run; returns what happened in the backend's words. */
   cancel(run: PipelineRun, signal: AbortSignal): Promise<string>;
-  /** GitLab: retries the failed jobs of the same pipeline; Jenkins: a new build with the same parameters. */
-  retry(run: PipelineRun, signal: AbortSignal): Promise<PipelineRun>;
+  /**
+   * GitLab: retries the failed jobs of the same pipeline. Jenkins: a new build with the earlier
+   * build's parameters, which `vet` passes through the catalog first (they may have been typed into
+   * Jenkins itself).
+   */
+  retry(run: PipelineRun, signal: AbortSignal, vet: RetryVetting): Promise<PipelineRun>;
 }
+
+/** An earlier run's ref and parameters as a new start may use them; throws UsageError when they do not fit the catalog. */
+export type RetryVetting = (ref: string | null, parameters: Readonly<Record<string, string>>) => StartRequest;
 
 /** The named pipelines of the config, as commands and the deploy flow see them. */
 export interface PipelinePort {
@@ -89,11 +96,12 @@ export interface PipelinePort {
    * pattern) without contacting anything. Throws UsageError naming what is wrong.
    */
   prepare(name: string, ref: string | undefined, variables: Readonly<Record<string, string>>): PreparedRun;
-  /** The pipeline's extra permission from the config, if any: throws DeniedError when not granted. */
-  authorize(name: string, principal: Principal, conversation: Conversation): void;
+  /** The pipeline's extra permission from the config, if any, for any action that changes a run: throws DeniedError when not granted. */
+  authorize(name: string, principal: Principal, conversation: Conversation, action?: 'run' | 'retry' | 'cancel'): void;
   start(name: string, ref: string | undefined, variables: Readonly<Record<string, string>>, signal: AbortSignal): Promise<{ run: PipelineRun; prepared: PreparedRun }>;
   follow(run: PipelineRun, onUpdate: (update: PipelineUpdate) => void, signal: AbortSignal): Promise<PipelineOutcome>;
   status(run: PipelineRun, signal: AbortSignal): Promise<PipelineSnapshot>;
   cancel(run: PipelineRun, signal: AbortSignal): Promise<string>;
-  retry(run: PipelineRun, signal: AbortSignal): Promise<PipelineRun>;
+  /** `note` hears what the retry changed (parameters left to the server's defaults). */
+  retry(run: PipelineRun, signal: AbortSignal, note?: (line: string) => void): Promise<PipelineRun>;
 }
