@@ -129,10 +129,21 @@ async function runOnce(text: string, config: string | undefined, as: string | un
   const { app } = await boot({ configPath: config, quiet: true });
   const session = new ShellSession({ dispatcher: app.dispatcher, runner: app.runner, clock: systemClock, write: (t) => process.stdout.write(t) }, localIdentity(as, channel));
   app.notifier.register('shell', session.notifier());
+  // Ctrl-C cancels the job (checked and audited as `cancel <id>`); a second one stops waiting, and
+  // the job is interrupted on the way out. Killing the process instead would leave its lock held
+  // and its processes running until the next start notices.
+  let interrupts = 0;
+  const onInterrupt = (): void => {
+    interrupts += 1;
+    if (interrupts === 1) void session.interrupt().then((cancelled) => cancelled || process.exit(130));
+    else void app.runner.shutdown(0);
+  };
+  process.on('SIGINT', onInterrupt);
   try {
     await app.recover();
     return await session.handle(text);
   } finally {
+    process.off('SIGINT', onInterrupt);
     await app.close(0);
   }
 }

@@ -23,7 +23,12 @@ export function asError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason));
 }
 
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Waits `ms`, or until `signal` aborts. The timer keeps the process alive: a job waiting for its lock
+ * or between health checks is work in progress, and `opsbot run` must not exit under it. Only a wait
+ * that merely bounds other work (the shutdown grace) passes `unref`.
+ */
+export function sleep(ms: number, signal?: AbortSignal, options: { readonly unref?: boolean } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
@@ -34,7 +39,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    timer.unref();
+    if (options.unref === true) timer.unref();
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

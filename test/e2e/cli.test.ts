@@ -46,6 +46,27 @@ describe('opsbot run', { timeout: 300_000 }, () => {
     expect(listed.stdout).toMatch(/1 +succeeded +lock web maintenance /);
   });
 
+  it('waits for a queued job, and Ctrl-C cancels it: the job ends cancelled, nothing is left for the next start', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    expect((await opsbot(['run', 'lock demo maintenance'], { dir })).exitCode).toBe(0);
+    const queued = spawnOpsbot(['run', 'deploy demo blue --version 1.6.0 --queue'], { dir });
+    let listed = '';
+    for (let tries = 0; !/2 +queued +deploy demo/.test(listed) && tries < 30; tries++) listed = (await opsbot(['run', 'jobs'], { dir })).stdout;
+    expect(listed).toMatch(/2 +queued +deploy demo/);
+    // Only timers keep a queued job waiting: the process must not exit under it.
+    expect(queued.exitCode).toBeNull();
+    queued.kill('SIGINT');
+    const result = await queued;
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('Job #2 is queued until `demo` is free');
+    expect(result.stdout).toContain('Cancelling job #2…');
+    const after = await opsbot(['run', 'job 2'], { dir });
+    expect(after.stdout).toContain('cancelled');
+    expect(after.stdout).not.toContain('interrupted');
+    const audit = await opsbot(['run', 'audit'], { dir });
+    expect(audit.stdout).toMatch(/cancel_requested +cancel/);
+  });
+
   it('exits 2 on an unknown command, with a suggestion', async () => {
     const result = await opsbot(['run', 'unlok web'], { dir: tempDir('opsbot-e2e-') });
     expect(result.exitCode).toBe(2);

@@ -31,6 +31,8 @@ export type ExitCode = 0 | 1 | 2;
 export class ShellSession {
   readonly principal: Principal;
   readonly conversation: Conversation;
+  /** The job `handle` is waiting for, if any: what Ctrl-C stops. */
+  private waitingFor: number | null = null;
 
   constructor(
     private readonly deps: ShellDeps,
@@ -77,13 +79,28 @@ export class ShellSession {
       if (line !== lastStep) this.deps.write(`${terminalSafe(line)}\n`);
       lastStep = line;
     });
+    this.waitingFor = jobId;
     try {
       const { job, reply } = await outcome.completion;
       this.print(reply);
       return job.state === 'succeeded' ? 0 : 1;
     } finally {
+      this.waitingFor = null;
       stop();
     }
+  }
+
+  /**
+   * Ctrl-C: cancels the job this terminal is waiting for, as `cancel <id>` typed by the same person
+   * would (checked and audited the same way). False when no job is running, so the caller may quit.
+   */
+  async interrupt(): Promise<boolean> {
+    const jobId = this.waitingFor;
+    if (jobId === null) return false;
+    this.deps.write('\n');
+    const outcome = await this.deps.dispatcher.dispatch({ id: randomUUID(), text: `cancel ${jobId}`, principal: this.principal, conversation: this.conversation, receivedAt: this.deps.clock.now() });
+    if (outcome.kind === 'reply') this.print(outcome.reply);
+    return true;
   }
 
   private print(message: Message): void {

@@ -177,9 +177,9 @@ export class JobRunner {
   async shutdown(graceMs: number): Promise<void> {
     this.closing = true;
     const all = () => Promise.allSettled([...this.running.values()].map((j) => j.completion));
-    await Promise.race([all(), sleep(graceMs)]);
+    await Promise.race([all(), sleep(graceMs, undefined, { unref: true })]);
     for (const job of this.running.values()) job.controller.abort(new Interruption('opsbot shut down before this job finished.'));
-    await Promise.race([all(), sleep(5_000)]);
+    await Promise.race([all(), sleep(5_000, undefined, { unref: true })]);
     if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
   }
