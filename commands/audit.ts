@@ -23,7 +23,7 @@ export const audit = defineCommand({
             formatTime(e.at),
             `${e.principal.name} (${e.principal.platform}:${e.principal.id})`,
             e.event,
-            e.command === null ? '' : `${e.command}${e.args === null ? '' : ` ${JSON.stringify(e.args)}`}`,
+            e.command === null ? '' : `${e.command}${e.args === null ? '' : ` ${JSON.stringify(e.args)}`}${e.dryRun ? ' (dry run)' : ''}`,
             e.jobId === null ? '' : `#${e.jobId}`,
             e.outcome ?? e.detail ?? '',
           ]),

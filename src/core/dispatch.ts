@@ -124,7 +124,7 @@ export class Dispatcher {
     try {
       this.deps.policy.authorize(invocation.principal, invocation.conversation, command.name, permission);
     } catch (error: unknown) {
-      if (error instanceof DeniedError) return this.refuse(this.audit(invocation, 'denied', command.name, redactArgs(command.args, values), error.permission, error), error);
+      if (error instanceof DeniedError) return this.refuse(this.audit(invocation, 'denied', command.name, redactArgs(command.args, values), error.permission, error, parsed.dryRun), error);
       throw error;
     }
     if (command.check !== undefined || command.mayMutate) return this.proceed(invocation, command, parsed, permission, confirmed);
@@ -157,7 +157,7 @@ export class Dispatcher {
       } catch (caught: unknown) {
         // Like a parser error, a check's usage error shows the command's usage.
         const error = caught instanceof UsageError && caught.hint === undefined ? new UsageError(caught.message, { cause: caught, hint: `Usage: ${usageLine(command)}` }) : caught;
-        if (command.mayMutate && isOpsbotError(error)) await store.audit.append(this.audit(invocation, 'rejected', command.name, redactArgs(command.args, values), permission, error));
+        if (command.mayMutate && isOpsbotError(error)) await store.audit.append(this.audit(invocation, 'rejected', command.name, redactArgs(command.args, values), permission, error, parsed.dryRun));
         throw error;
       }
     }
@@ -182,11 +182,11 @@ export class Dispatcher {
         text: invocation.text,
         expiresAt: new Date(clock.now().getTime() + CONFIRM_TTL_MS),
       });
-      await store.audit.append(this.audit(invocation, 'confirm_requested', command.name, redacted, permission, null));
+      await store.audit.append(this.audit(invocation, 'confirm_requested', command.name, redacted, permission, null, parsed.dryRun));
       return { kind: 'reply', status: 'confirm', reply: confirmationPrompt(text, code), command: command.name };
     }
 
-    if (confirmed) await store.audit.append(this.audit(invocation, 'confirmed', command.name, redacted, permission, null));
+    if (confirmed) await store.audit.append(this.audit(invocation, 'confirmed', command.name, redacted, permission, null, parsed.dryRun));
     const started = await this.deps.runner.start({
       command,
       values,
@@ -235,6 +235,7 @@ export class Dispatcher {
     args: Readonly<Record<string, unknown>> | null,
     permission: string | null,
     error: unknown,
+    dryRun = false,
   ): NewAuditEntry {
     return {
       at: this.deps.clock.now(),
@@ -248,6 +249,7 @@ export class Dispatcher {
       outcome: event === 'denied' ? 'denied' : event === 'rejected' ? 'rejected' : null,
       detail: error instanceof Error ? error.message : null,
       refs: {},
+      dryRun,
     };
   }
 

@@ -100,10 +100,13 @@ export interface NewAuditEntry {
   readonly outcome: string | null;
   readonly detail: string | null;
   readonly refs: Refs;
+  /** A dry run's entries say so; absent means a real invocation. */
+  readonly dryRun?: boolean;
 }
 
 export interface AuditEntry extends NewAuditEntry {
   readonly id: number;
+  readonly dryRun: boolean;
 }
 
 export interface LockRecord {

@@ -24,7 +24,7 @@ export function auditWriter(db: Kysely<Database>): AuditWriter {
     async append(target, entry) {
       const [inserted] = await insertReturningId.execute(target, auditRow(entry));
       if (inserted === undefined) throw new Error('store: audit insert returned no id');
-      return { ...entry, id: inserted.id };
+      return { ...entry, dryRun: entry.dryRun === true, id: inserted.id };
     },
     async insert(target, entry) {
       await insert.run(target, auditRow(entry));

@@ -69,6 +69,7 @@ export const AUDIT_INSERT_COLUMNS = [
   'outcome',
   'detail',
   'refs',
+  'dry_run',
 ] as const satisfies readonly (keyof AuditTable)[];
 
 export const LOCK_COLUMNS = [
@@ -176,6 +177,7 @@ export function auditRow(entry: NewAuditEntry): NewAuditRow {
     outcome: entry.outcome,
     detail: entry.detail,
     refs: encodeJson(entry.refs),
+    dry_run: entry.dryRun === true ? 1 : 0,
   };
 }
 
@@ -193,6 +195,7 @@ export function auditFromRow(row: Selectable<AuditTable>): AuditEntry {
     outcome: row.outcome,
     detail: row.detail,
     refs: decodeRefs(row.refs),
+    dryRun: Number(row.dry_run) === 1,
   };
 }
 

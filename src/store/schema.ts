@@ -66,6 +66,8 @@ export interface AuditTable {
   outcome: string | null;
   detail: string | null;
   refs: string;
+  /** 1 for a dry run, else 0 (migration 0011; rows from before it default to 0). */
+  dry_run: ColumnType<number, number | undefined, number>;
 }
 
 export interface LocksTable {

@@ -30,6 +30,19 @@ describe('audit', () => {
     ]);
   });
 
+  it('marks the entries of a dry run, so they never read as real changes', async () => {
+    const { job } = await t.runJob('lock web --dry-run');
+    await t.say('deploy store-pl blue --dry-run', people.vera);
+    const rows = tableOf((await t.say('audit')).message).rows.map((r) => [r[2], r[3], r[4]]);
+    expect(rows).toEqual([
+      ['denied', 'deploy {"force":false,"store":"store-pl","colour":"blue"} (dry run)', ''],
+      ['job_finished', 'lock {"target":"web"} (dry run)', `#${job.id}`],
+      ['job_started', 'lock {"target":"web"} (dry run)', `#${job.id}`],
+    ]);
+    await t.runJob('lock web');
+    expect(tableOf((await t.say('audit 1')).message).rows[0]?.[3]).toBe('lock {"target":"web"}');
+  });
+
   it('shows as many entries as asked for, within bounds', async () => {
     await t.runJob('lock web');
     expect(tableOf((await t.say('audit 1')).message).rows).toHaveLength(1);

@@ -415,6 +415,14 @@ describe.each(engines)('$name store', (engine) => {
       expect(a.args).toBeNull();
     });
 
+    it('keeps whether an entry was a dry run; an entry that does not say is real', async () => {
+      const dry = await store.audit.append(auditEntry({ event: 'job_started', at: t(1), dryRun: true }));
+      const real = await store.audit.append(auditEntry({ event: 'job_started', at: t(2) }));
+      expect([dry.dryRun, real.dryRun]).toEqual([true, false]);
+      expect((await store.audit.recent(2)).map((e) => e.dryRun)).toEqual([false, true]);
+      expect((await collect(store.audit.since(null))).map((e) => e.dryRun)).toEqual([true, false]);
+    });
+
     it('streams oldest first across many pages, optionally from a time', async () => {
       const total = 1203; // three pages of 500, the last one partial
       for (let i = 0; i < total; i++) await store.audit.append(auditEntry({ at: t(i), detail: `#${i}`, event: 'confirm_requested' }));

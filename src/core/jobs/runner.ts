@@ -353,6 +353,7 @@ export class JobRunner {
       outcome: null,
       detail: null,
       refs: {},
+      dryRun: request.dryRun,
     };
   }
 }

@@ -14,6 +14,7 @@ import { scaling0007 } from './0007-scaling.js';
 import { alertTickets0008 } from './0008-alert-tickets.js';
 import { alertThreads0009 } from './0009-alert-threads.js';
 import { rateBudgets0010 } from './0010-rate-budgets.js';
+import { auditDryRun0011 } from './0011-audit-dry-run.js';
 
 export function allMigrations(engine: StoreEngine): Record<string, Migration> {
   return {
@@ -27,5 +28,6 @@ export function allMigrations(engine: StoreEngine): Record<string, Migration> {
     '0008-alert-tickets': alertTickets0008(engine),
     '0009-alert-threads': alertThreads0009(engine),
     '0010-rate-budgets': rateBudgets0010(engine),
+    '0011-audit-dry-run': auditDryRun0011(),
   };
 }
