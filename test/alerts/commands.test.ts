@@ -50,6 +50,14 @@ describe('alert commands without an Alertmanager', () => {
     expect(await opsbot.say('silence "alertname=Foo" 10s')).toMatchObject({ status: 'usage' });
     expect(await opsbot.say('silence foo=~"[" 1h')).toMatchObject({ status: 'usage', text: expect.stringContaining('not a valid regular expression') });
     expect(await opsbot.say('silence alertname=Foo 2h --dry-run')).toMatchObject({ status: 'succeeded', text: expect.stringContaining('Would silence {alertname="Foo"} for 2h') });
+    // A value with spaces, quoted as the help says, unquoted around the whole word, and an empty one.
+    expect(await opsbot.say('silence alertname="High CPU" 1h --dry-run')).toMatchObject({ status: 'succeeded', text: expect.stringContaining('Would silence {alertname="High CPU"} for 1h') });
+    expect(await opsbot.say('silence alertname=\u201cHigh CPU\u201d,instance=~"web \\"1\\"" 1h --dry-run')).toMatchObject({
+      status: 'succeeded',
+      text: expect.stringContaining('Would silence {alertname="High CPU", instance=~"web \\"1\\""} for 1h'),
+    });
+    expect(await opsbot.say(`silence 'alertname="High CPU"' 1h --dry-run`)).toMatchObject({ status: 'succeeded', text: expect.stringContaining('Would silence {alertname="High CPU"} for 1h') });
+    expect(await opsbot.say('silence alertname=Foo,team="" 1h --dry-run')).toMatchObject({ status: 'succeeded', text: expect.stringContaining('Would silence {alertname="Foo", team=""} for 1h') });
     expect(await opsbot.app.store.alerts.activeSilences(new Date())).toEqual([]);
   });
 

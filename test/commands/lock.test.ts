@@ -49,6 +49,17 @@ describe('lock', () => {
     expect(table.rows[0]?.[4]).toBe('unlock');
   });
 
+  it.each([
+    ['lock dashes 10\u201312 window \u2013 back soon \u2014 promise', 'dashes', '10\u201312 window \u2013 back soon \u2014 promise'],
+    ['lock web2 deploy \u2014 back at 5', 'web2', 'deploy \u2014 back at 5'],
+    ['lock web3 a -- b', 'web3', 'a -- b'],
+    ['lock web4 -- -x marks the spot', 'web4', '-x marks the spot'],
+  ])('stores the reason of `%s` with its dashes as typed', async (text, target, reason) => {
+    const { job } = await t.runJob(text);
+    expect(job.state).toBe('succeeded');
+    expect(await t.store.locks.get(target, new Date())).toMatchObject({ reason });
+  });
+
   it('lists a running job’s lease with its job and expiry', async () => {
     const started = await t.start('hold db');
     await gates.entered('hold');

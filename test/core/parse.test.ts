@@ -106,6 +106,35 @@ describe('parseArgs', () => {
     expect(parsed.values).toEqual({ playbook: 'backup', vars: { db: 'main', note: 'a b' }, reason: 'nightly run' });
   });
 
+  it('reads a variable written name="value" without its quotes, as a shell would', () => {
+    const parsed = parseArgs(runPlaybook, tokenize('backup note="a b" quip="say \\"hi\\"" empty="" db=main'));
+    expect(parsed.values).toEqual({ playbook: 'backup', vars: { note: 'a b', quip: 'say "hi"', empty: '', db: 'main' } });
+  });
+
+  describe.each(['auto', 'yargs'] as const)('`--` with the %s grammar', (grammar) => {
+    const reasonOf = (text: string): unknown => parseArgs(runPlaybook, tokenize(text), { grammar }).values.reason;
+
+    it('keeps `--` and long dashes standing alone in free text', () => {
+      expect(reasonOf('backup a -- b')).toBe('a -- b');
+      expect(reasonOf('backup a --')).toBe('a --');
+      expect(reasonOf('backup -- b')).toBe('-- b');
+      expect(reasonOf('backup 10\u201312 window \u2013 back soon \u2014 promise')).toBe('10\u201312 window \u2013 back soon \u2014 promise');
+    });
+
+    it('ends the options at a `--` right before a word that starts with a dash, and drops it', () => {
+      expect(reasonOf('backup -- -x marks the spot')).toBe('-x marks the spot');
+      expect(reasonOf('backup a -- --dry-run b')).toBe('a --dry-run b');
+      expect(parseArgs(runPlaybook, tokenize('backup a -- --dry-run'), { grammar }).dryRun).toBe(false);
+    });
+
+    it('reads options after a `--` that is text, and takes a `--` with no place as any stray word', () => {
+      expect(() => parseArgs(deploy, tokenize('store-pl -- --force'), { grammar })).toThrow(/`--force` is not a valid colour/);
+      expect(() => parseArgs(deploy, tokenize('store-pl blue -- x --force'), { grammar })).toThrow(/Unexpected argument `--`/);
+      expect(() => parseArgs(deploy, tokenize('store-pl blue --force --'), { grammar })).toThrow(/Unexpected argument `--`/);
+      expect(parseArgs(runPlaybook, tokenize('backup a -- b --dry-run'), { grammar }).dryRun).toBe(true);
+    });
+  });
+
   it('rejects bad variable names and duplicates', () => {
     expect(() => parseArgs(runPlaybook, tokenize('backup 1x=2'))).toThrow(/not a valid variable name/);
     expect(() => parseArgs(runPlaybook, tokenize('backup a=1 a=2'))).toThrow(/given more than once/);

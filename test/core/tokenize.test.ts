@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tokenize } from '../../src/core/args/tokenize.js';
+import { tokenize, unquotedValue } from '../../src/core/args/tokenize.js';
 import { UsageError } from '../../src/core/errors.js';
 import { readShared } from '../support/shared.js';
 
@@ -58,6 +58,35 @@ describe('tokenize', () => {
 
   it('reads a long dash typed by chat clients as --', () => {
     expect(words('deploy store-pl blue \u2014dry-run \u2013version 1.2')).toEqual(['deploy', 'store-pl', 'blue', '--dry-run', '--version', '1.2']);
+  });
+
+  it('reads a long dash as -- only where it begins an option word: alone or inside a word it is text', () => {
+    expect(words('lock dashes 10\u201312 window \u2013 back soon \u2014 promise')).toEqual(['lock', 'dashes', '10\u201312', 'window', '\u2013', 'back', 'soon', '\u2014', 'promise']);
+    expect(words('lock web2 deploy \u2014 back at 5')).toEqual(['lock', 'web2', 'deploy', '\u2014', 'back', 'at', '5']);
+    expect(words('a \u2014\u2014 \u20131 \u2014force')).toEqual(['a', '\u2014\u2014', '\u20131', '--force']);
+  });
+
+  it('keeps a double-quoted name=value value with its quotes, as typed, and groups its spaces', () => {
+    expect(words('silence alertname="High CPU" 1h')).toEqual(['silence', 'alertname="High CPU"', '1h']);
+    expect(words('silence alertname="High CPU",instance=~"web \\"1\\"" 1h')).toEqual(['silence', 'alertname="High CPU",instance=~"web \\"1\\""', '1h']);
+    expect(words('a!="x y" b!~"x y" {alertname="Disk full"} k=""')).toEqual(['a!="x y"', 'b!~"x y"', '{alertname="Disk full"}', 'k=""']);
+    expect(words('note=\u201ca b\u201d')).toEqual(['note="a b"']);
+    expect(tokenize('k="a b"')).toEqual([{ value: 'k="a b"', quoted: false, clean: false }]);
+  });
+
+  it('unquotes like a shell a word that starts with a quote, an option\'s --name="value", and other quotes inside a word', () => {
+    expect(words(`'alertname="High CPU"' "k=a b" --reason="a b" \u2014reason="a b" a"b c"d k='a b'`)).toEqual(['alertname="High CPU"', 'k=a b', '--reason=a b', '--reason=a b', 'ab cd', 'k=a b']);
+  });
+
+  it('reads a kept value back as the tokenizer reads a word', () => {
+    expect(unquotedValue('"a b"')).toBe('a b');
+    expect(unquotedValue('"say \\"hi\\" \\\\ \\n"')).toBe('say "hi" \\ \\n');
+    expect(unquotedValue('""')).toBe('');
+    expect(unquotedValue('"a"b\'c d\'')).toBe('abc d');
+    // Not a kept value: taken as it is.
+    expect(unquotedValue('plain')).toBe('plain');
+    expect(unquotedValue('"a')).toBe('"a');
+    expect(unquotedValue('"a" b')).toBe('"a" b');
   });
 
   it('keeps a quoted long dash as text', () => {

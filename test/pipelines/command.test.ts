@@ -128,6 +128,13 @@ describe('/pipeline run on Jenkins', () => {
     expect(jenkinsServer.calls).toHaveLength(0);
   });
 
+  it('reads KEY="value" as the value without its quotes', async () => {
+    await startBot({ build: jenkinsPipeline(jenkinsServer.url) });
+    const done = await bot.runJob('pipeline run build VERSION="2.0.0" ENV=\u201cproduction\u201d --dry-run');
+    expect(done.job.state).toBe('succeeded');
+    expect(done.text).toContain(`Would start Jenkins job api-deploy on ${jenkinsServer.url} with VERSION=2.0.0, ENV=production`);
+  });
+
   it.each([
     ['pipeline run nope VERSION=1.0.0', /There is no pipeline `nope`\. Known pipelines: build\./],
     ['pipeline run build VERSION=1.0.0 FOO=1', /`FOO` is not a variable of `build` \(allowed: VERSION, ENV, DEBUG, REPLICAS\)/],

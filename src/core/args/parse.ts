@@ -7,7 +7,7 @@ import parser from 'yargs-parser';
 import { UsageError } from '../errors.js';
 import type { AnyArgValues, ArgSpec, PairsArg } from './schema.js';
 import { didYouMean } from './suggest.js';
-import type { Token } from './tokenize.js';
+import { unquotedValue, type Token } from './tokenize.js';
 import { flagArgs, globalFlagsFor, positionals, usageLine, type UsageSubject } from './usage.js';
 import { parseDuration } from './duration.js';
 
@@ -119,9 +119,10 @@ function grammarOf(subject: UsageSubject): Grammar {
   return grammar;
 }
 
-/** A word that is data even if it starts with a dash: quoted, or a negative number. */
+/** A word that is data even if it starts with a dash: quoted, a negative number, or `--` (see endOfOptions). */
 function isData(token: Token): boolean {
   if (token.quoted) return token.value.startsWith('-');
+  if (token.value === '--') return true;
   // Only `-<digit>…` can be a negative number: spare the regular expression for flags.
   const second = token.value.charCodeAt(1);
   return second >= 0x30 && second <= 0x39 && NEGATIVE_NUMBER.test(token.value);
@@ -130,9 +131,23 @@ function isData(token: Token): boolean {
 const DASH = 0x2d;
 
 /**
+ * Where a POSIX `--` ends the options, or -1. In chat, the end of options is only needed to pass a
+ * word that starts with a dash (`lock web -- -x marks the spot`), while a `--` elsewhere is text
+ * (`lock web back at 5 -- maybe`) that must not vanish from a reason. So only a bare `--` right
+ * before a word that starts with a dash ends the options (and is dropped); any other is a word.
+ */
+function endOfOptions(tokens: readonly Token[]): number {
+  for (let i = 0; i + 1 < tokens.length; i += 1) {
+    const token = tokens[i] as Token;
+    if (token.value === '--' && !token.quoted && (tokens[i + 1] as Token).value.charCodeAt(0) === DASH) return i;
+  }
+  return -1;
+}
+
+/**
  * The plain grammar almost every chat command uses — positionals, `--name value`, `--name=value`,
  * `-s value`, boolean `--flag` — read straight from the schema. Anything else (an unknown or repeated
- * flag, `--`, `--flag=value` on a boolean, grouped short flags, a flag without its value) returns null
+ * flag, `--flag=value` on a boolean, grouped short flags, a flag without its value) returns null
  * and goes to yargs-parser, which reads the full grammar and words the errors. A property test keeps
  * the two in agreement.
  */
@@ -194,13 +209,13 @@ function splitWithYargs(grammar: Grammar, tokens: readonly Token[], fail: (sente
   const words = parsed._.map((w) => String(w));
   const known = [...grammar.flags.map(([n]) => n), ...grammar.globals];
   for (const word of words) {
-    if (word.startsWith('-') && !NEGATIVE_NUMBER.test(word) && word !== '--') {
+    if (word.startsWith('-') && !NEGATIVE_NUMBER.test(word)) {
       const name = word.replace(/^-+/, '').split('=')[0] ?? '';
       fail(`Unknown option \`${word.split('=')[0] ?? word}\`.${didYouMean(name, known)}`);
     }
   }
   const slots = grammar.slotNames.map((name) => (parsed[name] === undefined ? undefined : restore(parsed[name])));
-  return { slots, words: words.filter((w) => w !== '--').map((w) => restore(w) as string) };
+  return { slots, words: words.map((w) => restore(w) as string) };
 }
 
 export interface ParseOptions {
@@ -215,8 +230,10 @@ export function parseArgs(subject: UsageSubject, tokens: readonly Token[], optio
     if (token.clean !== true && hasControlChar(token.value)) fail('Arguments may not contain control characters such as line breaks.');
   }
 
-  const split = (options?.grammar === 'yargs' ? null : splitPlain(grammar, tokens)) ?? splitWithYargs(grammar, tokens, fail);
-  const positionalWords = split.words;
+  const end = endOfOptions(tokens);
+  const optionTokens = end < 0 ? tokens : tokens.slice(0, end);
+  const split = (options?.grammar === 'yargs' ? null : splitPlain(grammar, optionTokens)) ?? splitWithYargs(grammar, optionTokens, fail);
+  const positionalWords = end < 0 ? split.words : [...split.words, ...tokens.slice(end + 1).map((t) => t.value)];
 
   const values: Record<string, AnyArgValues[string]> = {};
 
@@ -255,7 +272,8 @@ export function parseArgs(subject: UsageSubject, tokens: readonly Token[], optio
       const key = word.slice(0, eq);
       if (!(pairsSpec.keyPattern ?? DEFAULT_KEY_PATTERN).test(key)) fail(`\`${key}\` is not a valid variable name.`);
       if (Object.hasOwn(pairs, key)) fail(`\`${key}\` was given more than once.`);
-      pairs[key] = word.slice(eq + 1);
+      // `note="a b"` keeps its quotes through the tokenizer (see tokenize.ts); the variable is `a b`.
+      pairs[key] = unquotedValue(word.slice(eq + 1));
     }
     values[pairsName] = pairs;
   }

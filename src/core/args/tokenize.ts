@@ -3,8 +3,15 @@
  * quotes group words, backslash escapes the next character, adjacent quoted parts join. Nothing is
  * ever expanded: `$VAR`, `$(cmd)`, backticks, globs, `;`, `|` and `&` stay plain characters.
  *
+ * One departure from the shell: in a `name=value` word (`alertname="High CPU"`, `note="a b"`), a
+ * double-quoted value keeps its quotes, as typed, to the end of the word. The quotes still group the
+ * spaces, but whether the value was quoted is the command's business: silence matchers read `\"`
+ * escapes and quoted values themselves, and key=value variables unquote the value (parse.ts). A word
+ * that starts with a quote, and an option's `--name="value"`, are unquoted as a shell would.
+ *
  * Chat clients rewrite what people type, so we undo the usual rewrites first: curly quotes become
- * straight quotes, and a leading em or en dash (`—force`, `–force`) becomes `--`.
+ * straight quotes, and a long dash that begins an option word (`—force`, `–dry-run`) becomes `--`.
+ * A long dash anywhere else is text and stays as written (`10–12`, `back soon — promise`).
  */
 import { UsageError } from '../errors.js';
 
@@ -40,6 +47,8 @@ export function tokenize(input: string): Token[] {
   let current = '';
   let inWord = false;
   let quoted = false;
+  /** From a `name="…"` value's opening quote to the end of the word, the text is kept as typed. */
+  let verbatim = false;
   let i = 0;
 
   const push = (): void => {
@@ -47,6 +56,7 @@ export function tokenize(input: string): Token[] {
     current = '';
     inWord = false;
     quoted = false;
+    verbatim = false;
   };
 
   while (i < text.length) {
@@ -58,16 +68,19 @@ export function tokenize(input: string): Token[] {
       const end = text.indexOf("'", i + 1);
       if (end < 0) throw new UsageError(`Unterminated single quote at column ${i + 1}.`);
       if (!inWord) quoted = true;
-      current += text.slice(i + 1, end);
+      current += verbatim ? text.slice(i, end + 1) : text.slice(i + 1, end);
       inWord = true;
       i = end + 1;
     } else if (c === '"') {
       if (!inWord) quoted = true;
-      i = readDoubleQuoted(text, i + 1, (part) => (current += part));
+      else if (!verbatim) verbatim = opensQuotedValue(current, quoted);
+      const start = i;
+      i = readDoubleQuoted(text, i + 1, verbatim ? discardPart : (part) => (current += part));
+      if (verbatim) current += text.slice(start, i);
       inWord = true;
     } else if (c === '\\') {
       if (!inWord) quoted = true;
-      if (i + 1 < text.length) current += text[i + 1];
+      current += verbatim ? text.slice(i, i + 2) : text.slice(i + 1, i + 2);
       inWord = true;
       i += 2;
     } else {
@@ -78,6 +91,39 @@ export function tokenize(input: string): Token[] {
   }
   push();
   return tokens;
+}
+
+/** The verbatim branch copies the quoted part as typed, so the reader's unquoted parts are not needed. */
+const discardPart = (): void => undefined;
+
+/**
+ * A double quote right after `name=` (or a matcher's `!=`, `=~`, `!~`) in a word typed bare opens a
+ * quoted value. Not in an option word: `--name="a b"` is the option's value, unquoted like a shell.
+ */
+function opensQuotedValue(wordSoFar: string, wordStartedQuoted: boolean): boolean {
+  return !wordStartedQuoted && !DASH_FIRST.test(wordSoFar) && ASSIGNMENT_LAST.test(wordSoFar);
+}
+
+const DASH_FIRST = /^[-\u2012-\u2015]/;
+const ASSIGNMENT_LAST = /(?:=|[=!]~)$/;
+
+/**
+ * A `name=value` word's value whose quotes the tokenizer kept (`"a b"`, see above), read as the
+ * tokenizer reads a word: `"a b"` → `a b`, `"say \"hi\""` → `say "hi"`. For commands that want the
+ * value itself, such as key=value variables. Anything that does not open with a double quote, or
+ * does not read back as exactly one word, is returned as it is.
+ */
+export function unquotedValue(value: string): string {
+  if (!value.startsWith('"')) return value;
+  let words: Token[];
+  try {
+    words = tokenize(value);
+  } catch (error) {
+    // Only a word quoted whole by the user (`'note="a'`) gets here unbalanced: it is taken literally.
+    if (error instanceof UsageError) return value;
+    throw error;
+  }
+  return words.length === 1 ? (words[0] as Token).value : value;
 }
 
 /**
@@ -132,7 +178,12 @@ function readDoubleQuoted(text: string, start: number, append: (part: string) =>
   throw new UsageError(`Unterminated double quote at column ${start}.`);
 }
 
-/** `—force` / `–force` (a chat client's rewrite of `--force`) → `--force`. */
+/**
+ * `—force` / `–force` (a chat client's rewrite of `--force`) → `--force`. Only a dash right before a
+ * letter begins an option word: a dash standing alone (`back soon — promise`) is text.
+ */
 function undashed(word: string): string {
-  return /^[\u2014\u2013\u2012\u2015]/.test(word) ? `--${word.slice(1)}` : word;
+  return LONG_DASH_OPTION.test(word) ? `--${word.slice(1)}` : word;
 }
+
+const LONG_DASH_OPTION = /^[\u2012-\u2015][A-Za-z]/;
