@@ -14,7 +14,7 @@ export interface BootOptions {
   readonly configPath: string | undefined;
   readonly extraCommands?: readonly Command[];
   readonly logDestination?: DestinationStream;
-  /** Terminal sessions log warnings only, unless LOG_LEVEL asks for more. */
+  /** Terminal sessions log errors only, unless LOG_LEVEL asks for more. */
   readonly quiet?: boolean;
 }
 
@@ -32,7 +32,8 @@ export function resolveConfig(configPath: string | undefined): { env: Environmen
 export async function boot(options: BootOptions): Promise<Booted> {
   const { env, loaded } = resolveConfig(options.configPath);
   const logger = createLogger({
-    level: options.quiet === true && env.LOG_LEVEL === undefined ? 'warn' : loaded.config.log.level,
+    // In a terminal the person sees every outcome as it happens; the log adds only what went wrong unexpectedly.
+    level: options.quiet === true && env.LOG_LEVEL === undefined ? 'error' : loaded.config.log.level,
     secrets: loaded.secrets,
     bindings: env.OPSBOT_INSTANCE === undefined ? {} : { instance: env.OPSBOT_INSTANCE },
     ...(options.logDestination === undefined ? {} : { destination: options.logDestination }),

@@ -105,7 +105,10 @@ export class Dispatcher {
   /** Every failure becomes a reply (one sentence plus usage, or "failed unexpectedly"), never a throw. */
   private failed(error: unknown, invocation: Invocation, commandName: string | null, started: number): DispatchOutcome {
     const status = statusOf(error);
-    if (status === 'error') this.deps.logger.error({ err: error, invocationId: invocation.id, command: commandName }, 'command failed unexpectedly');
+    // A server that cannot be reached or a timeout is an answer, told in chat in one sentence; only
+    // what opsbot did not expect is logged as an error, with its stack.
+    if (status === 'error' && isOpsbotError(error)) this.deps.logger.warn({ invocationId: invocation.id, command: commandName, reason: error.message }, 'command failed');
+    else if (status === 'error') this.deps.logger.error({ err: error, invocationId: invocation.id, command: commandName }, 'command failed unexpectedly');
     this.count(commandName ?? 'unknown', status, started);
     return { kind: 'reply', status, reply: errorReply(error, invocation.id), command: commandName };
   }

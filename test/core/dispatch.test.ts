@@ -61,6 +61,19 @@ const secretive = defineCommand({
   },
 });
 
+/** A read-only command whose server is down: an expected failure. */
+const unreachable = defineCommand({
+  name: 'unreachable',
+  summary: 'Test: a status read from a server that does not answer.',
+  examples: ['unreachable'],
+  args: {},
+  permission: () => 'help',
+  sideEffect: 'none',
+  run() {
+    throw new BackendError('Cannot reach Jenkins at http://127.0.0.1:9: connect ECONNREFUSED 127.0.0.1:9.', 'jenkins');
+  },
+});
+
 const boom = defineCommand({
   name: 'boom',
   summary: 'Test: a read-only command with a bug.',
@@ -90,7 +103,7 @@ let t: TestApp;
 beforeEach(async () => {
   seen.wiped = [];
   seen.dryRuns = [];
-  t = await startTestApp({ extraCommands: [wipe, probe, secretive, boom, boomJob] });
+  t = await startTestApp({ extraCommands: [wipe, probe, secretive, unreachable, boom, boomJob] });
 });
 
 afterEach(async () => {
@@ -338,6 +351,14 @@ describe('unexpected errors', () => {
     expect((logged?.obj as { err?: unknown }).err).toBeInstanceOf(TypeError);
     // Still serving.
     expect((await t.say('whoami')).status).toBe('ok');
+  });
+
+  it('answers a server that cannot be reached in one sentence, logged as a warning without a stack', async () => {
+    const said = await t.say('unreachable');
+    expect(said.status).toBe('error');
+    expect(said.text).toBe('✖ Cannot reach Jenkins at http://127.0.0.1:9: connect ECONNREFUSED 127.0.0.1:9.');
+    expect(t.logs.filter((e) => e.level === 'error')).toEqual([]);
+    expect(t.logs.find((e) => e.msg === 'command failed')).toMatchObject({ level: 'warn', obj: { command: 'unreachable', reason: 'Cannot reach Jenkins at http://127.0.0.1:9: connect ECONNREFUSED 127.0.0.1:9.' } });
   });
 
   it('ends a crashing job as failed with a reference, never the stack', async () => {
