@@ -4,6 +4,7 @@ export type { ArgSpec, ArgsSchema, ArgValues, AnyArgValues } from './args/schema
 export { parseDuration, formatDuration, formatElapsed } from './args/duration.js';
 export { usageLine, argumentLines } from './args/usage.js';
 export { UsageError, DeniedError, ConflictError, NotFoundError, BackendError, TimeoutError, CancelledError, OpsbotError } from './errors.js';
+export { didYouMean } from './args/suggest.js';
 export { msg, type Message, type Block, type Field, type Action, type Link, type Tone } from './message.js';
 export type { Principal, Conversation, Invocation, Platform } from './identity.js';
 export { principalKey, conversationKey } from './identity.js';

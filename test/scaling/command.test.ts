@@ -175,5 +175,9 @@ describe('/scale', () => {
     const one = await bot.say('status api');
     expect(one.message.title).toBe('Service api');
     expect(tableOf(one.message).rows.map((r) => r[1])).toEqual(['production', 'staging']);
+    // A name that is neither is refused with both kinds of name.
+    const unknown = await bot.say('status apj');
+    expect(unknown.status).toBe('usage');
+    expect(unknown.text).toContain('There is no store or service `apj` (stores: none; services: api). Did you mean `api`?');
   });
 });
