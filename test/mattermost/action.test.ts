@@ -144,6 +144,19 @@ describe('signed buttons', () => {
     expect(owner.ephemeral_text).toMatch(/^Job #\d+ started/);
   });
 
+  it('refuses a click reported from another channel than the button was posted in, without burning it', async () => {
+    h = await startHarness({ extraCommands: testCommands });
+    const button = await confirmButton(h);
+    expect(button.integration.context.ch).toBe('ch-ops');
+    const elsewhere = await press(h, click(button, { channel_id: 'ch-war', channel_name: 'war-room' }));
+    expect(elsewhere.ephemeral_text).toBe('That button belongs to another channel. Nothing was done.');
+    const [denied] = await denials(h);
+    expect(denied).toMatchObject({ conversation: { platform: 'mattermost', id: 'ch-war' }, detail: 'button refused: pressed in another channel than it was posted in' });
+    expect(await h.t.store.jobs.list({ limit: 5 })).toEqual([]);
+    const here = await press(h, click(button));
+    expect(here.ephemeral_text).toMatch(/^Job #\d+ started/);
+  });
+
   it('cancels a running job from its live post', async () => {
     h = await startHarness({ extraCommands: testCommands });
     const harness = h;

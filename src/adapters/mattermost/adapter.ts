@@ -120,6 +120,10 @@ export class MattermostAdapter {
     if (grant.actors.length > 0 && !grant.actors.includes(request.userId)) {
       return this.refuse(principal, conversation, grant.command, 'button refused: pressed by someone it was not made for', 'is not for you');
     }
+    // A signed context lifted from one post must not run its command in another channel.
+    if (grant.channel !== null && grant.channel !== request.channelId) {
+      return this.refuse(principal, conversation, grant.command, 'button refused: pressed in another channel than it was posted in', 'belongs to another channel');
+    }
     // Last, so that a refused press (wrong person) does not burn the button for the right one.
     if (!(await deps.store.nonces.use(grant.nonce, new Date(grant.expiresAt), now))) {
       return this.refuse(principal, conversation, grant.command, 'button refused: already used (replayed)', 'was already used');
@@ -199,7 +203,7 @@ export class MattermostAdapter {
 
   /** Dispatches; if the answer is not ready within the budget, it is delivered later instead. */
   private response(message: Message, audience: Audience, type: CommandResponse['response_type']): CommandResponse {
-    const rendered = renderPost(message, this.deps.buttons.maker({ actors: [audience.principal.id], note: message.title ?? null, update: true }));
+    const rendered = renderPost(message, this.deps.buttons.maker({ actors: [audience.principal.id], channel: audience.conversation.id, note: message.title ?? null, update: true }));
     return {
       response_type: type,
       text: rendered.message,

@@ -11,6 +11,8 @@ import { newNonce, type ActionSigner } from './signing.js';
 export interface ButtonOptions {
   /** Mattermost user ids who may press; empty: anyone in the channel. */
   readonly actors: readonly string[];
+  /** The channel the buttons are posted in: a press from anywhere else is refused. */
+  readonly channel: string;
   /** What the post said, shown with "who pressed what" once pressed. */
   readonly note: string | null;
   /** Replace the post when pressed (replies), or leave it (live job posts edit themselves). */
@@ -35,6 +37,7 @@ export class ButtonFactory {
         command: action.command,
         label: action.label,
         actors: options.actors,
+        channel: options.channel,
         expiresAt: this.clock.now().getTime() + ttl,
         nonce: this.nonce(),
         note: options.note,

@@ -1,8 +1,9 @@
 /**
  * Signed button contexts and dialog states. Mattermost echoes a button's `context` back verbatim when
  * it is clicked, and anyone who can reach opsbot can post a forged one: so the context carries the
- * command, who may press it, until when, and a one-time nonce, all under an HMAC-SHA256 made with the
- * configured actionSecret. Verification recomputes the HMAC and compares in constant time.
+ * command, who may press it, in which channel, until when, and a one-time nonce, all under an
+ * HMAC-SHA256 made with the configured actionSecret. Verification recomputes the HMAC and compares in
+ * constant time.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
@@ -13,6 +14,11 @@ export interface ButtonGrant {
   readonly label: string;
   /** Mattermost user ids allowed to press it; empty: anyone in the channel. */
   readonly actors: readonly string[];
+  /**
+   * The channel it was posted in; a press reported from any other is refused. Null only for buttons
+   * signed before channels were bound (version 1), accepted until they expire.
+   */
+  readonly channel: string | null;
   /** Epoch milliseconds. */
   readonly expiresAt: number;
   readonly nonce: string;
@@ -33,6 +39,8 @@ export interface DialogGrant {
 type Verified<T> = { readonly ok: true; readonly grant: T } | { readonly ok: false; readonly reason: 'malformed' | 'bad signature' };
 
 const VERSION = 1;
+/** Buttons: version 2 binds the channel. */
+const BUTTON_VERSION = 2;
 
 export function newNonce(): string {
   return randomBytes(12).toString('base64url');
@@ -41,16 +49,16 @@ export function newNonce(): string {
 export class ActionSigner {
   constructor(private readonly secret: string) {}
 
-  signButton(grant: ButtonGrant): Record<string, unknown> {
-    const body = { v: VERSION, cmd: grant.command, lbl: grant.label, act: [...grant.actors], exp: grant.expiresAt, n: grant.nonce, note: grant.note, upd: grant.update };
+  signButton(grant: ButtonGrant & { readonly channel: string }): Record<string, unknown> {
+    const body = { v: BUTTON_VERSION, cmd: grant.command, lbl: grant.label, act: [...grant.actors], ch: grant.channel, exp: grant.expiresAt, n: grant.nonce, note: grant.note, upd: grant.update };
     return { ...body, sig: this.mac('button', buttonPayload(body)) };
   }
 
   verifyButton(context: unknown): Verified<ButtonGrant> {
     if (!isRecord(context)) return { ok: false, reason: 'malformed' };
-    const { v, cmd, lbl, act, exp, n, note, upd, sig } = context;
+    const { v, cmd, lbl, act, ch, exp, n, note, upd, sig } = context;
     if (
-      v !== VERSION ||
+      !((v === BUTTON_VERSION && typeof ch === 'string') || (v === VERSION && ch === undefined)) ||
       typeof cmd !== 'string' ||
       typeof lbl !== 'string' ||
       !Array.isArray(act) ||
@@ -63,8 +71,9 @@ export class ActionSigner {
     ) {
       return { ok: false, reason: 'malformed' };
     }
-    if (!this.matches('button', buttonPayload({ v, cmd, lbl, act, exp, n, note, upd }), sig)) return { ok: false, reason: 'bad signature' };
-    return { ok: true, grant: { command: cmd, label: lbl, actors: act, expiresAt: exp, nonce: n, note, update: upd } };
+    const channel = typeof ch === 'string' ? ch : null;
+    if (!this.matches('button', buttonPayload({ v, cmd, lbl, act, ch: channel, exp, n, note, upd }), sig)) return { ok: false, reason: 'bad signature' };
+    return { ok: true, grant: { command: cmd, label: lbl, actors: act, channel, expiresAt: exp, nonce: n, note, update: upd } };
   }
 
   signDialog(grant: DialogGrant): string {
@@ -102,8 +111,9 @@ export class ActionSigner {
   }
 }
 
-function buttonPayload(b: { v: unknown; cmd: string; lbl: string; act: readonly string[]; exp: number; n: string; note: string | null; upd: boolean }): string {
-  return JSON.stringify([b.v, b.cmd, b.lbl, b.act, b.exp, b.n, b.note, b.upd]);
+/** What the signature covers; version 1 had no channel, and its payload is kept as it was signed. */
+function buttonPayload(b: { v: unknown; cmd: string; lbl: string; act: readonly string[]; ch: string | null; exp: number; n: string; note: string | null; upd: boolean }): string {
+  return b.ch === null ? JSON.stringify([b.v, b.cmd, b.lbl, b.act, b.exp, b.n, b.note, b.upd]) : JSON.stringify([b.v, b.cmd, b.lbl, b.act, b.ch, b.exp, b.n, b.note, b.upd]);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
