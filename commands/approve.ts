@@ -1,4 +1,4 @@
-import { decideApproval, defineCommand, STORE_NAME, type Message } from '#core';
+import { checkStore, decideApproval, defineCommand, STORE_NAME, type Message } from '#core';
 
 const storeArg = { type: 'string', positional: 0, required: true, pattern: STORE_NAME, patternHint: 'a store name from the config', description: 'The store whose deploy waits for approval.' } as const;
 
@@ -9,6 +9,8 @@ export const approve = defineCommand({
   args: { store: storeArg },
   permission: ({ store }) => `deploy:approve:${store}`,
   sideEffect: 'mutates',
+  // An unknown store is refused at once, with the usage; the job checks again with its own config.
+  check: ({ store }, ports) => checkStore(ports.deploy.stores, store),
   run: ({ store }, ctx): Promise<Message> => decideApproval(store, 'approved', { ...ctx, deploy: ctx.ports.deploy }),
 });
 
@@ -19,5 +21,6 @@ export const reject = defineCommand({
   args: { store: storeArg },
   permission: ({ store }) => `deploy:approve:${store}`,
   sideEffect: 'mutates',
+  check: ({ store }, ports) => checkStore(ports.deploy.stores, store),
   run: ({ store }, ctx): Promise<Message> => decideApproval(store, 'rejected', { ...ctx, deploy: ctx.ports.deploy }),
 });

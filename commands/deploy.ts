@@ -1,4 +1,4 @@
-import { defineCommand, DEPLOY_VERSION, formatTime, runDeploy, STORE_NAME, type Message } from '#core';
+import { checkStore, defineCommand, DEPLOY_VERSION, formatTime, runDeploy, STORE_NAME, type Message } from '#core';
 
 export const deploy = defineCommand({
   name: 'deploy',
@@ -18,6 +18,8 @@ export const deploy = defineCommand({
   sideEffect: ({ force }) => (force ? 'destructive' : 'mutates'),
   lock: ({ store }) => store,
   timeout: 60 * 60_000,
+  // An unknown store is refused at once, with the usage: no job, no lock, no confirmation for --force.
+  check: ({ store }, ports) => checkStore(ports.deploy.stores, store),
   run: ({ store, colour, version, force }, ctx): Promise<Message> =>
     runDeploy(
       { store, colour, version, force },

@@ -1,4 +1,4 @@
-import { defineCommand, formatDuration, formatInZone, isTimeZone, parseStart, UsageError, windowState, type Message, type WindowView } from '#core';
+import { defineCommand, formatDuration, formatInZone, isTimeZone, UsageError, windowState, type MaintenanceAdminPort, type Message, type OpenWindowRequest, type WindowView } from '#core';
 
 /** Target names are an allowlist from the config; this only keeps the word plain. */
 const WORD = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -22,24 +22,28 @@ export const maintenance = defineCommand({
   },
   permission: ({ target }) => (target === undefined || target === 'list' ? 'maintenance:list' : target === 'end' ? 'maintenance:end' : `maintenance:open:${target}`),
   sideEffect: ({ target }) => (target === undefined || target === 'list' ? 'none' : 'mutates'),
-  async run({ target, start, duration, reason, tz }, ctx): Promise<Message> {
+  // An unknown target (with the known ones), a missing start or duration, a bad start, zone or window
+  // number are refused at once, before any job exists; nothing is stored or contacted.
+  check: (args, ports) => {
+    plan(args, ports.maintenance);
+  },
+  async run(args, ctx): Promise<Message> {
     const port = ctx.ports.maintenance;
-    const zone = tz ?? port.displayZone;
-    if (!isTimeZone(zone)) throw new UsageError(`\`${zone}\` is not a time zone: use an IANA name such as Europe/Warsaw or UTC.`);
+    // Checked again here: the replica that runs the job may have another config, and time has passed.
+    const { zone, action } = plan(args, port);
     const now = ctx.clock.now();
 
-    if (target === undefined || target === 'list') return listing(await port.list(now), zone, now);
+    if (action.kind === 'list') return listing(await port.list(now), zone, now);
 
-    if (target === 'end') {
-      if (start === undefined || !/^\d{1,12}$/.test(start)) throw new UsageError('Give the window number: `maintenance end <number>` (see `maintenance list`).');
-      if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would end maintenance window #${start} and remove its silence.` }] };
-      const ended = await port.end(Number(start), ctx.principal);
+    if (action.kind === 'end') {
+      if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would end maintenance window #${action.id} and remove its silence.` }] };
+      const ended = await port.end(action.id, ctx.principal);
       return { tone: 'success', blocks: [{ kind: 'text', text: `Maintenance #${ended.window.id} of \`${ended.window.target}\` ended; ${ended.silences}.` }] };
     }
 
-    if (start === undefined || duration === undefined) throw new UsageError('Give a start and a duration: `maintenance <target> <now|HH:MM|ISO time> <duration> [reason]`.');
-    const request = { target, startsAt: parseStart(start, zone, now), durationMs: duration, reason: reason ?? null };
-    port.validate(request);
+    const { request } = action;
+    const { target } = request;
+    const duration = request.durationMs;
     const end = new Date(request.startsAt.getTime() + duration);
     const span = `${formatInZone(request.startsAt, zone)} – ${formatInZone(end, zone)} (${formatDuration(duration)})`;
     if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would open a maintenance window for \`${target}\`: ${span}.` }] };
@@ -64,6 +68,29 @@ export const maintenance = defineCommand({
     };
   },
 });
+
+interface Typed {
+  readonly target: string | undefined;
+  readonly start: string | undefined;
+  readonly duration: number | undefined;
+  readonly reason: string | undefined;
+  readonly tz: string | undefined;
+}
+
+type Action = { readonly kind: 'list' } | { readonly kind: 'end'; readonly id: number } | { readonly kind: 'open'; readonly request: OpenWindowRequest };
+
+/** What the line asks for, or a UsageError naming what is wrong with it. */
+function plan({ target, start, duration, reason, tz }: Typed, port: MaintenanceAdminPort): { zone: string; action: Action } {
+  const zone = tz ?? port.displayZone;
+  if (!isTimeZone(zone)) throw new UsageError(`\`${zone}\` is not a time zone: use an IANA name such as Europe/Warsaw or UTC.`);
+  if (target === undefined || target === 'list') return { zone, action: { kind: 'list' } };
+  if (target === 'end') {
+    if (start === undefined || !/^\d{1,12}$/.test(start)) throw new UsageError('Give the window number: `maintenance end <number>` (see `maintenance list`).');
+    return { zone, action: { kind: 'end', id: Number(start) } };
+  }
+  if (start === undefined || duration === undefined) throw new UsageError('Give a start and a duration: `maintenance <target> <now|HH:MM|ISO time> <duration> [reason]`.');
+  return { zone, action: { kind: 'open', request: port.request({ target, start, durationMs: duration, reason: reason ?? null, zone }) } };
+}
 
 function listing(windows: readonly WindowView[], zone: string, now: Date): Message {
   if (windows.length === 0) return { tone: 'neutral', blocks: [{ kind: 'text', text: 'No maintenance windows now or coming up.' }] };

@@ -1,4 +1,4 @@
-import { defineCommand, runRollback, STORE_NAME, type Message } from '#core';
+import { checkStore, defineCommand, runRollback, STORE_NAME, type Message } from '#core';
 
 export const rollback = defineCommand({
   name: 'rollback',
@@ -14,5 +14,7 @@ export const rollback = defineCommand({
   sideEffect: 'mutates',
   lock: ({ store }) => store,
   timeout: 15 * 60_000,
+  // An unknown store is refused at once, with the usage; the job checks again with its own config.
+  check: ({ store }, ports) => checkStore(ports.deploy.stores, store),
   run: ({ store }, ctx): Promise<Message> => runRollback(store, { ...ctx, deploy: ctx.ports.deploy }),
 });

@@ -1,4 +1,4 @@
-import { defineCommand, INVENTORY_HOST, PLAYBOOK_ID, prepareRun, requireCatalogPermission, runCatalogPlaybook, type Message } from '#core';
+import { checkRun, defineCommand, INVENTORY_HOST, PLAYBOOK_ID, prepareRun, requireCatalogPermission, runCatalogPlaybook, type Message } from '#core';
 
 export const run = defineCommand({
   name: 'run',
@@ -17,6 +17,9 @@ export const run = defineCommand({
   sideEffect: 'mutates',
   lock: ({ playbook }) => `playbook:${playbook}`,
   timeout: 60 * 60_000,
+  // An unknown playbook or host, and variables the catalog refuses, are refused at once with the
+  // usage, before any job; the job checks again with its own replica's catalog.
+  check: ({ playbook, limit, check, vars }, ports) => checkRun({ playbook, limit, check, vars }, ports.deploy),
   async run({ playbook, limit, check, vars }, ctx): Promise<Message> {
     const flow = { ...ctx, deploy: ctx.ports.deploy };
     const prepared = prepareRun({ playbook, limit, check, vars }, flow);

@@ -3,8 +3,10 @@
  * token so every job gets its live post through the outbox) answering POST /mattermost/command at 64
  * concurrent connections, side by side with a bare node:http server (its own process too) that reads
  * the body and returns a JSON body of the same size, measured in the same run. Two commands: a
- * read-only one answered inline (`whoami`) and one that starts a job (`lock <target>`, a distinct
- * target per request). Every response must be a 200; the server's peak RSS is read from /proc.
+ * read-only one answered inline (`whoami`) and one that starts a job (`lock bench --dry-run`: a freeze
+ * must name a configured target, and a real one would conflict from the second request on, so every
+ * request starts a dry-run job on the one configured service; job row, audit rows and live post as any
+ * job). Every response must be a 200; the server's peak RSS is read from /proc.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -79,6 +81,13 @@ function configYaml(port: number, mattermostUrl: string): string {
     `    bench: { members: ["mattermost:${USER}"], allow: ["*"] }`,
     '  channels:',
     `    "mattermost:${CHANNEL}": { commands: ["*"] }`,
+    // The lock target of the job-start requests; nothing scales it, so the socket is never opened.
+    'services:',
+    '  bench:',
+    '    min: 1',
+    '    max: 3',
+    '    environments:',
+    '      bench: { swarm: { service: bench, dockerHost: "unix:///nonexistent/opsbot-bench-docker.sock" } }',
     'mattermost:',
     `  url: ${mattermostUrl}`,
     '  botToken: bench-bot-token',
@@ -162,16 +171,15 @@ async function run(): Promise<BenchResult[]> {
       return body;
     };
     const readBody = await sample('whoami', new RegExp(`mattermost:${USER}`));
-    const jobBody = await sample('lock bench-0 warm-up', /Job #\d+ started/);
+    const jobBody = await sample('lock bench --dry-run', /Job #\d+ started/);
 
     const peerPort = await freePort();
     const peer = execa(process.execPath, ['-e', BASELINE, String(peerPort), readBody, jobBody], { reject: false, stdin: 'ignore', buffer: false });
     children.push(peer);
     await waitReady(`http://127.0.0.1:${peerPort}/read`, 'mattermost');
 
-    let n = 0;
     const read = (): string => form('whoami');
-    const job = (): string => form(`lock bench-${++n}`);
+    const job = (): string => form('lock bench --dry-run');
     const out: BenchResult[] = [];
     for (const [name, body, path, size] of [
       ['read-only', read, '/read', readBody.length],

@@ -1,10 +1,10 @@
 /** `audit`: the newest entries, who, what, where, outcome. */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { people, places, removeTempDirs, startTestApp, tableOf, type TestApp } from '../support/app.js';
+import { lockableServices, people, places, removeTempDirs, startTestApp, tableOf, type TestApp } from '../support/app.js';
 
 let t: TestApp;
 beforeEach(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ config: lockableServices('web', 'db') });
 });
 afterEach(async () => t.close());
 afterAll(() => removeTempDirs());

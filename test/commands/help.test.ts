@@ -36,7 +36,7 @@ describe('help', () => {
     expect(said.text).toContain('Freeze a target: no job may take it until `unlock`.');
     expect(said.message.blocks).toContainEqual({ kind: 'code', text: 'lock [<target>] [<reason…>] [--dry-run]' });
     expect(said.text).toContain('Aliases: freeze');
-    expect(said.text).toContain('<target>  The store or service to freeze.');
+    expect(said.text).toContain('<target>  The store, service or pipeline.<name> to freeze (a name from the config).');
     expect(said.text).toContain('--dry-run  Show what would happen; change nothing.');
     expect(said.text).toContain('Examples:\n  lock\n  lock store-pl release freeze until Monday');
   });

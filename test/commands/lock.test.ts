@@ -1,7 +1,7 @@
-/** `lock`: list the locks, or freeze a target (a job itself); conflicts and dry runs. */
+/** `lock`: list the locks, or freeze a configured target (a job itself); conflicts, dry runs, unknown targets. */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineCommand, msg } from '../../src/core/index.js';
-import { Gates, people, places, removeTempDirs, startTestApp, tableOf, type TestApp } from '../support/app.js';
+import { Gates, lockableServices, people, places, removeTempDirs, startTestApp, tableOf, type TestApp } from '../support/app.js';
 
 const gates = new Gates();
 const hold = defineCommand({
@@ -20,7 +20,7 @@ const hold = defineCommand({
 
 let t: TestApp;
 beforeEach(async () => {
-  t = await startTestApp({ extraCommands: [hold] });
+  t = await startTestApp({ extraCommands: [hold], config: lockableServices('web', 'db') });
 });
 afterEach(async () => {
   gates.reset();
@@ -97,6 +97,23 @@ describe('lock', () => {
     expect(said.status).toBe('usage');
     expect(said.text).toContain('`../../etc` is not a valid target (a store or service name).');
     expect((await t.store.audit.recent(1))[0]).toMatchObject({ event: 'rejected', command: 'lock' });
+  });
+
+  it('refuses a target nothing locks at once, naming the targets: no job, only the rejection audited', async () => {
+    const said = await t.say('lock nosuch-target because');
+    expect(said.status).toBe('usage');
+    expect(said.text).toContain('`nosuch-target` is not something a lock protects: freeze a service (db, web).');
+    expect(said.text).toContain('Usage: lock [<target>] [<reason…>]');
+    const typo = await t.say('lock wbe');
+    expect(typo.text).toContain('Did you mean `web`?');
+    expect(await t.store.jobs.list({ limit: 10 })).toEqual([]);
+    expect(await t.store.locks.list(new Date())).toEqual([]);
+    const audit = await t.store.audit.recent(10);
+    expect(audit.map((e) => [e.event, e.outcome, e.command, e.permission])).toEqual([
+      ['rejected', 'rejected', 'lock', 'locks:set:wbe'],
+      ['rejected', 'rejected', 'lock', 'locks:set:nosuch-target'],
+    ]);
+    expect(audit[1]?.args).toEqual({ target: 'nosuch-target', reason: 'because' });
   });
 
   it('needs locks:set:<target> to freeze but only locks:list to list', async () => {

@@ -1,7 +1,7 @@
-/** `unlock`: lifting a freeze asks for confirmation; a target that is not frozen is an error. */
+/** `unlock`: lifting a freeze asks for confirmation; a target that is not frozen is refused before that. */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineCommand, msg } from '../../src/core/index.js';
-import { Gates, people, removeTempDirs, startTestApp, type Said, type TestApp } from '../support/app.js';
+import { Gates, lockableServices, people, removeTempDirs, startTestApp, type Said, type TestApp } from '../support/app.js';
 
 const gates = new Gates();
 const hold = defineCommand({
@@ -20,7 +20,7 @@ const hold = defineCommand({
 
 let t: TestApp;
 beforeEach(async () => {
-  t = await startTestApp({ extraCommands: [hold] });
+  t = await startTestApp({ extraCommands: [hold], config: lockableServices('web', 'db') });
 });
 afterEach(async () => {
   gates.reset();
@@ -56,17 +56,34 @@ describe('unlock', () => {
     expect((await t.say('unfreeze web')).status).toBe('confirm');
   });
 
-  it('fails clearly when the target is not frozen', async () => {
-    const { job } = await t.runJob(`confirm ${codeOf(await t.say('unlock web'))}`);
-    expect(job.state).toBe('failed');
-    expect(job.error).toBe("`web` is not frozen (a running job's lock ends with the job; use `cancel`).");
+  it('says at once when the target is not frozen: no confirmation, no job, only the rejection audited', async () => {
+    const said = await t.say('unlock nothing-locked');
+    expect(said.status).toBe('usage');
+    expect(said.text).toContain('`nothing-locked` is not frozen.');
+    expect(await t.store.jobs.list({ limit: 10 })).toEqual([]);
+    expect(t.dump()).toContain('"confirmations":[]');
+    const audit = await t.store.audit.recent(10);
+    expect(audit.map((e) => [e.event, e.outcome, e.command, e.permission])).toEqual([['rejected', 'rejected', 'unlock', 'locks:release:nothing-locked']]);
+    // The dry run too: there is nothing it would lift.
+    expect((await t.say('unlock web --dry-run')).status).toBe('usage');
   });
 
-  it('never releases a running job’s lease', async () => {
+  it('refuses again when the freeze went away between the prompt and the confirmation', async () => {
+    await t.runJob('lock web');
+    const prompt = await t.say('unlock web');
+    const first = await t.runJob(`confirm ${codeOf(await t.say('unlock web'))}`);
+    expect(first.job.state).toBe('succeeded');
+    const late = await t.say(`confirm ${codeOf(prompt)}`);
+    expect(late.status).toBe('usage');
+    expect(late.text).toContain('`web` is not frozen.');
+  });
+
+  it('never releases a running job’s lease, and says so before asking', async () => {
     const started = await t.start('hold db');
     await gates.entered('hold');
-    const { job } = await t.runJob(`confirm ${codeOf(await t.say('unlock db'))}`);
-    expect(job.state).toBe('failed');
+    const said = await t.say('unlock db');
+    expect(said.status).toBe('usage');
+    expect(said.text).toContain("`db` is not frozen: a running job holds it, and a job's lock ends with the job (use `cancel`).");
     expect((await t.store.locks.get('db', new Date()))?.jobId).toBe(started.job.id);
   });
 

@@ -8,7 +8,7 @@ import type { JobEvent } from '../../src/core/jobs/runner.js';
 import type { Store } from '../../src/core/store.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { Gates, eventually, people, places, removeTempDirs, startTestApp, type TestApp, type TestAppOptions } from '../support/app.js';
+import { Gates, eventually, lockableServices, people, places, removeTempDirs, startTestApp, type TestApp, type TestAppOptions } from '../support/app.js';
 
 const gates = new Gates();
 /** Per gate: whether the handler's signal was aborted when it stopped waiting. */
@@ -332,7 +332,7 @@ describe('locks', () => {
   });
 
   it('a freeze (`lock <target>`) blocks jobs on that target until `unlock`', async () => {
-    const t = await app();
+    const t = await app({ config: lockableServices('web') });
     expect((await t.runJob('lock web release freeze')).job.state).toBe('succeeded');
 
     const refused = await t.say('hold web', people.oscar);

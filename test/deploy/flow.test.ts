@@ -142,7 +142,7 @@ describe('deploy flow', () => {
 
   it('names the stores when the store is unknown', async () => {
     const f = fakes();
-    await expect(runDeploy({ ...deployTo('blue'), store: 'store-xx' }, flowContext(f.ports).ctx)).rejects.toThrow(new NotFoundError('There is no store `store-xx` (stores: store-pl).'));
+    await expect(runDeploy({ ...deployTo('blue'), store: 'store-xx' }, flowContext(f.ports).ctx)).rejects.toThrow(new NotFoundError('There is no store `store-xx` (stores: store-pl). Did you mean `store-pl`?'));
   });
 });
 

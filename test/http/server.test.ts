@@ -2,14 +2,14 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { createHttpServer } from '../../src/http/server.js';
-import { people, removeTempDirs, startTestApp, type TestApp } from '../support/app.js';
+import { lockableServices, people, removeTempDirs, startTestApp, type TestApp } from '../support/app.js';
 
 let t: TestApp;
 let http: FastifyInstance;
 let draining: boolean;
 
 beforeEach(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ config: lockableServices('web') });
   draining = false;
   http = createHttpServer({ store: t.store, metrics: t.app.metrics, logger: t.app.logger, isDraining: () => draining });
   await http.ready();

@@ -88,10 +88,20 @@ describe('maintenance command', () => {
     const expected = DateTime.fromJSDate(t.clock.now(), { zone: 'Europe/Warsaw' }).plus({ days: DateTime.fromJSDate(t.clock.now(), { zone: 'Europe/Warsaw' }).hour >= 2 ? 1 : 0 }).toISODate();
     expect(at.text).toContain(`Would open a maintenance window for \`web\`: ${expected ?? ''} 02:00`);
     expect(await t.store.maintenance.current(new Date(0))).toEqual([]);
-    const unknown = await t.runJob('maintenance dbx now 1h');
-    expect([unknown.job.state, unknown.text.includes('`dbx` is not a maintenance target')]).toEqual(['failed', true]);
-    const badTime = await t.runJob('maintenance db 25:00 1h');
+    // Refused by the command's check: at once, with the targets or the usage, and no job.
+    const unknown = await t.say('maintenance dbx now 1h');
+    expect(unknown.status).toBe('usage');
+    expect(unknown.text).toContain('`dbx` is not a maintenance target. Did you mean `db`?');
+    expect(unknown.text).toContain('Targets: db, web');
+    const badTime = await t.say('maintenance db 25:00 1h');
+    expect(badTime.status).toBe('usage');
     expect(badTime.text).toContain('`25:00` is not a start time');
+    expect(badTime.text).toContain('Usage: maintenance');
+    const noDuration = await t.say('maintenance db');
+    expect(noDuration.text).toContain('Give a start and a duration');
+    const badZone = await t.say('maintenance db 02:00 90m --tz Nowhere/X');
+    expect(badZone.text).toContain('`Nowhere/X` is not a time zone');
+    expect((await t.store.jobs.list({ limit: 10 })).map((j) => j.text)).toEqual(['maintenance web 02:00 1h30m --tz Europe/Warsaw --dry-run']);
     const badDuration = await t.say('maintenance db now soon');
     expect(badDuration.status).toBe('usage');
     const denied = await t.say('maintenance db now 1h', people.vera);

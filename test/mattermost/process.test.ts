@@ -46,6 +46,13 @@ describe('opsbot serve with Mattermost', () => {
         '    operator: { members: ["mattermost:u-olga"], allow: ["*"] }',
         '  channels:',
         '    "mattermost:ch-ops": { commands: ["*"] }',
+        // A lock target must be something jobs lock: a service nothing here scales.
+        'services:',
+        '  web:',
+        '    min: 1',
+        '    max: 3',
+        '    environments:',
+        '      test: { swarm: { service: web, dockerHost: "unix:///nonexistent/opsbot-test-docker.sock" } }',
         'mattermost:',
         `  url: ${server.url}`,
         '  botToken: ${MM_BOT_TOKEN}',

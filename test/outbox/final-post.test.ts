@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { JobEvent } from '../../src/core/jobs/runner.js';
-import { removeTempDirs, startTestApp, type TestApp } from '../support/app.js';
+import { lockableServices, removeTempDirs, startTestApp, type TestApp } from '../support/app.js';
 
 const apps: TestApp[] = [];
 afterEach(async () => {
@@ -15,7 +15,7 @@ afterAll(() => removeTempDirs());
 
 describe('final live post of a job', () => {
   it('is in the store as soon as the job’s end is', async () => {
-    const t = await startTestApp();
+    const t = await startTestApp({ config: lockableServices('web') });
     apps.push(t);
     // Live posts for Mattermost; no delivery is registered, so rows stay in the store to be read.
     t.app.liveJobs.enable('mattermost', { editsPerMinute: 30 });

@@ -1,6 +1,8 @@
 /** The `/scale` change grammar, the rounding rule and the clamping to min and max. */
 import { describe, expect, it } from 'vitest';
-import { asksForZero, parseScaleChange, planScale, SCALE_CHANGE_PATTERN } from '../../src/core/scaling/change.js';
+import { asksForZero, namedCount, parseScaleChange, planScale, SCALE_CHANGE_PATTERN, type ScaleChange } from '../../src/core/scaling/change.js';
+import type { ScaleTarget } from '../../src/core/scaling/ports.js';
+import { checkBounds } from '../../src/core/scaling/scale-flow.js';
 
 describe('the change grammar', () => {
   it.each([
@@ -55,5 +57,26 @@ describe('planning', () => {
     expect(plan(3, '-5', bounds)).toEqual({ from: 3, to: 2, notes: ['-2 is below the minimum of 2: using 2.'] });
     expect(plan(3, '0', bounds)).toEqual({ from: 3, to: 2, notes: ['0 is below the minimum of 2: using 2.'] });
     expect(plan(5, 'x1.5', bounds).notes).toEqual(['x1.5 of 5 is 7.5, rounded up to 8.', '8 is above the maximum of 6: using 6.']);
+  });
+});
+
+describe('a count named outright, outside the bounds', () => {
+  const change = (text: string): ScaleChange => {
+    const parsed = parseScaleChange(text);
+    if (parsed === null) throw new Error(`not a change: ${text}`);
+    return parsed;
+  };
+  const target: ScaleTarget = { service: 'web', env: 'prod', min: 1, max: 6, cooldownMs: 0, readyTimeoutMs: 0, pollIntervalMs: 0, kind: 'compose', target: 'Compose service web' };
+
+  it('is a count or a zero factor; other factors and steps depend on the current count', () => {
+    expect(['6', '0', 'x0', 'x0.00', 'x2', 'x0.5', '+2', '-1'].map((t) => namedCount(change(t)))).toEqual([6, 0, 0, 0, null, null, null, null]);
+  });
+
+  it('is refused naming the bounds (the job and the dispatcher both call this); the rest is left to clamping', () => {
+    expect(() => checkBounds(target, change('0'))).toThrow('`web` (prod) is kept within 1…6 replicas (min and max in the config): 0 is below its minimum of 1.');
+    expect(() => checkBounds(target, change('x0'))).toThrow('0 is below its minimum of 1.');
+    expect(() => checkBounds(target, change('7'))).toThrow('7 is above its maximum of 6.');
+    for (const ok of ['1', '6', 'x10', '+999', '-999']) expect(() => checkBounds(target, change(ok))).not.toThrow();
+    expect(() => checkBounds({ ...target, min: 0 }, change('0'))).not.toThrow();
   });
 });

@@ -153,6 +153,23 @@ describe('/scale', () => {
     expect(standIn.server.calls).toHaveLength(0);
   });
 
+  it.each([
+    ['scale api 0 --env staging', '`api` (staging) is kept within 1…3 replicas (min and max in the config): 0 is below its minimum of 1.'],
+    ['scale api x0 --env staging', '`api` (staging) is kept within 1…3 replicas (min and max in the config): 0 is below its minimum of 1.'],
+    ['scale api 9', '`api` (production) is kept within 0…8 replicas (min and max in the config): 9 is above its maximum of 8.'],
+    ['scale api 4 --env staging --dry-run', '4 is above its maximum of 3.'],
+  ])('refuses `%s`, a count outside min…max, at once: no confirmation, no job, nothing contacted', async (text, reason) => {
+    await startBot({ desired: 2 });
+    const said = await bot.say(text);
+    expect(said.status).toBe('usage');
+    expect(said.text).toContain(reason);
+    expect(said.text).toContain('Usage: scale <service> <x2|x0.5|+2|-1|6>');
+    expect(await bot.store.jobs.list({ limit: 10 })).toEqual([]);
+    expect((await bot.store.audit.recent(10)).map((e) => [e.event, e.outcome, e.command, e.permission])).toEqual([['rejected', 'rejected', 'scale', 'scale:api' + (text.includes('--env') ? ':staging' : '')]]);
+    expect(bot.dump()).toContain('"confirmations":[]');
+    expect(standIn.server.calls).toHaveLength(0);
+  });
+
   it.each(['x', 'x-2', '+', '2.5.1', '1e3', 'x20', '1000', '2.5', 'x0.001', '--', 'x2;id'])('refuses the change %j in the parser, with the usage', async (change) => {
     await startBot({ desired: 2 });
     const said = await bot.say(`scale api '${change}'`);

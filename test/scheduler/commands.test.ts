@@ -6,7 +6,7 @@
 import { Cron } from 'croner';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AccessConfig } from '../../src/config/types.js';
-import { people, places, removeTempDirs, startTestApp, tempDir, testAccess, type TestApp } from '../support/app.js';
+import { lockableServices, people, places, removeTempDirs, startTestApp, tempDir, testAccess, type TestApp } from '../support/app.js';
 import { join } from 'node:path';
 
 const access: AccessConfig = {
@@ -141,7 +141,7 @@ describe('schedule list, pause, resume, remove', () => {
 
 describe('scheduled commands run as a service principal', () => {
   it('runs with the principal\'s permissions (job, lock, audit) and is denied without them', async () => {
-    const t = await app();
+    const t = await app({ config: lockableServices('db') });
     await t.runJob('schedule add freeze-db "0 2 * * *" --run "lock db nightly backup" --as backup-bot --to mattermost:ch-ops');
     await t.runJob('schedule add intruder "0 2 * * *" --run "lock db" --as nobody-bot --to mattermost:ch-ops');
     const at = await firstTick(t, 'freeze-db');

@@ -13,7 +13,7 @@ import { buildApp, type App } from '../../src/app.js';
 import { renderText } from '../../src/adapters/shell/render.js';
 import { readEnvironment } from '../../src/config/env.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { AccessConfig, JobsConfig, LoadedConfig, OpsbotConfig } from '../../src/config/types.js';
+import type { AccessConfig, JobsConfig, LoadedConfig, OpsbotConfig, ServiceConfig } from '../../src/config/types.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { Command } from '../../src/core/command.js';
 import type { DispatchOutcome, ReplyStatus } from '../../src/core/dispatch.js';
@@ -186,6 +186,23 @@ export function testConfig(options: { storagePath: string; access?: AccessConfig
     jobs: { ...testJobs, ...options.jobs },
     ...options.overrides,
   };
+}
+
+/**
+ * Services that exist so a test can freeze them (`lock web`): a lock target must be something jobs
+ * lock, a configured store, service or pipeline. Docker Swarm on a socket that does not exist: nothing
+ * is contacted unless the test scales or asks `status`.
+ */
+export function lockableServices(...names: readonly string[]): Pick<OpsbotConfig, 'services'> {
+  const service = (name: string): ServiceConfig => ({
+    description: null,
+    cooldown: 60_000,
+    readyTimeout: 10_000,
+    pollInterval: 100,
+    defaultEnv: 'test',
+    environments: { test: { min: 1, max: 3, orchestrator: { kind: 'swarm', service: name, dockerHost: 'unix:///nonexistent/opsbot-test-docker.sock' }, orchestrators: 1 } },
+  });
+  return { services: Object.fromEntries(names.map((name) => [name, service(name)])) };
 }
 
 /** Every row of every table of a SQLite file, as one JSON text. */

@@ -5,11 +5,13 @@
  * Approval guards whatever changes what users are served: the switch, or for a redeploy of the live
  * colour in place (--force), the playbook run.
  */
+import { didYouMean } from '../args/suggest.js';
 import { BackendError, ConflictError, NotFoundError, UsageError } from '../errors.js';
 import type { Block, Message } from '../message.js';
 import { waitForApproval } from './approval.js';
 import { Steps, type FlowContext } from './context.js';
 import { playbookFailure, runPlaybookStep } from './playbook-step.js';
+import type { StoresPort } from './ports.js';
 import { recapBlock, refsBlock } from './summary.js';
 import { switchBackAfter } from './switch-back.js';
 import { otherColour, type Colour, type PlaybookResult, type StoreSpec } from './types.js';
@@ -139,13 +141,27 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
   };
 }
 
+/**
+ * Inside a job: the store from the config of the replica that runs it (which may differ from the one
+ * that checked the command), else not found.
+ */
 export function requireStore(ctx: Pick<FlowContext, 'deploy'>, name: string): StoreSpec {
   const spec = ctx.deploy.stores.get(name);
-  if (spec === null) {
-    const known = ctx.deploy.stores.list().map((s) => s.name);
-    throw new NotFoundError(`There is no store \`${name}\`${known.length === 0 ? ' (none is configured)' : ` (stores: ${known.join(', ')})`}.`);
-  }
+  if (spec === null) throw new NotFoundError(noSuchStore(ctx.deploy.stores, name));
   return spec;
+}
+
+/**
+ * For a command's check, before any job exists: an unknown store is a usage error (the reply then
+ * carries the usage), with the known stores and the nearest name.
+ */
+export function checkStore(stores: StoresPort, name: string): void {
+  if (stores.get(name) === null) throw new UsageError(noSuchStore(stores, name));
+}
+
+function noSuchStore(stores: StoresPort, name: string): string {
+  const known = stores.list().map((s) => s.name);
+  return `There is no store \`${name}\`${known.length === 0 ? ' (none is configured)' : ` (stores: ${known.join(', ')})`}.${didYouMean(name, known)}`;
 }
 
 function stepCount(ctx: FlowContext, spec: StoreSpec, inPlace: boolean): number {

@@ -2,9 +2,9 @@
 export { COLOURS, otherColour, type Colour, type StoreSpec, type PlaybookSpec, type VarSpec, type VarValues, type DeployState, type HostRecap, type PlaybookResult, type PlaybookEvent, type InventorySpec, type DeployEnv } from './types.js';
 export type { DeployPorts, StoresPort, PlaybooksPort, PlaybookRunRequest, RepoPort, TrafficPort, HealthPort, HealthOutcome, HealthWaitOptions, RemoteCommandPort, RemoteResult, BuildPort, BuildResult, DeployStateStore, ApprovalRequest, ApprovalDecision } from './ports.js';
 export type { FlowContext } from './context.js';
-export { runDeploy, type DeployRequest } from './deploy-flow.js';
+export { checkStore, runDeploy, type DeployRequest } from './deploy-flow.js';
 export { runRollback } from './rollback-flow.js';
 export { describeStatus, type StatusContext } from './status.js';
-export { prepareRun, requireCatalogPermission, runCatalogPlaybook, type RunRequest, type PreparedPlaybookRun } from './run-playbook.js';
+export { checkRun, prepareRun, requireCatalogPermission, runCatalogPlaybook, type RunRequest, type PreparedPlaybookRun } from './run-playbook.js';
 export { decideApproval } from './approve-flow.js';
 export { STORE_NAME, DEPLOY_VERSION, PLAYBOOK_ID, INVENTORY_HOST } from './names.js';

@@ -3,6 +3,7 @@
  * variables of the declared types, only hosts from the inventory's allowlist, and the catalog's
  * permission on top of `playbooks:run:<id>`.
  */
+import { didYouMean } from '../args/suggest.js';
 import { DeniedError, NotFoundError, UsageError } from '../errors.js';
 import type { Message } from '../message.js';
 import { compilePermission } from '../policy/permission.js';
@@ -10,6 +11,7 @@ import type { AccessPort } from '../ports.js';
 import type { Conversation } from '../identity.js';
 import { Steps, type FlowContext } from './context.js';
 import { playbookFailure, runPlaybookStep } from './playbook-step.js';
+import type { DeployPorts, PlaybooksPort } from './ports.js';
 import { recapBlock, refsBlock } from './summary.js';
 import type { PlaybookSpec, VarValues } from './types.js';
 import { validateVars } from './vars.js';
@@ -27,13 +29,13 @@ export interface PreparedPlaybookRun {
   readonly vars: VarValues;
 }
 
-/** Everything that can be refused is refused here, before any process starts. */
+/**
+ * Everything that can be refused is refused here, before any process starts. The job calls it with
+ * the catalog of the replica that runs it; the command's check calls `checkRun` first.
+ */
 export function prepareRun(request: RunRequest, ctx: Pick<FlowContext, 'deploy'>): PreparedPlaybookRun {
   const spec = ctx.deploy.playbooks.get(request.playbook);
-  if (spec === null) {
-    const known = ctx.deploy.playbooks.catalog().map((p) => p.id);
-    throw new NotFoundError(`\`${request.playbook}\` is not in the playbook catalog (playbooks: ${known.join(', ') || 'none'}).`);
-  }
+  if (spec === null) throw new NotFoundError(notInCatalog(ctx.deploy.playbooks, request.playbook));
   let limit: string | null = null;
   if (request.limit !== undefined) {
     const hosts = ctx.deploy.playbooks.inventory(spec.inventory)?.hosts ?? [];
@@ -43,6 +45,21 @@ export function prepareRun(request: RunRequest, ctx: Pick<FlowContext, 'deploy'>
     limit = request.limit;
   }
   return { spec, limit, vars: validateVars(spec, request.vars, {}) };
+}
+
+/**
+ * For the command's check, before any job exists: the same refusals as prepareRun (unknown playbook,
+ * host or variable, a value of the wrong type), an unknown playbook as a usage error so the reply
+ * carries the usage. The catalog's own permission needs the person, so the job checks that.
+ */
+export function checkRun(request: RunRequest, deploy: DeployPorts): void {
+  if (deploy.playbooks.get(request.playbook) === null) throw new UsageError(notInCatalog(deploy.playbooks, request.playbook));
+  prepareRun(request, { deploy });
+}
+
+function notInCatalog(playbooks: PlaybooksPort, id: string): string {
+  const known = playbooks.catalog().map((p) => p.id);
+  return `\`${id}\` is not in the playbook catalog (playbooks: ${known.join(', ') || 'none'}).${didYouMean(id, known)}`;
 }
 
 export function requireCatalogPermission(spec: PlaybookSpec, access: AccessPort, ctx: Pick<FlowContext, 'principal'> & { readonly conversation: Conversation }): void {

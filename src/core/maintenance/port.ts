@@ -30,6 +30,14 @@ export interface OpenWindowRequest {
   readonly reason: string | null;
 }
 
+export interface TypedWindowRequest {
+  readonly target: string;
+  readonly start: string;
+  readonly durationMs: number;
+  readonly reason: string | null;
+  readonly zone: string;
+}
+
 export interface OpenedWindow {
   readonly window: Window;
   /** What happened with the Alertmanager silence: `silence <id>`, `failed: …`, or `no Alertmanager configured`. */
@@ -49,6 +57,12 @@ export interface MaintenanceAdminPort extends MaintenancePort {
   targets(): readonly string[];
   /** Checks a request without storing anything (for --dry-run); throws UsageError. */
   validate(request: OpenWindowRequest): void;
+  /**
+   * A request as typed (`start` is `now`, `HH:MM` or an ISO time, read in `zone` at this port's
+   * clock), checked: the target first, then the zone and the start, then what `validate` checks.
+   * Stores nothing and contacts nothing, so the command's check can call it before any job exists.
+   */
+  request(typed: TypedWindowRequest): OpenWindowRequest;
   open(request: OpenWindowRequest, by: Principal, conversation: Conversation): Promise<OpenedWindow>;
   /** Ends a window early (or cancels one that has not started); removes its silences. */
   end(id: number, by: Principal): Promise<EndedWindow>;

@@ -8,6 +8,7 @@
 import type { Clock } from '../clock.js';
 import { ConflictError, NotFoundError, UsageError } from '../errors.js';
 import { formatDuration } from '../args/duration.js';
+import { didYouMean } from '../args/suggest.js';
 import type { Conversation, Principal } from '../identity.js';
 import { conversationKey } from '../identity.js';
 import type { Logger } from '../log.js';
@@ -19,12 +20,12 @@ import { CronCache } from '../scheduler/cron.js';
 import { schedulerPrincipal } from '../scheduler/identity.js';
 import type { ScheduleStore } from '../scheduler/store-port.js';
 import { Ticker } from '../scheduler/ticker.js';
-import type { EndedWindow, MaintenanceAdminPort, OpenWindowRequest, OpenedWindow, WindowView } from './port.js';
+import type { EndedWindow, MaintenanceAdminPort, OpenWindowRequest, OpenedWindow, TypedWindowRequest, WindowView } from './port.js';
 import type { SilencesPort } from './silences.js';
 import type { MaintenanceSettings, NewWindow, RecurringWindow, Window } from './types.js';
 import { windowState } from './types.js';
 import type { MaintenanceStore } from './store-port.js';
-import { formatInZone } from './when.js';
+import { formatInZone, parseStart } from './when.js';
 
 export const MAX_WINDOW_MS = 7 * 24 * 3_600_000;
 /** Ended windows stay in the live view this long (for listings and late questions about the past). */
@@ -103,16 +104,27 @@ export class MaintenanceService implements MaintenanceAdminPort {
 
   validate(request: OpenWindowRequest): void {
     const now = this.deps.clock.now();
-    if (!Object.hasOwn(this.deps.settings.targets, request.target)) {
-      const known = this.targets();
-      throw new UsageError(`\`${request.target}\` is not a maintenance target.`, {
-        hint: known.length === 0 ? 'No targets are configured (maintenance.targets in the config).' : `Targets: ${known.join(', ')}`,
-      });
-    }
+    this.requireTarget(request.target);
     if (request.durationMs <= 0) throw new UsageError('The duration must be longer than 0s.');
     if (request.durationMs > MAX_WINDOW_MS) throw new UsageError(`A window lasts at most ${formatDuration(MAX_WINDOW_MS)}.`);
     // A minute of slack: `HH:MM` typed at HH:MM:30 means now, not tomorrow.
     if (request.startsAt.getTime() < now.getTime() - 60_000) throw new UsageError(`That start (${request.startsAt.toISOString()}) is in the past; use \`now\` or a later time.`);
+  }
+
+  request(typed: TypedWindowRequest): OpenWindowRequest {
+    // The target before the start: `maintenance dbx 25:00 1h` is about dbx first.
+    this.requireTarget(typed.target);
+    const request = { target: typed.target, startsAt: parseStart(typed.start, typed.zone, this.deps.clock.now()), durationMs: typed.durationMs, reason: typed.reason };
+    this.validate(request);
+    return request;
+  }
+
+  private requireTarget(name: string): void {
+    if (Object.hasOwn(this.deps.settings.targets, name)) return;
+    const known = this.targets();
+    throw new UsageError(`\`${name}\` is not a maintenance target.${didYouMean(name, known)}`, {
+      hint: known.length === 0 ? 'No targets are configured (maintenance.targets in the config).' : `Targets: ${known.join(', ')}`,
+    });
   }
 
   async open(request: OpenWindowRequest, by: Principal, conversation: Conversation): Promise<OpenedWindow> {

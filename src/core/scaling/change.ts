@@ -33,6 +33,15 @@ export function asksForZero(change: ScaleChange): boolean {
   return (change.kind === 'factor' && change.numerator === 0) || (change.kind === 'absolute' && change.count === 0);
 }
 
+/**
+ * The count a change names outright, whatever the current count is: a count (`6`, `0`) or a zero
+ * factor (`x0`). Null for other factors and for steps, whose result depends on the current count.
+ */
+export function namedCount(change: ScaleChange): number | null {
+  if (change.kind === 'absolute') return change.count;
+  return asksForZero(change) ? 0 : null;
+}
+
 export interface ScalePlan {
   readonly from: number;
   readonly to: number;

@@ -8,7 +8,7 @@ import { formatDuration } from '../args/duration.js';
 import { BackendError, ConflictError, UsageError } from '../errors.js';
 import type { Field, Message } from '../message.js';
 import { pause } from '../pipelines/pause.js';
-import { asksForZero, describeChange, planScale, type ScaleChange } from './change.js';
+import { asksForZero, describeChange, namedCount, planScale, type ScaleChange } from './change.js';
 import type { ReplicaCount, ScaleTarget, ScalingPort } from './ports.js';
 
 export interface ScaleRequest {
@@ -17,9 +17,24 @@ export interface ScaleRequest {
   readonly change: ScaleChange;
 }
 
+/**
+ * A count named outright (`scale web 0`, `scale web 20`, `x0`) outside the environment's min…max is
+ * refused, naming the bounds: the person said exactly what they want, and quietly running another
+ * count instead would surprise them (and `0` would ask for a confirmation that then scales to min).
+ * Factors and steps depend on the current count, which only the job reads: those are clamped.
+ */
+export function checkBounds(target: ScaleTarget, change: ScaleChange): void {
+  const count = namedCount(change);
+  if (count === null || (count >= target.min && count <= target.max)) return;
+  const where = `\`${target.service}\` (${target.env})`;
+  const side = count < target.min ? `below its minimum of ${target.min}` : `above its maximum of ${target.max}`;
+  throw new UsageError(`${where} is kept within ${target.min}…${target.max} replicas (min and max in the config): ${count} is ${side}.`);
+}
+
 export async function runScale(port: ScalingPort, request: ScaleRequest, ctx: CommandContext): Promise<Message> {
   const target = port.resolve(request.service, request.env);
   port.authorize(target, ctx.principal, ctx.conversation);
+  checkBounds(target, request.change);
   const where = `\`${target.service}\` (${target.env})`;
 
   const last = await port.lastScaling(target);
