@@ -5,7 +5,6 @@ export { parseDuration, formatDuration, formatElapsed } from './args/duration.js
 export { usageLine, argumentLines } from './args/usage.js';
 export { didYouMean } from './args/suggest.js';
 export { UsageError, DeniedError, ConflictError, NotFoundError, BackendError, TimeoutError, CancelledError, OpsbotError } from './errors.js';
-export { didYouMean } from './args/suggest.js';
 export { msg, type Message, type Block, type Field, type Action, type Link, type Tone } from './message.js';
 export type { Principal, Conversation, Invocation, Platform } from './identity.js';
 export { principalKey, conversationKey } from './identity.js';

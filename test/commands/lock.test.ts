@@ -50,10 +50,10 @@ describe('lock', () => {
   });
 
   it.each([
-    ['lock dashes 10\u201312 window \u2013 back soon \u2014 promise', 'dashes', '10\u201312 window \u2013 back soon \u2014 promise'],
-    ['lock web2 deploy \u2014 back at 5', 'web2', 'deploy \u2014 back at 5'],
-    ['lock web3 a -- b', 'web3', 'a -- b'],
-    ['lock web4 -- -x marks the spot', 'web4', '-x marks the spot'],
+    ['lock web 10\u201312 window \u2013 back soon \u2014 promise', 'web', '10\u201312 window \u2013 back soon \u2014 promise'],
+    ['lock db deploy \u2014 back at 5', 'db', 'deploy \u2014 back at 5'],
+    ['lock web a -- b', 'web', 'a -- b'],
+    ['lock db -- -x marks the spot', 'db', '-x marks the spot'],
   ])('stores the reason of `%s` with its dashes as typed', async (text, target, reason) => {
     const { job } = await t.runJob(text);
     expect(job.state).toBe('succeeded');
