@@ -21,6 +21,8 @@ if (missing !== null) console.warn(`\n!!! Compose v1/v2 selection tests SKIPPED:
 let withPlugin: string;
 let withoutPlugin: string;
 let seen: string;
+/** The environment the plugin ran with. */
+let seenEnv: string;
 /** CLIs that find a Compose plugin of their own (a system-wide install) even with an empty DOCKER_CONFIG. */
 const systemPlugin = new Set<string>();
 
@@ -29,6 +31,7 @@ beforeAll(async () => {
   withPlugin = join(dir, 'docker-config');
   withoutPlugin = join(dir, 'empty-config');
   seen = join(dir, 'plugin-argv');
+  seenEnv = join(dir, 'plugin-env');
   mkdirSync(join(withPlugin, 'cli-plugins'), { recursive: true });
   mkdirSync(withoutPlugin);
   const plugin = join(withPlugin, 'cli-plugins', 'docker-compose');
@@ -41,6 +44,7 @@ beforeAll(async () => {
       '  exit 0',
       'fi',
       `printf '%s\\n' "$@" > '${seen}'`,
+      `env > '${seenEnv}'`,
       'shift',
       `exec ${V1} "$@"`,
       '',
@@ -78,6 +82,23 @@ describe.skipIf(missing !== null)('Compose v2 (plugin) and v1 (standalone)', () 
     }
     expect(await compose.detect(signal())).toBe('standalone');
     expect(await compose.argv(UP, signal())).toEqual({ file: V1, args: COMMON });
+  });
+
+  it.each(CLIS)('%s runs Compose with Docker\'s variables and the configured ones, never the rest of opsbot\'s environment', async (cli) => {
+    process.env.OPSBOT_TEST_BOT_TOKEN = 'xoxb-must-not-leak';
+    process.env.DOCKER_CONTEXT_PROBE = 'kept';
+    try {
+      const compose = new ComposeOrchestrator(settings(cli, withPlugin, { env: { DOCKER_CONFIG: withPlugin, SHOP_TAG: 'v1' } }));
+      expect(await compose.detect(signal())).toBe('plugin');
+      const env = readFileSync(seenEnv, 'utf8');
+      expect(env).not.toContain('xoxb-must-not-leak');
+      expect(env).toContain('SHOP_TAG=v1');
+      expect(env).toContain('DOCKER_CONTEXT_PROBE=kept');
+      expect(env).toMatch(/^PATH=/m);
+    } finally {
+      delete process.env.OPSBOT_TEST_BOT_TOKEN;
+      delete process.env.DOCKER_CONTEXT_PROBE;
+    }
   });
 
   it('a configured flavour is used as is, without asking docker', async () => {

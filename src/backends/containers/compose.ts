@@ -14,6 +14,9 @@ import { BackendError, ConflictError } from '../../core/errors.js';
 import type { Orchestrator, ReplicaCount } from '../../core/scaling/ports.js';
 import { dockerClient, dockerError } from './docker-client.js';
 
+/** The variables of opsbot's environment Compose sees: the basics and Docker's own (DOCKER_HOST, DOCKER_CONFIG, …). */
+const INHERITED_ENV = /^(PATH|HOME|USER|LOGNAME|LANG|LC_ALL|LC_CTYPE|TMPDIR|XDG_RUNTIME_DIR|DOCKER_[A-Z_]+|COMPOSE_[A-Z_]+)$/;
+
 export interface ComposeSettings {
   readonly project: string;
   readonly service: string;
@@ -66,7 +69,7 @@ export class ComposeOrchestrator implements Orchestrator {
   detect(signal: AbortSignal): Promise<ComposeFlavour> {
     if (this.settings.command !== 'auto') return Promise.resolve(this.settings.command);
     this.flavour ??= import('execa')
-      .then(({ execa }) => execa(this.dockerBinary(), ['compose', 'version'], { env: this.env(), cancelSignal: signal, reject: false, timeout: 20_000 }))
+      .then(({ execa }) => execa(this.dockerBinary(), ['compose', 'version'], { env: this.env(), extendEnv: false, cancelSignal: signal, reject: false, timeout: 20_000 }))
       .then(
       (r): ComposeFlavour => {
         if (signal.aborted) throw signal.reason as Error;
@@ -93,7 +96,7 @@ export class ComposeOrchestrator implements Orchestrator {
     // Loaded on first use, like dockerode: most processes never run Compose.
     const { execa, ExecaError } = await import('execa');
     try {
-      await execa(file, argv, { env: this.env(), cancelSignal: signal, forceKillAfterDelay: 5_000, stdin: 'ignore', all: true });
+      await execa(file, argv, { env: this.env(), extendEnv: false, cancelSignal: signal, forceKillAfterDelay: 5_000, stdin: 'ignore', all: true });
     } catch (error: unknown) {
       if (signal.aborted) throw signal.reason as Error;
       if (error instanceof ExecaError) {
@@ -109,7 +112,14 @@ export class ComposeOrchestrator implements Orchestrator {
     return this.settings.dockerBinary ?? 'docker';
   }
 
+  /**
+   * Compose gets what finding Docker and running at all take, from opsbot's environment, plus what the
+   * config gives it; never the rest (bot tokens, the database URL, webhook secrets), which a Compose
+   * file could interpolate into a container or a plugin could read.
+   */
   private env(): Record<string, string> {
-    return { ...this.settings.env, ...(this.settings.dockerHost === null ? {} : { DOCKER_HOST: this.settings.dockerHost }) };
+    const inherited: Record<string, string> = {};
+    for (const [name, value] of Object.entries(process.env)) if (value !== undefined && INHERITED_ENV.test(name)) inherited[name] = value;
+    return { ...inherited, ...this.settings.env, ...(this.settings.dockerHost === null ? {} : { DOCKER_HOST: this.settings.dockerHost }) };
   }
 }
