@@ -9,6 +9,8 @@ export const ack = defineCommand({
   },
   permission: () => 'alerts:ack',
   sideEffect: 'mutates',
+  // Without an alerts section this is refused at once, not as a job that fails.
+  check: (_args, ports) => ports.alerts.requireConfigured(),
   timeout: 30_000,
   async run({ group }, ctx): Promise<Message> {
     if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would acknowledge alert group #${group}.` }] };

@@ -18,7 +18,7 @@ export const maintenance = defineCommand({
     start: { type: 'string', positional: 1, maxLength: 40, description: 'now, HH:MM (in --tz) or an ISO time; after `end`: the window number.' },
     duration: { type: 'duration', positional: 2, min: 60_000, description: 'How long, e.g. 30m, 1h, 1h30m.' },
     reason: { type: 'string', positional: 3, rest: true, maxLength: 300, description: 'Why: shown in announcements and in the silence.' },
-    tz: { type: 'string', maxLength: 64, description: 'Zone of an HH:MM or offset-less start, and of the listing. Default: the configured display zone.' },
+    tz: { type: 'string', maxLength: 64, description: 'Zone of an HH:MM or offset-less start (default: the configured display zone), and of the listing (default: your own zone as your chat platform knows it, else the display zone).' },
   },
   permission: ({ target }) => (target === undefined || target === 'list' ? 'maintenance:list' : target === 'end' ? 'maintenance:end' : `maintenance:open:${target}`),
   sideEffect: ({ target }) => (target === undefined || target === 'list' ? 'none' : 'mutates'),
@@ -33,7 +33,8 @@ export const maintenance = defineCommand({
     const { zone, action } = plan(args, port);
     const now = ctx.clock.now();
 
-    if (action.kind === 'list') return listing(await port.list(now), zone, now);
+    // A listing reads best in the viewer's own zone, as their chat client shows times (as `schedule list` does).
+    if (action.kind === 'list') return listing(await port.list(now), args.tz === undefined ? ((await ctx.ports.profiles.timeZoneOf(ctx.principal)) ?? zone) : zone, now);
 
     if (action.kind === 'end') {
       if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would end maintenance window #${action.id} and remove its silence.` }] };

@@ -22,6 +22,8 @@ export const silence = defineCommand({
     return 'alerts:silence';
   },
   sideEffect: ({ matchers }) => (matchers === undefined ? 'none' : 'mutates'),
+  // Without an alerts section a silence (its dry run too) is refused at once, not as a job that fails.
+  check: (_args, ports) => ports.alerts.requireConfigured(),
   timeout: 60_000,
   async run({ matchers, duration, reason }, ctx): Promise<Message> {
     const port = ctx.ports.alerts;

@@ -9,6 +9,8 @@ export const unsilence = defineCommand({
   },
   permission: () => 'alerts:silence',
   sideEffect: 'mutates',
+  // Without an alerts section this is refused at once, not as a job that fails.
+  check: (_args, ports) => ports.alerts.requireConfigured(),
   timeout: 60_000,
   async run({ id }, ctx): Promise<Message> {
     if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would end silence ${id}.` }] };

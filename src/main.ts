@@ -14,7 +14,7 @@ import type { App } from './app.js';
 import type { TeamsAdapter } from './adapters/teams/index.js';
 import { runRepl } from './adapters/shell/repl.js';
 import { boot, localIdentity, resolveConfig } from './cli/bootstrap.js';
-import { commandReference, replaceReference } from './cli/docs.js';
+import { commandReference, REFERENCE_MARKERS, replaceReference } from './cli/docs.js';
 import { applyHeapPolicy, collectBootGarbage } from './cli/heap-policy.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { ConfigError } from './config/errors.js';
@@ -41,7 +41,8 @@ const USAGE = `Usage: opsbot <command> [options]
   teams manifest [--out <file.zip>]
                                  write the Microsoft Teams app package (default opsbot-teams.zip)
 
-Options: --config <file>  the config file (default: $OPSBOT_CONFIG, else the demo config)`;
+Without a command, opsbot serves. Options: --config <file>  the config file (default: $OPSBOT_CONFIG,
+else the demo config); --help, -h  this text; --version  the version.`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -62,6 +63,11 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const [subcommand = values.help === true ? 'help' : 'serve', ...rest] = positionals;
+  // `opsbot shell --help` must not start a shell: --help anywhere prints the usage and does nothing else.
+  if (values.help === true) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   if (values.version === true) {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     process.stdout.write(`${pkg.version}\n`);
@@ -102,8 +108,17 @@ async function main(argv: string[]): Promise<number> {
       return auditExport(values.config, values.since, values.out);
     case 'docs': {
       const reference = commandReference(new CommandRegistry([...builtinCommands, confirmCommand]).all());
-      if (values.write === undefined) process.stdout.write(`${reference}\n`);
-      else writeFileSync(values.write, replaceReference(readFileSync(values.write, 'utf8'), reference));
+      if (values.write === undefined) {
+        process.stdout.write(`${reference}\n`);
+        return 0;
+      }
+      const readme = readFileSync(values.write, 'utf8');
+      const written = replaceReference(readme, reference);
+      if (written === null) {
+        process.stderr.write(`opsbot: ${values.write} has no command reference markers (${REFERENCE_MARKERS.join(' … ')}); add them where the reference goes.\n`);
+        return 1;
+      }
+      writeFileSync(values.write, written);
       return 0;
     }
     case 'teams':

@@ -21,9 +21,13 @@ export function commandReference(commands: readonly Command[]): string {
   return sections.join('\n');
 }
 
-export function replaceReference(readme: string, reference: string): string {
+/** The two lines between which `docs --write` puts the reference. */
+export const REFERENCE_MARKERS = [START_MARKER, END_MARKER] as const;
+
+/** The README with its reference replaced, or null when it has no (well-ordered) markers. */
+export function replaceReference(readme: string, reference: string): string | null {
   const start = readme.indexOf(START_MARKER);
   const end = readme.indexOf(END_MARKER);
-  if (start < 0 || end < start) throw new Error('README has no command reference markers');
+  if (start < 0 || end < start) return null;
   return `${readme.slice(0, start + START_MARKER.length)}\n\n${reference}\n${readme.slice(end)}`;
 }

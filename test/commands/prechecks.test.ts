@@ -37,6 +37,9 @@ const USAGE = {
   maintenance: 'Usage: maintenance [<target>]',
   lock: 'Usage: lock [<target>]',
   scale: 'Usage: scale <service>',
+  silence: 'Usage: silence [<matchers>]',
+  ack: 'Usage: ack <#>',
+  unsilence: 'Usage: unsilence <id>',
 } as const;
 
 const CASES: [text: string, command: keyof typeof USAGE, permission: string, says: string][] = [
@@ -61,6 +64,10 @@ const CASES: [text: string, command: keyof typeof USAGE, permission: string, say
   ['scale web 0', 'scale', 'scale:web', '`web` (demo) is kept within 1…6 replicas (min and max in the config): 0 is below its minimum of 1.'],
   ['scale web x0', 'scale', 'scale:web', '0 is below its minimum of 1.'],
   ['scale web 7 --dry-run', 'scale', 'scale:web', '7 is above its maximum of 6.'],
+  // The demo config has no alerts section: its dry run must not claim a silence would be made.
+  ['silence alertname=HighCPU 1h --dry-run', 'silence', 'alerts:silence', 'Alerts are not set up here: add an `alerts` section to the config.'],
+  ['ack 1', 'ack', 'alerts:ack', 'Alerts are not set up here'],
+  ['unsilence 3f2a', 'unsilence', 'alerts:silence', 'Alerts are not set up here'],
 ];
 
 describe('checks before any job, on the demo config', () => {

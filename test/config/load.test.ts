@@ -126,6 +126,18 @@ describe('the demo config', () => {
     });
   });
 
+  it('gives Compose the basics and Docker\'s variables of the environment, its own env over them, and no secrets', () => {
+    const variables = { PATH: '/usr/bin:/bin', HOME: '/home/me', DOCKER_CONFIG: '/home/me/.docker', COMPOSE_PROFILES: 'web', MM_BOT_TOKEN: 'secret-bot-token', DATABASE_URL: 'postgres://u:p@db/opsbot' };
+    const environments = load(demoConfigPath(), variables).config.services.web?.environments;
+    const orchestrator = environments?.demo?.orchestrator;
+    expect(orchestrator?.kind === 'compose' ? orchestrator.env : null).toEqual({ PATH: '/usr/bin:/bin', HOME: '/home/me', DOCKER_CONFIG: '/home/me/.docker', COMPOSE_PROFILES: 'web' });
+    const configured = loadText(
+      ['services:', '  web:', '    max: 3', '    environments:', '      prod: { compose: { project: p, service: web, env: { PATH: /opt/bin, TAG: v2 } } }', ''].join('\n'),
+      { PATH: '/usr/bin', MM_BOT_TOKEN: 'secret-bot-token' },
+    ).config.services.web?.environments.prod?.orchestrator;
+    expect(configured?.kind === 'compose' ? configured.env : null).toEqual({ PATH: '/opt/bin', TAG: 'v2' });
+  });
+
   it('keeps its database under OPSBOT_DATA_DIR when set', () => {
     const loaded = load(demoConfigPath(), { OPSBOT_DATA_DIR: '/var/lib/opsbot' });
     expect(loaded.config.storage).toEqual({ engine: 'sqlite', path: '/var/lib/opsbot/opsbot.db' });

@@ -245,6 +245,24 @@ describe('opsbot audit-export', { timeout: 300_000 }, () => {
     const readme = join(dir, 'no-such-dir', 'README.md');
     const docs = await opsbot(['docs', '--write', readme], { dir });
     expect({ code: docs.exitCode, stderr: docs.stderr }).toEqual({ code: 1, stderr: `opsbot: ENOENT: no such file or directory, open '${readme}'\n` });
+    // A file without the reference markers is named, and left as it was.
+    const plain = join(dir, 'NOTES.md');
+    writeFileSync(plain, '# Notes\n');
+    const unmarked = await opsbot(['docs', '--write', plain], { dir });
+    expect(unmarked.exitCode).toBe(1);
+    expect(unmarked.stderr.startsWith(`opsbot: ${plain} has no command reference markers (<!-- commands:start`)).toBe(true);
+    expect(unmarked.stderr).not.toMatch(/\bat .+\.js:\d+/);
+    expect(readFileSync(plain, 'utf8')).toBe('# Notes\n');
+  });
+
+  it('prints the usage for --help wherever it is, and does nothing else', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    for (const args of [['--help'], ['shell', '--help'], ['check-config', '-h'], ['run', '--help'], ['serve', '--help']]) {
+      const result = await opsbot(args, { dir });
+      expect({ args, code: result.exitCode }).toEqual({ args, code: 0 });
+      expect(result.stdout).toContain('Usage: opsbot <command> [options]');
+      expect(result.stdout).not.toContain('opsbot shell —');
+    }
   });
 
   it('filters with --since and refuses a --since that is not a date', async () => {

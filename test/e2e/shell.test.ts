@@ -9,21 +9,21 @@ afterAll(() => removeTempDirs());
 describe('opsbot shell', { timeout: 300_000 }, () => {
   it('answers each line in order and stops at `exit`', async () => {
     const dir = tempDir('opsbot-e2e-');
-    const result = await opsbot(['shell'], { dir, input: 'help\nlock x\njobs\nexit\nlock y\n' });
+    const result = await opsbot(['shell'], { dir, input: 'help\nlock web\njobs\nexit\nlock demo\n' });
     expect(result.exitCode).toBe(0);
     const out = result.stdout;
     expect(out).toContain('opsbot shell — you are shell:local in shell:local.');
     const help = out.indexOf('Type `help <command>` for details.');
-    const frozen = out.indexOf('`x` is frozen.');
-    const jobs = out.search(/1 +succeeded +lock x /);
+    const frozen = out.indexOf('`web` is frozen.');
+    const jobs = out.search(/1 +succeeded +lock web /);
     expect(help).toBeGreaterThan(0);
     expect(frozen).toBeGreaterThan(help);
     expect(jobs).toBeGreaterThan(frozen);
     // Nothing after `exit` ran.
-    expect(out).not.toContain('`y` is frozen');
+    expect(out).not.toContain('`demo` is frozen');
     const locks = await opsbot(['run', 'lock'], { dir });
-    expect(locks.stdout).toMatch(/^x +/m);
-    expect(locks.stdout).not.toMatch(/^y +/m);
+    expect(locks.stdout).toMatch(/^web +/m);
+    expect(locks.stdout).not.toMatch(/^demo +/m);
   });
 
   it('keeps going after errors and ends cleanly at the end of input', async () => {

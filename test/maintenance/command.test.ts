@@ -66,6 +66,10 @@ describe('maintenance command', () => {
     const list = await t.say('maintenance list --tz Europe/Warsaw');
     expect(list.status).toBe('ok');
     expect(list.text).toContain('Maintenance windows (times in Europe/Warsaw)');
+    // Without --tz, in the viewer's own zone as their platform knows it, else the display zone.
+    t.app.profiles.register('mattermost', { timeZoneOf: (p) => Promise.resolve(p.id === 'u-olga' ? 'America/New_York' : null) });
+    expect((await t.say('maintenance list')).text).toContain('Maintenance windows (times in America/New_York)');
+    expect((await t.say('maintenance list', people.oscar)).text).toContain('Maintenance windows (times in UTC)');
     expect(list.text).toContain('active');
     expect(list.text).toContain('vacuum full');
     expect(list.text).toContain('nightly-web (next)');

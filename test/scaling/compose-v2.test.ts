@@ -84,20 +84,16 @@ describe.skipIf(missing !== null)('Compose v2 (plugin) and v1 (standalone)', () 
     expect(await compose.argv(UP, signal())).toEqual({ file: V1, args: COMMON });
   });
 
-  it.each(CLIS)('%s runs Compose with Docker\'s variables and the configured ones, never the rest of opsbot\'s environment', async (cli) => {
+  it.each(CLIS)('%s runs Compose with exactly the environment the config gives it, never the rest of opsbot\'s', async (cli) => {
     process.env.OPSBOT_TEST_BOT_TOKEN = 'xoxb-must-not-leak';
-    process.env.DOCKER_CONTEXT_PROBE = 'kept';
     try {
       const compose = new ComposeOrchestrator(settings(cli, withPlugin, { env: { DOCKER_CONFIG: withPlugin, SHOP_TAG: 'v1' } }));
       expect(await compose.detect(signal())).toBe('plugin');
       const env = readFileSync(seenEnv, 'utf8');
       expect(env).not.toContain('xoxb-must-not-leak');
       expect(env).toContain('SHOP_TAG=v1');
-      expect(env).toContain('DOCKER_CONTEXT_PROBE=kept');
-      expect(env).toMatch(/^PATH=/m);
     } finally {
       delete process.env.OPSBOT_TEST_BOT_TOKEN;
-      delete process.env.DOCKER_CONTEXT_PROBE;
     }
   });
 

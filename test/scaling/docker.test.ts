@@ -34,8 +34,10 @@ afterAll(async () => {
   removeTempDirs();
 }, 120_000);
 
+/** Compose's environment as the config gives it: PATH and HOME from opsbot's (config/schema/services.ts), plus the service's env. */
 function composeSettings(overrides: Partial<ComposeSettings> = {}): ComposeSettings {
-  return { project: 'opsbot-test', service: 'web', file: composeFile, command: 'auto', dockerHost: daemon.host, env: { IMAGE }, composeBinary: DOCKER_COMPOSE, ...overrides };
+  const inherited = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' };
+  return { project: 'opsbot-test', service: 'web', file: composeFile, command: 'auto', dockerHost: daemon.host, env: { ...inherited, IMAGE }, composeBinary: DOCKER_COMPOSE, ...overrides };
 }
 
 function service(orchestrator: ServiceConfig['environments'][string]['orchestrator'], overrides: Partial<ServiceConfig> = {}): ServiceConfig {

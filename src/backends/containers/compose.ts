@@ -14,9 +14,6 @@ import { BackendError, ConflictError } from '../../core/errors.js';
 import type { Orchestrator, ReplicaCount } from '../../core/scaling/ports.js';
 import { dockerClient, dockerError } from './docker-client.js';
 
-/** The variables of opsbot's environment Compose sees: the basics and Docker's own (DOCKER_HOST, DOCKER_CONFIG, …). */
-const INHERITED_ENV = /^(PATH|HOME|USER|LOGNAME|LANG|LC_ALL|LC_CTYPE|TMPDIR|XDG_RUNTIME_DIR|DOCKER_[A-Z_]+|COMPOSE_[A-Z_]+)$/;
-
 export interface ComposeSettings {
   readonly project: string;
   readonly service: string;
@@ -113,13 +110,12 @@ export class ComposeOrchestrator implements Orchestrator {
   }
 
   /**
-   * Compose gets what finding Docker and running at all take, from opsbot's environment, plus what the
-   * config gives it; never the rest (bot tokens, the database URL, webhook secrets), which a Compose
-   * file could interpolate into a container or a plugin could read.
+   * Exactly the environment the config gives Compose (the basics and Docker's own variables from
+   * opsbot's, see config/schema/services.ts, plus its `env`); never the rest of opsbot's environment
+   * (bot tokens, the database URL, webhook secrets), which a Compose file could interpolate into a
+   * container or a CLI plugin could read.
    */
   private env(): Record<string, string> {
-    const inherited: Record<string, string> = {};
-    for (const [name, value] of Object.entries(process.env)) if (value !== undefined && INHERITED_ENV.test(name)) inherited[name] = value;
-    return { ...inherited, ...this.settings.env, ...(this.settings.dockerHost === null ? {} : { DOCKER_HOST: this.settings.dockerHost }) };
+    return { ...this.settings.env, ...(this.settings.dockerHost === null ? {} : { DOCKER_HOST: this.settings.dockerHost }) };
   }
 }

@@ -123,6 +123,15 @@ function absolute(path: string, ctx: SectionContext): string {
   return isAbsolute(path) ? path : resolve(ctx.cwd, path);
 }
 
+/** What Compose sees of opsbot's environment: the basics and Docker's own variables, never its secrets. */
+const COMPOSE_INHERITS = /^(PATH|HOME|USER|LOGNAME|LANG|LC_ALL|LC_CTYPE|TMPDIR|XDG_RUNTIME_DIR|DOCKER_[A-Z0-9_]+|COMPOSE_[A-Z0-9_]+)$/;
+
+function composeInherits(variables: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const inherited: Record<string, string> = {};
+  for (const [name, value] of Object.entries(variables)) if (value !== undefined && COMPOSE_INHERITS.test(name)) inherited[name] = value;
+  return inherited;
+}
+
 function loadOrchestrator(raw: RawEnvironment, ctx: SectionContext): OrchestratorConfig {
   if (raw.compose !== undefined) {
     const c = raw.compose;
@@ -133,7 +142,7 @@ function loadOrchestrator(raw: RawEnvironment, ctx: SectionContext): Orchestrato
       file: c.file === undefined ? null : absolute(c.file, ctx),
       command: c.command ?? DEFAULTS.command,
       dockerHost: c.dockerHost ?? null,
-      env: c.env ?? {},
+      env: { ...composeInherits(ctx.environment.variables), ...(c.env ?? {}) },
     };
   }
   if (raw.swarm !== undefined) return { kind: 'swarm', service: raw.swarm.service, dockerHost: raw.swarm.dockerHost ?? null };

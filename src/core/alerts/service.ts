@@ -37,6 +37,8 @@ export interface AlertsPort {
   silences(): Promise<SilenceRecord[]>;
   /** Where silences go: 'alertmanager' when one is configured, else 'local'. */
   readonly silenceTarget: 'alertmanager' | 'local';
+  /** Throws a UsageError saying how to turn alerts on when the config has no `alerts` section. */
+  requireConfigured(): void;
 }
 
 export interface AlertsServiceDeps {
@@ -52,13 +54,14 @@ export const alertsNotConfigured: AlertsPort = (() => {
   const off = (): never => {
     throw new UsageError('Alerts are not set up here: add an `alerts` section to the config.');
   };
-  return { silenceTarget: 'local', active: off, ack: off, silence: off, unsilence: off, silences: off };
+  return { silenceTarget: 'local', active: off, ack: off, silence: off, unsilence: off, silences: off, requireConfigured: off };
 })();
 
 export function createAlertsPort(deps: AlertsServiceDeps): AlertsPort {
   const { store, clock, backend } = deps;
   return {
     silenceTarget: backend === null ? 'local' : 'alertmanager',
+    requireConfigured: () => undefined,
     active: (limit) => store.openGroups(limit),
     async ack(groupId, by) {
       const group = await store.ack(groupId, by, clock.now());
