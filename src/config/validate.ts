@@ -5,6 +5,9 @@ import { describeError } from './describe-error.js';
 import type { Issue } from './issue.js';
 import { ConfigSchema } from './schema/index.js';
 
+/** The user:password part of a URL, kept out of error messages. */
+const URL_CREDENTIALS = /^([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/i;
+
 /** The ajv the loader uses; tests of the emitted JSON Schema validate with the same options. */
 export function createAjv(): Ajv {
   const ajv = new Ajv({
@@ -55,8 +58,9 @@ function toIssue(error: ErrorObject, data: unknown, context: ValidationContext):
     if (context.emptied.has(pathKey(keyPath))) return { path, pointAt: keyPath, at: 'key', reason: `${JSON.stringify(key)} has no value` };
   }
   const names = context.fromEnv.get(pathKey(path));
+  // A value from ${VAR} is a secret and is named, never shown; a URL's user:password is not shown either.
   const quote = (value: unknown): string =>
-    names === undefined ? JSON.stringify(value) : `the value from ${names.map((n) => `\${${n}}`).join(', ')}`;
+    names === undefined ? JSON.stringify(typeof value === 'string' ? value.replace(URL_CREDENTIALS, '$1***@') : value) : `the value from ${names.map((n) => `\${${n}}`).join(', ')}`;
   const described = describeError(error, quote);
   if (described === null) return null;
   const { reason, at, key, child } = described;

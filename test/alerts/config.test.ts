@@ -70,6 +70,10 @@ describe('alerts config', () => {
     expect(errorOf(`${BASE}alerts:\n  routes:\n    - to: []\n`)).toMatch(/alerts\.routes\[0\]\.to: must list at least 1 item/);
     expect(errorOf(`${BASE}alerts:\n  routes:\n    - matchRe: { instance: "(" }\n      to: ["mattermost:x"]\n`)).toMatch(/`\(` is not a valid regular expression \(missing closing \)/);
     expect(errorOf(`${BASE}alerts:\n  alertmanager: { url: "am:9093" }\n`)).toMatch(/is not an http\(s\) URL/);
+    expect(errorOf(`${BASE}alerts:\n  alertmanager: { url: "http://admin:hunter2@am:9093" }\n`)).toMatch(/alerts\.alertmanager\.url: "http:\/\/\*\*\*@am:9093" is not an http\(s\) URL without credentials in it/);
+    expect(errorOf(`${BASE}alerts:\n  alertmanager: { url: "http://admin:hunter2@am:9093" }\n`)).not.toContain('hunter2');
+    // An @ in the path is not a credential.
+    expect(() => loadText(`${BASE}alerts:\n  alertmanager: { url: "http://am:9093/@proxy/" }\n`)).not.toThrow();
   });
 
   it('reads matchRe as Alertmanager does (RE2), so a route matches what the same matcher matches there', () => {

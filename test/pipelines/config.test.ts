@@ -29,6 +29,9 @@ describe('pipelines:', () => {
     [`${jenkins}    refPattern: "(("\n`, /refPattern: is not a valid regular expression/],
     ['pipelines:\n  Build:\n    jenkins: { url: "https://ci", job: b, user: u, token: t }\n', /"Build" is not a pipeline name/],
     ['pipelines:\n  build:\n    jenkins: { url: "ftp://ci", job: b, user: u, token: t }\n', /is not an http\(s\) URL/],
+    // opsbot shows the Jenkins URL in chat: a token in it would be shown too (and the refusal does not show it).
+    ['pipelines:\n  build:\n    jenkins: { url: "https://opsbot:11aa22bb@ci.example.com/", job: b, user: u, token: t }\n', /jenkins\.url: "https:\/\/\*\*\*@ci\.example\.com\/" is not an http\(s\) URL without credentials in it/],
+    ['pipelines:\n  app:\n    gitlab: { url: "https://oauth2:glpat-x@gitlab.example.com", project: "1", token: t }\n', /gitlab\.url: "https:\/\/\*\*\*@gitlab\.example\.com" is not an http\(s\) URL without credentials/],
     ['pipelines:\n  build:\n    jenkins: { url: "https://ci", job: "../b", user: u, token: t }\n', /is not a job path/],
     ['pipelines:\n  build:\n    jenkins: { url: "https://ci", job: "a/../b", user: u, token: t }\n', /is not a job path/],
     ['pipelines:\n  build:\n    jenkins: { url: "https://ci", job: "a/.", user: u, token: t }\n', /is not a job path/],

@@ -11,11 +11,12 @@ import type { AlertTicketsConfig } from '../types.js';
 import { Duration, durationMs } from './duration.js';
 import { StringEnum } from './primitives.js';
 import type { SectionProblem } from './section.js';
+import { HttpUrl } from './url.js';
 
 const DEFAULTS = { interval: '15s', reopenWithin: '1h', after: '10m', requestTimeout: '30s' } as const;
 
 // `${` too, so editors checking the file as written accept `url: ${GITLAB_URL}` (values are substituted before validation).
-const HttpUrl = Type.String({ pattern: '^(?:https?://[^\\s]+|\\$\\{.*)$', patternErrorMessage: 'is not an http(s) URL', description: 'GitLab root URL, e.g. https://gitlab.example.com.' });
+const GitlabUrl = HttpUrl('GitLab root URL, e.g. https://gitlab.example.com.');
 
 const Project = (description: string) =>
   Type.String({
@@ -29,7 +30,7 @@ const IssueLabel = Type.String({ pattern: '^[^,\\n\\r]{1,255}$', patternErrorMes
 
 const Server = Type.Object(
   {
-    url: HttpUrl,
+    url: GitlabUrl,
     token: Type.String({ minLength: 1, description: 'API token (PRIVATE-TOKEN) with the api scope that may create issues and notes in the projects. Write it as ${VAR} so it stays out of the file.' }),
     project: Type.Optional(Project('Default project for the rules: numeric id or group/project path.')),
     requestTimeout: Type.Optional(Duration({ default: DEFAULTS.requestTimeout, description: 'Limit for one request to GitLab.' })),

@@ -12,6 +12,7 @@ import { Duration, durationMs } from './duration.js';
 import { loadTickets, ticketProblems, TicketsSchema } from './alert-tickets.js';
 import { ConversationKey } from './identifiers.js';
 import { defineSection, type SectionProblem } from './section.js';
+import { HttpUrl } from './url.js';
 
 const DEFAULTS = {
   bodyLimit: 1_048_576,
@@ -86,7 +87,7 @@ const Fallback = Type.Object(
 
 const Webhook = Type.Object(
   {
-    url: Type.String({ pattern: '^https?://', patternErrorMessage: 'is not an http(s) URL', description: 'Receives one JSON POST per alert post: {source, title, text, severity, tone, url, conversation, key, failingSince}.' }),
+    url: HttpUrl('Receives one JSON POST per alert post: {source, title, text, severity, tone, url, conversation, key, failingSince}.'),
     bearer: Type.Optional(Secret('Sent as Authorization: Bearer <token>; write it as ${ENV_VAR}.')),
     timeout: Type.Optional(Duration({ default: '10s', description: 'Per request.' })),
   },
@@ -124,7 +125,7 @@ const AlertsSchema = Type.Object(
     alertmanager: Type.Optional(
       Type.Object(
         {
-          url: Type.String({ pattern: '^https?://', patternErrorMessage: 'is not an http(s) URL', description: 'Alertmanager base URL; `silence` creates real silences through its v2 API.' }),
+          url: HttpUrl('Alertmanager base URL; `silence` creates real silences through its v2 API.'),
           bearer: Type.Optional(Secret('Token for Alertmanager, if it sits behind an authenticating proxy.')),
           timeout: Type.Optional(Duration({ default: DEFAULTS.amTimeout, description: 'Per request.' })),
         },

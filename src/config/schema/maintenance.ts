@@ -11,6 +11,7 @@ import { Duration, durationMs } from './duration.js';
 import { ConversationKey } from './identifiers.js';
 import { KeyedMap } from './primitives.js';
 import { defineSection, type SectionProblem } from './section.js';
+import { HttpUrl } from './url.js';
 
 const DEFAULTS = { lead: '30m', label: 'service', timezone: 'UTC', amTimeout: '10s' } as const;
 const NAME = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$';
@@ -54,7 +55,7 @@ const MaintenanceSchema = Type.Object(
     alertmanager: Type.Optional(
       Type.Object(
         {
-          url: Type.String({ pattern: '^https?://', patternErrorMessage: 'is not an http(s) URL', description: 'Alertmanager base URL for silences. Default: alerts.alertmanager.' }),
+          url: HttpUrl('Alertmanager base URL for silences. Default: alerts.alertmanager.'),
           timeout: Type.Optional(Duration({ default: DEFAULTS.amTimeout, description: 'Per request.' })),
         },
         { additionalProperties: false },

@@ -8,6 +8,7 @@ import type { MattermostConfig } from '../types.js';
 import { Duration, durationMs } from './duration.js';
 import { KeyedMap } from './primitives.js';
 import { defineSection, type SectionProblem } from './section.js';
+import { HttpUrl } from './url.js';
 
 const DEFAULTS = {
   umbrella: 'ops',
@@ -21,14 +22,9 @@ const DEFAULTS = {
   giveUpAfter: '1d',
 } as const;
 
-// `${` too, so editors checking the file as written accept `url: ${MM_URL}`.
-const HTTP_URL_PATTERN = '^(?:https?://[^\\s/]+(?:/\\S*)?|\\$\\{.*)$';
 /** Mattermost's rule for a trigger word: no slash, no spaces; opsbot also keeps it lowercase. */
 export const TRIGGER_PATTERN = '^[a-z0-9][a-z0-9._-]{0,127}$';
 
-function HttpUrl(description: string) {
-  return Type.String({ pattern: HTTP_URL_PATTERN, patternErrorMessage: 'is not an http:// or https:// URL', description });
-}
 
 const Trigger = Type.String({
   pattern: TRIGGER_PATTERN,

@@ -9,6 +9,7 @@ import { Duration, durationMs } from './duration.js';
 import { PermissionPattern } from './identifiers.js';
 import { KeyedMap, StringEnum } from './primitives.js';
 import { defineSection, type SectionProblem } from './section.js';
+import { HttpUrl } from './url.js';
 
 const DEFAULTS = { pollInterval: '5s', requestTimeout: '30s', queueTimeout: '10m', ref: 'main' } as const;
 
@@ -16,8 +17,6 @@ export const PIPELINE_NAME_PATTERN = '^[a-z][a-z0-9_-]{0,62}$';
 export const VARIABLE_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
 
 // `${` too, so editors checking the file as written accept `url: ${JENKINS_URL}` (values are substituted before validation).
-const HttpUrl = (description: string) =>
-  Type.String({ pattern: '^(?:https?://[^\\s]+|\\$\\{.*)$', patternErrorMessage: 'is not an http(s) URL', description });
 
 const Secret = (description: string) => Type.String({ minLength: 1, description: `${description} Write it as \${VAR} so it stays out of the file.` });
 

@@ -10,6 +10,7 @@ import { Duration, durationMs } from './duration.js';
 import { CATALOG_ID_PATTERN, HOST_PATTERN, VAR_NAME_PATTERN, VarValueSchema } from './playbook-catalog.js';
 import { KeyedMap, StringEnum } from './primitives.js';
 import { defineSection, type SectionContext, type SectionProblem } from './section.js';
+import { HttpUrl } from './url.js';
 
 const DEFAULTS = { min: 1, cooldown: '1m', readyTimeout: '2m', pollInterval: '2s', command: 'auto' } as const;
 
@@ -55,7 +56,7 @@ const Kubernetes = Type.Object(
   {
     namespace: Type.String({ pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', patternErrorMessage: 'is not a namespace name' }),
     deployment: Type.String({ pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$', patternErrorMessage: 'is not a deployment name' }),
-    server: Type.Optional(Type.String({ pattern: '^(?:https?://\\S+|\\$\\{.*)$', patternErrorMessage: 'is not an http(s) URL', description: 'API server URL; with token. Without both, kubeconfig (or the default kubeconfig) is used.' })),
+    server: Type.Optional(HttpUrl('API server URL; with token. Without both, kubeconfig (or the default kubeconfig) is used.')),
     token: Type.Optional(Type.String({ minLength: 1, description: 'Bearer token of a service account allowed to get and update deployments/scale. Write it as ${VAR}.' })),
     caFile: Type.Optional(Type.String({ minLength: 1, description: 'CA certificate of the API server (PEM file).' })),
     insecureSkipTlsVerify: Type.Optional(Type.Boolean({ default: false })),

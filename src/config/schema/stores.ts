@@ -10,13 +10,13 @@ import { Duration, durationMs } from './duration.js';
 import { absolute, CATALOG_ID_PATTERN, HOST_PATTERN, VAR_NAME_PATTERN, VarValueSchema } from './playbook-catalog.js';
 import { KeyedMap, StringEnum } from './primitives.js';
 import { defineSection, type SectionProblem } from './section.js';
+import { HttpUrl } from './url.js';
 
 export const STORE_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
-const URL_PATTERN = '^https?://[^\\s]+$';
 const ENVS = ['dev', 'test', 'staging', 'prod'] as const;
 const DEFAULTS = { env: 'dev', playbook: 'deploy-colour', timeout: '60s', interval: '1s', requestTimeout: '5s', idleState: 'maint', nginx: '/usr/sbin/nginx' } as const;
 
-const Url = (description: string) => Type.String({ pattern: URL_PATTERN, patternErrorMessage: 'is not an http(s) URL', description });
+const Url = HttpUrl;
 const SshTarget = Type.Object(
   { ssh: Type.Object({ host: Type.String({ pattern: HOST_PATTERN }), command: Type.String({ pattern: CATALOG_ID_PATTERN }) }, { additionalProperties: false }) },
   { additionalProperties: false, description: 'A catalogued SSH command (ssh.commands) on a host (ssh.hosts); exit 0 is healthy.' },
