@@ -202,7 +202,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const outboxFallback = new OutboxFallback({ store, clock, logger, chat: notifier, webhooks: fallbackWebhooks(config.alerts?.webhooks) });
   const outbox = new Outbox({ store, clock, logger, owner, observer: outboxFallback });
   const liveJobs = new LiveJobPosts({ runner, outbox, clock, logger });
-  const dispatcher = new Dispatcher({ registry, policy, runner, store, clock, logger, metrics, ports: getPorts, inlineTimeoutMs: 30_000 });
+  const dispatcher = new Dispatcher({ registry, policy, runner, store, clock, logger, metrics, ports: getPorts, inlineTimeoutMs: 30_000, configSecrets: loaded.secrets });
   const scheduler = buildScheduler(scheduleDeps, dispatcher);
 
   const recover = (): Promise<JobRecord[]> =>

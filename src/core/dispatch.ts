@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs, type ParsedArgs } from './args/parse.js';
 import { usageLine } from './args/usage.js';
-import { canonicalText, redactArgs, secretValues } from './args/redact.js';
+import { canonicalText, redactArgs, SecretMask, secretValues } from './args/redact.js';
 import { didYouMean } from './args/suggest.js';
 import { tokenize, type Token } from './args/tokenize.js';
 import type { Clock } from './clock.js';
@@ -23,6 +23,7 @@ import type { CommandRegistry } from './registry.js';
 import { acceptedReply, errorReply } from './replies.js';
 import { DeadlineWatcher } from './deadlines.js';
 import { InlineRun } from './inline-run.js';
+import { redactMessage } from './jobs/texts.js';
 import type { JobOutcome, JobRunner } from './jobs/runner.js';
 import type { AuditEvent, JobRecord, NewAuditEntry, Store } from './store.js';
 
@@ -48,12 +49,25 @@ export interface DispatcherDeps {
   ports(): Ports;
   /** Timeout for read-only commands that declare none. */
   readonly inlineTimeoutMs: number;
+  /** Values the config took from ${VAR}: masked in every answer, as jobs mask them in their output. */
+  readonly configSecrets?: readonly string[];
 }
 
 export class Dispatcher {
   private readonly deadlines = new DeadlineWatcher();
+  private readonly mask: SecretMask;
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    this.mask = new SecretMask(deps.configSecrets ?? []);
+  }
+
+  /**
+   * An answer that is not a job's, masked like a job's output: a status line may quote a configured
+   * URL whose query carries a token, an error may quote what a server said about its credentials.
+   */
+  private masked(reply: Message): Message {
+    return this.mask.empty ? reply : redactMessage(reply, this.mask.text);
+  }
 
   dispatch(invocation: Invocation, options: DispatchOptions = {}): Promise<DispatchOutcome> {
     const outcome = this.dispatchNow(invocation, options);
@@ -110,7 +124,7 @@ export class Dispatcher {
     if (status === 'error' && isOpsbotError(error)) this.deps.logger.warn({ invocationId: invocation.id, command: commandName, reason: error.message }, 'command failed');
     else if (status === 'error') this.deps.logger.error({ err: error, invocationId: invocation.id, command: commandName }, 'command failed unexpectedly');
     this.count(commandName ?? 'unknown', status, started);
-    return { kind: 'reply', status, reply: errorReply(error, invocation.id), command: commandName };
+    return { kind: 'reply', status, reply: this.masked(errorReply(error, invocation.id)), command: commandName };
   }
 
   /** The synchronous part: parse, authorize, and an unchecked read-only command's inline run. */
@@ -132,7 +146,9 @@ export class Dispatcher {
     }
     if (command.check !== undefined || command.mayMutate) return this.proceed(invocation, command, parsed, permission, confirmed);
     const reply = this.runInline(invocation, command, values);
-    return reply instanceof Promise ? reply.then((answered) => inlineOutcome(command, answered), (error: unknown) => this.refusedInline(invocation, command, values, error)) : inlineOutcome(command, reply);
+    return reply instanceof Promise
+      ? reply.then((answered) => inlineOutcome(command, this.masked(answered)), (error: unknown) => this.refusedInline(invocation, command, values, error))
+      : inlineOutcome(command, this.masked(reply));
   }
 
   /**
@@ -168,7 +184,7 @@ export class Dispatcher {
     const sideEffect = command.sideEffect(values);
     if (sideEffect === 'none') {
       const answered = await Promise.resolve(this.runInline(invocation, command, values)).catch((error: unknown) => this.refusedInline(invocation, command, values, error));
-      return inlineOutcome(command, answered);
+      return inlineOutcome(command, this.masked(answered));
     }
 
     // Only what leaves a record needs the redacted forms: confirmations, jobs, their audit.

@@ -340,6 +340,36 @@ describe('secrets', () => {
   });
 });
 
+describe('config secrets in answers that are not jobs', () => {
+  const CONFIG_SECRET = 'cfg-token-5f1d2e';
+  const leaky = defineCommand({
+    name: 'leaky',
+    summary: 'Test: a status line that quotes a configured URL with its token, or an error that does.',
+    examples: ['leaky'],
+    args: { fail: { type: 'boolean', description: 'Fail, quoting the URL.' } },
+    permission: () => 'help',
+    sideEffect: 'none',
+    run({ fail }) {
+      const url = `https://health.example/check?token=${CONFIG_SECRET}`;
+      if (fail) throw new BackendError(`${url} answered 401`, 'health');
+      return { title: `Health of ${url}`, tone: 'info', blocks: [{ kind: 'table', columns: ['url'], rows: [[url]] }] };
+    },
+  });
+
+  it('masks them in a read-only answer and in an error reply, as job output is masked', async () => {
+    const app = await startTestApp({ extraCommands: [leaky], secrets: [CONFIG_SECRET] });
+    try {
+      for (const text of ['leaky', 'leaky --fail']) {
+        const said = await app.say(text);
+        expect(JSON.stringify(said.message)).not.toContain(CONFIG_SECRET);
+        expect(said.text).toContain('token=***');
+      }
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('unexpected errors', () => {
   it('answers a crashing read-only handler with a reference, never the stack, and logs the error', async () => {
     const said = await t.say('boom');
