@@ -266,7 +266,7 @@ export class Dispatcher {
       permission,
       jobId: null,
       outcome: event === 'denied' ? 'denied' : event === 'rejected' ? 'rejected' : null,
-      detail: error instanceof Error ? error.message : null,
+      detail: error instanceof Error ? this.mask.text(error.message) : null,
       refs: {},
       dryRun,
     };

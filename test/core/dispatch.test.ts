@@ -3,7 +3,7 @@
  * refusal is checked twice: what the person reads, and what the audit recorded.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { BackendError, defineCommand, msg } from '../../src/core/index.js';
+import { BackendError, defineCommand, msg, UsageError } from '../../src/core/index.js';
 import type { Conversation, Invocation, Principal } from '../../src/core/identity.js';
 import type { AuditEntry } from '../../src/core/store.js';
 import { people, places, removeTempDirs, startTestApp, type Said, type TestApp } from '../support/app.js';
@@ -356,14 +356,32 @@ describe('config secrets in answers that are not jobs', () => {
     },
   });
 
-  it('masks them in a read-only answer and in an error reply, as job output is masked', async () => {
-    const app = await startTestApp({ extraCommands: [leaky], secrets: [CONFIG_SECRET] });
+  const refusing = defineCommand({
+    name: 'refusing',
+    summary: 'Test: a mutating command whose check refuses, quoting a configured URL with its token.',
+    examples: ['refusing'],
+    args: {},
+    permission: () => 'help',
+    sideEffect: 'mutates',
+    check: () => {
+      throw new UsageError(`https://health.example/check?token=${CONFIG_SECRET} is not reachable from here`);
+    },
+    run: () => msg.text('never'),
+  });
+
+  it('masks them in a read-only answer, an error reply and the audit of a refusal, as job output is masked', async () => {
+    const app = await startTestApp({ extraCommands: [leaky, refusing], secrets: [CONFIG_SECRET] });
     try {
       for (const text of ['leaky', 'leaky --fail']) {
         const said = await app.say(text);
         expect(JSON.stringify(said.message)).not.toContain(CONFIG_SECRET);
         expect(said.text).toContain('token=***');
       }
+      expect((await app.say('refusing')).status).toBe('usage');
+      const [rejected] = await app.store.audit.recent(1);
+      expect(rejected).toMatchObject({ event: 'rejected', command: 'refusing' });
+      expect(rejected?.detail).toContain('token=***');
+      expect(JSON.stringify(await app.store.audit.recent(10))).not.toContain(CONFIG_SECRET);
     } finally {
       await app.close();
     }
