@@ -4,11 +4,9 @@
  * product loads it (vitest would hide a broken CommonJS import), a slash command is answered over
  * HTTP and the job's live post reaches the contract server.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, removeTempDirs, tempDir } from '../support/app.js';
-import { assertBuilt, spawnOpsbot } from '../support/cli.js';
+import { assertBuilt, spawnOpsbot, writeServeConfig } from '../support/cli.js';
 import type { ContractServer } from '../support/contract/contract-server.js';
 import { BOT_TOKEN, slashFields, slashForm, startFakeMattermost, type FakePost } from './support/harness.js';
 import { freePort } from '../support/ports.js';
@@ -34,34 +32,26 @@ describe('opsbot serve with Mattermost', () => {
     server = await startFakeMattermost(posts);
     const dir = tempDir('opsbot-mm-process-');
     const port = await freePort();
-    const file = join(dir, 'opsbot.yaml');
-    writeFileSync(
-      file,
-      [
-        'storage: { engine: sqlite, path: ./opsbot.db }',
-        `server: { port: ${port}, host: 127.0.0.1, shutdownGrace: 2s }`,
-        'log: { level: warn }',
-        'access:',
-        '  roles:',
-        '    operator: { members: ["mattermost:u-olga"], allow: ["*"] }',
-        '  channels:',
-        '    "mattermost:ch-ops": { commands: ["*"] }',
-        // A lock target must be something jobs lock: a service nothing here scales.
-        'services:',
-        '  web:',
-        '    min: 1',
-        '    max: 3',
-        '    environments:',
-        '      test: { swarm: { service: web, dockerHost: "unix:///nonexistent/opsbot-test-docker.sock" } }',
-        'mattermost:',
-        `  url: ${server.url}`,
-        '  botToken: ${MM_BOT_TOKEN}',
-        '  commands: { ops: "${MM_TOKEN_OPS}" }',
-        '  actionSecret: ${MM_ACTION_SECRET}',
-        '  publicUrl: https://opsbot.example.test',
-        '',
-      ].join('\n'),
-    );
+    const file = writeServeConfig(dir, port, [
+      'access:',
+      '  roles:',
+      '    operator: { members: ["mattermost:u-olga"], allow: ["*"] }',
+      '  channels:',
+      '    "mattermost:ch-ops": { commands: ["*"] }',
+      // A lock target must be something jobs lock: a service nothing here scales.
+      'services:',
+      '  web:',
+      '    min: 1',
+      '    max: 3',
+      '    environments:',
+      '      test: { swarm: { service: web, dockerHost: "unix:///nonexistent/opsbot-test-docker.sock" } }',
+      'mattermost:',
+      `  url: ${server.url}`,
+      '  botToken: ${MM_BOT_TOKEN}',
+      '  commands: { ops: "${MM_TOKEN_OPS}" }',
+      '  actionSecret: ${MM_ACTION_SECRET}',
+      '  publicUrl: https://opsbot.example.test',
+    ]);
     child = spawnOpsbot(['serve', '--config', file], {
       dir,
       env: { MM_BOT_TOKEN: BOT_TOKEN, MM_TOKEN_OPS: 'process-token-ops-0000000', MM_ACTION_SECRET: 'process-action-secret-0123456789abcdef' },

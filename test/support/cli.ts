@@ -3,7 +3,7 @@
  * argument arrays (no shell), a clean environment that points opsbot at a temp data dir, a temp
  * working directory, so a test never touches ./data or the developer's own config.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa, type Options } from 'execa';
 import { repoRoot } from './shared.js';
@@ -53,4 +53,15 @@ export function spawnOpsbot(args: readonly string[], options: CliOptions) {
     reject: false,
     stdin: 'ignore',
   });
+}
+
+/**
+ * Writes `<dir>/opsbot.yaml` for `opsbot serve` on a loopback port (SQLite in the dir, a short
+ * shutdown grace, warnings and worse logged) with the given sections, and returns its path.
+ */
+export function writeServeConfig(dir: string, port: number, sections: readonly string[]): string {
+  const file = join(dir, 'opsbot.yaml');
+  const lines = ['storage: { engine: sqlite, path: ./opsbot.db }', `server: { port: ${port}, host: 127.0.0.1, shutdownGrace: 2s }`, 'log: { level: warn }', ...sections, ''];
+  writeFileSync(file, lines.join('\n'));
+  return file;
 }

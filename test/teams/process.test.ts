@@ -3,11 +3,9 @@
  * token are refused with 401 and logged once each in opsbot's structured log (JSON lines on
  * stderr), and botbuilder's own console output about them (a stack trace per request) is not there.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, removeTempDirs, tempDir } from '../support/app.js';
-import { assertBuilt, spawnOpsbot } from '../support/cli.js';
+import { assertBuilt, spawnOpsbot, writeServeConfig } from '../support/cli.js';
 import { freePort } from '../support/ports.js';
 import { readShared } from '../support/shared.js';
 
@@ -33,21 +31,13 @@ describe('opsbot serve with Teams', () => {
     assertBuilt();
     const dir = tempDir('opsbot-teams-process-');
     const port = await freePort();
-    const file = join(dir, 'opsbot.yaml');
-    writeFileSync(
-      file,
-      [
-        'storage: { engine: sqlite, path: ./opsbot.db }',
-        `server: { port: ${port}, host: 127.0.0.1, shutdownGrace: 2s }`,
-        'log: { level: warn }',
-        'teams:',
-        '  appId: ${MS_APP_ID}',
-        '  appPassword: ${MS_APP_PASSWORD}',
-        '  tenants: ["72f988bf-0000-4000-8000-0000000000aa"]',
-        '  actionSecret: ${OPSBOT_TEAMS_ACTION_SECRET}',
-        '',
-      ].join('\n'),
-    );
+    const file = writeServeConfig(dir, port, [
+      'teams:',
+      '  appId: ${MS_APP_ID}',
+      '  appPassword: ${MS_APP_PASSWORD}',
+      '  tenants: ["72f988bf-0000-4000-8000-0000000000aa"]',
+      '  actionSecret: ${OPSBOT_TEAMS_ACTION_SECRET}',
+    ]);
     child = spawnOpsbot(['serve', '--config', file], {
       dir,
       env: { MS_APP_ID: '00000000-0000-4000-8000-00000000b007', MS_APP_PASSWORD: 'process-app-password', OPSBOT_TEAMS_ACTION_SECRET: 'process-action-secret-0123456789abcdef' },
