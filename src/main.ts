@@ -74,7 +74,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   for (const option of ['as', 'channel'] as const) {
-    if (values[option] !== undefined && values[option].trim() === '') {
+    // `shell:` alone would be the nameless identity too (localIdentity drops the prefix).
+    if (values[option] !== undefined && values[option].replace(/^shell:/, '').trim() === '') {
       process.stderr.write(`--${option} needs a name, e.g. --${option} ${option === 'as' ? 'guest' : 'guest-room'}\n`);
       return 2;
     }

@@ -47,12 +47,16 @@ export async function boot(options: BootOptions): Promise<Booted> {
   return { env, app };
 }
 
-/** The local terminal user: `shell:local` (the demo operator) unless `--as` names someone else. */
+/**
+ * The local terminal user: `shell:local` (the demo operator) unless `--as` names someone else. The
+ * access config writes these as `shell:<name>`, so `--as shell:guest` means `guest`, not `shell:shell:guest`.
+ */
 export function localIdentity(as: string | undefined, channel: string | undefined): { user: string; displayName: string; channel: string } {
+  const bare = (name: string): string => name.replace(/^shell:/, '');
   return {
-    user: as ?? 'local',
-    displayName: as ?? safeUserName(),
-    channel: channel ?? 'local',
+    user: as === undefined ? 'local' : bare(as),
+    displayName: as === undefined ? safeUserName() : bare(as),
+    channel: channel === undefined ? 'local' : bare(channel),
   };
 }
 

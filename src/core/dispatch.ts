@@ -92,7 +92,9 @@ export class Dispatcher {
       if (command === null) {
         const name = head.value.toLowerCase();
         const suggestion = this.deps.registry.suggest(name);
-        throw new UsageError(`Unknown command \`${name}\`.${suggestion === null ? '' : didYouMean(name, [suggestion])}`, { hint: 'Type `help` to list the commands.' });
+        // Whatever was typed is quoted back, but not at any length: a pasted page is not a command name.
+        const shown = name.length > 40 ? `${name.slice(0, 39)}…` : name;
+        throw new UsageError(`Unknown command \`${shown}\`.${suggestion === null ? '' : didYouMean(name, [suggestion])}`, { hint: 'Type `help` to list the commands.' });
       }
       commandName = command.name;
       // The redeemed command is counted by its own dispatch; `confirm` only when it fails.

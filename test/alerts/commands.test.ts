@@ -47,7 +47,8 @@ describe('alert commands without an Alertmanager', () => {
 
   it('checks matchers and the duration before any job, and honours --dry-run', async () => {
     expect(await opsbot.say('silence alertname=Foo')).toMatchObject({ status: 'usage', text: expect.stringContaining('How long?') });
-    expect(await opsbot.say('silence "alertname=Foo" 10s')).toMatchObject({ status: 'usage' });
+    expect(await opsbot.say('silence "alertname=Foo" 10s')).toMatchObject({ status: 'usage', text: expect.stringContaining('`duration` is too short (at least 1m).') });
+    expect(await opsbot.say('silence alertname=Foo 31d')).toMatchObject({ status: 'usage', text: expect.stringContaining('`duration` is too long (at most 30d).') });
     expect(await opsbot.say('silence foo=~"[" 1h')).toMatchObject({ status: 'usage', text: expect.stringContaining('not a valid regular expression') });
     expect(await opsbot.say('silence alertname=Foo 2h --dry-run')).toMatchObject({ status: 'succeeded', text: expect.stringContaining('Would silence {alertname="Foo"} for 2h') });
     // A value with spaces, quoted as the help says, unquoted around the whole word, and an empty one.

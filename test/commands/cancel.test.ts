@@ -108,5 +108,6 @@ describe('cancel', () => {
   it('rejects an id that is not a job number', async () => {
     expect((await t.say('cancel 0')).text).toContain('`id` must be at least 1.');
     expect((await t.say('cancel last')).text).toContain('`id` must be a whole number, not `last`.');
+    expect((await t.say('cancel 99999999999999999999')).text).toContain('`id` is too large a number.');
   });
 });

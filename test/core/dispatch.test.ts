@@ -132,6 +132,13 @@ describe('unknown commands and usage errors', () => {
     expect(said.text).toContain('Type `help` to list the commands.');
   });
 
+  it('quotes a long unknown word back shortened, not in full', async () => {
+    const said = await t.say(`${'x'.repeat(5_000)} now`);
+    expect(said.status).toBe('usage');
+    expect(said.text).toContain(`Unknown command \`${'x'.repeat(39)}…\`.`);
+    expect(said.text.length).toBeLessThan(200);
+  });
+
   it('gives no suggestion when nothing is close', async () => {
     const said = await t.say('xyzzyplugh');
     expect(said.status).toBe('usage');

@@ -68,7 +68,7 @@ describe('parseArgs', () => {
 
   it('rejects unknown flags with the usage and a suggestion', () => {
     const error = usageError(() => parse(deploy, 'store-pl blue --verison 1'));
-    expect(error.message).toBe('Unknown option `--verison`. Did you mean `version`?');
+    expect(error.message).toBe('Unknown option `--verison`. Did you mean `--version`?');
     expect(error.hint).toBe(`Usage: ${usageLine(deploy)}`);
   });
 

@@ -125,6 +125,8 @@ describe('recover()', () => {
     expect(job.state).toBe('queued');
     await t.app.recover();
     expect((await t.store.jobs.get(job.id))?.state).toBe('interrupted');
+    // A job that had no step yet is told as one sentence too.
+    expect(t.notices.at(-1)?.text).toMatch(/\(started by [^)]+\) did not finish: opsbot stopped\. Its lock is released\./);
     // The freeze is not the job's lock and stays.
     expect((await t.store.locks.get('web', new Date()))?.jobId).toBeNull();
   });

@@ -242,7 +242,8 @@ describe('locks', () => {
 
     const said = await t.say('hold web --gate b', people.oscar);
     expect(said.status).toBe('conflict');
-    expect(said.text).toContain(`\`web\` is locked by Olga (job #${first.job.id}, since `);
+    // The time as everything else shows it, not a raw ISO string.
+    expect(said.text).toMatch(new RegExp(`\`web\` is locked by Olga \\(job #${first.job.id}, since \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}Z\\)`));
     expect(said.text).toContain('Add --queue to wait for it');
     const conflict = (await t.store.audit.recent(1))[0];
     expect(conflict).toMatchObject({ event: 'conflict', principal: people.oscar, command: 'hold' });

@@ -120,6 +120,8 @@ describe('opsbot run', { timeout: 300_000 }, () => {
     expect({ code: as.exitCode, stderr: as.stderr, stdout: as.stdout }).toEqual({ code: 2, stderr: '--as needs a name, e.g. --as guest\n', stdout: '' });
     const channel = await opsbot(['run', 'whoami', '--channel', ' '], { dir });
     expect({ code: channel.exitCode, stderr: channel.stderr }).toEqual({ code: 2, stderr: '--channel needs a name, e.g. --channel guest-room\n' });
+    const prefixOnly = await opsbot(['run', 'whoami', '--as', 'shell:'], { dir: tempDir('opsbot-e2e-') });
+    expect({ code: prefixOnly.exitCode, stderr: prefixOnly.stderr }).toEqual({ code: 2, stderr: '--as needs a name, e.g. --as guest\n' });
   });
 
   it('shows a guest in the guest room only the restricted view', async () => {
@@ -136,6 +138,10 @@ describe('opsbot run', { timeout: 300_000 }, () => {
     expect(whoami.stdout).toContain('Commands here: help, whoami, jobs, job');
     expect((await opsbot(['run', 'jobs', '--as', 'guest', '--channel', 'guest-room'], { dir })).exitCode).toBe(0);
     expect((await opsbot(['run', 'audit', '--as', 'guest', '--channel', 'guest-room'], { dir })).exitCode).toBe(2);
+    // Written as the access config writes them, the names mean the same people and channels.
+    const prefixed = await opsbot(['run', 'whoami', '--as', 'shell:guest', '--channel', 'shell:guest-room'], { dir });
+    expect(prefixed.stdout).toContain('Identity: shell:guest\n');
+    expect(prefixed.stdout).toContain('Channel: shell:guest-room\n');
   });
 
   it('confirms a destructive command across two processes, once, and only for the same person', async () => {

@@ -6,10 +6,10 @@
 import parser from 'yargs-parser';
 import { UsageError } from '../errors.js';
 import type { AnyArgValues, ArgSpec, PairsArg } from './schema.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 import { unquotedValue, type Token } from './tokenize.js';
 import { flagArgs, globalFlagsFor, positionals, usageLine, type UsageSubject } from './usage.js';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 
 export interface ParsedArgs {
   readonly values: AnyArgValues;
@@ -211,7 +211,9 @@ function splitWithYargs(grammar: Grammar, tokens: readonly Token[], fail: (sente
   for (const word of words) {
     if (word.startsWith('-') && !NEGATIVE_NUMBER.test(word)) {
       const name = word.replace(/^-+/, '').split('=')[0] ?? '';
-      fail(`Unknown option \`${word.split('=')[0] ?? word}\`.${didYouMean(name, known)}`);
+      // The suggestion is written as it is typed: `--version`, not `version`.
+      const near = closest(name, known);
+      fail(`Unknown option \`${word.split('=')[0] ?? word}\`.${near === null ? '' : ` Did you mean \`--${near}\`?`}`);
     }
   }
   const slots = grammar.slotNames.map((name) => (parsed[name] === undefined ? undefined : restore(parsed[name])));
@@ -335,6 +337,7 @@ function convert(name: string, spec: ArgSpec, text: string, fail: (sentence: str
       return text;
     }
     case 'integer': {
+      if (/^-?\d{16,}$/.test(text)) fail(`\`${name}\` is too large a number.`);
       if (!/^-?\d{1,15}$/.test(text)) fail(`\`${name}\` must be a whole number${secret ? '' : `, not \`${text}\``}.`);
       const n = Number(text);
       if (spec.min !== undefined && n < spec.min) fail(`\`${name}\` must be at least ${spec.min}.`);
@@ -344,8 +347,8 @@ function convert(name: string, spec: ArgSpec, text: string, fail: (sentence: str
     case 'duration': {
       const ms = parseDuration(text.trim().toLowerCase());
       if (ms === null) fail(`${shown(name, text, secret)} is not a duration: use e.g. 90s, 5m, 2h or 1d.`);
-      if (spec.min !== undefined && (ms) < spec.min) fail(`\`${name}\` is too short.`);
-      if (spec.max !== undefined && (ms) > spec.max) fail(`\`${name}\` is too long.`);
+      if (spec.min !== undefined && ms < spec.min) fail(`\`${name}\` is too short (at least ${formatDuration(spec.min)}).`);
+      if (spec.max !== undefined && ms > spec.max) fail(`\`${name}\` is too long (at most ${formatDuration(spec.max)}).`);
       return ms;
     }
     case 'boolean':

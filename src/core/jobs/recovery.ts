@@ -60,7 +60,7 @@ export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<JobRec
         title: `Job #${job.id} was interrupted`,
         tone: 'danger',
         blocks: [
-          { kind: 'text', text: `\`${job.text}\` (started by ${job.principal.name}) ${job.step === null ? '' : `was at step "${job.step}" when `}opsbot stopped. Its lock is released.` },
+          { kind: 'text', text: `\`${job.text}\` (started by ${job.principal.name}) ${job.step === null ? 'did not finish: opsbot stopped' : `was at step "${job.step}" when opsbot stopped`}. Its lock is released.` },
           { kind: 'text', text: `Check the target before running it again; \`job ${job.id}\` shows its log.` },
         ],
       });

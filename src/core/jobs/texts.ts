@@ -1,10 +1,11 @@
 /** The bot's words about jobs: terse, the facts, the job id. */
 import type { Block, Message } from '../message.js';
 import type { JobRecord, JobState, LockRecord } from '../store.js';
+import { formatTime } from '../format.js';
 
 export function describeHolder(holder: LockRecord): string {
   const what = holder.jobId !== null ? `job #${holder.jobId}` : `a freeze${holder.reason === null ? '' : `: "${holder.reason}"`}`;
-  return `${holder.holder.name} (${what}, since ${holder.acquiredAt.toISOString()})`;
+  return `${holder.holder.name} (${what}, since ${formatTime(holder.acquiredAt)})`;
 }
 
 export function summarize(reply: Message): string {
