@@ -1,4 +1,4 @@
-import { defineCommand, formatDuration, formatInZone, isTimeZone, UsageError, windowState, type MaintenanceAdminPort, type Message, type OpenWindowRequest, type WindowView } from '#core';
+import { defineCommand, formatDuration, formatInZone, isTimeZone, UsageError, viewerZone, windowState, type MaintenanceAdminPort, type Message, type OpenWindowRequest, type WindowView } from '#core';
 
 /** Target names are an allowlist from the config; this only keeps the word plain. */
 const WORD = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -34,7 +34,7 @@ export const maintenance = defineCommand({
     const now = ctx.clock.now();
 
     // A listing reads best in the viewer's own zone, as their chat client shows times (as `schedule list` does).
-    if (action.kind === 'list') return listing(await port.list(now), args.tz === undefined ? ((await ctx.ports.profiles.timeZoneOf(ctx.principal)) ?? zone) : zone, now);
+    if (action.kind === 'list') return listing(await port.list(now), await viewerZone(args.tz, ctx.ports.profiles, ctx.principal, zone), now);
 
     if (action.kind === 'end') {
       if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would end maintenance window #${action.id} and remove its silence.` }] };

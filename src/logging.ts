@@ -4,7 +4,7 @@
  * masked by path.
  */
 import { pino, destination, stdSerializers, type DestinationStream, type Logger as PinoLogger } from 'pino';
-import { redactText } from './core/args/redact.js';
+import { SecretMask } from './core/args/redact.js';
 import type { Logger } from './core/log.js';
 
 export interface LoggerOptions {
@@ -20,10 +20,11 @@ const SECRET_PATHS = [
 ];
 
 export function createLogger(options: LoggerOptions): Logger & PinoLogger {
+  const mask = new SecretMask(options.secrets);
   const scrub = (value: unknown, depth = 0): unknown => {
-    if (options.secrets.length === 0 || depth > 6) return value;
-    if (typeof value === 'string') return redactText(value, options.secrets);
-    if (value instanceof Error) return { type: value.name, message: redactText(value.message, options.secrets), stack: redactText(value.stack ?? '', options.secrets) };
+    if (mask.empty || depth > 6) return value;
+    if (typeof value === 'string') return mask.text(value);
+    if (value instanceof Error) return { type: value.name, message: mask.text(value.message), stack: mask.text(value.stack ?? '') };
     if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
     if (value !== null && typeof value === 'object') {
       return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, depth + 1)]));
@@ -39,7 +40,7 @@ export function createLogger(options: LoggerOptions): Logger & PinoLogger {
       formatters: { log: (obj) => scrub(obj) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
-          const cleaned = args.map((a) => (typeof a === 'string' ? redactText(a, options.secrets) : a));
+          const cleaned = args.map((a) => (typeof a === 'string' ? mask.text(a) : a));
           method.apply(this, cleaned as Parameters<typeof method>);
         },
       },

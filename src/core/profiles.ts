@@ -85,8 +85,8 @@ export class ProfileDirectory implements ProfilesPort {
   }
 }
 
-/** The zone to show times in: the one asked for, else the viewer's, else UTC. */
-export async function viewerZone(asked: string | undefined, profiles: ProfilesPort, principal: Principal): Promise<string> {
+/** The zone to show times in: the one asked for, else the viewer's, else `fallback` (UTC unless said). */
+export async function viewerZone(asked: string | undefined, profiles: ProfilesPort, principal: Principal, fallback = 'UTC'): Promise<string> {
   if (asked !== undefined) return asked;
-  return (await profiles.timeZoneOf(principal)) ?? 'UTC';
+  return (await profiles.timeZoneOf(principal)) ?? fallback;
 }

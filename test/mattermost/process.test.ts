@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, removeTempDirs, tempDir } from '../support/app.js';
-import { assertBuilt, spawnOpsbot, writeServeConfig } from '../support/cli.js';
+import { assertBuilt, spawnOpsbot, stopOpsbot, writeServeConfig } from '../support/cli.js';
 import type { ContractServer } from '../support/contract/contract-server.js';
 import { BOT_TOKEN, slashFields, slashForm, startFakeMattermost, type FakePost } from './support/harness.js';
 import { freePort } from '../support/ports.js';
@@ -15,10 +15,7 @@ let server: ContractServer | null = null;
 let child: ReturnType<typeof spawnOpsbot> | null = null;
 
 afterEach(async () => {
-  if (child?.pid !== undefined && child.exitCode === null) {
-    process.kill(child.pid, 'SIGTERM');
-    await child;
-  }
+  await stopOpsbot(child);
   child = null;
   await server?.close();
   server = null;

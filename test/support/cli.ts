@@ -65,3 +65,10 @@ export function writeServeConfig(dir: string, port: number, sections: readonly s
   writeFileSync(file, lines.join('\n'));
   return file;
 }
+
+/** Test teardown: SIGTERM to a spawned opsbot still running, then its end (a no-op for null or one that exited). */
+export async function stopOpsbot(child: ReturnType<typeof spawnOpsbot> | null): Promise<void> {
+  if (child?.pid === undefined || child.exitCode !== null) return;
+  process.kill(child.pid, 'SIGTERM');
+  await child;
+}

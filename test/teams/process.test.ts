@@ -5,17 +5,14 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, removeTempDirs, tempDir } from '../support/app.js';
-import { assertBuilt, spawnOpsbot, writeServeConfig } from '../support/cli.js';
+import { assertBuilt, spawnOpsbot, stopOpsbot, writeServeConfig } from '../support/cli.js';
 import { freePort } from '../support/ports.js';
 import { readShared } from '../support/shared.js';
 
 let child: ReturnType<typeof spawnOpsbot> | null = null;
 
 afterEach(async () => {
-  if (child?.pid !== undefined && child.exitCode === null) {
-    process.kill(child.pid, 'SIGTERM');
-    await child;
-  }
+  await stopOpsbot(child);
   child = null;
   removeTempDirs();
 });

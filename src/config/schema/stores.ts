@@ -16,12 +16,11 @@ export const STORE_NAME_PATTERN = '^[a-z0-9][a-z0-9_-]{0,62}$';
 const ENVS = ['dev', 'test', 'staging', 'prod'] as const;
 const DEFAULTS = { env: 'dev', playbook: 'deploy-colour', timeout: '60s', interval: '1s', requestTimeout: '5s', idleState: 'maint', nginx: '/usr/sbin/nginx' } as const;
 
-const Url = HttpUrl;
 const SshTarget = Type.Object(
   { ssh: Type.Object({ host: Type.String({ pattern: HOST_PATTERN }), command: Type.String({ pattern: CATALOG_ID_PATTERN }) }, { additionalProperties: false }) },
   { additionalProperties: false, description: 'A catalogued SSH command (ssh.commands) on a host (ssh.hosts); exit 0 is healthy.' },
 );
-const Target = Type.Union([Url('Health URL of the colour (GET, 2xx is healthy).'), SshTarget]);
+const Target = Type.Union([HttpUrl('Health URL of the colour (GET, 2xx is healthy).'), SshTarget]);
 const PerColour = <T extends Parameters<typeof Type.Object>[0][string]>(schema: T) => Type.Object({ blue: schema, green: schema }, { additionalProperties: false });
 
 const Haproxy = Type.Object(
@@ -71,7 +70,7 @@ const StoreSchema = Type.Object(
       {
         blue: Target,
         green: Target,
-        frontend: Url('Public URL checked after the switch.'),
+        frontend: HttpUrl('Public URL checked after the switch.'),
         expectVersion: Type.Optional(Type.Boolean({ default: false, description: 'The answers must contain the deployed version.' })),
         timeout: Type.Optional(Duration({ default: DEFAULTS.timeout, description: 'How long a colour may take to become healthy.' })),
         interval: Type.Optional(Duration({ default: DEFAULTS.interval })),

@@ -34,8 +34,9 @@ export function secretValues(args: ArgsSchema, values: AnyArgValues): string[] {
 }
 
 /**
- * redactText for many texts with the same secrets: sorted once, and a text that holds none of them
- * (nearly all) is returned as it is, without copying. For every answer that is not a job.
+ * Masks every occurrence of every secret, longest first (so a secret containing another is fully
+ * masked). The secrets are sorted once, and a text that holds none of them (nearly all) is returned
+ * as it is: make one per set of secrets (a logger, a job's output, the dispatcher) and reuse it.
  */
 export class SecretMask {
   private readonly secrets: readonly string[];
@@ -55,13 +56,9 @@ export class SecretMask {
   };
 }
 
-/** Masks every occurrence of every secret (longest first, so a secret containing another is fully masked). */
+/** One text masked against `secrets` (see SecretMask, for many texts against the same secrets). */
 export function redactText(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of [...secrets].filter((s) => s.length >= 3).sort((a, b) => b.length - a.length)) {
-    out = out.split(secret).join(MASK);
-  }
-  return out;
+  return new SecretMask(secrets).text(text);
 }
 
 /**

@@ -47,6 +47,10 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
     facts[name] = value;
     ctx.ref(name, value);
   };
+  const approval = async (summary: string): Promise<void> => {
+    steps.next(`waiting for a second person: \`approve ${spec.name}\``);
+    note('approved_by', (await waitForApproval(ctx, spec, summary)).byName);
+  };
 
   steps.next('syncing playbooks');
   const synced = await deploy.repo.sync(ctx.signal);
@@ -70,11 +74,7 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
 
   const what = `${version} → ${spec.name}/${target}`;
   // In place, the playbook itself changes what takes traffic: the second person approves before it runs.
-  if (spec.approval.required && inPlace && !ctx.dryRun) {
-    steps.next(`waiting for a second person: \`approve ${spec.name}\``);
-    const decision = await waitForApproval(ctx, spec, `deploy ${version} in place to ${spec.name}/${target}, which is live`);
-    note('approved_by', decision.byName);
-  }
+  if (spec.approval.required && inPlace && !ctx.dryRun) await approval(`deploy ${version} in place to ${spec.name}/${target}, which is live`);
   steps.next(`${ctx.dryRun ? 'checking' : 'deploying'} ${what}`);
   const result: PlaybookResult = await runPlaybookStep(
     ctx,
@@ -100,11 +100,7 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
     );
   }
 
-  if (spec.approval.required && !inPlace) {
-    steps.next(`waiting for a second person: \`approve ${spec.name}\``);
-    const decision = await waitForApproval(ctx, spec, `deploy ${version} to ${spec.name}/${target}`);
-    note('approved_by', decision.byName);
-  }
+  if (spec.approval.required && !inPlace) await approval(`deploy ${version} to ${spec.name}/${target}`);
 
   if (!inPlace) {
     steps.next(`switching traffic ${live ?? 'nothing'} → ${target} (${spec.traffic})`);

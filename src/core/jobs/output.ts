@@ -2,21 +2,24 @@
  * A job's log: lines appended by the handler, secrets masked on the way in, only the tail kept so a
  * chatty playbook cannot grow memory or the database without bound.
  */
-import { redactText } from '../args/redact.js';
+import { SecretMask } from '../args/redact.js';
 
 export class OutputBuffer {
   private lines: string[] = [];
   private bytes = 0;
   private dropped = 0;
+  private readonly mask: SecretMask;
 
   constructor(
     private readonly limitBytes: number,
-    private readonly secrets: readonly string[],
-  ) {}
+    secrets: readonly string[],
+  ) {
+    this.mask = new SecretMask(secrets);
+  }
 
   append(text: string): void {
     for (const raw of text.split(/\r?\n/)) {
-      const line = lineTail(redactText(raw, this.secrets), this.limitBytes);
+      const line = lineTail(this.mask.text(raw), this.limitBytes);
       this.lines.push(line);
       this.bytes += Buffer.byteLength(line) + 1;
     }
@@ -33,7 +36,7 @@ export class OutputBuffer {
   }
 
   redact(text: string): string {
-    return redactText(text, this.secrets);
+    return this.mask.text(text);
   }
 }
 
