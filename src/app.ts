@@ -10,12 +10,11 @@ import type { LoadedConfig } from './config/types.js';
 import { createAuditPort, createHelpPort, createJobsPort, createLocksPort } from './core/builtin-ports.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Command } from './core/command.js';
-import type { AnyArgValues } from './core/args/schema.js';
-import { DeniedError } from './core/errors.js';
 import { confirmCommand } from './core/confirm.js';
 import { Dispatcher } from './core/dispatch.js';
 import type { Logger } from './core/log.js';
 import { formatOwner, type OwnerIdentity } from './core/jobs/owner.js';
+import { createCancelAuthorizer } from './core/jobs/cancel-authorizer.js';
 import { recoverInterruptedJobs } from './core/jobs/recovery.js';
 import { JobRunner } from './core/jobs/runner.js';
 import { LiveJobPosts } from './core/outbox/live-jobs.js';
@@ -174,18 +173,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     maintenance,
   });
   ports = {
-    jobs: createJobsPort(store, runner, clock, (job, by, conversation) => {
-      // A job of a command no longer registered: jobs:cancel alone, as before the command went.
-      const command = registry.find(job.command);
-      if (command === null) return;
-      const needed = command.permission(job.args as AnyArgValues);
-      try {
-        policy.authorize(by, conversation, 'cancel', needed);
-      } catch (error: unknown) {
-        if (error instanceof DeniedError) throw new DeniedError(`Job #${job.id} is ${job.principal.name}'s: stopping it also needs \`${needed}\`, which it needed to start, and none of your roles grants it.`, needed);
-        throw error;
-      }
-    }),
+    jobs: createJobsPort(store, runner, clock, createCancelAuthorizer(registry, policy, getPorts)),
     audit: createAuditPort(store),
     locks: createLocksPort(store, clock),
     help: createHelpPort(registry),

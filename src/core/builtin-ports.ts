@@ -17,7 +17,7 @@ function auditEntry(clock: Clock, event: NewAuditEntry['event'], by: Principal, 
  * own jobs; stopping another person's also takes the permission that job needed, so that the on-call
  * role cannot halt a production deploy it could never have started.
  */
-export type CancelAuthorizer = (job: JobRecord, by: Principal, conversation: Conversation) => void;
+export type CancelAuthorizer = (job: JobRecord, by: Principal, conversation: Conversation) => Promise<void>;
 
 export function createJobsPort(store: Store, runner: JobRunner, clock: Clock, authorizeCancel: CancelAuthorizer): JobsPort {
   return {
@@ -27,7 +27,7 @@ export function createJobsPort(store: Store, runner: JobRunner, clock: Clock, au
       const job = await store.jobs.get(id);
       if (job === null) return 'not_found';
       if (FINAL_JOB_STATES.includes(job.state)) return 'already_finished';
-      if (principalKey(job.principal) !== principalKey(by)) authorizeCancel(job, by, conversation);
+      if (principalKey(job.principal) !== principalKey(by)) await authorizeCancel(job, by, conversation);
       await store.audit.append(auditEntry(clock, 'cancel_requested', by, conversation, 'cancel', { id }, id));
       if (runner.cancelLocal(id, by)) return 'cancelling';
       await store.jobs.requestCancel(id);

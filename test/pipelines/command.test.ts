@@ -57,7 +57,7 @@ const access: AccessConfig = {
   roles: {
     ...testAccess.roles,
     // Sam may run pipelines but lacks the extra permission `release` asks for.
-    ci: { members: ['mattermost:u-sam'], allow: ['pipeline:*'] },
+    ci: { members: ['mattermost:u-sam'], allow: ['pipeline:*', 'jobs:cancel'] },
   },
 };
 
@@ -237,6 +237,10 @@ describe('/pipeline status and cancel', () => {
     expect(byJob.text).toContain('Cancelling `release` also needs the permission `deploy:prod`');
     const byRun = await bot.runJob('pipeline cancel release#57', people.sam);
     expect(byRun.text).toContain('Cancelling `release` also needs the permission `deploy:prod`');
+    // Nor by the plain `cancel`, which checks the run job's own permission and the pipeline's.
+    const plain = await bot.say(`cancel ${job.id}`, people.sam);
+    expect(plain.status).toBe('denied');
+    expect(plain.text).toContain('Cancelling `release` also needs the permission `deploy:prod`');
     expect((await bot.store.jobs.get(job.id))?.state).toBe('running');
     expect(jenkinsServer.callsTo('cancelQueueItem')).toEqual([]);
     // Olga has every permission.

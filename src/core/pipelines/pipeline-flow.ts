@@ -5,6 +5,7 @@
  * server; a timeout or a shutdown leaves it running there (and says so in the refs' link).
  */
 import type { CommandContext } from '../command.js';
+import type { Ports } from '../ports.js';
 import { BackendError, CancelledError, NotFoundError, UsageError } from '../errors.js';
 import type { Block, Message } from '../message.js';
 import { FINAL_JOB_STATES, type JobRecord } from '../store.js';
@@ -54,7 +55,7 @@ export async function cancelPipeline(target: string, ctx: CommandContext, usage:
   if (parsed.kind === 'job') {
     const job = await pipelineJob(parsed.jobId, ctx);
     if (!FINAL_JOB_STATES.includes(job.state)) {
-      const name = await pipelineOfJob(job, ctx);
+      const name = await pipelineOfJob(job, ctx.ports);
       if (name !== null) ctx.ports.pipelines.authorize(name, ctx.principal, ctx.conversation, 'cancel');
       if (ctx.dryRun) return text(`Would cancel job #${job.id}, which stops its run on the server.`, 'info');
       // The run job stops its run on the server itself when it sees the cancellation.
@@ -161,14 +162,14 @@ async function pipelineJob(jobId: number, ctx: CommandContext) {
  * The pipeline a run job is about, before it has started its run too: `run <name>` names it, `retry`
  * names the run (or the job) it retries. Null when the pipeline left the config.
  */
-async function pipelineOfJob(job: JobRecord, ctx: CommandContext, depth = 0): Promise<string | null> {
+export async function pipelineOfJob(job: JobRecord, ports: Pick<Ports, 'jobs' | 'pipelines'>, depth = 0): Promise<string | null> {
   const named = job.refs.pipeline ?? (job.args.action === 'run' && typeof job.args.target === 'string' ? job.args.target : undefined);
-  if (named !== undefined) return ctx.ports.pipelines.describe(named) === null ? null : named;
+  if (named !== undefined) return ports.pipelines.describe(named) === null ? null : named;
   const retried = typeof job.args.target === 'string' ? parseRunTarget(job.args.target) : null;
   if (retried === null) return null;
-  if (retried.kind === 'run') return ctx.ports.pipelines.describe(retried.pipeline) === null ? null : retried.pipeline;
-  const earlier = depth < 5 ? await ctx.ports.jobs.get(retried.jobId) : null;
-  return earlier === null ? null : pipelineOfJob(earlier, ctx, depth + 1);
+  if (retried.kind === 'run') return ports.pipelines.describe(retried.pipeline) === null ? null : retried.pipeline;
+  const earlier = depth < 5 ? await ports.jobs.get(retried.jobId) : null;
+  return earlier === null ? null : pipelineOfJob(earlier, ports, depth + 1);
 }
 
 function parseTarget(target: string) {
