@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync, createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { ShellSession } from './adapters/shell/session.js';
+import { ShellSession, type ShellIdentity } from './adapters/shell/session.js';
 import type { App } from './app.js';
 import type { TeamsAdapter } from './adapters/teams/index.js';
 import { runRepl } from './adapters/shell/repl.js';
@@ -141,9 +141,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** The local shell chat on this process's terminal: its output, and its width while it is one. */
+function terminalSession(app: App, identity: ShellIdentity): ShellSession {
+  const columns = (): number | undefined => (process.stdout.isTTY ? process.stdout.columns : undefined);
+  return new ShellSession({ dispatcher: app.dispatcher, runner: app.runner, clock: systemClock, write: (t) => process.stdout.write(t), columns }, identity);
+}
+
 async function runOnce(text: string, config: string | undefined, as: string | undefined, channel: string | undefined): Promise<number> {
   const { app } = await boot({ configPath: config, quiet: true });
-  const session = new ShellSession({ dispatcher: app.dispatcher, runner: app.runner, clock: systemClock, write: (t) => process.stdout.write(t) }, localIdentity(as, channel));
+  const session = terminalSession(app, localIdentity(as, channel));
   app.notifier.register('shell', session.notifier());
   // Ctrl-C cancels the job (checked and audited as `cancel <id>`); a second one stops waiting, and
   // the job is interrupted on the way out. Killing the process instead would leave its lock held
@@ -166,7 +172,7 @@ async function runOnce(text: string, config: string | undefined, as: string | un
 
 async function shell(config: string | undefined, as: string | undefined, channel: string | undefined): Promise<number> {
   const { app } = await boot({ configPath: config, quiet: true });
-  const session = new ShellSession({ dispatcher: app.dispatcher, runner: app.runner, clock: systemClock, write: (t) => process.stdout.write(t) }, localIdentity(as, channel));
+  const session = terminalSession(app, localIdentity(as, channel));
   app.notifier.register('shell', session.notifier());
   try {
     await app.recover();

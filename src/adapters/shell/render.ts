@@ -1,5 +1,6 @@
 /** Renders the neutral message model as plain terminal text (the local shell "chat"). */
 import type { Block, Message } from '../../core/message.js';
+import { renderTable } from './table.js';
 
 /** Unicode's control characters (C0, DEL, C1) but newline and tab. */
 const CONTROL = /[^\P{Cc}\n\t]/gu;
@@ -15,12 +16,17 @@ export function terminalSafe(text: string): string {
 
 const TONE_MARK: Readonly<Record<Message['tone'], string>> = { info: 'ℹ', success: '✔', warning: '⚠', danger: '✖', neutral: '' };
 
-export function renderText(message: Message): string {
+export interface RenderOptions {
+  /** The terminal's width in cells: tables wider than this wrap their widest columns. */
+  readonly width?: number;
+}
+
+export function renderText(message: Message, options: RenderOptions = {}): string {
   const out: string[] = [];
   const mark = TONE_MARK[message.tone];
   if (message.title !== undefined) out.push(`${mark === '' ? '' : `${mark} `}${message.title}`);
   message.blocks.forEach((block, i) => {
-    const text = renderBlock(block);
+    const text = renderBlock(block, options);
     out.push(i === 0 && message.title === undefined && mark !== '' ? `${mark} ${text}` : text);
   });
   if (message.actions !== undefined && message.actions.length > 0) {
@@ -29,7 +35,7 @@ export function renderText(message: Message): string {
   return out.join('\n');
 }
 
-function renderBlock(block: Block): string {
+function renderBlock(block: Block, options: RenderOptions): string {
   switch (block.kind) {
     case 'text':
       return block.text;
@@ -42,7 +48,7 @@ function renderBlock(block: Block): string {
     case 'progress':
       return `${progressBar(block.done, block.total)} ${block.step}`;
     case 'table':
-      return renderTable(block.columns, block.rows);
+      return renderTable(block.columns, block.rows, options.width);
   }
 }
 
@@ -50,15 +56,4 @@ export function progressBar(done: number, total: number | null, width = 20): str
   if (total === null || total <= 0) return `[${done}]`;
   const filled = Math.max(0, Math.min(width, Math.round((done / total) * width)));
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
-}
-
-function renderTable(columns: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = columns.map((c, i) => Math.min(60, Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length))));
-  const line = (cells: readonly string[]): string =>
-    cells.map((cell, i) => {
-      const w = widths[i] ?? 0;
-      const text = cell.length > w ? `${cell.slice(0, w - 1)}…` : cell;
-      return text.padEnd(w);
-    }).join('  ').trimEnd();
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

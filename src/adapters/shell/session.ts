@@ -23,6 +23,8 @@ export interface ShellDeps {
   readonly runner: JobRunner;
   readonly clock: Clock;
   readonly write: (text: string) => void;
+  /** The terminal's width now (it can be resized); undefined when output is not a terminal. */
+  readonly columns?: () => number | undefined;
 }
 
 /** Exit codes of `opsbot run`: 0 ok, 1 failed, 2 usage error or denied. */
@@ -104,6 +106,7 @@ export class ShellSession {
   }
 
   private print(message: Message): void {
-    this.deps.write(`${terminalSafe(renderText(message))}\n`);
+    const width = this.deps.columns?.();
+    this.deps.write(`${terminalSafe(renderText(message, width === undefined ? {} : { width }))}\n`);
   }
 }
