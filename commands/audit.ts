@@ -1,4 +1,17 @@
-import { defineCommand, formatTime, type Message } from '#core';
+import { canonicalText, defineCommand, formatTime, type AnyArgValues, type AuditEntry, type HelpPort, type Message } from '#core';
+
+/**
+ * What was run, as it would be typed again (`lock web maintenance --dry-run`), rebuilt from the typed
+ * values. An entry whose command is gone, or whose arguments that command no longer declares, is
+ * shown as recorded, so nothing in it is hidden.
+ */
+function commandText(entry: AuditEntry, help: HelpPort): string {
+  if (entry.command === null) return '';
+  const command = help.find(entry.command);
+  const args = entry.args ?? {};
+  if (command !== null && Object.keys(args).every((name) => name in command.args)) return canonicalText(command.name, command.args, args as AnyArgValues, { dryRun: entry.dryRun });
+  return `${entry.command}${entry.args === null ? '' : ` ${JSON.stringify(entry.args)}`}${entry.dryRun ? ' (dry run)' : ''}`;
+}
 
 export const audit = defineCommand({
   name: 'audit',
@@ -23,7 +36,7 @@ export const audit = defineCommand({
             formatTime(e.at),
             `${e.principal.name} (${e.principal.platform}:${e.principal.id})`,
             e.event,
-            e.command === null ? '' : `${e.command}${e.args === null ? '' : ` ${JSON.stringify(e.args)}`}${e.dryRun ? ' (dry run)' : ''}`,
+            commandText(e, ctx.ports.help),
             e.jobId === null ? '' : `#${e.jobId}`,
             e.outcome ?? e.detail ?? '',
           ]),

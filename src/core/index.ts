@@ -3,6 +3,7 @@ export { defineCommand, type Command, type CommandContext, type CommandDefinitio
 export type { ArgSpec, ArgsSchema, ArgValues, AnyArgValues } from './args/schema.js';
 export { parseDuration, formatDuration, formatElapsed } from './args/duration.js';
 export { usageLine, argumentLines } from './args/usage.js';
+export { canonicalText } from './args/redact.js';
 export { didYouMean } from './args/suggest.js';
 export { UsageError, DeniedError, ConflictError, NotFoundError, BackendError, TimeoutError, CancelledError, OpsbotError } from './errors.js';
 export { msg, type Message, type Block, type Field, type Action, type Link, type Tone } from './message.js';

@@ -15,7 +15,7 @@ describe('audit', () => {
     expect((await t.say('audit')).text).toBe('The audit log is empty.');
   });
 
-  it('lists the newest entries first: who, event, command with args, job and outcome', async () => {
+  it('lists the newest entries first: who, event, the command as typed, job and outcome', async () => {
     const { job } = await t.runJob('lock web maintenance');
     await t.say('lock db', people.sam);
 
@@ -23,10 +23,10 @@ describe('audit', () => {
     const table = tableOf(said.message);
     expect(table.columns).toEqual(['when', 'who', 'event', 'command', 'job', 'outcome']);
     expect(table.rows.map((r) => r.slice(1))).toEqual([
-      ['Sam (mattermost:u-sam)', 'denied', 'lock {"target":"db"}', '', 'denied'],
-      ['Olga (mattermost:u-olga)', 'job_finished', 'lock {"target":"web","reason":"maintenance"}', `#${job.id}`, 'succeeded'],
-      ['Olga (mattermost:u-olga)', 'lock', 'lock {"target":"web","reason":"maintenance"}', '', 'maintenance'],
-      ['Olga (mattermost:u-olga)', 'job_started', 'lock {"target":"web","reason":"maintenance"}', `#${job.id}`, ''],
+      ['Sam (mattermost:u-sam)', 'denied', 'lock db', '', 'denied'],
+      ['Olga (mattermost:u-olga)', 'job_finished', 'lock web maintenance', `#${job.id}`, 'succeeded'],
+      ['Olga (mattermost:u-olga)', 'lock', 'lock web maintenance', '', 'maintenance'],
+      ['Olga (mattermost:u-olga)', 'job_started', 'lock web maintenance', `#${job.id}`, ''],
     ]);
   });
 
@@ -35,12 +35,29 @@ describe('audit', () => {
     await t.say('deploy store-pl blue --dry-run', people.vera);
     const rows = tableOf((await t.say('audit')).message).rows.map((r) => [r[2], r[3], r[4]]);
     expect(rows).toEqual([
-      ['denied', 'deploy {"force":false,"store":"store-pl","colour":"blue"} (dry run)', ''],
-      ['job_finished', 'lock {"target":"web"} (dry run)', `#${job.id}`],
-      ['job_started', 'lock {"target":"web"} (dry run)', `#${job.id}`],
+      ['denied', 'deploy store-pl blue --dry-run', ''],
+      ['job_finished', 'lock web --dry-run', `#${job.id}`],
+      ['job_started', 'lock web --dry-run', `#${job.id}`],
     ]);
     await t.runJob('lock web');
-    expect(tableOf((await t.say('audit 1')).message).rows[0]?.[3]).toBe('lock {"target":"web"}');
+    expect(tableOf((await t.say('audit 1')).message).rows[0]?.[3]).toBe('lock web');
+  });
+
+  it('quotes free text and shows options, durations and variables as they would be typed again', async () => {
+    await t.runJob('lock web "back at 5, it\'s fine"');
+    await t.say('maintenance web 2030-01-01T02:00Z 90m "kernel" --dry-run', people.sam);
+    const rows = tableOf((await t.say('audit 10')).message).rows.map((r) => r[3]);
+    expect(rows).toContain("lock web 'back at 5, it'\\''s fine'");
+    expect(rows).toContain('maintenance web 2030-01-01T02:00Z 1h30m kernel --dry-run');
+  });
+
+  it('shows an entry as recorded when its command, or one of its arguments, is not known (any more)', async () => {
+    const at = new Date();
+    const base = { at, principal: people.olga, conversation: places.ops, permission: null, jobId: null, outcome: null, detail: null, refs: {} };
+    await t.store.audit.append({ ...base, event: 'lock', command: 'retired', args: { target: 'web' } });
+    await t.store.audit.append({ ...base, event: 'lock', command: 'lock', args: { target: 'web', colour: 'blue' } });
+    const rows = tableOf((await t.say('audit 2')).message).rows.map((r) => r[3]);
+    expect(rows).toEqual(['lock {"target":"web","colour":"blue"}', 'retired {"target":"web"}']);
   });
 
   it('shows as many entries as asked for, within bounds', async () => {
