@@ -5,7 +5,7 @@ export const rollback = defineCommand({
   summary: 'Switch a store back to its previous colour, if that colour is still healthy.',
   description:
     'Checks the previous colour answers healthy (with its version), switches traffic to it and verifies the frontend; a failed verification switches back. ' +
-    'Refused when that colour was deployed to after it was last live (its release is gone; that takes a deploy).',
+    'Refused when that colour was deployed to after it was last live (its release is gone; that takes a deploy), and after a rollback, when it holds the release rolled back from.',
   examples: ['rollback store-pl', 'rollback demo --dry-run'],
   args: {
     store: { type: 'string', positional: 0, required: true, pattern: STORE_NAME, patternHint: 'a store name from the config', description: 'The store to roll back.' },

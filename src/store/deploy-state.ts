@@ -17,6 +17,8 @@ type DeployStateTable = {
   blue_deployed_at: number | null;
   green_deployed_at: number | null;
   switched_at: number | null;
+  /** 1 when the previous colour holds the release a rollback left. */
+  rolled_back: number;
   job_id: number | null;
   updated_at: number;
 };
@@ -57,6 +59,7 @@ function fromRow(row: Row): DeployState {
     versions: { blue: row.blue_version, green: row.green_version },
     deployedAt: { blue: fromMsOrNull(numberOrNull(row.blue_deployed_at)), green: fromMsOrNull(numberOrNull(row.green_deployed_at)) },
     switchedAt: fromMsOrNull(numberOrNull(row.switched_at)),
+    rolledBack: Number(row.rolled_back) === 1,
     jobId: numberOrNull(row.job_id),
   };
 }
@@ -67,7 +70,7 @@ function numberOrNull(value: number | string | null): number | null {
 }
 
 function emptyRow(store: string, now: number): Row {
-  return { store, live_colour: null, previous_colour: null, blue_version: null, green_version: null, blue_deployed_at: null, green_deployed_at: null, switched_at: null, job_id: null, updated_at: now };
+  return { store, live_colour: null, previous_colour: null, blue_version: null, green_version: null, blue_deployed_at: null, green_deployed_at: null, switched_at: null, rolled_back: 0, job_id: null, updated_at: now };
 }
 
 function decisionOf(value: string | null): 'approved' | 'rejected' | null {
@@ -99,9 +102,9 @@ export function createDeployStateStore(base: Kysely<Database>): DeployStateStore
         .execute();
     },
 
-    async recordSwitch(store, live, previous, at, jobId) {
+    async recordSwitch(store, live, previous, at, jobId, rolledBack) {
       const now = toMs(at);
-      const changes = { live_colour: live, previous_colour: previous, switched_at: now };
+      const changes = { live_colour: live, previous_colour: previous, switched_at: now, rolled_back: rolledBack ? 1 : 0 };
       await db
         .insertInto('deploy_state')
         .values({ ...emptyRow(store, now), ...changes, job_id: jobId })

@@ -224,7 +224,26 @@ describe('rollback flow', () => {
     expect(f.health.waits.at(-1)).toEqual({ colour: 'blue', version: '1.4.1' });
     expect(f.traffic.switches).toEqual(['green', 'blue']);
     expect(reply.title).toBe('Rolled back store-pl to blue (1.4.1); blue is live');
-    expect(await f.state.get('store-pl')).toMatchObject({ live: 'blue', previous: 'green' });
+    expect(await f.state.get('store-pl')).toMatchObject({ live: 'blue', previous: 'green', rolledBack: true });
+  });
+
+  it('refuses a second rollback, which would put the release rolled back from live again; a deploy may', async () => {
+    const f = fakes({ live: 'blue' });
+    await f.state.recordVersion('store-pl', 'blue', '1.4.1', new Date(0), 1);
+    await runDeploy(deployTo('green'), flowContext(f.ports).ctx);
+    await runRollback('store-pl', flowContext(f.ports).ctx);
+    const again = runRollback('store-pl', flowContext(f.ports).ctx);
+    await expect(again).rejects.toBeInstanceOf(ConflictError);
+    await expect(again).rejects.toThrow('`store-pl` is already rolled back: blue (1.4.1) is live since job #');
+    await expect(again).rejects.toThrow('Rolling back again would put green (1.4.2), the release rolled back from, live again. Not switching.');
+    await expect(runRollback('store-pl', flowContext(f.ports, { dryRun: true }).ctx)).rejects.toBeInstanceOf(ConflictError);
+    // An in-place deploy of the live colour leaves green holding the release rolled back from.
+    await runDeploy(deployTo('blue', '1.4.1-hotfix', true), flowContext(f.ports).ctx);
+    await expect(runRollback('store-pl', flowContext(f.ports).ctx)).rejects.toThrow('already rolled back');
+    expect(f.traffic.switches).toEqual(['green', 'blue']);
+    // Going forward again is a deploy, and then rollback works as before.
+    await runDeploy(deployTo('green', '1.4.3'), flowContext(f.ports).ctx);
+    expect((await runRollback('store-pl', flowContext(f.ports).ctx)).title).toBe('Rolled back store-pl to blue (1.4.1-hotfix); blue is live');
   });
 
   it('refuses when the previous colour is not healthy', async () => {
@@ -240,7 +259,7 @@ describe('rollback flow', () => {
     // green was live with 1.4.1, then blue took over with 1.4.2 (approved).
     await f.state.recordVersion('store-pl', 'green', '1.4.1', new Date(0), 1);
     await f.state.recordVersion('store-pl', 'blue', '1.4.2', new Date(1_000), 2);
-    await f.state.recordSwitch('store-pl', 'blue', 'green', new Date(2_000), 2);
+    await f.state.recordSwitch('store-pl', 'blue', 'green', new Date(2_000), 2, false);
     const running = runDeploy(deployTo('green', '1.5.0'), flowContext(f.ports).ctx);
     while ((await f.state.pendingApproval('store-pl', new Date(0))) === null) await new Promise((r) => setTimeout(r, 5));
     await decideApproval('store-pl', 'rejected', flowContext(f.ports, { principal: piotr }).ctx);

@@ -47,7 +47,7 @@ describe.each(engines)('deploy state on $name', (engine) => {
     const state = opened.store.deployState;
     expect(await state.get('store-pl')).toBeNull();
     await state.recordVersion('store-pl', 'green', '1.4.2', t(1), 7);
-    await state.recordSwitch('store-pl', 'green', 'blue', t(2), 7);
+    await state.recordSwitch('store-pl', 'green', 'blue', t(2), 7, false);
     await state.recordVersion('store-pl', 'blue', '1.4.3', t(3), 8);
     expect(await state.get('store-pl')).toEqual({
       store: 'store-pl',
@@ -56,13 +56,19 @@ describe.each(engines)('deploy state on $name', (engine) => {
       versions: { blue: '1.4.3', green: '1.4.2' },
       deployedAt: { blue: t(3), green: t(1) },
       switchedAt: t(2),
+      rolledBack: false,
       jobId: 8,
     });
-    await state.recordSwitch('demo', 'blue', null, t(4), null);
+    await state.recordSwitch('demo', 'blue', null, t(4), null, false);
     expect((await state.list()).map((s) => [s.store, s.live])).toEqual([
       ['demo', 'blue'],
       ['store-pl', 'green'],
     ]);
+    // A rollback is remembered until the next switch that is not one.
+    await state.recordSwitch('store-pl', 'blue', 'green', t(5), 9, true);
+    expect(await state.get('store-pl')).toMatchObject({ live: 'blue', previous: 'green', rolledBack: true, switchedAt: t(5) });
+    await state.recordSwitch('store-pl', 'green', 'blue', t(6), 10, false);
+    expect((await state.get('store-pl'))?.rolledBack).toBe(false);
   });
 
   it('keeps one open approval per store, decided once', async () => {

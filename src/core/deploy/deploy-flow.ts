@@ -114,7 +114,9 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
   });
 
   steps.next('recording');
-  await deploy.state.recordSwitch(spec.name, target, inPlace ? (state?.previous ?? null) : live, ctx.clock.now(), ctx.jobId);
+  // In place, the previous colour is untouched: after a rollback it still holds the release rolled
+  // back from, and a later rollback must not switch to it either.
+  await deploy.state.recordSwitch(spec.name, target, inPlace ? (state?.previous ?? null) : live, ctx.clock.now(), ctx.jobId, inPlace && (state?.rolledBack ?? false));
   const seconds = Math.max(0, Math.round((ctx.clock.now().getTime() - started) / 1000));
   const blocks: Block[] = [
     {

@@ -123,7 +123,7 @@ export interface DeployStateStore {
   get(store: string): Promise<DeployState | null>;
   list(): Promise<DeployState[]>;
   recordVersion(store: string, colour: Colour, version: string, at: Date, jobId: number | null): Promise<void>;
-  recordSwitch(store: string, live: Colour, previous: Colour | null, at: Date, jobId: number | null): Promise<void>;
+  recordSwitch(store: string, live: Colour, previous: Colour | null, at: Date, jobId: number | null, rolledBack: boolean): Promise<void>;
   /** Opens an approval for a job (replacing any earlier one of the same store). */
   requestApproval(request: ApprovalRequest): Promise<void>;
   /** The open approval of a store, if any (expired ones are not open). */

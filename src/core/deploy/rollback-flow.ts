@@ -20,6 +20,7 @@ export async function runRollback(storeName: string, ctx: FlowContext): Promise<
   if (state !== null && state.previous === null && state.live === live) {
     throw new ConflictError(`\`${spec.name}\` has no previous colour to go back to (only ${live} has ever been live).`);
   }
+  if (state !== null && state.live === live) refuseRollingForward(spec.name, target, state);
   refuseUnreleased(spec.name, target, state);
 
   const steps = new Steps(ctx, ctx.dryRun ? 1 : 4);
@@ -49,12 +50,28 @@ export async function runRollback(storeName: string, ctx: FlowContext): Promise<
     if (!verified.healthy) throw new BackendError(`verification through ${spec.frontend} failed (${verified.attempts} attempts, last: ${verified.detail})`, 'health');
   });
   steps.next('recording');
-  await deploy.state.recordSwitch(spec.name, target, live, ctx.clock.now(), ctx.jobId);
+  await deploy.state.recordSwitch(spec.name, target, live, ctx.clock.now(), ctx.jobId, true);
   return {
     title: `Rolled back ${spec.name} to ${target}${versionText}; ${target} is live`,
     tone: 'success',
     blocks: [{ kind: 'fields', fields: [{ label: 'store', value: spec.name, short: true }, { label: 'live', value: `${live} → ${target}`, short: true }] }],
   };
+}
+
+/**
+ * After a rollback, the previous colour holds the release that was rolled back from. A second
+ * `rollback` (a second click on the button, two people at once) would put it live again, so it is
+ * refused; going forward again is a deliberate deploy, with its checks and approval.
+ */
+function refuseRollingForward(store: string, target: Colour, state: DeployState): void {
+  if (!state.rolledBack) return;
+  const version = state.versions[target];
+  const live = state.live ?? otherColour(target);
+  const liveVersion = state.versions[live];
+  throw new ConflictError(
+    `\`${store}\` is already rolled back: ${live}${liveVersion === null ? '' : ` (${liveVersion})`} is live${state.jobId === null ? '' : ` since job #${state.jobId}`}. Rolling back again would put ${target}${version === null ? '' : ` (${version})`}, the release rolled back from, live again. Not switching.`,
+    { hint: `To put ${version ?? 'it'} live again, deploy it: \`deploy ${store} ${target}${version === null ? '' : ` --version ${version}`}\`.` },
+  );
 }
 
 /**

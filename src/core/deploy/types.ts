@@ -102,5 +102,10 @@ export interface DeployState {
   readonly versions: Readonly<Record<Colour, string | null>>;
   readonly deployedAt: Readonly<Record<Colour, Date | null>>;
   readonly switchedAt: Date | null;
+  /**
+   * Whether `previous` holds a release that was rolled back from (the last switch was a `rollback`,
+   * or an in-place deploy after one): rolling back to it would undo the rollback.
+   */
+  readonly rolledBack: boolean;
   readonly jobId: number | null;
 }

@@ -15,6 +15,7 @@ import { alertTickets0008 } from './0008-alert-tickets.js';
 import { alertThreads0009 } from './0009-alert-threads.js';
 import { rateBudgets0010 } from './0010-rate-budgets.js';
 import { auditDryRun0011 } from './0011-audit-dry-run.js';
+import { deployRolledBack0012 } from './0012-deploy-rolled-back.js';
 
 export function allMigrations(engine: StoreEngine): Record<string, Migration> {
   return {
@@ -29,5 +30,6 @@ export function allMigrations(engine: StoreEngine): Record<string, Migration> {
     '0009-alert-threads': alertThreads0009(engine),
     '0010-rate-budgets': rateBudgets0010(engine),
     '0011-audit-dry-run': auditDryRun0011(),
+    '0012-deploy-rolled-back': deployRolledBack0012(),
   };
 }

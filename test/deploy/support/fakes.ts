@@ -135,7 +135,7 @@ export class MemoryState implements DeployStateStore {
   readonly states = new Map<string, DeployState>();
   readonly approvals: (ApprovalRequest & { decision: ApprovalDecision | null })[] = [];
   private base(store: string): DeployState {
-    return this.states.get(store) ?? { store, live: null, previous: null, versions: { blue: null, green: null }, deployedAt: { blue: null, green: null }, switchedAt: null, jobId: null };
+    return this.states.get(store) ?? { store, live: null, previous: null, versions: { blue: null, green: null }, deployedAt: { blue: null, green: null }, switchedAt: null, rolledBack: false, jobId: null };
   }
   get(store: string): Promise<DeployState | null> {
     return Promise.resolve(this.states.get(store) ?? null);
@@ -148,8 +148,8 @@ export class MemoryState implements DeployStateStore {
     this.states.set(store, { ...s, versions: { ...s.versions, [colour]: version }, deployedAt: { ...s.deployedAt, [colour]: at }, jobId });
     return Promise.resolve();
   }
-  recordSwitch(store: string, live: Colour, previous: Colour | null, at: Date, jobId: number | null): Promise<void> {
-    this.states.set(store, { ...this.base(store), live, previous, switchedAt: at, jobId });
+  recordSwitch(store: string, live: Colour, previous: Colour | null, at: Date, jobId: number | null, rolledBack: boolean): Promise<void> {
+    this.states.set(store, { ...this.base(store), live, previous, switchedAt: at, rolledBack, jobId });
     return Promise.resolve();
   }
   requestApproval(request: ApprovalRequest): Promise<void> {
