@@ -105,6 +105,16 @@ describe('ansible backend (real ansible-playbook, connection local)', { timeout:
     expect(cmdline.slice(-2)).toEqual(['--', join(dir, 'playbooks', 'sleep.yml')]);
   });
 
+  it('never templates a value it passes: `{{ … }}` from chat stays text and runs nothing', async () => {
+    const out = join(dir, 'note.txt');
+    const marker = join(dir, 'templated');
+    const note = `{{ lookup('ansible.builtin.pipe', 'touch ${marker}; id -un') }}`;
+    const { result } = await run('note', { out, note });
+    expect(result.ok).toBe(true);
+    expect(readFileSync(out, 'utf8')).toBe(note);
+    expect(existsSync(marker)).toBe(false);
+  });
+
   it('reports a failed task with its message and the recap', async () => {
     const { result, events } = await run('fail', {});
     expect(result.ok).toBe(false);

@@ -92,6 +92,10 @@ const HOSTILE: [string, RegExp][] = [
   ['run sleep', /needs `seconds=…`/],
   ['run env out=/tmp/x loud=maybe', /needs the permission|must be true or false/],
   ['run env out=/tmp/x mode=rm', /not a valid mode/],
+  // `note` admits any printable text, braces included: Jinja's openers are refused all the same.
+  ["run note out=/tmp/x note=\"{{ lookup('pipe', 'id') }}\"", /may not contain `\{\{`, `\{%` or `\{#`: Ansible would read them as a template/],
+  ['run note out=/tmp/x note="{% for x in y %}"', /Ansible would read them as a template/],
+  ['run note out=/tmp/x note="{#"', /Ansible would read them as a template/],
 ];
 
 describe('hostile arguments', () => {

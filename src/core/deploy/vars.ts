@@ -7,6 +7,12 @@ import type { PlaybookSpec, VarSpec, VarValue, VarValues } from './types.js';
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/**
+ * Jinja's openers. The Ansible backend already passes values marked unsafe, so Ansible never
+ * templates them; refusing them here too keeps a catalog pattern that admits free text from being
+ * the only guard, whatever Ansible version reads the variables.
+ */
+const TEMPLATE = /\{[{%#]/;
 
 export function validateVars(spec: PlaybookSpec, given: Readonly<Record<string, string>>, fixed: VarValues): VarValues {
   const out: Record<string, VarValue> = {};
@@ -39,6 +45,7 @@ export function convertVar(key: string, spec: VarSpec, text: string): VarValue {
   switch (spec.type) {
     case 'string': {
       if (text.length > spec.maxLength) throw new UsageError(`\`${key}\` is too long (at most ${spec.maxLength} characters).`);
+      if (TEMPLATE.test(text)) throw new UsageError(`\`${key}\` may not contain \`{{\`, \`{%\` or \`{#\`: Ansible would read them as a template.`);
       if (!new RegExp(spec.pattern, 'u').test(text)) throw new UsageError(`\`${text}\` is not a valid ${key} (must match ${spec.pattern}).`);
       return text;
     }

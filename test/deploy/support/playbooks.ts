@@ -29,6 +29,13 @@ export const TEST_PLAYBOOKS: Record<string, string> = {
         dest: "{{ out }}"
         content: "passed=[{{ lookup('ansible.builtin.env', 'OPSBOT_TEST_PASSED') }}] leaked=[{{ lookup('ansible.builtin.env', 'OPSBOT_TEST_SECRET') }}] who={{ who }} loud={{ loud }} mode={{ mode }}"
 `,
+  'note.yml': `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: write the note
+      ansible.builtin.copy: { dest: "{{ out }}", content: "{{ note }}" }
+`,
   'fail.yml': `
 - hosts: all
   gather_facts: false
@@ -91,6 +98,13 @@ playbooks:
       who: { type: string, pattern: '^[a-z]{1,16}$', default: nobody, description: who }
       loud: { type: boolean, default: false, description: loud }
       mode: { type: enum, values: [fast, slow], default: fast, description: mode }
+  note:
+    file: note.yml
+    description: writes free text (a catalog pattern that admits braces)
+    inventory: local
+    vars:
+      out: { type: string, pattern: '^/[A-Za-z0-9/._-]+$', required: true, description: out }
+      note: { type: string, pattern: '^[ -~]{1,120}$', required: true, description: note }
   fail:
     file: fail.yml
     description: fails
