@@ -1,4 +1,4 @@
-import { checkStore, defineCommand, DEPLOY_VERSION, formatTime, runDeploy, STORE_NAME, type Message } from '#core';
+import { checkStore, defineCommand, DEPLOY_VERSION, formatTime, personBehind, runDeploy, STORE_NAME, type Message } from '#core';
 
 export const deploy = defineCommand({
   name: 'deploy',
@@ -26,6 +26,7 @@ export const deploy = defineCommand({
       {
         ...ctx,
         deploy: ctx.ports.deploy,
+        onBehalfOf: () => personBehind(ctx.principal, ctx.conversation, ctx.ports.schedules),
         deployBlockedBy: (target, at) => {
           const window = ctx.ports.maintenance.deployBlockedBy(target, at);
           return window === null ? null : `${window.reason ?? 'no reason given'}, until ${formatTime(window.endsAt)}`;

@@ -28,6 +28,7 @@ type DeployApprovalsTable = {
   store: string;
   requester_key: string;
   requester_name: string;
+  on_behalf_of: string | null;
   summary: string;
   requested_at: number;
   expires_at: number;
@@ -123,6 +124,7 @@ export function createDeployStateStore(base: Kysely<Database>): DeployStateStore
             store: request.store,
             requester_key: request.requester,
             requester_name: request.requesterName,
+            on_behalf_of: request.onBehalfOf,
             summary: request.summary,
             requested_at: toMs(request.requestedAt),
             expires_at: toMs(request.expiresAt),
@@ -150,6 +152,7 @@ export function createDeployStateStore(base: Kysely<Database>): DeployStateStore
         jobId: Number(row.job_id),
         requester: row.requester_key,
         requesterName: row.requester_name,
+        onBehalfOf: row.on_behalf_of,
         summary: row.summary,
         requestedAt: new Date(Number(row.requested_at)),
         expiresAt: new Date(Number(row.expires_at)),

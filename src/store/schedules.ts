@@ -19,6 +19,7 @@ export type SchedulesTable = {
   missed: string;
   paused: number;
   created_by: string | null;
+  created_by_key: string | null;
   created_at: number;
   updated_at: number;
   cursor_at: number;
@@ -74,6 +75,7 @@ function scheduleFromRow(row: Selectable<SchedulesTable>): ScheduleRecord {
     source: decodeSource(row.source),
     paused: row.paused === 1,
     createdBy: row.created_by,
+    createdByKey: row.created_by_key,
     createdAt: fromMs(row.created_at),
     updatedAt: fromMs(row.updated_at),
     cursorAt: fromMs(row.cursor_at),
@@ -99,6 +101,7 @@ function newRow(schedule: NewSchedule): SchedulesTable {
     missed: schedule.missed,
     paused: schedule.paused ? 1 : 0,
     created_by: schedule.createdBy,
+    created_by_key: schedule.createdByKey ?? null,
     created_at: now,
     updated_at: now,
     cursor_at: now,
@@ -152,7 +155,7 @@ export function createScheduleStore(base: Kysely<Database>): ScheduleStore {
           // The cursor and the pause state are kept: an edit of the file neither replays nor re-enables ticks.
           await trx
             .updateTable('schedules')
-            .set({ source: 'config', cron: row.cron, timezone: row.timezone, action: row.action, missed: row.missed, created_by: null, updated_at: nowMs })
+            .set({ source: 'config', cron: row.cron, timezone: row.timezone, action: row.action, missed: row.missed, created_by: null, created_by_key: null, updated_at: nowMs })
             .where('id', '=', schedule.id)
             .execute();
           updated.push(schedule.id);

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Cron } from 'croner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HaproxySwitcher } from '../../src/backends/traffic/haproxy.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -261,5 +262,33 @@ describe('second-person approval end to end', { timeout: 120_000 }, () => {
     expect(readdirSync(join(dir, 'gated'))).toContain('live');
     const audit = await bot.app.store.audit.recent(50);
     expect(audit.some((a) => a.event === 'job_finished' && a.command === 'approve' && a.principal.id === 'u-piotr' && a.outcome === 'succeeded')).toBe(true);
+  });
+
+  it('the person who added a schedule cannot approve the deploy it asks for', async () => {
+    // Piotr may approve, and add schedules that run as deploy-bot (which may deploy gated): not both for one deploy.
+    const added = await bot.job('schedule add sneaky "0 3 * * *" --run "deploy gated green --version 5.1.0 --force" --as deploy-bot', piotr);
+    expect(added.job.state).toBe('succeeded');
+    const schedule = await bot.app.store.schedules.get('sneaky');
+    expect(schedule?.createdByKey).toBe('mattermost:u-piotr');
+    const next = schedule === null ? null : new Cron(schedule.cron, { timezone: schedule.timezone, paused: true }).nextRun(schedule.cursorAt);
+    if (next === null) throw new Error('the schedule has no next run');
+    const fired = await bot.app.scheduler.tick(new Date(next.getTime() + 1_000));
+    expect(fired.fired).toHaveLength(1);
+    let pending = null;
+    for (let i = 0; i < 600 && pending === null; i += 1) {
+      pending = await bot.app.store.deployState.pendingApproval('gated', new Date());
+      if (pending === null) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(pending).toMatchObject({ requester: 'schedule:deploy-bot', onBehalfOf: 'mattermost:u-piotr', summary: 'deploy 5.1.0 in place to gated/green, which is live' });
+
+    const own = await bot.job('approve gated', piotr);
+    expect(own.job.state).toBe('failed');
+    expect(own.job.error).toBe(`You added the schedule that asked for this deploy (job #${pending?.jobId}); a different person must approve it.`);
+    const approved = await bot.job('approve gated', olga);
+    expect(approved.job.state).toBe('succeeded');
+    // The schedule's run waits for the deploy's job, which waited for the approval.
+    await bot.app.scheduler.settled();
+    const deployed = await bot.app.store.jobs.get(pending?.jobId ?? 0);
+    expect(deployed).toMatchObject({ state: 'succeeded', refs: { approved_by: 'Olga' } });
   });
 });

@@ -73,10 +73,10 @@ describe.each(engines)('deploy state on $name', (engine) => {
 
   it('keeps one open approval per store, decided once', async () => {
     const state = opened.store.deployState;
-    const request = { store: 'store-pl', jobId: 11, requester: 'mattermost:u-olga', requesterName: 'Olga', summary: 'deploy 1.4.2 to store-pl/green', requestedAt: t(0), expiresAt: t(600) };
+    const request = { store: 'store-pl', jobId: 11, requester: 'mattermost:u-olga', requesterName: 'Olga', onBehalfOf: 'mattermost:u-lena', summary: 'deploy 1.4.2 to store-pl/green', requestedAt: t(0), expiresAt: t(600) };
     await state.requestApproval(request);
-    await state.requestApproval({ ...request, jobId: 12, requestedAt: t(5) });
-    expect(await state.pendingApproval('store-pl', t(10))).toEqual({ ...request, jobId: 12, requestedAt: t(5) });
+    await state.requestApproval({ ...request, jobId: 12, requestedAt: t(5), onBehalfOf: null });
+    expect(await state.pendingApproval('store-pl', t(10))).toEqual({ ...request, jobId: 12, requestedAt: t(5), onBehalfOf: null });
     expect(await state.pendingApproval('store-pl', t(601))).toBeNull();
     expect(await state.approvalDecision(12)).toBeNull();
     const decision = { decision: 'approved' as const, by: 'mattermost:u-piotr', byName: 'Piotr', at: t(20) };

@@ -115,7 +115,7 @@ describe('schedule list, pause, resume, remove', () => {
     expect(list.text).toMatch(/19:30 (EST|EDT|GMT-5|GMT-4)/); // 01:30 in Warsaw is 19:30 the evening before in New York
     expect(list.text).toContain('posted to 1 channel');
     const record = await second.store.schedules.get('nightly');
-    expect([record?.source, record?.createdBy]).toEqual(['chat', 'Olga']);
+    expect([record?.source, record?.createdBy, record?.createdByKey]).toEqual(['chat', 'Olga', 'mattermost:u-olga']);
   });
 
   it('pauses, resumes and removes; a config schedule cannot be removed from chat', async () => {

@@ -17,6 +17,7 @@ function schedule(overrides: Partial<NewSchedule> = {}): NewSchedule {
     source: 'chat',
     paused: false,
     createdBy: 'Olga',
+    createdByKey: 'mattermost:u-olga',
     now: T0,
     ...overrides,
   };
@@ -49,6 +50,7 @@ describe.each(engines)('$name schedule store', (engine) => {
       source: 'chat',
       paused: false,
       createdBy: 'Olga',
+      createdByKey: 'mattermost:u-olga',
       createdAt: T0,
       updatedAt: T0,
       cursorAt: T0,
@@ -120,6 +122,8 @@ describe.each(engines)('$name schedule store', (engine) => {
     await store.schedules.create(schedule({ id: 'taken', createdBy: 'Olga' }));
     const first = await store.schedules.syncConfig([schedule({ id: 'cfg-a', source: 'config', createdBy: null }), schedule({ id: 'taken', source: 'config', createdBy: null })], T0);
     expect(first).toEqual({ added: ['cfg-a'], updated: ['taken'], removed: [] });
+    // Taken over by the config, a schedule no longer acts for the person who added it in chat.
+    expect(await store.schedules.get('taken')).toMatchObject({ source: 'config', createdBy: null, createdByKey: null });
     await store.schedules.advanceCursor('cfg-a', at(30));
     const second = await store.schedules.syncConfig([schedule({ id: 'cfg-a', source: 'config', cron: '0 2 * * *', createdBy: null })], at(40));
     expect(second).toEqual({ added: [], updated: ['cfg-a'], removed: ['taken'] });

@@ -21,6 +21,7 @@ export async function waitForApproval(ctx: FlowContext, spec: StoreSpec, summary
     jobId: ctx.jobId,
     requester: principalKey(ctx.principal),
     requesterName: ctx.principal.name,
+    onBehalfOf: (await ctx.onBehalfOf?.()) ?? null,
     summary,
     requestedAt: now,
     expiresAt,

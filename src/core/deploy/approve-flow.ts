@@ -17,6 +17,9 @@ export async function decideApproval(storeName: string, decision: 'approved' | '
   if (pending.requester === me) {
     throw new DeniedError(`You asked for this deploy (job #${pending.jobId}); a different person must ${decision === 'approved' ? 'approve' : 'reject'} it.`, `deploy:approve:${spec.name}`);
   }
+  if (pending.onBehalfOf === me) {
+    throw new DeniedError(`You added the schedule that asked for this deploy (job #${pending.jobId}); a different person must ${decision === 'approved' ? 'approve' : 'reject'} it.`, `deploy:approve:${spec.name}`);
+  }
   const verb = decision === 'approved' ? 'approve' : 'reject';
   if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would ${verb} job #${pending.jobId}: ${pending.summary} (asked by ${pending.requesterName}).` }] };
   const done = await ctx.deploy.state.decideApproval(spec.name, pending.jobId, { decision, by: me, byName: ctx.principal.name, at: ctx.clock.now() });

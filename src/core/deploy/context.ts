@@ -8,6 +8,8 @@ export type FlowContext = Pick<CommandContext, 'principal' | 'jobId' | 'dryRun' 
   readonly approvalPollMs?: number;
   /** How long an approval stays open (default 30 min, bounded by the job's timeout anyway). */
   readonly approvalTtlMs?: number;
+  /** For a scheduled deploy, the principalKey of whoever added the schedule (null, or absent: nobody). */
+  readonly onBehalfOf?: () => Promise<string | null>;
   /** The maintenance window that blocks deploys of a store now, described, or null (no check when absent). */
   readonly deployBlockedBy?: (store: string, at: Date) => string | null;
 };

@@ -111,6 +111,8 @@ export interface ApprovalRequest {
   /** principalKey of the person who asked for the deploy. */
   readonly requester: string;
   readonly requesterName: string;
+  /** principalKey of the person a schedule asked for (who added it), who may not approve either. */
+  readonly onBehalfOf: string | null;
   readonly summary: string;
   readonly requestedAt: Date;
   readonly expiresAt: Date;

@@ -4,5 +4,6 @@ export type { ScheduleAction, MissedPolicy, ScheduleRecord } from './types.js';
 export { MISSED_POLICIES } from './types.js';
 export { SCHEDULE_ID } from './service.js';
 export { SERVICE_PRINCIPAL } from './identity.js';
+export { personBehind } from './person-behind.js';
 export { parseChannelList } from './channels.js';
 export { isTimeZone } from './cron.js';

@@ -4,6 +4,7 @@ import { tokenize } from '../args/tokenize.js';
 import type { Clock } from '../clock.js';
 import { confirmCommand } from '../confirm.js';
 import { ConflictError, NotFoundError, UsageError, isOpsbotError } from '../errors.js';
+import { principalKey } from '../identity.js';
 import type { CommandRegistry } from '../registry.js';
 import { channelConversation } from './channels.js';
 import { CronCache, compileCron } from './cron.js';
@@ -44,7 +45,7 @@ export function createSchedulesPort(deps: SchedulesServiceDeps): SchedulesPort {
     validate,
     async add(request, by) {
       validate(request);
-      const created = await deps.store.create({ ...request, source: 'chat', paused: false, createdBy: by.name, now: deps.clock.now() });
+      const created = await deps.store.create({ ...request, source: 'chat', paused: false, createdBy: by.name, createdByKey: principalKey(by), now: deps.clock.now() });
       if (!created) throw new ConflictError(`A schedule named \`${request.id}\` exists already; remove it first or pick another name.`);
       const record = await deps.store.get(request.id);
       if (record === null) throw new NotFoundError(`Schedule \`${request.id}\` disappeared right after it was added.`);

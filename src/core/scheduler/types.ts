@@ -40,6 +40,8 @@ export interface NewSchedule extends ScheduleDefinition {
   readonly paused: boolean;
   /** Display name of who added it from chat; null for config schedules. */
   readonly createdBy: string | null;
+  /** principalKey of who added it from chat (absent: null, as for config schedules). */
+  readonly createdByKey?: string | null;
   readonly now: Date;
 }
 
@@ -47,6 +49,8 @@ export interface ScheduleRecord extends ScheduleDefinition {
   readonly source: ScheduleSource;
   readonly paused: boolean;
   readonly createdBy: string | null;
+  /** principalKey of who added it from chat: the person its commands act for. Null for config schedules. */
+  readonly createdByKey: string | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
   /** Every tick at or before this instant has been considered (fired, reported missed, or skipped while paused). */

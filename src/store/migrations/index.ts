@@ -16,6 +16,7 @@ import { alertThreads0009 } from './0009-alert-threads.js';
 import { rateBudgets0010 } from './0010-rate-budgets.js';
 import { auditDryRun0011 } from './0011-audit-dry-run.js';
 import { deployRolledBack0012 } from './0012-deploy-rolled-back.js';
+import { approvalOnBehalfOf0013 } from './0013-approval-on-behalf-of.js';
 
 export function allMigrations(engine: StoreEngine): Record<string, Migration> {
   return {
@@ -31,5 +32,6 @@ export function allMigrations(engine: StoreEngine): Record<string, Migration> {
     '0010-rate-budgets': rateBudgets0010(engine),
     '0011-audit-dry-run': auditDryRun0011(),
     '0012-deploy-rolled-back': deployRolledBack0012(),
+    '0013-approval-on-behalf-of': approvalOnBehalfOf0013(),
   };
 }

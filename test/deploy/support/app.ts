@@ -23,12 +23,16 @@ access:
       allow: ["deploy:*", "rollback:*", "status:*", "playbooks:run:*", "jobs:*", "locks:*"]
     approver:
       members: [mattermost:u-piotr]
-      allow: ["deploy:approve:*", "playbooks:special"]
+      allow: ["deploy:approve:*", "playbooks:special", "schedules:*"]
     viewer:
       members: [mattermost:u-guest]
       allow: ["status:*"]
+    deploy-bot:
+      members: [schedule:deploy-bot]
+      allow: ["deploy:gated"]
   channels:
     "mattermost:ops": { commands: ["*"] }
+    "schedule:deploy-bot": { commands: [deploy] }
 `;
 
 export interface DeployApp {
