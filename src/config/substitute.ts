@@ -7,6 +7,7 @@ import { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
 import { pathKey, type ConfigPath } from './config-path.js';
 import type { EnvVars } from './interpolate.js';
 import { interpolate } from './interpolate.js';
+import { secretValues } from './secret-values.js';
 
 export interface SubstitutionProblem {
   readonly path: ConfigPath;
@@ -15,7 +16,7 @@ export interface SubstitutionProblem {
 }
 
 export interface Substitution {
-  /** Non-empty values taken from the environment, deduplicated, longest first. */
+  /** Values taken from the environment that are secrets (see secret-values.ts), deduplicated, longest first. */
   readonly secrets: string[];
   /** pathKey -> names of the environment variables substituted there (to avoid echoing secrets). */
   readonly fromEnv: ReadonlyMap<string, readonly string[]>;
@@ -42,7 +43,8 @@ export function substituteVariables(root: Node | null, env: EnvVars): Substituti
     } else if (isScalar(node) && typeof node.value === 'string' && node.value.includes('${')) {
       // Aliases are skipped above (they are neither map, seq nor scalar): the anchored node is
       // substituted once where it is defined, and toJS() copies the result to every alias.
-      const result = interpolate(node.value, env);
+      const written = node.value;
+      const result = interpolate(written, env);
       node.value = result.value;
       for (const name of result.missing) {
         problems.push({
@@ -55,7 +57,7 @@ export function substituteVariables(root: Node | null, env: EnvVars): Substituti
         problems.push({ path, at: 'value', reason: `"${token}" is not a variable reference (use \${NAME} or \${NAME:-default})` });
       }
       if (result.fromEnv.length > 0) fromEnv.set(pathKey(path), result.fromEnv.map((v) => v.name));
-      for (const { value } of result.fromEnv) if (value !== '') secrets.add(value);
+      for (const secret of secretValues(path, written, result.value, result.fromEnv.map((v) => v.value))) secrets.add(secret);
     }
   };
   visit(root, []);

@@ -195,25 +195,46 @@ describe('conversions', () => {
 describe('${VAR} substitution', () => {
   const postgres = 'storage:\n  engine: postgres\n  url: ${DATABASE_URL}\n  poolSize: ${POOL:-4}\n';
 
-  it('substitutes string values and collects the substituted values as secrets', () => {
+  it('substitutes string values; of a URL from the environment, only its credentials are secret', () => {
     const loaded = loadText(postgres, { DATABASE_URL: 'postgres://opsbot:pw@db/opsbot' });
     expect(loaded.config.storage).toEqual({ engine: 'postgres', url: 'postgres://opsbot:pw@db/opsbot', poolSize: 4 });
-    expect(loaded.secrets).toEqual(['postgres://opsbot:pw@db/opsbot']);
+    expect(loaded.secrets).toEqual(['opsbot:pw@', 'pw']);
   });
 
-  it('types a substituted value by the schema (an integer field accepts "20")', () => {
+  it('types a substituted value by the schema (an integer field accepts "20"), and a number is no secret', () => {
     const loaded = loadText(postgres, { DATABASE_URL: 'postgres://db/x', POOL: '20' });
     expect(loaded.config.storage).toMatchObject({ poolSize: 20 });
-    expect(loaded.secrets).toEqual(['postgres://db/x', '20']);
+    expect(loaded.secrets).toEqual([]);
   });
 
-  it('collects each distinct non-empty value once, longest first, and not defaults', () => {
+  it('collects each distinct secret once, longest first, and not defaults', () => {
     const loaded = loadText(
-      'access:\n  roles:\n    ops:\n      members: ["mattermost:${ALICE}", "mattermost:${BOB}", "teams:${ALICE}", "shell:${LOCAL:-local}"]\n      allow: ["*"]\n',
-      { ALICE: 'u8k3kz9q7pf6', BOB: 'u9' },
+      'mattermost:\n  url: https://chat.example.com\n  botToken: ${BOT}\n  actionSecret: ${SIGN}\n  commands: { ops: "${OPS}", deploy: "${OPS}", scale: "${SCALE:-scale-token-from-the-file}" }\n',
+      { BOT: 'bot-token-8k3kz9q7pf6', OPS: 'ops-token-u9x', SIGN: 'a-signing-secret-of-32-characters-x' },
     );
-    expect(loaded.config.access.roles.ops?.members).toEqual(['mattermost:u8k3kz9q7pf6', 'mattermost:u9', 'teams:u8k3kz9q7pf6', 'shell:local']);
-    expect(loaded.secrets).toEqual(['u8k3kz9q7pf6', 'u9']);
+    expect(loaded.secrets).toEqual(['a-signing-secret-of-32-characters-x', 'bot-token-8k3kz9q7pf6', 'ops-token-u9x']);
+  });
+
+  it('keeps identities, places and links readable: members, users, paths and URLs are not secrets', () => {
+    const loaded = loadText(
+      [
+        'access:',
+        '  roles:',
+        '    ops: { members: ["mattermost:${ALICE}", "teams:${ALICE}"], allow: ["*"] }',
+        'pipelines:',
+        '  build:',
+        '    jenkins: { url: "${JENKINS_URL}", job: api-deploy, user: "${JENKINS_USER}", token: "${JENKINS_TOKEN}" }',
+        '  app:',
+        '    gitlab: { url: "https://${GITLAB_HOST}/", project: "1", token: "${GITLAB_TOKEN}" }',
+        'stores:',
+        '  shop:',
+        '    health: { blue: "http://${SHOP_HOST}:8081/health?token=${HEALTH_TOKEN}", green: "http://127.0.0.1:8082/health", frontend: "http://127.0.0.1:8080/" }',
+        '    traffic: { symlink: { link: "${DATA}/live", targets: { blue: ./blue, green: ./green } } }',
+        '',
+      ].join('\n'),
+      { ALICE: 'u8k3kz9q7pf6', JENKINS_URL: 'https://ci.example.com/', JENKINS_USER: 'run', JENKINS_TOKEN: 'jenkins-api-token-1', GITLAB_HOST: 'gitlab.example.com', GITLAB_TOKEN: 'glpat-secret-2', SHOP_HOST: 'shop-1.internal', HEALTH_TOKEN: 'health-token-3', DATA: '/var/lib/opsbot' },
+    );
+    expect([...loaded.secrets].sort()).toEqual(['glpat-secret-2', 'health-token-3', 'jenkins-api-token-1']);
   });
 
   it('never turns a substituted value into YAML structure', () => {
