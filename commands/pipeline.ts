@@ -2,6 +2,7 @@ import {
   cancelPipeline,
   defineCommand,
   parseRunTarget,
+  pipelineExtraPermissions,
   pipelineStatus,
   retryPipeline,
   runPipeline,
@@ -48,6 +49,7 @@ export const pipeline = defineCommand({
     const name = pipelineOf(target);
     return name === null ? `pipeline:${action}` : `pipeline:${action}:${name}`;
   },
+  extraPermissions: (args, ports) => pipelineExtraPermissions(args, ports),
   sideEffect: ({ action }) => (action === 'status' ? 'none' : 'mutates'),
   // Builds outlast the default 30 min; a run that outlives this is left running on the server.
   timeout: 3 * 60 * 60_000,

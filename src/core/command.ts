@@ -41,6 +41,14 @@ export interface CommandDefinition<A extends ArgsSchema> {
   readonly args: A;
   /** The permission this invocation needs, computed from its typed arguments: `domain:action[:scope]`. */
   permission(args: ArgValues<A>): string;
+  /**
+   * Permissions the job also needs, beyond `permission`, that only the config can name from the args:
+   * the environment `scale` uses when none is given, a playbook's catalog permission, a pipeline's
+   * own. The job checks them itself once it runs; stopping someone else's job needs them too, so they
+   * are computed here, from the args the job keeps. Throws (UsageError, NotFoundError) when they cannot
+   * be worked out, e.g. the config no longer has the entry.
+   */
+  extraPermissions?(args: ArgValues<A>, ports: Ports): readonly string[] | Promise<readonly string[]>;
   /** A constant, or computed from the args (e.g. `scale web 0` is destructive, `scale web x2` is not). */
   readonly sideEffect: SideEffect | ((args: ArgValues<A>) => SideEffect);
   /** The target to lock while the job runs (e.g. the store name). */
@@ -73,6 +81,8 @@ export interface Command {
   /** True if the command names a lock target (and so accepts `--queue`). */
   readonly locks: boolean;
   permission(args: AnyArgValues): string;
+  /** The definition's `extraPermissions`, or none. */
+  extraPermissions(args: AnyArgValues, ports: Ports): Promise<readonly string[]>;
   sideEffect(args: AnyArgValues): SideEffect;
   lock(args: AnyArgValues): string | null;
   /** Absent when the command has no config-dependent validation (most read-only ones). */
@@ -100,6 +110,7 @@ export function defineCommand<const A extends ArgsSchema>(def: CommandDefinition
     mayMutate: typeof sideEffect === 'function' || sideEffect !== 'none',
     locks: def.lock !== undefined,
     permission: (a) => def.permission(typed(a)),
+    extraPermissions: async (a, ports) => (def.extraPermissions === undefined ? [] : def.extraPermissions(typed(a), ports)),
     sideEffect: (a) => (typeof sideEffect === 'function' ? sideEffect(typed(a)) : sideEffect),
     lock: (a) => (def.lock === undefined ? null : def.lock(typed(a))),
     // Undefined rather than a no-op: the dispatcher then skips the await, which is a measurable share

@@ -237,10 +237,10 @@ describe('/pipeline status and cancel', () => {
     expect(byJob.text).toContain('Cancelling `release` also needs the permission `deploy:prod`');
     const byRun = await bot.runJob('pipeline cancel release#57', people.sam);
     expect(byRun.text).toContain('Cancelling `release` also needs the permission `deploy:prod`');
-    // Nor by the plain `cancel`, which checks the run job's own permission and the pipeline's.
+    // Nor by the plain `cancel`, which checks every permission the run job needed, the pipeline's too.
     const plain = await bot.say(`cancel ${job.id}`, people.sam);
     expect(plain.status).toBe('denied');
-    expect(plain.text).toContain('Cancelling `release` also needs the permission `deploy:prod`');
+    expect(plain.text).toContain(`Job #${job.id} is Olga's: stopping it also needs \`deploy:prod\`, which it needed to start`);
     expect((await bot.store.jobs.get(job.id))?.state).toBe('running');
     expect(jenkinsServer.callsTo('cancelQueueItem')).toEqual([]);
     // Olga has every permission.

@@ -2,4 +2,4 @@
 export type { PipelinePort, PipelineBackend, PipelineRun, PipelineUpdate, PipelineOutcome, PipelineSnapshot, PipelineState, StartRequest } from './ports.js';
 export type { PipelineInfo, PreparedRun, VariableSpec } from './catalog.js';
 export { parseRunTarget, formatRun, RUN_TARGET_PATTERN, PIPELINE_NAME_PATTERN, type RunTarget } from './run-ref.js';
-export { runPipeline, retryPipeline, cancelPipeline, pipelineStatus, pipelineOfJob } from './pipeline-flow.js';
+export { runPipeline, retryPipeline, cancelPipeline, pipelineStatus, pipelineOfJob, pipelineExtraPermissions } from './pipeline-flow.js';

@@ -162,7 +162,7 @@ async function pipelineJob(jobId: number, ctx: CommandContext) {
  * The pipeline a run job is about, before it has started its run too: `run <name>` names it, `retry`
  * names the run (or the job) it retries. Null when the pipeline left the config.
  */
-export async function pipelineOfJob(job: JobRecord, ports: Pick<Ports, 'jobs' | 'pipelines'>, depth = 0): Promise<string | null> {
+export async function pipelineOfJob(job: Pick<JobRecord, 'args' | 'refs'>, ports: Pick<Ports, 'jobs' | 'pipelines'>, depth = 0): Promise<string | null> {
   const named = job.refs.pipeline ?? (job.args.action === 'run' && typeof job.args.target === 'string' ? job.args.target : undefined);
   if (named !== undefined) return ports.pipelines.describe(named) === null ? null : named;
   const retried = typeof job.args.target === 'string' ? parseRunTarget(job.args.target) : null;
@@ -170,6 +170,18 @@ export async function pipelineOfJob(job: JobRecord, ports: Pick<Ports, 'jobs' | 
   if (retried.kind === 'run') return ports.pipelines.describe(retried.pipeline) === null ? null : retried.pipeline;
   const earlier = depth < 5 ? await ports.jobs.get(retried.jobId) : null;
   return earlier === null ? null : pipelineOfJob(earlier, ports, depth + 1);
+}
+
+/**
+ * What a `pipeline` job needs beyond its `permission`: the extra permission its pipeline names in the
+ * config (for a job number, the pipeline of that job's run). `status` is no job and needs none.
+ */
+export async function pipelineExtraPermissions(args: { readonly action: string; readonly target: string }, ports: Pick<Ports, 'jobs' | 'pipelines'>): Promise<string[]> {
+  if (args.action === 'status') return [];
+  const name = await pipelineOfJob({ args, refs: {} }, ports);
+  if (name === null) throw new NotFoundError(`\`${args.target}\` names no pipeline of the config.`);
+  const extra = ports.pipelines.describe(name)?.permission ?? null;
+  return extra === null ? [] : [extra];
 }
 
 function parseTarget(target: string) {
