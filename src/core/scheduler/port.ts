@@ -17,6 +17,8 @@ export interface NewScheduleRequest {
 
 export interface SchedulesPort {
   list(): Promise<ScheduleView[]>;
+  /** One schedule, for what depends on its action (the principal it runs as); NotFoundError if unknown. */
+  get(id: string): Promise<ScheduleView>;
   /**
    * Checks a request the way `add` would (cron and zone through croner; a command's name against the
    * registry and its arguments against its schema) without storing anything. Throws UsageError.

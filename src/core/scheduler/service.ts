@@ -41,6 +41,11 @@ export function createSchedulesPort(deps: SchedulesServiceDeps): SchedulesPort {
     async list() {
       return (await deps.store.list()).map(view);
     },
+    async get(id) {
+      const record = await deps.store.get(id);
+      if (record === null) throw unknownSchedule(id);
+      return view(record);
+    },
     validate,
     async add(request, by) {
       validate(request);
