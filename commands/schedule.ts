@@ -28,7 +28,8 @@ export const schedule = defineCommand({
     '`--announce "<text>" --to <channel>` posts the text, `--run "<command>" --as <name>` runs the command as the service ' +
     'principal schedule:<name>, which needs roles and a channel binding (`schedule:<name>`) in the access config like anyone. ' +
     'Each tick fires once, however many opsbot replicas run. `--missed skip|run-once` says what to do with ticks that ' +
-    'passed while opsbot was down. Adding a `--run` schedule needs `schedules:add:<name>`; pausing, resuming or removing one needs `schedules:<action>:<name>` too.',
+    'passed while opsbot was down. Adding a `--run` schedule needs `schedules:add:<name>`; pausing, resuming or removing one needs `schedules:<action>:<name>` too. ' +
+    'Each --to channel\'s binding must allow the scheduled command (its outcome goes only where it may run), or for an announcement `schedule` (only where you could run `schedule` yourself).',
   examples: [
     'schedule list --tz Europe/Warsaw',
     'schedule add nightly-notice "30 1 * * *" --tz Europe/Warsaw --announce "Nightly maintenance at 02:00" --to mattermost:ops-channel-id',
@@ -60,7 +61,7 @@ export const schedule = defineCommand({
   async check(args, ports, who) {
     if (args.action === 'list') return;
     if (args.id === undefined) throw new UsageError(`Give the schedule name: \`schedule ${args.action} <name>\`.`);
-    if (args.action === 'add') ports.schedules.validate(addRequest(args.id, args));
+    if (args.action === 'add') ports.schedules.validate(addRequest(args.id, args), who.principal);
     else await authorizeChange(args.action, args.id, ports, who);
   },
   async run(args, ctx): Promise<Message> {

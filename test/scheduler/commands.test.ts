@@ -95,6 +95,42 @@ describe('schedule add: validation', () => {
   });
 });
 
+describe('schedule add: the channels a schedule posts to', () => {
+  it('posts an announcement only where the person adding it may run `schedule` themselves', async () => {
+    const t = await app();
+    for (const [to, allowed] of [
+      ['mattermost:ch-lobby', 'help, whoami, jobs, job'],
+      ['mattermost:ch-ops,mattermost:ch-random', 'help, whoami'],
+    ] as const) {
+      for (const who of [people.sam, people.olga]) {
+        const denied = await t.say(`schedule add hi "0 9 * * 1-5" --announce "free pizza, click here" --to ${to}`, who);
+        expect(denied.status).toBe('denied');
+        expect(denied.text).toContain(`An announcement goes only to channels where you may run \`schedule\` yourself: the binding of \`${to.split(',').at(-1) ?? ''}\` does not allow \`schedule\` (allowed there: ${allowed}).`);
+      }
+    }
+    expect((await t.store.audit.recent(1))[0]).toMatchObject({ event: 'denied', outcome: 'denied', principal: people.olga, command: 'schedule', permission: 'channel:schedule', jobId: null });
+    expect(await t.store.schedules.list()).toEqual([]);
+    expect(await t.store.jobs.list({ limit: 10 })).toEqual([]);
+    // Where `schedule` may run, it is posted.
+    expect((await t.runJob('schedule add hi "0 9 * * 1-5" --announce "stand-up" --to mattermost:ch-ops,mattermost:ch-war', people.sam)).job.state).toBe('succeeded');
+  });
+
+  it('posts a command\'s outcome only where the binding allows that command', async () => {
+    const t = await app({ config: lockableServices('db') });
+    const denied = await t.say('schedule add freeze-db "0 2 * * *" --run "lock db" --as backup-bot --to mattermost:ch-lobby');
+    expect(denied.status).toBe('denied');
+    expect(denied.text).toContain('The outcome of `lock` goes only to channels where `lock` may run: the binding of `mattermost:ch-lobby` does not allow `lock` (allowed there: help, whoami, jobs, job).');
+    expect((await t.store.audit.recent(1))[0]).toMatchObject({ event: 'denied', command: 'schedule', permission: 'channel:lock' });
+    // A dry run is refused the same way.
+    expect((await t.say('schedule add freeze-db "0 2 * * *" --run "lock db" --as backup-bot --to mattermost:ch-lobby --dry-run')).status).toBe('denied');
+    expect(await t.store.schedules.list()).toEqual([]);
+    // `jobs` may run in the lobby, so its outcome may go there; `lock` may go where everything may.
+    expect((await t.runJob('schedule add report "0 7 * * *" --run "jobs --limit 5" --as backup-bot --to mattermost:ch-lobby')).job.state).toBe('succeeded');
+    expect((await t.runJob('schedule add freeze-db "0 2 * * *" --run "lock db" --as backup-bot --to mattermost:ch-ops')).job.state).toBe('succeeded');
+    expect((await t.store.schedules.list()).map((s) => s.id)).toEqual(['freeze-db', 'report']);
+  });
+});
+
 describe('schedule list, pause, resume, remove', () => {
   it('shows the next run in the viewer zone and the last outcome, and survives a restart', async () => {
     const dbPath = join(tempDir(), 'opsbot.db');
