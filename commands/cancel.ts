@@ -3,7 +3,7 @@ import { defineCommand, NotFoundError, type Message } from '#core';
 export const cancel = defineCommand({
   name: 'cancel',
   summary: 'Cancel a queued or running job: its process tree is stopped and its lock released.',
-  description: 'Your own jobs need `jobs:cancel`; someone else\'s also the permission that job needed to start.',
+  description: 'Your own jobs need `jobs:cancel`; someone else\'s also every permission that job needed to start, those the config adds included (a scale\'s environment, a playbook\'s catalog permission, a pipeline\'s own).',
   examples: ['cancel 42'],
   args: {
     id: { type: 'integer', positional: 0, required: true, min: 1, description: 'The job number.' },

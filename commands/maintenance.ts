@@ -1,4 +1,19 @@
-import { defineCommand, formatDuration, formatInZone, isTimeZone, UsageError, viewerZone, windowState, type MaintenanceAdminPort, type Message, type OpenWindowRequest, type WindowView } from '#core';
+import {
+  defineCommand,
+  DeniedError,
+  formatDuration,
+  formatInZone,
+  isTimeZone,
+  UsageError,
+  viewerZone,
+  windowState,
+  type Invoker,
+  type MaintenanceAdminPort,
+  type Message,
+  type OpenWindowRequest,
+  type Ports,
+  type WindowView,
+} from '#core';
 
 /** Target names are an allowlist from the config; this only keeps the word plain. */
 const WORD = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -20,12 +35,19 @@ export const maintenance = defineCommand({
     reason: { type: 'string', positional: 3, rest: true, maxLength: 300, description: 'Why: shown in announcements and in the silence.' },
     tz: { type: 'string', maxLength: 64, description: 'Zone of an HH:MM or offset-less start (default: the configured display zone), and of the listing (default: your own zone as your chat platform knows it, else the display zone).' },
   },
+  // `end <n>` names no target: the window's own is authorized once it is looked up (endPermission).
   permission: ({ target }) => (target === undefined || target === 'list' ? 'maintenance:list' : target === 'end' ? 'maintenance:end' : `maintenance:open:${target}`),
+  extraPermissions: async ({ target, start }, ports) => {
+    const id = target === 'end' ? windowNumber(start) : null;
+    return id === null ? [] : [endPermission((await ports.maintenance.window(id)).target)];
+  },
   sideEffect: ({ target }) => (target === undefined || target === 'list' ? 'none' : 'mutates'),
   // An unknown target (with the known ones), a missing start or duration, a bad start, zone or window
-  // number are refused at once, before any job exists; nothing is stored or contacted.
-  check: (args, ports) => {
-    plan(args, ports.maintenance);
+  // number are refused at once, before any job exists; nothing is stored or contacted. So is ending a
+  // window of a target the person may not end windows of (audited as denied).
+  check: async (args, ports, who) => {
+    const { action } = plan(args, ports.maintenance);
+    if (action.kind === 'end') await authorizeEnd(action.id, ports, who);
   },
   async run(args, ctx): Promise<Message> {
     const port = ctx.ports.maintenance;
@@ -37,6 +59,7 @@ export const maintenance = defineCommand({
     if (action.kind === 'list') return listing(await port.list(now), await viewerZone(args.tz, ctx.ports.profiles, ctx.principal, zone), now);
 
     if (action.kind === 'end') {
+      await authorizeEnd(action.id, ctx.ports, ctx);
       if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would end maintenance window #${action.id} and remove its silence.` }] };
       const ended = await port.end(action.id, ctx.principal);
       return { tone: 'success', blocks: [{ kind: 'text', text: `Maintenance #${ended.window.id} of \`${ended.window.target}\` ended; ${ended.silences}.` }] };
@@ -70,6 +93,23 @@ export const maintenance = defineCommand({
   },
 });
 
+/** Ending a window is scoped to its target as opening one is: `maintenance:end:<target>` beside `maintenance:open:<target>`. */
+function endPermission(target: string): string {
+  return `maintenance:end:${target}`;
+}
+
+/** Throws DeniedError unless `who` may end windows of window #id's target (NotFoundError without such a window). */
+async function authorizeEnd(id: number, ports: Pick<Ports, 'maintenance' | 'access'>, who: Invoker): Promise<void> {
+  const { target } = await ports.maintenance.window(id);
+  const permission = endPermission(target);
+  try {
+    ports.access.authorize(who.principal, who.conversation, 'maintenance', permission);
+  } catch (error: unknown) {
+    if (error instanceof DeniedError) throw new DeniedError(`Maintenance #${id} is of \`${target}\`: ending it needs \`${permission}\`, and none of your roles grants it.`, permission);
+    throw error;
+  }
+}
+
 interface Typed {
   readonly target: string | undefined;
   readonly start: string | undefined;
@@ -86,11 +126,17 @@ function plan({ target, start, duration, reason, tz }: Typed, port: MaintenanceA
   if (!isTimeZone(zone)) throw new UsageError(`\`${zone}\` is not a time zone: use an IANA name such as Europe/Warsaw or UTC.`);
   if (target === undefined || target === 'list') return { zone, action: { kind: 'list' } };
   if (target === 'end') {
-    if (start === undefined || !/^\d{1,12}$/.test(start)) throw new UsageError('Give the window number: `maintenance end <number>` (see `maintenance list`).');
-    return { zone, action: { kind: 'end', id: Number(start) } };
+    const id = windowNumber(start);
+    if (id === null) throw new UsageError('Give the window number: `maintenance end <number>` (see `maintenance list`).');
+    return { zone, action: { kind: 'end', id } };
   }
   if (start === undefined || duration === undefined) throw new UsageError('Give a start and a duration: `maintenance <target> <now|HH:MM|ISO time> <duration> [reason]`.');
   return { zone, action: { kind: 'open', request: port.request({ target, start, durationMs: duration, reason: reason ?? null, zone }) } };
+}
+
+/** The window number after `end`, or null when the word is not one. */
+function windowNumber(start: string | undefined): number | null {
+  return start !== undefined && /^\d{1,12}$/.test(start) ? Number(start) : null;
 }
 
 function listing(windows: readonly WindowView[], zone: string, now: Date): Message {

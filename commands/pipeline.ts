@@ -2,7 +2,9 @@ import {
   cancelPipeline,
   defineCommand,
   parseRunTarget,
+  pipelineExtraPermissions,
   pipelineStatus,
+  retryByJobRefusal,
   retryPipeline,
   runPipeline,
   usageLine,
@@ -28,7 +30,7 @@ export const pipeline = defineCommand({
   summary: 'Run a configured Jenkins or GitLab pipeline and follow it; show, cancel or retry a run.',
   description:
     'run <name> starts a pipeline named in the config with typed variables (key=value) and follows it to the end: console log in the job output, stage in the progress, build number and link in the job. ' +
-    'status, cancel and retry take the job number of a run (42) or the run itself (build#57). Needs pipeline:<action>:<name> (by job number: pipeline:<action>), plus any extra permission the pipeline names in the config.',
+    'status and cancel take the job number of a run (42) or the run itself (build#57); retry takes the run. Needs pipeline:<action>:<name> (by job number: pipeline:<action>, and pipeline:<action>:<name> once the job shows the pipeline), plus, to run, cancel or retry, any extra permission the pipeline names in the config.',
   examples: ['pipeline run build VERSION=1.4.2', 'pipeline run app --ref release/2.1 DEPLOY_ENV=staging', 'pipeline run build --dry-run', 'pipeline status 42', 'pipeline status build#57', 'pipeline cancel 42', 'pipeline retry app#61'],
   args: {
     action: { type: 'string', positional: 0, required: true, enum: ['run', 'status', 'cancel', 'retry'], description: 'What to do.' },
@@ -39,7 +41,7 @@ export const pipeline = defineCommand({
       pattern: TARGET,
       patternHint: 'a pipeline name, a job number or a run such as build#57',
       placeholder: 'pipeline|job|run',
-      description: 'The pipeline (run), or the job number or <pipeline>#<run> (status, cancel, retry).',
+      description: 'The pipeline (run), the job number or <pipeline>#<run> (status, cancel), or <pipeline>#<run> (retry).',
     },
     ref: { type: 'string', pattern: REF, patternHint: 'a branch or tag name', maxLength: 200, description: 'The branch or tag to build (GitLab; Jenkins jobs with a ref parameter).' },
     variables: { type: 'pairs', description: 'Variables the pipeline declares in the config, typed there.' },
@@ -48,15 +50,19 @@ export const pipeline = defineCommand({
     const name = pipelineOf(target);
     return name === null ? `pipeline:${action}` : `pipeline:${action}:${name}`;
   },
+  extraPermissions: (args, ports) => pipelineExtraPermissions(args, ports),
   sideEffect: ({ action }) => (action === 'status' ? 'none' : 'mutates'),
   // Builds outlast the default 30 min; a run that outlives this is left running on the server.
   timeout: 3 * 60 * 60_000,
   // One run per pipeline at a time (retry starts one too); a cancel never waits behind the run it stops.
   lock: ({ action, target }) => (action === 'cancel' ? `pipeline-cancel.${target.replace('#', '.')}` : `pipeline.${pipelineOf(target) ?? target.replace('#', '')}`),
   // Unknown pipelines, variables of the wrong name or type, and a bad ref are refused before a job
-  // exists, with the usage; nothing is contacted.
-  check: ({ action, target, ref, variables }, ports) => {
+  // exists, with the usage; nothing is contacted. So is a retry by job number, whose lock and
+  // permission could not name the pipeline (a freeze of it, or a grant for one pipeline only).
+  check: async ({ action, target, ref, variables }, ports) => {
     if (action === 'run' && !target.includes('#') && !/^\d/.test(target)) ports.pipelines.prepare(target, ref, variables);
+    const byJob = action === 'retry' ? await retryByJobRefusal(target, ports.jobs) : null;
+    if (byJob !== null) throw new UsageError(byJob);
   },
   async run({ action, target, ref, variables }, ctx): Promise<Message> {
     const usage = (): string => usageLine(pipeline);

@@ -1,4 +1,4 @@
-import { checkRun, defineCommand, INVENTORY_HOST, PLAYBOOK_ID, prepareRun, requireCatalogPermission, runCatalogPlaybook, type Message } from '#core';
+import { catalogPermission, checkRun, defineCommand, INVENTORY_HOST, PLAYBOOK_ID, prepareRun, requireCatalogPermission, runCatalogPlaybook, type Message } from '#core';
 
 export const run = defineCommand({
   name: 'run',
@@ -14,6 +14,7 @@ export const run = defineCommand({
     vars: { type: 'pairs', keyPattern: /^[a-z_][a-z0-9_]{0,63}$/, description: 'Variables as key=value, as declared in the catalog.' },
   },
   permission: ({ playbook }) => `playbooks:run:${playbook}`,
+  extraPermissions: ({ playbook }, ports) => [catalogPermission(playbook, ports.deploy)],
   sideEffect: 'mutates',
   lock: ({ playbook }) => `playbook:${playbook}`,
   timeout: 60 * 60_000,

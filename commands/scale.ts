@@ -1,4 +1,4 @@
-import { asksForZero, checkBounds, defineCommand, parseScaleChange, runScale, SCALE_CHANGE_HINT, SCALE_CHANGE_PATTERN, usageLine, UsageError, type Message } from '#core';
+import { asksForZero, checkBounds, defineCommand, parseScaleChange, runScale, SCALE_CHANGE_HINT, SCALE_CHANGE_PATTERN, scalePermission, usageLine, UsageError, type Message } from '#core';
 
 const NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 
@@ -15,6 +15,8 @@ export const scale = defineCommand({
     env: { type: 'string', pattern: NAME, patternHint: 'an environment name from the config', description: "The environment (default: the service's defaultEnv)." },
   },
   permission: ({ service, env }) => (env === undefined ? `scale:${service}` : `scale:${service}:${env}`),
+  // Without --env the config's defaultEnv is used, and the job checks that environment's permission.
+  extraPermissions: ({ service, env }, ports) => [scalePermission(service, ports.scaling.resolve(service, env).env)],
   sideEffect: ({ change }) => {
     const parsed = parseScaleChange(change);
     return parsed !== null && asksForZero(parsed) ? 'destructive' : 'mutates';

@@ -1,5 +1,6 @@
 import {
   defineCommand,
+  DeniedError,
   formatInZone,
   isTimeZone,
   MISSED_POLICIES,
@@ -7,8 +8,10 @@ import {
   SCHEDULE_ID,
   SERVICE_PRINCIPAL,
   UsageError,
+  type Invoker,
   type Message,
   type NewScheduleRequest,
+  type Ports,
   type ScheduleAction,
   type ScheduleView,
   viewerZone,
@@ -25,7 +28,8 @@ export const schedule = defineCommand({
     '`--announce "<text>" --to <channel>` posts the text, `--run "<command>" --as <name>` runs the command as the service ' +
     'principal schedule:<name>, which needs roles and a channel binding (`schedule:<name>`) in the access config like anyone. ' +
     'Each tick fires once, however many opsbot replicas run. `--missed skip|run-once` says what to do with ticks that ' +
-    'passed while opsbot was down. Adding a `--run` schedule needs `schedules:add:<name>`.',
+    'passed while opsbot was down. Adding a `--run` schedule needs `schedules:add:<name>`; pausing, resuming or removing one needs `schedules:<action>:<name>` too. ' +
+    'Each --to channel\'s binding must allow the scheduled command (its outcome goes only where it may run), or for an announcement `schedule` (only where you could run `schedule` yourself).',
   examples: [
     'schedule list --tz Europe/Warsaw',
     'schedule add nightly-notice "30 1 * * *" --tz Europe/Warsaw --announce "Nightly maintenance at 02:00" --to mattermost:ops-channel-id',
@@ -44,13 +48,21 @@ export const schedule = defineCommand({
     as: { type: 'string', pattern: SERVICE_PRINCIPAL, patternHint: 'a service principal name such as backup-bot', description: 'add: the service principal the command runs as (schedule:<name>).' },
     missed: { type: 'string', enum: MISSED_POLICIES, description: 'add: ticks missed while opsbot was down: skip (default) or run-once.' },
   },
+  // pause, resume and remove name no principal: the schedule's own is authorized once it is looked up (changePermission).
   permission: ({ action, run, as }) => (action === 'add' && run !== undefined && as !== undefined ? `schedules:add:${as}` : `schedules:${action}`),
+  extraPermissions: async ({ action, id }, ports) => {
+    if (action === 'list' || action === 'add' || id === undefined) return [];
+    const permission = changePermission(action, await ports.schedules.get(id));
+    return permission === null ? [] : [permission];
+  },
   sideEffect: ({ action }) => (action === 'list' ? 'none' : 'mutates'),
-  // A bad cron, zone, channel or missing action is refused at once, with the usage, before any job.
-  check(args, ports) {
+  // A bad cron, zone, channel or missing action is refused at once, with the usage, before any job. So
+  // is a change to a schedule that runs as a principal the person may not manage (audited as denied).
+  async check(args, ports, who) {
     if (args.action === 'list') return;
     if (args.id === undefined) throw new UsageError(`Give the schedule name: \`schedule ${args.action} <name>\`.`);
-    if (args.action === 'add') ports.schedules.validate(addRequest(args.id, args));
+    if (args.action === 'add') ports.schedules.validate(addRequest(args.id, args), who.principal);
+    else await authorizeChange(args.action, args.id, ports, who);
   },
   async run(args, ctx): Promise<Message> {
     const { action, id } = args;
@@ -77,6 +89,7 @@ export const schedule = defineCommand({
       }
       case 'pause':
       case 'resume': {
+        await authorizeChange(action, id, ctx.ports, ctx);
         if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would ${action} schedule \`${id}\`.` }] };
         const view = await port.setPaused(id, action === 'pause');
         const text =
@@ -86,6 +99,7 @@ export const schedule = defineCommand({
         return { tone: action === 'pause' ? 'warning' : 'success', blocks: [{ kind: 'text', text }] };
       }
       case 'remove': {
+        await authorizeChange(action, id, ctx.ports, ctx);
         if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would remove schedule \`${id}\`.` }] };
         const removed = await port.remove(id);
         return { tone: 'success', blocks: [{ kind: 'text', text: `Schedule \`${id}\` removed (it was: ${describe(removed.action)} at \`${removed.cron}\`, ${removed.timezone}).` }] };
@@ -93,6 +107,30 @@ export const schedule = defineCommand({
     }
   },
 });
+
+type Change = 'pause' | 'resume' | 'remove';
+
+/**
+ * A schedule that runs a command as schedule:<as> is scoped to that principal, as adding it was
+ * (`schedules:add:<as>`): pausing, resuming or removing it needs `schedules:<action>:<as>`. An
+ * announcement acts as nobody, so `schedules:<action>` is all it needs.
+ */
+function changePermission(action: Change, schedule: ScheduleView): string | null {
+  return schedule.action.kind === 'command' ? `schedules:${action}:${schedule.action.as}` : null;
+}
+
+/** Throws DeniedError unless `who` may change schedule `id` (NotFoundError when there is none). */
+async function authorizeChange(action: Change, id: string, ports: Pick<Ports, 'schedules' | 'access'>, who: Invoker): Promise<void> {
+  const permission = changePermission(action, await ports.schedules.get(id));
+  if (permission === null) return;
+  try {
+    ports.access.authorize(who.principal, who.conversation, 'schedule', permission);
+  } catch (error: unknown) {
+    const doing = { pause: 'pausing', resume: 'resuming', remove: 'removing' }[action];
+    if (error instanceof DeniedError) throw new DeniedError(`Schedule \`${id}\` runs a command as a service principal: ${doing} it needs \`${permission}\`, and none of your roles grants it.`, permission);
+    throw error;
+  }
+}
 
 interface AddArgs {
   readonly cron: string | undefined;

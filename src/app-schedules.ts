@@ -11,6 +11,7 @@ import type { Logger } from './core/log.js';
 import { MaintenanceService } from './core/maintenance/service.js';
 import type { SilencesPort } from './core/maintenance/silences.js';
 import type { Notifier } from './core/notify.js';
+import type { AccessPort } from './core/ports.js';
 import type { CommandRegistry } from './core/registry.js';
 import { Scheduler, type CommandDispatch, type SchedulerSettings } from './core/scheduler/scheduler.js';
 import { createSchedulesPort, validateSchedule } from './core/scheduler/service.js';
@@ -25,6 +26,8 @@ export interface ScheduleWiringDeps {
   readonly logger: Logger;
   readonly notifier: Notifier;
   readonly registry: CommandRegistry;
+  /** The access policy: where a schedule added from chat may post. */
+  readonly access: Pick<AccessPort, 'describe'>;
   readonly owner: string;
   readonly settings?: SchedulerSettings;
 }
@@ -38,8 +41,8 @@ export function silencesFromConfig(config: OpsbotConfig): SilencesPort | null {
 }
 
 export function buildSchedulePorts(deps: ScheduleWiringDeps): { schedules: SchedulesPort; maintenance: MaintenanceService } {
-  const { config, store, clock, logger, notifier, registry, owner } = deps;
-  const schedules = createSchedulesPort({ store: store.schedules, clock, registry });
+  const { config, store, clock, logger, notifier, registry, access, owner } = deps;
+  const schedules = createSchedulesPort({ store: store.schedules, clock, registry, access });
   const maintenance = new MaintenanceService({
     store: store.maintenance,
     claims: store.schedules,

@@ -140,7 +140,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       queuePollMs: Math.min(1_000, config.jobs.heartbeat),
     },
   });
-  const scheduleDeps = { config, store, clock, logger, notifier, registry, owner };
+  const scheduleDeps = { config, store, clock, logger, notifier, registry, access: policy, owner };
   await syncConfigSchedules(scheduleDeps);
   const { schedules, maintenance } = buildSchedulePorts(scheduleDeps);
   const pipelineEvents = new PipelineEventHub();

@@ -10,6 +10,12 @@ import type { Ports } from './ports.js';
 
 export type SideEffect = 'none' | 'mutates' | 'destructive';
 
+/** Who asks, and where: what a command's check authorizes beyond the permission from its args. */
+export interface Invoker {
+  readonly principal: Principal;
+  readonly conversation: Conversation;
+}
+
 export interface CommandContext {
   readonly principal: Principal;
   readonly conversation: Conversation;
@@ -41,6 +47,15 @@ export interface CommandDefinition<A extends ArgsSchema> {
   readonly args: A;
   /** The permission this invocation needs, computed from its typed arguments: `domain:action[:scope]`. */
   permission(args: ArgValues<A>): string;
+  /**
+   * Permissions the job also needs, beyond `permission`, that only the config or a stored record can
+   * name from the args: the environment `scale` uses when none is given, a playbook's catalog
+   * permission, a pipeline's own, the target of the window `maintenance end` ends. The job checks them
+   * itself (or the check does); stopping someone else's job needs them too, so they are computed here,
+   * from the args the job keeps. Throws (UsageError, NotFoundError) when they cannot be worked out,
+   * e.g. the config no longer has the entry.
+   */
+  extraPermissions?(args: ArgValues<A>, ports: Ports): readonly string[] | Promise<readonly string[]>;
   /** A constant, or computed from the args (e.g. `scale web 0` is destructive, `scale web x2` is not). */
   readonly sideEffect: SideEffect | ((args: ArgValues<A>) => SideEffect);
   /** The target to lock while the job runs (e.g. the store name). */
@@ -48,9 +63,11 @@ export interface CommandDefinition<A extends ArgsSchema> {
   /**
    * Validation that needs the config or a port (an unknown pipeline, service or store): throw a
    * UsageError or NotFoundError. Runs after authorization and before any job exists, so bad input
-   * is refused at once, with the usage, and nothing is queued, locked or contacted.
+   * is refused at once, with the usage, and nothing is queued, locked or contacted. It is also where
+   * a permission only a stored record can name is checked (the target of maintenance window #3):
+   * `ports.access.authorize` for `who`, a DeniedError audited as `denied` like any refusal.
    */
-  check?(args: ArgValues<A>, ports: Ports): void | Promise<void>;
+  check?(args: ArgValues<A>, ports: Ports, who: Invoker): void | Promise<void>;
   /** Milliseconds; defaults: 30 s for read-only commands, 30 min for jobs. */
   readonly timeout?: number;
   run(args: ArgValues<A>, ctx: CommandContext): Promise<Message> | Message;
@@ -73,10 +90,12 @@ export interface Command {
   /** True if the command names a lock target (and so accepts `--queue`). */
   readonly locks: boolean;
   permission(args: AnyArgValues): string;
+  /** The definition's `extraPermissions`, or none. */
+  extraPermissions(args: AnyArgValues, ports: Ports): Promise<readonly string[]>;
   sideEffect(args: AnyArgValues): SideEffect;
   lock(args: AnyArgValues): string | null;
   /** Absent when the command has no config-dependent validation (most read-only ones). */
-  readonly check: ((args: AnyArgValues, ports: Ports) => Promise<void>) | undefined;
+  readonly check: ((args: AnyArgValues, ports: Ports, who: Invoker) => Promise<void>) | undefined;
   run(args: AnyArgValues, ctx: CommandContext): Promise<Message>;
   /**
    * The definition's own `run`, unwrapped: it may answer synchronously or throw. Inline runs use it
@@ -100,11 +119,12 @@ export function defineCommand<const A extends ArgsSchema>(def: CommandDefinition
     mayMutate: typeof sideEffect === 'function' || sideEffect !== 'none',
     locks: def.lock !== undefined,
     permission: (a) => def.permission(typed(a)),
+    extraPermissions: async (a, ports) => (def.extraPermissions === undefined ? [] : def.extraPermissions(typed(a), ports)),
     sideEffect: (a) => (typeof sideEffect === 'function' ? sideEffect(typed(a)) : sideEffect),
     lock: (a) => (def.lock === undefined ? null : def.lock(typed(a))),
     // Undefined rather than a no-op: the dispatcher then skips the await, which is a measurable share
     // of a read-only dispatch (see `npm run bench`).
-    check: def.check === undefined ? undefined : async (a, ports) => def.check?.(typed(a), ports),
+    check: def.check === undefined ? undefined : async (a, ports, who) => def.check?.(typed(a), ports, who),
     run: async (a, ctx) => def.run(typed(a), ctx),
     runDirect: (a, ctx) => def.run(typed(a), ctx),
   };

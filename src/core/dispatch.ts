@@ -174,8 +174,10 @@ export class Dispatcher {
     const { values } = parsed;
     if (command.check !== undefined) {
       try {
-        await command.check(values, this.deps.ports());
+        await command.check(values, this.deps.ports(), { principal: invocation.principal, conversation: invocation.conversation });
       } catch (caught: unknown) {
+        // A permission the check found missing (one only a record names) is a denial like the one above.
+        if (caught instanceof DeniedError) return this.refuse(this.audit(invocation, 'denied', command.name, redactArgs(command.args, values), caught.permission, caught, parsed.dryRun), caught);
         // Like a parser error, a check's usage error shows the command's usage.
         const error = caught instanceof UsageError && caught.hint === undefined ? new UsageError(caught.message, { cause: caught, hint: `Usage: ${usageLine(command)}` }) : caught;
         if (command.mayMutate && isOpsbotError(error)) await store.audit.append(this.audit(invocation, 'rejected', command.name, redactArgs(command.args, values), permission, error, parsed.dryRun));

@@ -1,5 +1,5 @@
 /** The core's public surface: the only module commands/ may import (as `#core`). */
-export { defineCommand, type Command, type CommandContext, type CommandDefinition, type SideEffect } from './command.js';
+export { defineCommand, type Command, type CommandContext, type CommandDefinition, type Invoker, type SideEffect } from './command.js';
 export type { ArgSpec, ArgsSchema, ArgValues, AnyArgValues } from './args/schema.js';
 export { parseDuration, formatDuration, formatElapsed } from './args/duration.js';
 export { usageLine, argumentLines } from './args/usage.js';

@@ -46,6 +46,12 @@ export interface AccessDescription {
 
 export interface AccessPort {
   describe(principal: Principal, conversation: Conversation): AccessDescription;
+  /**
+   * The access policy's decision for a permission only known after a lookup (a window's target, a
+   * schedule's principal): `command` must be enabled in the conversation and `permission` granted.
+   * Throws DeniedError naming what is missing.
+   */
+  authorize(principal: Principal, conversation: Conversation, command: string, permission: string): void;
 }
 
 export interface Ports {

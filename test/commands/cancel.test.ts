@@ -1,7 +1,8 @@
 /** `cancel <id>`: unknown and finished jobs get a clear answer; running ones are cancelled (see runner.test.ts). */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineCommand, msg } from '../../src/core/index.js';
-import { Gates, people, places, removeTempDirs, startTestApp, testAccess, type TestApp } from '../support/app.js';
+import type { JobRecord, Principal } from '../../src/core/index.js';
+import { Gates, lockableServices, people, places, removeTempDirs, startTestApp, testAccess, type TestApp } from '../support/app.js';
 
 const gates = new Gates();
 const wait = defineCommand({
@@ -31,16 +32,30 @@ const guarded = defineCommand({
   },
 });
 
-/** On call: may cancel jobs and run `wait`, not `guarded`. */
+/**
+ * On call: may cancel jobs and run `wait`, not `guarded`; may ask to scale `web` and run any playbook
+ * by the commands' own permissions, but holds neither web's environment nor a catalog permission.
+ */
 const carl = { platform: 'mattermost', id: 'u-carl', name: 'Carl' } as const;
 
 let t: TestApp;
 beforeEach(async () => {
   t = await startTestApp({
     extraCommands: [wait, guarded],
-    access: { ...testAccess, roles: { ...testAccess.roles, oncall: { members: ['mattermost:u-carl'], allow: ['jobs:cancel', 'test:wait'] } } },
+    access: { ...testAccess, roles: { ...testAccess.roles, oncall: { members: ['mattermost:u-carl'], allow: ['jobs:cancel', 'test:wait', 'scale:web', 'playbooks:run:*'] } } },
+    // Service `web` runs in environment `test` by default (defaultEnv).
+    config: lockableServices('web'),
   });
 });
+
+/** A running job as another replica records it (this one does not run it): only its record matters to `cancel`. */
+async function runningElsewhere(command: string, args: Record<string, unknown>, text: string, principal: Principal = people.olga): Promise<JobRecord> {
+  const now = t.clock.now();
+  const audit = { at: now, event: 'job_started', principal, conversation: places.ops, command, args, permission: null, jobId: null, outcome: null, detail: null, refs: {} } as const;
+  const begun = await t.store.jobs.begin({ command, text, args, principal, conversation: places.ops, lockKey: null, dryRun: false, owner: 'other-replica/1/abcd', timeoutMs: 60_000, now }, audit, { lock: null, queueIfLocked: false });
+  if (!begun.ok) throw new Error('could not record the job');
+  return begun.job;
+}
 afterEach(async () => {
   gates.reset();
   await t.close();
@@ -103,6 +118,33 @@ describe('cancel', () => {
     // An operator holds every permission, so stops anyone's job.
     expect((await t.say(`cancel ${theirs.job.id}`, people.oscar)).text).toContain(`Cancelling job #${theirs.job.id}…`);
     expect((await theirs.completion).job.state).toBe('cancelled');
+  });
+
+  it('stopping someone else\'s job also takes the permissions its job checked from the config: a scale\'s environment, a playbook\'s catalog permission', async () => {
+    // `scale web +1` without --env needed scale:web from its args, and scale:web:test for the default environment.
+    const scaling = await runningElsewhere('scale', { service: 'web', change: '+1' }, 'scale web +1');
+    const refusedScale = await t.say(`cancel ${scaling.id}`, carl);
+    expect(refusedScale.status).toBe('denied');
+    expect(refusedScale.text).toContain(`Job #${scaling.id} is Olga's: stopping it also needs \`scale:web:test\``);
+    // `run deploy-colour` needed playbooks:run:deploy-colour and the catalog's deploy:playbook.
+    const playbook = await runningElsewhere('run', { playbook: 'deploy-colour', check: false, vars: { colour: 'blue' } }, 'run deploy-colour colour=blue');
+    const refusedRun = await t.say(`cancel ${playbook.id}`, carl);
+    expect(refusedRun.status).toBe('denied');
+    expect(refusedRun.text).toContain(`Job #${playbook.id} is Olga's: stopping it also needs \`deploy:playbook\``);
+    const audited = await t.store.audit.recent(10);
+    expect(audited.map((e) => e.event)).not.toContain('cancel_requested');
+    expect(audited.filter((e) => e.event === 'denied').map((e) => e.permission)).toEqual(['deploy:playbook', 'scale:web:test']);
+    // An operator holds every permission: both stop (on the replica that runs them, at its next heartbeat).
+    expect((await t.say(`cancel ${scaling.id}`, people.oscar)).text).toContain(`Cancelling job #${scaling.id}…`);
+    expect((await t.say(`cancel ${playbook.id}`, people.oscar)).text).toContain(`Cancelling job #${playbook.id}…`);
+  });
+
+  it('nobody else may stop a job whose extra permissions this config cannot work out any more', async () => {
+    const gone = await runningElsewhere('scale', { service: 'api', change: '+1' }, 'scale api +1');
+    const refused = await t.say(`cancel ${gone.id}`, people.oscar);
+    expect(refused.status).toBe('denied');
+    expect(refused.text).toContain(`Job #${gone.id} is Olga's, and what it needed to start cannot be worked out from this opsbot's config (There is no service \`api\`.`);
+    expect((await t.say(`cancel ${gone.id}`)).text).toContain(`Cancelling job #${gone.id}…`);
   });
 
   it('rejects an id that is not a job number', async () => {

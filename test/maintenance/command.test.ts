@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AlertmanagerClient } from '../../src/backends/alertmanager/client.js';
 import type { MaintenanceConfig } from '../../src/config/types.js';
-import { people, removeTempDirs, startTestApp, type TestApp } from '../support/app.js';
+import { people, removeTempDirs, startTestApp, testAccess, type TestApp } from '../support/app.js';
 import { startAlertmanager, type RunningAlertmanager } from './alertmanager.js';
 
 let am: RunningAlertmanager;
@@ -34,8 +34,12 @@ function maintenance(): MaintenanceConfig {
   };
 }
 
+/** May open windows of `web` and use `maintenance end`, and end windows of `web` only. */
+const sam = people.sam;
+
 async function app(): Promise<TestApp> {
-  const t = await startTestApp({ config: { maintenance: maintenance() } });
+  const access = { ...testAccess, roles: { ...testAccess.roles, webkeeper: { members: ['mattermost:u-sam'], allow: ['maintenance:list', 'maintenance:open:web', 'maintenance:end', 'maintenance:end:web'] } } };
+  const t = await startTestApp({ access, config: { maintenance: maintenance() } });
   apps.push(t);
   return t;
 }
@@ -111,5 +115,31 @@ describe('maintenance command', () => {
     const denied = await t.say('maintenance db now 1h', people.vera);
     expect(denied.status).toBe('denied');
     expect(denied.text).toContain('maintenance:open:db');
+  });
+
+  it('ending a window also needs maintenance:end:<target> of its target, checked before any job', async () => {
+    const t = await app();
+    expect((await t.runJob('maintenance db now 1h kernel upgrade')).job.state).toBe('succeeded');
+    // Sam may not open a window of db, and so may not end one either, though he may use `maintenance end`.
+    expect((await t.say('maintenance db now 1h', sam)).text).toContain('maintenance:open:db');
+    for (const text of ['maintenance end 1', 'maintenance end 1 --dry-run']) {
+      const denied = await t.say(text, sam);
+      expect(denied.status).toBe('denied');
+      expect(denied.text).toContain('Maintenance #1 is of `db`: ending it needs `maintenance:end:db`, and none of your roles grants it.');
+    }
+    expect((await t.store.audit.recent(1))[0]).toMatchObject({ event: 'denied', outcome: 'denied', principal: sam, command: 'maintenance', permission: 'maintenance:end:db', jobId: null });
+    expect((await t.store.jobs.list({ limit: 10 })).filter((j) => j.principal.id === sam.id)).toEqual([]);
+    expect(t.app.maintenance.isInMaintenance('db', t.clock.now())).toBe(true);
+    // A window that does not exist is refused at once too, before any job.
+    const unknown = await t.say('maintenance end 99', sam);
+    expect(unknown.status).toBe('usage');
+    expect(unknown.text).toContain('There is no maintenance window #99.');
+    // His own target's windows he opens and ends.
+    const opened = await t.runJob('maintenance web now 1h', sam);
+    expect(opened.text).toContain('Maintenance #2 of web');
+    expect((await t.runJob('maintenance end 2', sam)).job.state).toBe('succeeded');
+    expect(t.app.maintenance.isInMaintenance('web', t.clock.now())).toBe(false);
+    // Olga (`*`) ends any.
+    expect((await t.runJob('maintenance end 1')).job.state).toBe('succeeded');
   });
 });

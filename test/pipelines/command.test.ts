@@ -52,12 +52,16 @@ let queuePolls = 0;
 let stayQueued = false;
 let gitlabStatus = 'running';
 
+/** May show, cancel and retry runs, but of no pipeline by name. */
+const rita = { platform: 'mattermost', id: 'u-rita', name: 'Rita' } as const;
+
 const access: AccessConfig = {
   ...testAccess,
   roles: {
     ...testAccess.roles,
     // Sam may run pipelines but lacks the extra permission `release` asks for.
     ci: { members: ['mattermost:u-sam'], allow: ['pipeline:*', 'jobs:cancel'] },
+    unscoped: { members: ['mattermost:u-rita'], allow: ['pipeline:status', 'pipeline:cancel', 'pipeline:retry', 'jobs:cancel'] },
   },
 };
 
@@ -237,10 +241,10 @@ describe('/pipeline status and cancel', () => {
     expect(byJob.text).toContain('Cancelling `release` also needs the permission `deploy:prod`');
     const byRun = await bot.runJob('pipeline cancel release#57', people.sam);
     expect(byRun.text).toContain('Cancelling `release` also needs the permission `deploy:prod`');
-    // Nor by the plain `cancel`, which checks the run job's own permission and the pipeline's.
+    // Nor by the plain `cancel`, which checks every permission the run job needed, the pipeline's too.
     const plain = await bot.say(`cancel ${job.id}`, people.sam);
     expect(plain.status).toBe('denied');
-    expect(plain.text).toContain('Cancelling `release` also needs the permission `deploy:prod`');
+    expect(plain.text).toContain(`Job #${job.id} is Olga's: stopping it also needs \`deploy:prod\`, which it needed to start`);
     expect((await bot.store.jobs.get(job.id))?.state).toBe('running');
     expect(jenkinsServer.callsTo('cancelQueueItem')).toEqual([]);
     // Olga has every permission.
@@ -251,6 +255,75 @@ describe('/pipeline status and cancel', () => {
     const retry = await bot.runJob('pipeline retry release#57', people.sam);
     expect(retry.text).toContain('Retrying `release` also needs the permission `deploy:prod`');
     expect(jenkinsServer.calls).toHaveLength(contacted);
+  });
+});
+
+describe('/pipeline by job number', () => {
+  it('refuses `pipeline retry <job>` before any job, naming the run: a job number cannot say which pipeline to lock or authorize', async () => {
+    await startBot({ build: jenkinsPipeline(jenkinsServer.url) });
+    const done = await bot.runJob('pipeline run build VERSION=1.4.2');
+    expect(done.job.refs).toMatchObject({ pipeline: 'build', run: '57' });
+    expect((await bot.runJob('lock pipeline.build release freeze')).job.state).toBe('succeeded');
+    const contacted = jenkinsServer.calls.length;
+    // The freeze holds the run…
+    expect((await bot.say('pipeline retry build#57')).status).toBe('conflict');
+    // …and the job number of that run is no way round it.
+    for (const target of [String(done.job.id), `#${done.job.id}`]) {
+      const byJob = await bot.say(`pipeline retry ${target}`);
+      expect(byJob.status).toBe('usage');
+      expect(byJob.text).toContain('`pipeline retry` takes a run, not a job number. Retry the run itself: `pipeline retry build#57`.');
+      expect(byJob.text).toContain('Usage: pipeline <run|status|cancel|retry>');
+    }
+    expect((await bot.say('pipeline retry 9999 --dry-run')).text).toContain('Name the run, e.g. `pipeline retry build#57` (`pipeline status 9999` shows the run of a job).');
+    // Nor is it a way round a grant for other pipelines only.
+    expect((await bot.say(`pipeline retry ${done.job.id}`, rita)).status).toBe('usage');
+    expect((await bot.store.jobs.list({ limit: 10 })).map((j) => j.command)).toEqual(['lock', 'pipeline']);
+    expect(jenkinsServer.calls).toHaveLength(contacted);
+    const refusals = (await bot.store.audit.recent(10)).filter((e) => e.event === 'rejected');
+    expect(refusals.map((e) => [e.principal.id, e.permission])).toEqual([
+      ['u-rita', 'pipeline:retry'],
+      ['u-olga', 'pipeline:retry'],
+      ['u-olga', 'pipeline:retry'],
+      ['u-olga', 'pipeline:retry'],
+    ]);
+  });
+
+  it('status and cancel by job number also need pipeline:<action>:<name> once the job shows the pipeline', async () => {
+    await startBot({ build: jenkinsPipeline(jenkinsServer.url) });
+    const done = await bot.runJob('pipeline run build VERSION=1.4.2');
+    const contacted = jenkinsServer.calls.length;
+    const status = await bot.say(`pipeline status ${done.job.id}`, rita);
+    expect(status.status).toBe('denied');
+    expect(status.text).toContain('Showing a run of `build` needs the permission `pipeline:status:build`');
+    expect((await bot.store.audit.recent(1))[0]).toMatchObject({ event: 'denied', principal: rita, permission: 'pipeline:status:build' });
+    // The finished run's job: cancelling it would stop the run on the server.
+    const cancel = await bot.runJob(`pipeline cancel ${done.job.id}`, rita);
+    expect(cancel.job.state).toBe('failed');
+    expect(cancel.text).toContain('Cancelling `build` needs the permission `pipeline:cancel:build`');
+    expect(jenkinsServer.calls).toHaveLength(contacted);
+    // With the pipeline's own permissions (Olga has every one) both still work by job number.
+    expect((await bot.say(`pipeline status ${done.job.id}`)).text).toContain('build#57: succeeded');
+  });
+
+  it('stopping someone else\'s `pipeline cancel <job>` needs what it needed: pipeline:cancel:<name> of that job\'s pipeline', async () => {
+    await startBot({ build: jenkinsPipeline(jenkinsServer.url, { pollInterval: 50 }) });
+    stayQueued = true;
+    const run = await bot.start('pipeline run build VERSION=1.4.2');
+    await eventually(() => jenkinsServer.callsTo('getQueueItem').length, (n) => n > 0, 'the queue poll');
+    // A `pipeline cancel <job>` job as another replica would record it (none runs it here).
+    const now = bot.clock.now();
+    const args = { action: 'cancel', target: String(run.job.id), variables: {} };
+    const begun = await bot.store.jobs.begin(
+      { command: 'pipeline', text: `pipeline cancel ${run.job.id}`, args, principal: people.olga, conversation: run.job.conversation, lockKey: null, dryRun: false, owner: 'other-replica/1/abcd', timeoutMs: 60_000, now },
+      { at: now, event: 'job_started', principal: people.olga, conversation: run.job.conversation, command: 'pipeline', args, permission: 'pipeline:cancel', jobId: null, outcome: null, detail: null, refs: {} },
+      { lock: null, queueIfLocked: false },
+    );
+    if (!begun.ok) throw new Error('could not record the job');
+    const refused = await bot.say(`cancel ${begun.job.id}`, rita);
+    expect(refused.status).toBe('denied');
+    expect(refused.text).toContain('stopping it also needs `pipeline:cancel:build`');
+    expect((await bot.runJob(`pipeline cancel ${run.job.id}`)).text).toContain(`Cancelling job #${run.job.id}`);
+    expect((await run.completion).job.state).toBe('cancelled');
   });
 });
 

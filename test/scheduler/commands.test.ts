@@ -17,6 +17,8 @@ const access: AccessConfig = {
     backup: { members: ['schedule:backup-bot'], allow: ['jobs:list', 'locks:set:db'] },
     // May add announcements, but not schedules that run as a principal.
     announcer: { members: ['mattermost:u-sam'], allow: ['schedules:add', 'schedules:list'] },
+    // May pause, resume and remove announcements and schedules that run as report-bot, no others.
+    curator: { members: ['mattermost:u-pia'], allow: ['schedules:pause', 'schedules:resume', 'schedules:remove', 'schedules:*:report-bot'] },
   },
   channels: {
     ...testAccess.channels,
@@ -93,6 +95,42 @@ describe('schedule add: validation', () => {
   });
 });
 
+describe('schedule add: the channels a schedule posts to', () => {
+  it('posts an announcement only where the person adding it may run `schedule` themselves', async () => {
+    const t = await app();
+    for (const [to, allowed] of [
+      ['mattermost:ch-lobby', 'help, whoami, jobs, job'],
+      ['mattermost:ch-ops,mattermost:ch-random', 'help, whoami'],
+    ] as const) {
+      for (const who of [people.sam, people.olga]) {
+        const denied = await t.say(`schedule add hi "0 9 * * 1-5" --announce "free pizza, click here" --to ${to}`, who);
+        expect(denied.status).toBe('denied');
+        expect(denied.text).toContain(`An announcement goes only to channels where you may run \`schedule\` yourself: the binding of \`${to.split(',').at(-1) ?? ''}\` does not allow \`schedule\` (allowed there: ${allowed}).`);
+      }
+    }
+    expect((await t.store.audit.recent(1))[0]).toMatchObject({ event: 'denied', outcome: 'denied', principal: people.olga, command: 'schedule', permission: 'channel:schedule', jobId: null });
+    expect(await t.store.schedules.list()).toEqual([]);
+    expect(await t.store.jobs.list({ limit: 10 })).toEqual([]);
+    // Where `schedule` may run, it is posted.
+    expect((await t.runJob('schedule add hi "0 9 * * 1-5" --announce "stand-up" --to mattermost:ch-ops,mattermost:ch-war', people.sam)).job.state).toBe('succeeded');
+  });
+
+  it('posts a command\'s outcome only where the binding allows that command', async () => {
+    const t = await app({ config: lockableServices('db') });
+    const denied = await t.say('schedule add freeze-db "0 2 * * *" --run "lock db" --as backup-bot --to mattermost:ch-lobby');
+    expect(denied.status).toBe('denied');
+    expect(denied.text).toContain('The outcome of `lock` goes only to channels where `lock` may run: the binding of `mattermost:ch-lobby` does not allow `lock` (allowed there: help, whoami, jobs, job).');
+    expect((await t.store.audit.recent(1))[0]).toMatchObject({ event: 'denied', command: 'schedule', permission: 'channel:lock' });
+    // A dry run is refused the same way.
+    expect((await t.say('schedule add freeze-db "0 2 * * *" --run "lock db" --as backup-bot --to mattermost:ch-lobby --dry-run')).status).toBe('denied');
+    expect(await t.store.schedules.list()).toEqual([]);
+    // `jobs` may run in the lobby, so its outcome may go there; `lock` may go where everything may.
+    expect((await t.runJob('schedule add report "0 7 * * *" --run "jobs --limit 5" --as backup-bot --to mattermost:ch-lobby')).job.state).toBe('succeeded');
+    expect((await t.runJob('schedule add freeze-db "0 2 * * *" --run "lock db" --as backup-bot --to mattermost:ch-ops')).job.state).toBe('succeeded');
+    expect((await t.store.schedules.list()).map((s) => s.id)).toEqual(['freeze-db', 'report']);
+  });
+});
+
 describe('schedule list, pause, resume, remove', () => {
   it('shows the next run in the viewer zone and the last outcome, and survives a restart', async () => {
     const dbPath = join(tempDir(), 'opsbot.db');
@@ -129,13 +167,46 @@ describe('schedule list, pause, resume, remove', () => {
     const remove = await t.runJob('schedule remove demo');
     expect(remove.job.state).toBe('failed');
     expect(remove.text).toContain('defined in the config file');
-    expect((await t.runJob('schedule pause nope')).text).toContain('There is no schedule `nope`');
+    // An unknown name is refused by the check, at once: no job.
+    expect(await refused(t, 'schedule pause nope')).toContain('There is no schedule `nope`');
     await t.runJob('schedule add temp "0 3 * * *" --announce x --to mattermost:ch-ops');
     expect((await t.runJob('schedule remove temp')).text).toContain('Schedule `temp` removed');
     expect((await t.store.schedules.list()).map((s) => s.id)).toEqual(['demo']);
     const dry = await t.runJob('schedule add other "0 3 * * *" --announce x --to mattermost:ch-ops --dry-run');
     expect(dry.text).toContain('Would add schedule `other`');
     expect(await t.store.schedules.get('other')).toBeNull();
+  });
+});
+
+describe('schedule pause, resume, remove: scoped to the principal a schedule runs as', () => {
+  const pia = { platform: 'mattermost', id: 'u-pia', name: 'Pia' } as const;
+
+  it('needs schedules:<action>:<as> for a schedule that runs a command, as adding it needed schedules:add:<as>', async () => {
+    const t = await app({ config: lockableServices('db') });
+    await t.runJob('schedule add freeze-db "0 2 * * *" --run "lock db" --as backup-bot');
+    await t.runJob('schedule add report "0 7 * * *" --run "jobs" --as report-bot');
+    await t.runJob('schedule add hi "0 9 * * 1-5" --announce "stand-up" --to mattermost:ch-ops');
+    for (const action of ['pause', 'resume', 'remove']) {
+      for (const dry of ['', ' --dry-run']) {
+        const denied = await t.say(`schedule ${action} freeze-db${dry}`, pia);
+        expect(denied.status).toBe('denied');
+        expect(denied.text).toContain(`Schedule \`freeze-db\` runs a command as a service principal: ${action === 'pause' ? 'pausing' : action === 'resume' ? 'resuming' : 'removing'} it needs \`schedules:${action}:backup-bot\``);
+      }
+    }
+    const audit = await t.store.audit.recent(10);
+    expect(audit[0]).toMatchObject({ event: 'denied', outcome: 'denied', principal: pia, command: 'schedule', permission: 'schedules:remove:backup-bot', jobId: null });
+    expect((await t.store.jobs.list({ limit: 20 })).filter((j) => j.principal.id === 'u-pia')).toEqual([]);
+    expect((await t.store.schedules.get('freeze-db'))?.paused).toBe(false);
+    // Her own principal's schedule and an announcement are hers to manage.
+    expect((await t.runJob('schedule pause report', pia)).job.state).toBe('succeeded');
+    expect((await t.runJob('schedule pause hi', pia)).job.state).toBe('succeeded');
+    expect((await t.runJob('schedule remove report', pia)).job.state).toBe('succeeded');
+    // Olga holds every permission.
+    expect((await t.runJob('schedule pause freeze-db')).job.state).toBe('succeeded');
+    expect((await t.store.schedules.list()).map((s) => [s.id, s.paused])).toEqual([
+      ['freeze-db', true],
+      ['hi', true],
+    ]);
   });
 });
 

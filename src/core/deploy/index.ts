@@ -5,6 +5,6 @@ export type { FlowContext } from './context.js';
 export { checkStore, runDeploy, type DeployRequest } from './deploy-flow.js';
 export { runRollback } from './rollback-flow.js';
 export { describeStatus, type StatusContext } from './status.js';
-export { checkRun, prepareRun, requireCatalogPermission, runCatalogPlaybook, type RunRequest, type PreparedPlaybookRun } from './run-playbook.js';
+export { catalogPermission, checkRun, prepareRun, requireCatalogPermission, runCatalogPlaybook, type RunRequest, type PreparedPlaybookRun } from './run-playbook.js';
 export { decideApproval } from './approve-flow.js';
 export { STORE_NAME, DEPLOY_VERSION, PLAYBOOK_ID, INVENTORY_HOST } from './names.js';

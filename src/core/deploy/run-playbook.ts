@@ -62,6 +62,13 @@ function notInCatalog(playbooks: PlaybooksPort, id: string): string {
   return `\`${id}\` is not in the playbook catalog (playbooks: ${known.join(', ') || 'none'}).${didYouMean(id, known)}`;
 }
 
+/** The catalog's own permission for a playbook (besides `playbooks:run:<id>`); NotFoundError when it is not catalogued. */
+export function catalogPermission(playbook: string, deploy: Pick<DeployPorts, 'playbooks'>): string {
+  const spec = deploy.playbooks.get(playbook);
+  if (spec === null) throw new NotFoundError(notInCatalog(deploy.playbooks, playbook));
+  return spec.permission;
+}
+
 export function requireCatalogPermission(spec: PlaybookSpec, access: AccessPort, ctx: Pick<FlowContext, 'principal'> & { readonly conversation: Conversation }): void {
   const allowed = access.describe(ctx.principal, ctx.conversation).allow.map(compilePermission);
   if (!allowed.some((matches) => matches(spec.permission))) {

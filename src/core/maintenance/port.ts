@@ -64,6 +64,8 @@ export interface MaintenanceAdminPort extends MaintenancePort {
    */
   request(typed: TypedWindowRequest): OpenWindowRequest;
   open(request: OpenWindowRequest, by: Principal, conversation: Conversation): Promise<OpenedWindow>;
+  /** A recorded window (ended ones too), for what depends on its target; NotFoundError if there is none. */
+  window(id: number): Promise<Window>;
   /** Ends a window early (or cancels one that has not started); removes its silences. */
   end(id: number, by: Principal): Promise<EndedWindow>;
   /** Windows not ended yet, and the next occurrence of each recurring window, soonest first. */

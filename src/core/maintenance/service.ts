@@ -155,10 +155,15 @@ export class MaintenanceService implements MaintenanceAdminPort {
     return { window, silence: silence ?? (this.deps.silences === null ? 'no Alertmanager configured' : 'no silence') };
   }
 
-  async end(id: number, by: Principal): Promise<EndedWindow> {
-    const now = this.deps.clock.now();
+  async window(id: number): Promise<Window> {
     const window = await this.deps.store.get(id);
     if (window === null) throw new NotFoundError(`There is no maintenance window #${id}.`, { hint: 'See `maintenance list`.' });
+    return window;
+  }
+
+  async end(id: number, by: Principal): Promise<EndedWindow> {
+    const now = this.deps.clock.now();
+    const window = await this.window(id);
     if (windowState(window, now) === 'ended') throw new ConflictError(`Maintenance window #${id} has ended already.`);
     // Claiming the end step first: if the planned end fires on another replica at this moment, one of
     // the two wins and the other does nothing.

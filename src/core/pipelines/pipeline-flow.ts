@@ -5,7 +5,7 @@
  * server; a timeout or a shutdown leaves it running there (and says so in the refs' link).
  */
 import type { CommandContext } from '../command.js';
-import type { Ports } from '../ports.js';
+import type { JobsPort, Ports } from '../ports.js';
 import { BackendError, CancelledError, NotFoundError, UsageError } from '../errors.js';
 import type { Block, Message } from '../message.js';
 import { FINAL_JOB_STATES, type JobRecord } from '../store.js';
@@ -41,6 +41,12 @@ export async function runPipeline(request: RunRequest, ctx: CommandContext, usag
 }
 
 export async function retryPipeline(target: string, ctx: CommandContext, usage: UsageText): Promise<Message> {
+  const byJob = await retryByJobRefusal(target, ctx.ports.jobs);
+  if (byJob !== null) {
+    withUsage(ctx, usage, (): never => {
+      throw new UsageError(byJob);
+    });
+  }
   const run = await resolveRun(target, ctx, usage);
   ctx.ports.pipelines.authorize(run.pipeline, ctx.principal, ctx.conversation, 'retry');
   if (ctx.dryRun) return { title: `Dry run: retry ${formatRun(run)}`, tone: 'info', blocks: [{ kind: 'text', text: `Would retry ${formatRun(run)} and follow it. Nothing was contacted.` }] };
@@ -55,8 +61,10 @@ export async function cancelPipeline(target: string, ctx: CommandContext, usage:
   if (parsed.kind === 'job') {
     const job = await pipelineJob(parsed.jobId, ctx);
     if (!FINAL_JOB_STATES.includes(job.state)) {
+      // The job number said nothing of the pipeline, so its permissions are checked now that it does.
       const name = await pipelineOfJob(job, ctx.ports);
-      if (name !== null) ctx.ports.pipelines.authorize(name, ctx.principal, ctx.conversation, 'cancel');
+      if (name === null) throw new NotFoundError(`Job #${job.id} runs a pipeline that is not in the config (any more); stop the job itself with \`cancel ${job.id}\`.`);
+      ctx.ports.pipelines.authorize(name, ctx.principal, ctx.conversation, 'cancel');
       if (ctx.dryRun) return text(`Would cancel job #${job.id}, which stops its run on the server.`, 'info');
       // The run job stops its run on the server itself when it sees the cancellation.
       await ctx.ports.jobs.cancel(job.id, ctx.principal, ctx.conversation);
@@ -72,6 +80,7 @@ export async function cancelPipeline(target: string, ctx: CommandContext, usage:
 
 export async function pipelineStatus(target: string, ctx: CommandContext, usage: UsageText): Promise<Message> {
   const run = await resolveRun(target, ctx, usage);
+  ctx.ports.pipelines.authorize(run.pipeline, ctx.principal, ctx.conversation, 'status');
   const snapshot = await ctx.ports.pipelines.status(run, ctx.signal);
   const blocks: Block[] = [{ kind: 'text', text: snapshot.summary }];
   if (snapshot.parts.length > 0) blocks.push({ kind: 'table', columns: ['job', 'status'], rows: snapshot.parts.map((p) => [p.name, p.status]) });
@@ -162,7 +171,7 @@ async function pipelineJob(jobId: number, ctx: CommandContext) {
  * The pipeline a run job is about, before it has started its run too: `run <name>` names it, `retry`
  * names the run (or the job) it retries. Null when the pipeline left the config.
  */
-export async function pipelineOfJob(job: JobRecord, ports: Pick<Ports, 'jobs' | 'pipelines'>, depth = 0): Promise<string | null> {
+export async function pipelineOfJob(job: Pick<JobRecord, 'args' | 'refs'>, ports: Pick<Ports, 'jobs' | 'pipelines'>, depth = 0): Promise<string | null> {
   const named = job.refs.pipeline ?? (job.args.action === 'run' && typeof job.args.target === 'string' ? job.args.target : undefined);
   if (named !== undefined) return ports.pipelines.describe(named) === null ? null : named;
   const retried = typeof job.args.target === 'string' ? parseRunTarget(job.args.target) : null;
@@ -170,6 +179,37 @@ export async function pipelineOfJob(job: JobRecord, ports: Pick<Ports, 'jobs' | 
   if (retried.kind === 'run') return ports.pipelines.describe(retried.pipeline) === null ? null : retried.pipeline;
   const earlier = depth < 5 ? await ports.jobs.get(retried.jobId) : null;
   return earlier === null ? null : pipelineOfJob(earlier, ports, depth + 1);
+}
+
+/**
+ * What a `pipeline` job needs beyond its `permission`: the extra permission its pipeline names in the
+ * config, and for a job number (whose `permission` names no pipeline) `pipeline:<action>:<name>` of
+ * that job's pipeline. `status` is no job and needs none.
+ */
+export async function pipelineExtraPermissions(args: { readonly action: string; readonly target: string }, ports: Pick<Ports, 'jobs' | 'pipelines'>): Promise<string[]> {
+  if (args.action === 'status') return [];
+  const name = await pipelineOfJob({ args, refs: {} }, ports);
+  if (name === null) throw new NotFoundError(`\`${args.target}\` names no pipeline of the config.`);
+  const scoped = parseRunTarget(args.target)?.kind === 'job' ? [`pipeline:${args.action}:${name}`] : [];
+  const extra = ports.pipelines.describe(name)?.permission ?? null;
+  return extra === null ? scoped : [...scoped, extra];
+}
+
+/**
+ * `pipeline retry` takes the run (build#57), never a job number: a retry starts a run, and the lock
+ * that keeps one run per pipeline (and honours a freeze of `pipeline.<name>`) and the permission
+ * `pipeline:retry:<name>` are computed from the args before any job exists, when a job number does
+ * not say which pipeline it is. The refusal (null for a run) names the run to retry when the job knows it.
+ */
+export async function retryByJobRefusal(target: string, jobs: Pick<JobsPort, 'get'>): Promise<string | null> {
+  const parsed = parseRunTarget(target);
+  if (parsed?.kind !== 'job') return null;
+  const { pipeline, run } = (await jobs.get(parsed.jobId))?.refs ?? {};
+  const instead =
+    pipeline !== undefined && run !== undefined
+      ? `Retry the run itself: \`pipeline retry ${pipeline}#${run}\`.`
+      : `Name the run, e.g. \`pipeline retry build#57\` (\`pipeline status ${parsed.jobId}\` shows the run of a job).`;
+  return `\`pipeline retry\` takes a run, not a job number. ${instead}`;
 }
 
 function parseTarget(target: string) {

@@ -42,11 +42,19 @@ export function createPipelinePort(deps: PipelinePortDeps): PipelinePort {
     prepare,
     authorize(name, principal, conversation, action = 'run') {
       const { info } = find(name);
-      if (info.permission === null) return;
+      const doing = { run: 'Running', status: 'Showing a run of', retry: 'Retrying', cancel: 'Cancelling' }[action];
+      const scoped = `pipeline:${action}:${name}`;
+      try {
+        deps.authorize(principal, conversation, scoped);
+      } catch (error: unknown) {
+        if (error instanceof DeniedError) throw new DeniedError(`${doing} \`${name}\` needs the permission \`${scoped}\`, and none of your roles grants it.`, scoped);
+        throw error;
+      }
+      // Looking at a run changes nothing: the extra permission guards what does.
+      if (info.permission === null || action === 'status') return;
       try {
         deps.authorize(principal, conversation, info.permission);
       } catch (error: unknown) {
-        const doing = { run: 'Running', retry: 'Retrying', cancel: 'Cancelling' }[action];
         if (error instanceof DeniedError) throw new DeniedError(`${doing} \`${name}\` also needs the permission \`${info.permission}\`, and none of your roles grants it.`, info.permission);
         throw error;
       }

@@ -87,6 +87,8 @@ export interface PipelineBackend {
 /** An earlier run's ref and parameters as a new start may use them; throws UsageError when they do not fit the catalog. */
 export type RetryVetting = (ref: string | null, parameters: Readonly<Record<string, string>>) => StartRequest;
 
+export type PipelineAction = 'run' | 'status' | 'cancel' | 'retry';
+
 /** The named pipelines of the config, as commands and the deploy flow see them. */
 export interface PipelinePort {
   names(): readonly string[];
@@ -96,8 +98,12 @@ export interface PipelinePort {
    * pattern) without contacting anything. Throws UsageError naming what is wrong.
    */
   prepare(name: string, ref: string | undefined, variables: Readonly<Record<string, string>>): PreparedRun;
-  /** The pipeline's extra permission from the config, if any, for any action that changes a run: throws DeniedError when not granted. */
-  authorize(name: string, principal: Principal, conversation: Conversation, action?: 'run' | 'retry' | 'cancel'): void;
+  /**
+   * What `pipeline <action>` needs on this pipeline once it is known (a job number names it only when
+   * looked up): `pipeline:<action>:<name>`, and for an action that changes a run the pipeline's extra
+   * permission from the config, if any. Throws DeniedError when one is not granted.
+   */
+  authorize(name: string, principal: Principal, conversation: Conversation, action?: PipelineAction): void;
   start(name: string, ref: string | undefined, variables: Readonly<Record<string, string>>, signal: AbortSignal): Promise<{ run: PipelineRun; prepared: PreparedRun }>;
   follow(run: PipelineRun, onUpdate: (update: PipelineUpdate) => void, signal: AbortSignal): Promise<PipelineOutcome>;
   status(run: PipelineRun, signal: AbortSignal): Promise<PipelineSnapshot>;

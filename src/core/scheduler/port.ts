@@ -17,12 +17,15 @@ export interface NewScheduleRequest {
 
 export interface SchedulesPort {
   list(): Promise<ScheduleView[]>;
+  /** One schedule, for what depends on its action (the principal it runs as); NotFoundError if unknown. */
+  get(id: string): Promise<ScheduleView>;
   /**
    * Checks a request the way `add` would (cron and zone through croner; a command's name against the
-   * registry and its arguments against its schema) without storing anything. Throws UsageError.
+   * registry and its arguments against its schema) without storing anything. Throws UsageError; and
+   * DeniedError for a channel it may not post to for `by` (see channel-access.ts).
    */
-  validate(request: NewScheduleRequest): void;
-  /** Validates and stores; ConflictError if the id exists. */
+  validate(request: NewScheduleRequest, by: Principal): void;
+  /** Validates (as `validate`) and stores; ConflictError if the id exists. */
   add(request: NewScheduleRequest, by: Principal): Promise<ScheduleView>;
   /** NotFoundError if there is no such schedule. */
   setPaused(id: string, paused: boolean): Promise<ScheduleView>;
