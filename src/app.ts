@@ -156,6 +156,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     playbooks: config.playbooks,
     // The deploy's RepoPort (built below): one queue for every sync of the working copy.
     syncPlaybooks: (signal) => getPorts().deploy.repo.sync(signal),
+    clock,
   });
   // The outbox is built below; the poster reaches it only once alerts flow, after buildApp returned.
   const alerts = wireAlerts({
@@ -178,7 +179,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     locks: createLocksPort(store, clock),
     help: createHelpPort(registry),
     access: policy,
-    deploy: ((d: DeployPorts) => options.wrapDeployPorts?.(d) ?? d)(createDeployPorts({ config, state: store.deployState, build: createBuildPort(pipelines) })),
+    deploy: ((d: DeployPorts) => options.wrapDeployPorts?.(d) ?? d)(createDeployPorts({ config, state: store.deployState, build: createBuildPort(pipelines), clock })),
     schedules,
     maintenance,
     pipelines,

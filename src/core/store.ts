@@ -151,6 +151,23 @@ export interface JobQuery {
   readonly limit: number;
 }
 
+/**
+ * A job its process can no longer run as its own:
+ * - `lease`: it is running, but its lock is no longer its lease (the lease expired, maybe taken by
+ *   another job since), so nothing keeps another process off its target any more;
+ * - `ended`: its record is final already (recovery in another process marked it `interrupted`, or it
+ *   was ended some other way); `state` is null when the record is gone altogether.
+ */
+export type LostJob =
+  | { readonly jobId: number; readonly why: 'lease'; readonly lockKey: string }
+  | { readonly jobId: number; readonly why: 'ended'; readonly state: JobState | null };
+
+export interface HeartbeatResult {
+  /** Ids whose cancellation was requested, among the jobs still held. */
+  readonly cancelRequested: readonly number[];
+  readonly lost: readonly LostJob[];
+}
+
 /** Builds the chat post of a job's end from its finished record (see JobStore.finishWithPost). */
 export type FinalPost = (finished: JobRecord) => NewOutboxEntry;
 
@@ -175,10 +192,11 @@ export interface JobStore {
   /** Persists progress (step, counters, output tail, refs) of a running job. */
   progress(jobId: number, progress: JobProgress): Promise<void>;
   /**
-   * Extends the heartbeat of these jobs and the leases of their locks. Returns the ids among them
-   * whose cancellation was requested (by `requestCancel`, possibly on another replica).
+   * Renews these jobs (this process's own): their heartbeat, and the lease of each one that still
+   * holds its lock at `now`. Says which of them were asked to stop (`requestCancel`, possibly on
+   * another replica) and which this process no longer holds (see LostJob): those must stop at once.
    */
-  heartbeat(jobIds: readonly number[], now: Date, ttlMs: number): Promise<number[]>;
+  heartbeat(jobIds: readonly number[], now: Date, ttlMs: number): Promise<HeartbeatResult>;
   /** Flags a queued or running job for cancellation; its owner sees the flag on its next heartbeat. */
   requestCancel(jobId: number): Promise<void>;
   get(id: number): Promise<JobRecord | null>;

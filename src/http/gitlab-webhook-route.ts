@@ -1,13 +1,16 @@
 /**
  * POST /webhooks/gitlab: GitLab's Pipeline events, pushed to the follower of that pipeline so chat
  * shows progress before the next poll. The `X-Gitlab-Token` header must equal the webhookToken of a
- * configured pipeline of the event's project (compared in constant time). Other events are accepted
- * and ignored (GitLab disables hooks that keep failing); malformed payloads get a 400 with a reason.
+ * configured pipeline (compared in constant time), and the event's numeric project id must be that
+ * pipeline's project (gitlab-webhook-project.ts): a 403 with a reason otherwise. Other events are
+ * accepted and ignored (GitLab disables hooks that keep failing); malformed payloads get a 400 with
+ * a reason.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../core/log.js';
 import type { PipelineEventHub, PipelineHookEvent } from '../core/pipelines/events.js';
+import { checkEventProject } from './gitlab-webhook-project.js';
 
 export interface GitlabWebhookDeps {
   /** Per configured GitLab pipeline with a webhookToken: its project (id or path) and the token. */
@@ -43,9 +46,12 @@ export function gitlabWebhookRoutes(deps: GitlabWebhookDeps): (app: FastifyInsta
         return reply.status(400).send({ error: parsed });
       }
       const { event, path } = parsed;
-      if (!projects.some((p) => p === String(event.projectId) || p === path)) {
-        return reply.status(403).send({ error: `this token is not the webhook token of project ${path ?? event.projectId}` });
+      const verdict = checkEventProject(projects, { id: event.projectId, path }, (project) => deps.hub.projectIdOf(project));
+      if (verdict.kind === 'mismatch') {
+        deps.logger.warn({ projectId: event.projectId, path, reason: verdict.reason }, 'refused a gitlab pipeline event for another project');
+        return reply.status(403).send({ error: verdict.reason });
       }
+      if (verdict.kind === 'unverified') return reply.status(202).send({ ignored: verdict.reason });
       const delivered = deps.hub.publish(event);
       deps.logger.debug({ projectId: event.projectId, pipelineId: event.pipelineId, status: event.status, delivered }, 'gitlab pipeline event');
       return reply.status(200).send({ delivered });

@@ -6,9 +6,9 @@ import type { Kysely, Selectable } from 'kysely';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { JOB_STATES } from '../core/store.js';
 import type { Principal } from '../core/identity.js';
-import type { BeginResult, FinalPost, JobFinal, JobRecord, JobState, JobStore, LockRecord, LockRequest, NewAuditEntry, Refs } from '../core/store.js';
+import type { BeginResult, FinalPost, JobFinal, JobRecord, JobState, JobStore, LockRecord, LockRequest, LostJob, NewAuditEntry, Refs } from '../core/store.js';
 import { auditWriter } from './audit.js';
-import { decodeRefs, encodeJson, toMs } from './codec.js';
+import { decodeJobState, decodeRefs, encodeJson, toMs } from './codec.js';
 import type { TransactionRunner } from './group-commit.js';
 import { leaseQueries, retryOnLockRace } from './lease.js';
 import type { OutboxWriter } from './outbox.js';
@@ -32,6 +32,46 @@ function jobLease(jobId: number, holder: Principal, lock: LockRequest, nowMs: nu
 /** Refs accumulate over a job's life: a later report adds or overwrites keys, never drops them. */
 function mergedRefs(current: string, update: Refs): string {
   return encodeJson({ ...decodeRefs(current), ...update });
+}
+
+interface HeartbeatRow {
+  readonly id: number;
+  readonly state: string;
+  readonly lockKey: string | null;
+  readonly cancelRequested: number;
+  readonly leaseKey: string | null;
+  readonly leaseUntil: number | null;
+}
+
+/**
+ * Which of a process's jobs it still holds, after renewing their leases at `nowMs` (see LostJob):
+ * a queued job holds no lease yet, and a running job without a lock key never needs one.
+ */
+function heartbeatVerdict(jobIds: readonly number[], rows: readonly HeartbeatRow[], nowMs: number): { held: number[]; cancelRequested: number[]; lost: LostJob[] } {
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const held: number[] = [];
+  const cancelRequested: number[] = [];
+  const lost: LostJob[] = [];
+  for (const jobId of [...new Set(jobIds)].sort((a, b) => a - b)) {
+    const row = byId.get(jobId);
+    if (row === undefined) {
+      lost.push({ jobId, why: 'ended', state: null });
+      continue;
+    }
+    const state = decodeJobState(row.state);
+    if (!UNFINISHED.includes(state)) {
+      lost.push({ jobId, why: 'ended', state });
+      continue;
+    }
+    const leaseGone = row.leaseKey === null || (row.leaseUntil !== null && row.leaseUntil <= nowMs);
+    if (state === 'running' && row.lockKey !== null && leaseGone) {
+      lost.push({ jobId, why: 'lease', lockKey: row.lockKey });
+      continue;
+    }
+    held.push(jobId);
+    if (row.cancelRequested === 1) cancelRequested.push(jobId);
+  }
+  return { held, cancelRequested, lost };
 }
 
 type SettleColumn = 'id' | 'state' | 'summary' | 'error' | 'output' | 'finished_at';
@@ -176,28 +216,34 @@ export function createJobStore(db: Kysely<Database>, hot: TransactionRunner, eng
     },
 
     async heartbeat(jobIds, now, ttlMs) {
-      if (jobIds.length === 0) return [];
+      if (jobIds.length === 0) return { cancelRequested: [], lost: [] };
       const nowMs = toMs(now);
       const until = nowMs + ttlMs;
       return db.transaction().execute(async (trx) => {
-        await trx.updateTable('jobs').set({ heartbeat_at: nowMs }).where('id', 'in', jobIds).where('state', 'in', UNFINISHED).execute();
+        // Only a lease still live at `now` is renewed. An expired one is no longer ours even when
+        // nobody has taken the key yet: from its expiry on, any process may take it (lease.take
+        // replaces an expired row), so renewing it would hide that the job ran unprotected.
         // Only ever extends: a lease taken with a longer TTL is not shortened by a heartbeat.
         await trx
           .updateTable('locks')
           .set({ expires_at: until })
           .where('job_id', 'in', jobIds)
-          .where('expires_at', 'is not', null)
+          .where('expires_at', '>', nowMs)
           .where('expires_at', '<', until)
           .execute();
-        const cancelled = await trx
+        // Each job with its lease in one statement: one snapshot of both (PostgreSQL's read
+        // committed gives every statement its own).
+        const rows = await trx
           .selectFrom('jobs')
-          .select('id')
-          .where('id', 'in', jobIds)
-          .where('state', 'in', UNFINISHED)
-          .where('cancel_requested', '=', 1)
-          .orderBy('id', 'asc')
+          .leftJoin('locks', (join) => join.onRef('locks.job_id', '=', 'jobs.id').onRef('locks.key', '=', 'jobs.lock_key'))
+          .select(['jobs.id as id', 'jobs.state as state', 'jobs.lock_key as lockKey', 'jobs.cancel_requested as cancelRequested', 'locks.key as leaseKey', 'locks.expires_at as leaseUntil'])
+          .where('jobs.id', 'in', jobIds)
           .execute();
-        return cancelled.map((r) => r.id);
+        const verdict = heartbeatVerdict(jobIds, rows, nowMs);
+        if (verdict.held.length > 0) {
+          await trx.updateTable('jobs').set({ heartbeat_at: nowMs }).where('id', 'in', verdict.held).where('state', 'in', UNFINISHED).execute();
+        }
+        return { cancelRequested: verdict.cancelRequested, lost: verdict.lost };
       });
     },
 

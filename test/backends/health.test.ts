@@ -3,6 +3,11 @@ import { mkdirSync, readlinkSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containsVersion, httpProbe } from '../../src/backends/health/http.js';
+import { createHealthPort } from '../../src/backends/health/store-health.js';
+import type { StoresConfig } from '../../src/config/deploy-types.js';
+import type { RemoteCommandPort } from '../../src/core/deploy/ports.js';
+import { STATUS_READ_TTL_MS } from '../../src/core/shared-reads.js';
+import { MovableClock } from '../support/app.js';
 import { waitHealthy } from '../../src/backends/health/wait.js';
 import { SymlinkSwitcher } from '../../src/backends/traffic/symlink.js';
 import { CancelledError, BackendError } from '../../src/core/errors.js';
@@ -73,6 +78,49 @@ describe('HTTP health probe', () => {
     const waiting = waitHealthy(() => httpProbe(url(), { timeoutMs: 1_000, version: null, signal: controller.signal }), { deadlineMs: 60_000, intervalMs: 100, signal: controller.signal });
     setTimeout(() => controller.abort(new CancelledError('stop')), 150);
     await expect(waiting).rejects.toBeInstanceOf(CancelledError);
+  });
+});
+
+describe('the health port', () => {
+  // Its own path, so a late request of an earlier test to this server is not counted.
+  const target = (): string => `http://127.0.0.1:${server.port}/shop-health`;
+  const stores = (): StoresConfig =>
+    ({
+      shop: { health: { targets: { blue: { kind: 'http', url: target() }, green: { kind: 'http', url: target() } }, frontend: target(), expectVersion: false, timeout: 5_000, interval: 50, requestTimeout: 2_000 } },
+    }) as unknown as StoresConfig;
+  const noRemote = {} as RemoteCommandPort;
+
+  it('answers 20 concurrent `status` probes of a colour with one request, reused for a few seconds', async () => {
+    let requests = 0;
+    server.handle = (req, res) => {
+      if (req.url === '/shop-health') requests += 1;
+      res.writeHead(200);
+      res.end('ok');
+    };
+    const clock = new MovableClock();
+    const health = createHealthPort(stores(), noRemote, clock);
+    const probes = await Promise.all(Array.from({ length: 20 }, () => health.probe('shop', 'blue', never)));
+    expect(probes.every((p) => p.healthy)).toBe(true);
+    expect(requests).toBe(1);
+    await health.probe('shop', 'blue', never);
+    expect(requests).toBe(1);
+    clock.advance(STATUS_READ_TTL_MS);
+    await health.probe('shop', 'blue', never);
+    expect(requests).toBe(2);
+  });
+
+  it('probes afresh for `status` once a deploy waited on the colour', async () => {
+    let requests = 0;
+    server.handle = (req, res) => {
+      if (req.url === '/shop-health') requests += 1;
+      res.writeHead(requests === 1 ? 503 : 200);
+      res.end('ok');
+    };
+    const health = createHealthPort(stores(), noRemote, new MovableClock());
+    expect((await health.probe('shop', 'green', never)).healthy).toBe(false);
+    expect((await health.waitHealthy('shop', 'green', { version: null, signal: never })).healthy).toBe(true);
+    expect((await health.probe('shop', 'green', never)).healthy).toBe(true);
+    expect(requests).toBe(3);
   });
 });
 

@@ -4,11 +4,14 @@
  */
 import { afterAll, afterEach, describe, expect, inject, it, vi } from 'vitest';
 import { ConflictError, defineCommand, msg, BackendError } from '../../src/core/index.js';
+import { recoverInterruptedJobs } from '../../src/core/jobs/recovery.js';
 import type { JobEvent } from '../../src/core/jobs/runner.js';
+import { nullNotifier } from '../../src/core/notify.js';
 import type { Store } from '../../src/core/store.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { Gates, eventually, lockableServices, people, places, removeTempDirs, startTestApp, type TestApp, type TestAppOptions } from '../support/app.js';
+import { Gates, eventually, lockableServices, memoryLogger, people, places, removeTempDirs, startTestApp, type TestApp, type TestAppOptions } from '../support/app.js';
+import { auditEntry, newJob, started as begun } from '../store/fixtures.js';
 
 const gates = new Gates();
 /** Per gate: whether the handler's signal was aborted when it stopped waiting. */
@@ -115,6 +118,7 @@ const leak = defineCommand({
 const commands = [hold, fail, slow, chatty, leak];
 const apps: TestApp[] = [];
 const databases: TestDatabase[] = [];
+const extraStores: Store[] = [];
 
 async function app(options: TestAppOptions = {}): Promise<TestApp> {
   const t = await startTestApp({ extraCommands: commands, ...options });
@@ -127,6 +131,7 @@ afterEach(async () => {
   gates.reset();
   abortedAt.clear();
   for (const t of apps.splice(0)) await t.close();
+  for (const store of extraStores.splice(0)) await store.close();
 });
 
 afterAll(async () => {
@@ -231,6 +236,92 @@ describe('cancel', () => {
     expect(job.error).toBe('Cancelled from another opsbot replica.');
     expect(await storeB.locks.get('web', new Date())).toBeNull();
     expect((await storeB.jobs.get(job.id))?.state).toBe('cancelled');
+  });
+});
+
+/** Process A runs the job (an app); process B, on the same data, is a second store (the same one on SQLite). */
+const engines = [
+  {
+    name: 'sqlite',
+    async open(): Promise<{ a: TestApp; b: Store }> {
+      const a = await app({ instance: 'host-a' });
+      return { a, b: a.store };
+    },
+  },
+  {
+    name: 'postgres',
+    async open(): Promise<{ a: TestApp; b: Store }> {
+      const db = await createTestDatabase(inject('postgresUrl'));
+      databases.push(db);
+      const a = await app({ store: await openPostgresStore({ url: db.url, poolSize: 4 }), instance: 'host-a' });
+      const b = await openPostgresStore({ url: db.url, poolSize: 4 });
+      extraStores.push(b);
+      return { a, b };
+    },
+  },
+];
+
+/** Process B starts its own job on `key` at `at` (by its clock); throws if the key is held then. */
+async function otherProcessLocks(b: Store, key: string, at: Date): Promise<number> {
+  const job = begun(await b.jobs.begin(newJob({ owner: 'host-b/2/bbbb', lockKey: key, now: at }), auditEntry({ at }), { lock: { key, ttlMs: 5_000 }, queueIfLocked: false }));
+  return job.id;
+}
+
+describe.each(engines)('losing the lock ($name)', (engine) => {
+  it('stops a job that recovery in another process marked interrupted; its own end keeps what recovery wrote', async () => {
+    const { a, b } = await engine.open();
+    const running = await a.start('hold web');
+    await gates.entered('web');
+
+    // Process B starts while A is paused: by B's clock A's heartbeat is stale (twice the 5 s lease).
+    const later = (): Date => new Date(Date.now() + 11_000);
+    const recovered = await recoverInterruptedJobs({ store: b, clock: { now: later }, logger: memoryLogger(), notifier: nullNotifier, me: { host: 'host-b', pid: 2, nonce: 'bbbb' }, pidAlive: () => true, staleAfterMs: 10_000 });
+    expect(recovered.map((j) => j.id)).toEqual([running.job.id]);
+    const second = await otherProcessLocks(b, 'web', later());
+
+    await eventually(() => abortedAt.has('web'), Boolean, 'A to stop its job');
+    expect(String(abortedAt.get('web'))).toContain('Lost its lock: another opsbot process took over and recorded this job as interrupted');
+    const { job, text } = await running.completion;
+    expect(job).toEqual(await b.jobs.get(running.job.id));
+    expect(job).toMatchObject({ state: 'interrupted', error: recovered[0]?.error });
+    expect(text).toContain(`Job #${job.id} was interrupted`);
+    expect(text).toContain('Lost its lock: another opsbot process took over');
+    expect((await b.audit.recent(20)).filter((e) => e.event === 'job_finished' && e.jobId === job.id).map((e) => e.outcome)).toEqual(['interrupted']);
+    expect((await b.locks.get('web', later()))?.jobId).toBe(second);
+  });
+
+  it('stops a job whose expired lease another process took, and leaves the new lease alone', async () => {
+    const { a, b } = await engine.open();
+    const running = await a.start('hold web');
+    await gates.entered('web');
+
+    // B's clock runs past A's lease (5 s), not yet past the staleness recovery waits for.
+    const later = new Date(Date.now() + 6_000);
+    const second = await otherProcessLocks(b, 'web', later);
+    const lease = await b.locks.get('web', later);
+
+    const { job } = await running.completion;
+    expect(job.state).toBe('interrupted');
+    expect(job.error).toContain('Lost its lock on `web`: its lease ran out and another opsbot process may have taken over.');
+    expect(job.output).toContain('opsbot: Lost its lock on `web`');
+    expect(String(abortedAt.get('web'))).toContain('Lost its lock on `web`');
+    expect(await b.locks.get('web', later)).toEqual(lease);
+    expect(lease?.jobId).toBe(second);
+    expect((await b.jobs.get(second))?.state).toBe('running');
+  });
+});
+
+describe('losing the lock by the clock', () => {
+  it('stops a job whose lease was not renewed within its TTL (the process was paused), before the store says anything', async () => {
+    const t = await app();
+    const running = await t.start('hold web');
+    await gates.entered('web');
+    // Nothing else happened in the store: only this process's clock shows the lease ran out.
+    t.clock.advance(5_000);
+    const { job } = await running.completion;
+    expect(job.state).toBe('interrupted');
+    expect(job.error).toContain('Lost its lock: its lease was not renewed for 5s');
+    expect(await t.store.locks.get('web', t.clock.now())).toBeNull();
   });
 });
 

@@ -30,8 +30,8 @@ describe('POST /webhooks/gitlab', () => {
   ])('delivers the %s Pipeline Hook sample to the follower of project 1, pipeline 31', async (_name, payload) => {
     const hub = new PipelineEventHub();
     const seen: PipelineHookEvent[] = [];
-    hub.subscribe(1, 31, (e) => seen.push(e));
-    hub.subscribe(1, 32, () => seen.push({ projectId: 0, pipelineId: 0, status: 'wrong follower', url: null, jobs: [] }));
+    hub.subscribe({ project: 'gitlab-org/gitlab-test', projectId: 1, pipelineId: 31 }, (e) => seen.push(e));
+    hub.subscribe({ project: 'gitlab-org/gitlab-test', projectId: 1, pipelineId: 32 }, () => seen.push({ projectId: 0, pipelineId: 0, status: 'wrong follower', url: null, jobs: [] }));
     const app = serve([{ project: 'gitlab-org/gitlab-test', token: 'hook-secret' }], hub);
     const reply = await post(app, payload(), { 'x-gitlab-token': 'hook-secret' });
     expect(reply.statusCode).toBe(200);
@@ -56,7 +56,7 @@ describe('POST /webhooks/gitlab', () => {
   ])('refuses %o with %i', async (headers, status, reason) => {
     const hub = new PipelineEventHub();
     let delivered = 0;
-    hub.subscribe(1, 31, () => (delivered += 1));
+    hub.subscribe({ project: 'gitlab-org/gitlab-test', projectId: 1, pipelineId: 31 }, () => (delivered += 1));
     const app = serve([{ project: 'gitlab-org/gitlab-test', token: 'hook-secret' }], hub);
     const reply = await post(app, gitlab.gitlab4jPipelineEvent(), headers);
     expect(reply.statusCode).toBe(status);
@@ -69,6 +69,78 @@ describe('POST /webhooks/gitlab', () => {
     const reply = await post(app, gitlab.gitlab4jPipelineEvent(), { 'x-gitlab-token': 'hook-secret' });
     expect(reply.statusCode).toBe(403);
     expect(reply.json<{ error: string }>().error).toContain('gitlab-org/gitlab-test');
+  });
+
+  describe("the event's project must be the one its token belongs to", () => {
+    // Project A is the one of the upstream samples (gitlab-org/gitlab-test, id 1); B is another
+    // project with its own token, configured by path, whose follower follows a pipeline 31 too.
+    const A = 'gitlab-org/gitlab-test';
+    const B = 'group/victim';
+    const secrets = (a = A) => [
+      { project: a, token: 'token-a' },
+      { project: B, token: 'token-b' },
+    ];
+    /** The gitlab4j sample with only `project`'s fields under test changed. */
+    const sample = (project: { id?: number; path_with_namespace?: string } = {}) => {
+      const payload = gitlab.gitlab4jPipelineEvent() as { project: Record<string, unknown> };
+      return { ...payload, project: { ...payload.project, ...project } };
+    };
+    function followers(options: { a: boolean }) {
+      const hub = new PipelineEventHub();
+      const seen = { a: 0, b: 0 };
+      if (options.a) hub.subscribe({ project: A, projectId: 1, pipelineId: 31 }, () => (seen.a += 1));
+      hub.subscribe({ project: B, projectId: 2, pipelineId: 31 }, () => (seen.b += 1));
+      return { hub, seen };
+    }
+
+    it("refuses A's token on an event with B's project id and A's path (403), and B's follower sees nothing", async () => {
+      const { hub, seen } = followers({ a: true });
+      const app = serve(secrets(), hub);
+      const reply = await post(app, sample({ id: 2 }), { 'x-gitlab-token': 'token-a' });
+      expect(reply.statusCode).toBe(403);
+      expect(reply.json<{ error: string }>().error).toBe('the event is for project gitlab-org/gitlab-test (id 2), but this token is the webhook token of gitlab-org/gitlab-test (id 1)');
+      expect(seen).toEqual({ a: 0, b: 0 });
+    });
+
+    it("delivers nothing while no pipeline of A was followed here (A's id unknown), and says so with a 202", async () => {
+      const { hub, seen } = followers({ a: false });
+      const app = serve(secrets(), hub);
+      const reply = await post(app, sample({ id: 2 }), { 'x-gitlab-token': 'token-a' });
+      expect(reply.statusCode).toBe(202);
+      expect(reply.json<{ ignored: string }>().ignored).toContain('no pipeline of project gitlab-org/gitlab-test is followed here yet');
+      expect(seen).toEqual({ a: 0, b: 0 });
+    });
+
+    it("refuses A's token on an event with A's id and B's path", async () => {
+      const { hub, seen } = followers({ a: true });
+      const app = serve(secrets(), hub);
+      const reply = await post(app, sample({ path_with_namespace: B }), { 'x-gitlab-token': 'token-a' });
+      expect(reply.statusCode).toBe(403);
+      expect(reply.json<{ error: string }>().error).toContain('the event is for project group/victim (id 1)');
+      expect(seen).toEqual({ a: 0, b: 0 });
+    });
+
+    it('checks a project configured by numeric id by that id', async () => {
+      const { hub, seen } = followers({ a: false });
+      const app = serve(secrets('1'), hub);
+      const forged = await post(app, sample({ id: 2 }), { 'x-gitlab-token': 'token-a' });
+      expect(forged.statusCode).toBe(403);
+      expect(forged.json<{ error: string }>().error).toBe('the event is for project gitlab-org/gitlab-test (id 2), but this token is the webhook token of 1');
+      expect((await post(app, sample(), { 'x-gitlab-token': 'token-a' })).json()).toEqual({ delivered: 0 });
+      expect(seen).toEqual({ a: 0, b: 0 });
+    });
+
+    it("delivers A's own event with A's token, the configured path matched without regard to case", async () => {
+      const { hub, seen } = followers({ a: true });
+      const app = serve(secrets('GitLab-Org/GitLab-Test'), hub);
+      const reply = await post(app, sample(), { 'x-gitlab-token': 'token-a' });
+      expect(reply.statusCode).toBe(200);
+      expect(reply.json()).toEqual({ delivered: 1 });
+      expect(seen).toEqual({ a: 1, b: 0 });
+      // B's token does not carry A's event.
+      expect((await post(app, sample(), { 'x-gitlab-token': 'token-b' })).statusCode).toBe(403);
+      expect(seen).toEqual({ a: 1, b: 0 });
+    });
   });
 
   it('accepts and ignores other events (GitLab disables hooks that keep failing)', async () => {

@@ -197,4 +197,17 @@ describe('/scale', () => {
     expect(unknown.status).toBe('usage');
     expect(unknown.text).toContain('There is no store or service `apj` (stores: none; services: api). Did you mean `api`?');
   });
+
+  it('reads each environment once for 20 viewers asking `status api` at once (status is inline: no lock, no rate limit)', async () => {
+    await startBot({ desired: 5, ready: 3, readyStep: 0 }, (url) => ({ api: kubeService(url, { readyTimeout: 300 }) }));
+    const reads = (): number => standIn.server.callsTo('readAppsV1NamespacedDeployment').length;
+    const said = await Promise.all(Array.from({ length: 20 }, () => bot.say('status api', people.olga)));
+    for (const one of said) expect(tableOf(one.message).rows.map((r) => r[4])).toEqual(['3/5', '3/5']);
+    expect(reads()).toBe(2);
+    // A scale reads afresh, and so does the next `status` of the environment it changed.
+    expect((await bot.runJob('scale api 6')).job.state).toBe('failed');
+    const afterScale = reads();
+    await bot.say('status api');
+    expect(reads()).toBe(afterScale + 1);
+  });
 });

@@ -335,7 +335,7 @@ describe.each(engines)('$name store', (engine) => {
       const b = started(await store.jobs.begin(newJob(), auditEntry(), { lock: { key: 'b', ttlMs: 60_000 }, queueIfLocked: false }));
       await store.locks.freeze({ key: 'frozen', holder: bob, reason: null, acquiredAt: t(0), expiresAt: t(70) }, auditEntry({ event: 'lock' }));
 
-      expect(await store.jobs.heartbeat([a.id], t(50), 60_000)).toEqual([]);
+      expect(await store.jobs.heartbeat([a.id], t(50), 60_000)).toEqual({ cancelRequested: [], lost: [] });
       expect((await store.jobs.get(a.id))?.heartbeatAt).toEqual(t(50));
       expect((await store.jobs.get(b.id))?.heartbeatAt).toEqual(t(0));
       // Without the heartbeat, a's lease would have ended at t(60).
@@ -348,7 +348,7 @@ describe.each(engines)('$name store', (engine) => {
       const job = started(await store.jobs.begin(newJob(), auditEntry(), { lock: { key: 'long', ttlMs: 3_600_000 }, queueIfLocked: false }));
       await store.jobs.heartbeat([job.id], t(10), 60_000);
       expect((await store.locks.get('long', t(11)))?.expiresAt).toEqual(t(3600));
-      expect(await store.jobs.heartbeat([], t(20), 60_000)).toEqual([]);
+      expect(await store.jobs.heartbeat([], t(20), 60_000)).toEqual({ cancelRequested: [], lost: [] });
     });
 
     it('reports the jobs whose cancellation was requested, unfinished ones only', async () => {
@@ -362,10 +362,57 @@ describe.each(engines)('$name store', (engine) => {
       await store.jobs.requestCancel(queued.id);
       await store.jobs.requestCancel(done.id);
       await store.jobs.requestCancel(9999);
-      expect(await store.jobs.heartbeat([a.id, b.id, queued.id, done.id], t(5), 60_000)).toEqual([b.id, queued.id]);
+      expect((await store.jobs.heartbeat([a.id, b.id, queued.id, done.id], t(5), 60_000)).cancelRequested).toEqual([b.id, queued.id]);
 
       await store.jobs.finish(b.id, final({ state: 'cancelled' }), auditEntry());
-      expect(await store.jobs.heartbeat([a.id, b.id], t(6), 60_000)).toEqual([]);
+      expect((await store.jobs.heartbeat([a.id, b.id], t(6), 60_000)).cancelRequested).toEqual([]);
+    });
+
+    it('holds a queued job (no lease yet) and a running job without a lock', async () => {
+      const holder = started(await store.jobs.begin(newJob(), auditEntry(), { lock: { key: 'a', ttlMs: 60_000 }, queueIfLocked: false }));
+      const queued = started(await store.jobs.begin(newJob(), auditEntry(), { lock: { key: 'a', ttlMs: 60_000 }, queueIfLocked: true }));
+      const unlocked = started(await store.jobs.begin(newJob(), auditEntry(), { lock: null, queueIfLocked: false }));
+      expect(await store.jobs.heartbeat([holder.id, queued.id, unlocked.id], t(10), 60_000)).toEqual({ cancelRequested: [], lost: [] });
+      expect((await store.jobs.get(queued.id))?.heartbeatAt).toEqual(t(10));
+    });
+
+    it('reports a job whose lease expired as lost and does not renew it, even when nobody took the key yet', async () => {
+      const job = started(await store.jobs.begin(newJob(), auditEntry(), { lock: { key: 'a', ttlMs: 3_000 }, queueIfLocked: false }));
+      // The process was paused past its lease (3 s): its next heartbeat comes at 10 s.
+      expect(await store.jobs.heartbeat([job.id], t(10), 3_000)).toEqual({ cancelRequested: [], lost: [{ jobId: job.id, why: 'lease', lockKey: 'a' }] });
+      expect(await store.locks.get('a', t(10))).toBeNull();
+      // Its heartbeat does not move either, so recovery still sees it go stale if it is never ended.
+      expect((await store.jobs.get(job.id))?.heartbeatAt).toEqual(t(0));
+    });
+
+    it("reports a job whose lease another job took as lost, and leaves the new holder's lease alone", async () => {
+      const first = started(await store.jobs.begin(newJob({ owner: 'host-a/1/aaaa' }), auditEntry(), { lock: { key: 'a', ttlMs: 3_000 }, queueIfLocked: false }));
+      // Process B, at 5 s: the lease has expired, so B's job takes the key.
+      const second = started(await store.jobs.begin(newJob({ owner: 'host-b/2/bbbb', now: t(5) }), auditEntry({ at: t(5) }), { lock: { key: 'a', ttlMs: 3_000 }, queueIfLocked: false }));
+      // A heartbeats with a clock that says 2 s (behind B's): its lease is gone all the same.
+      expect(await store.jobs.heartbeat([first.id], t(2), 3_000)).toEqual({ cancelRequested: [], lost: [{ jobId: first.id, why: 'lease', lockKey: 'a' }] });
+      expect(await store.locks.get('a', t(6))).toMatchObject({ jobId: second.id, expiresAt: t(8) });
+      // A ends its job: B's lease stays.
+      await store.jobs.finish(first.id, final({ state: 'interrupted', error: 'lost its lock', now: t(3) }), auditEntry({ at: t(3) }));
+      expect(await store.locks.get('a', t(6))).toMatchObject({ jobId: second.id, expiresAt: t(8) });
+      expect(await store.jobs.heartbeat([second.id], t(6), 3_000)).toEqual({ cancelRequested: [], lost: [] });
+    });
+
+    it('reports a job that recovery ended as lost; its late progress and end change nothing recovery wrote', async () => {
+      const job = started(await store.jobs.begin(newJob(), auditEntry(), { lock: { key: 'a', ttlMs: 3_000 }, queueIfLocked: false }));
+      // Another process's recovery: the job is interrupted and its lock released, and a new job takes the key.
+      const recovered = await store.jobs.finish(job.id, final({ state: 'interrupted', summary: null, error: 'opsbot stopped', output: 'PLAY [web]', refs: {}, now: t(10) }), auditEntry({ at: t(10) }));
+      const next = started(await store.jobs.begin(newJob({ now: t(11) }), auditEntry({ at: t(11) }), { lock: { key: 'a', ttlMs: 3_000 }, queueIfLocked: false }));
+
+      expect(await store.jobs.heartbeat([job.id], t(12), 3_000)).toEqual({ cancelRequested: [], lost: [{ jobId: job.id, why: 'ended', state: 'interrupted' }] });
+      await store.jobs.progress(job.id, { step: 'late', done: 1, total: 1, output: 'late output', refs: { late: 'x' } });
+      const late = await store.jobs.finish(job.id, final({ state: 'succeeded', now: t(13) }), auditEntry({ at: t(13) }));
+
+      expect(late).toEqual(recovered);
+      expect(await store.jobs.get(job.id)).toEqual(recovered);
+      expect((await store.audit.recent(20)).filter((e) => e.event === 'job_finished' && e.jobId === job.id).map((e) => e.outcome)).toEqual(['interrupted']);
+      expect(await store.locks.get('a', t(13))).toMatchObject({ jobId: next.id });
+      expect(await store.jobs.heartbeat([99_999], t(13), 3_000)).toEqual({ cancelRequested: [], lost: [{ jobId: 99_999, why: 'ended', state: null }] });
     });
   });
 

@@ -1,6 +1,7 @@
 /** Builds the ScalingPort from the `services:` config: one orchestrator per service environment. */
 import type { PlaybooksConfig } from '../../config/deploy-types.js';
 import type { OrchestratorConfig, ServicesConfig } from '../../config/types.js';
+import type { Clock } from '../../core/clock.js';
 import type { Conversation, Principal } from '../../core/identity.js';
 import type { Orchestrator, ScalingPort, ScalingStore } from '../../core/scaling/ports.js';
 import { createScalingPort, type ConfiguredEnvironment, type ConfiguredService } from '../../core/scaling/scaling-port.js';
@@ -19,6 +20,8 @@ export interface ScalingWiring {
   readonly playbooks?: PlaybooksConfig;
   /** Syncs the playbook repository (the deploy's RepoPort) before a playbook scales a service. */
   readonly syncPlaybooks?: (signal: AbortSignal) => Promise<unknown>;
+  /** Times how long `status` reuses a replica read. */
+  readonly clock?: Clock;
 }
 
 /** Where an orchestrator runs a service: needed by the ansible orchestrator, which passes both names. */
@@ -65,5 +68,11 @@ export function createScalingPortFromConfig(wiring: ScalingWiring): ScalingPort 
   // A status read by playbook starts ansible-playbook (seconds, more on a busy host): give /status longer,
   // within the 30 s an inline command may take.
   const viaPlaybook = Object.values(wiring.services).some((s) => Object.values(s.environments).some((e) => e.orchestrator.kind === 'ansible'));
-  return createScalingPort({ services, store: wiring.store, authorize: wiring.authorize, ...(viaPlaybook ? { describeTimeoutMs: 25_000 } : {}) });
+  return createScalingPort({
+    services,
+    store: wiring.store,
+    authorize: wiring.authorize,
+    ...(viaPlaybook ? { describeTimeoutMs: 25_000 } : {}),
+    ...(wiring.clock === undefined ? {} : { clock: wiring.clock }),
+  });
 }

@@ -1,6 +1,7 @@
 /** Builds the deploy ports from the config: one place that knows every deploy backend. */
 import type { BuildPort, DeployPorts, DeployStateStore } from '../../core/deploy/ports.js';
 import type { OpsbotConfig } from '../../config/types.js';
+import type { Clock } from '../../core/clock.js';
 import { createPlaybooksPort, type PlaybooksPortOptions } from '../ansible/playbooks.js';
 import { AnsibleRunner } from '../ansible/runner.js';
 import { noPipelines } from '../build/no-pipelines.js';
@@ -16,6 +17,8 @@ export interface DeployWiring {
   /** A pipeline backend for build steps; none until the pipelines capability provides one. */
   readonly build?: BuildPort;
   readonly playbooks?: PlaybooksPortOptions;
+  /** Times how long `status` reuses a health probe. */
+  readonly clock?: Clock;
 }
 
 export function createDeployPorts(wiring: DeployWiring): DeployPorts {
@@ -27,7 +30,7 @@ export function createDeployPorts(wiring: DeployWiring): DeployPorts {
     playbooks: createPlaybooksPort(playbooks, new AnsibleRunner(playbooks.ansible), wiring.playbooks ?? {}),
     repo: createRepoPort(playbooks.repo, playbooks.ansible.env),
     traffic: createTrafficPort(stores),
-    health: createHealthPort(stores, remote),
+    health: createHealthPort(stores, remote, wiring.clock),
     remote,
     build: wiring.build ?? noPipelines,
   };

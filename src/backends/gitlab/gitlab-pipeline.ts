@@ -64,7 +64,7 @@ export class GitlabPipeline implements PipelineBackend {
         const pipeline = await this.client.pipeline(this.settings.project, id, signal);
         const jobs = await this.client.jobs(this.settings.project, id, signal);
         current = this.runOf(pipeline);
-        unsubscribe ??= this.hub.subscribe(pipeline.project_id, pipeline.id, (event) => {
+        unsubscribe ??= this.hub.subscribe({ project: this.settings.project, projectId: pipeline.project_id, pipelineId: pipeline.id }, (event) => {
           // Pushed: report at once, then poll now for the authoritative state.
           onUpdate(this.updateOf(current, event.status, event.jobs));
           woken = true;

@@ -18,7 +18,8 @@ import type { FinalPost, JobFinal, JobRecord, JobState, LockRecord, NewAuditEntr
 import { OutputBuffer } from './output.js';
 import { sleep, untilAborted } from '../abort.js';
 import { Throttle } from './throttle.js';
-import { describeHolder, failureMessage, redactMessage, summarize } from './texts.js';
+import { LeaseKeeper } from './lease-keeper.js';
+import { describeHolder, endedElsewhereMessage, failureMessage, redactMessage, summarize } from './texts.js';
 
 export interface JobSettings {
   readonly defaultTimeoutMs: number;
@@ -99,6 +100,9 @@ export interface JobRunnerDeps {
 /** Why a job's signal was aborted: decides the final state. */
 class Interruption extends Error {}
 
+/** The job is no longer this process's to run (LeaseKeeper): it ends `interrupted`, saying why. */
+class LostLock extends Interruption {}
+
 /** The job's own limit ran out while it waited for its lock (a handler's TimeoutError is a failure). */
 class QueueWaitTimeout extends TimeoutError {}
 
@@ -110,11 +114,26 @@ interface RunningJob {
 export class JobRunner {
   private readonly running = new Map<number, RunningJob>();
   private readonly listeners = new Set<(event: JobEvent) => void>();
-  private heartbeatTimer: NodeJS.Timeout | null = null;
+  private readonly leases: LeaseKeeper;
   private closing = false;
   private finalPosts: FinalPostSource | null = null;
 
-  constructor(private readonly deps: JobRunnerDeps) {}
+  constructor(private readonly deps: JobRunnerDeps) {
+    this.leases = new LeaseKeeper({
+      jobs: deps.store.jobs,
+      clock: deps.clock,
+      logger: deps.logger,
+      heartbeatMs: deps.settings.heartbeatMs,
+      lockTtlMs: deps.settings.lockTtlMs,
+      onCancelRequested: (id) => this.running.get(id)?.controller.abort(new CancelledError('Cancelled from another opsbot replica.')),
+      onLost: (id, reason) => {
+        const job = this.running.get(id);
+        if (job === undefined || job.controller.signal.aborted) return;
+        deps.logger.warn({ jobId: id, reason }, 'job lost its lock; stopping it');
+        job.controller.abort(new LostLock(reason));
+      },
+    });
+  }
 
   /** Jobs' final posts are built by `source` and stored with their end from now on. */
   useFinalPosts(source: FinalPostSource): void {
@@ -158,7 +177,8 @@ export class JobRunner {
     const controller = new AbortController();
     const completion = this.execute(result.job, request, controller);
     this.running.set(result.job.id, { controller, completion });
-    this.ensureHeartbeat();
+    // The lease (when there is one) was taken at `now`, for lockTtlMs.
+    this.leases.track(result.job.id, result.job.state === 'running' && lockKey !== null ? now : null);
     return { job: result.job, completion };
   }
 
@@ -180,8 +200,7 @@ export class JobRunner {
     await Promise.race([all(), sleep(graceMs, undefined, { unref: true })]);
     for (const job of this.running.values()) job.controller.abort(new Interruption('opsbot shut down before this job finished.'));
     await Promise.race([all(), sleep(5_000, undefined, { unref: true })]);
-    if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = null;
+    this.leases.stop();
   }
 
   private async execute(job: JobRecord, request: JobRequest, controller: AbortController): Promise<JobOutcome> {
@@ -244,6 +263,8 @@ export class JobRunner {
       const reason: unknown = controller.signal.aborted ? controller.signal.reason : error;
       const state = finalStateOf(reason, controller.signal.aborted);
       const text = output.redact(reason instanceof Error ? reason.message : String(reason));
+      // In the job's log too: its output may be all `job <id>` shows of a job stopped halfway.
+      if (reason instanceof LostLock) output.append(`opsbot: ${text}`);
       if (state === 'failed' && !isOpsbotError(reason)) log().error({ err: reason }, 'job failed with an unexpected error');
       const shown = state === 'failed' && !isOpsbotError(reason) ? `Unexpected error (ref ${request.invocationId}); see the log.` : text;
       final = { state, summary: null, error: shown, output: output.toString(), refs };
@@ -253,13 +274,21 @@ export class JobRunner {
       publish.flush();
     }
 
+    this.leases.forget(job.id);
     const finalAudit: NewAuditEntry = { ...this.audit(request, 'job_finished', clock.now()), jobId: job.id, outcome: final.state, detail: final.error ?? final.summary, refs };
     const post = await this.finalPost(job, reply, log);
     let finished: JobRecord;
     let postQueued = false;
+    const endedAt = clock.now();
     try {
-      if (post === null) finished = await store.jobs.finish(job.id, { ...final, now: clock.now() }, finalAudit);
-      else ({ job: finished, posted: postQueued } = await store.jobs.finishWithPost(job.id, { ...final, now: clock.now() }, finalAudit, post));
+      if (post === null) finished = await store.jobs.finish(job.id, { ...final, now: endedAt }, finalAudit);
+      else ({ job: finished, posted: postQueued } = await store.jobs.finishWithPost(job.id, { ...final, now: endedAt }, finalAudit, post));
+      // The store keeps the first end written: recovery in another process may have ended the job
+      // (its lease was lost) before this end came. The record stays as recovery wrote it.
+      if (finished.state !== final.state || finished.finishedAt?.getTime() !== endedAt.getTime()) {
+        log().warn({ recorded: finished.state, own: final.state }, 'the job had already been ended by another opsbot process');
+        reply = endedElsewhereMessage(finished, { state: final.state, error: final.error });
+      }
     } catch (error: unknown) {
       // The job ran; only its record could not be written (the store is briefly unreachable). Keep
       // trying in the background: our own heartbeat stops now, so if this process dies first, the
@@ -307,27 +336,15 @@ export class JobRunner {
       if (clock.now().getTime() > deadline) {
         throw new QueueWaitTimeout(`Waited ${formatDuration(settings.queueWaitMs)} for \`${job.lockKey ?? ''}\` to be free; gave up.`);
       }
-      const result = await store.jobs.promote(job.id, { key: job.lockKey ?? '', ttlMs: settings.lockTtlMs }, this.audit(request, 'job_started', clock.now()));
-      if (result.ok) return result.job;
+      const now = clock.now();
+      const result = await store.jobs.promote(job.id, { key: job.lockKey ?? '', ttlMs: settings.lockTtlMs }, this.audit(request, 'job_started', now));
+      if (result.ok) {
+        // promote takes the lease at the audit entry's time.
+        this.leases.leaseTaken(job.id, now);
+        return result.job;
+      }
       await sleep(settings.queuePollMs, signal);
     }
-  }
-
-  private ensureHeartbeat(): void {
-    if (this.heartbeatTimer !== null) return;
-    const { store, clock, settings, logger } = this.deps;
-    this.heartbeatTimer = setInterval(() => {
-      const ids = this.runningIds();
-      if (ids.length === 0) return;
-      store.jobs
-        .heartbeat(ids, clock.now(), settings.lockTtlMs)
-        .then((cancelled) => {
-          // Cancellation asked for on another replica arrives with the heartbeat.
-          for (const id of cancelled) this.running.get(id)?.controller.abort(new CancelledError('Cancelled from another opsbot replica.'));
-        })
-        .catch((error: unknown) => logger.warn({ err: error }, 'job heartbeat failed'));
-    }, settings.heartbeatMs);
-    this.heartbeatTimer.unref();
   }
 
   private emit(event: JobEvent): void {

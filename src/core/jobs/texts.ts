@@ -1,6 +1,7 @@
 /** The bot's words about jobs: terse, the facts, the job id. */
 import type { Block, Message } from '../message.js';
-import type { JobRecord, JobState, LockRecord } from '../store.js';
+import { formatDuration } from '../args/duration.js';
+import type { JobRecord, JobState, LockRecord, LostJob } from '../store.js';
 import { formatTime } from '../format.js';
 
 export function describeHolder(holder: LockRecord): string {
@@ -25,6 +26,29 @@ const STATE_WORDS: Readonly<Record<JobState, string>> = {
 
 export function stateWords(state: JobState): string {
   return STATE_WORDS[state];
+}
+
+const STOPPED_HERE = 'It was stopped here; check the target before running it again.';
+
+/** Why a job this process no longer holds was stopped (its error, shown in chat and by `job <id>`). */
+export function lostJobReason(job: LostJob): string {
+  if (job.why === 'lease') return `Lost its lock on \`${job.lockKey}\`: its lease ran out and another opsbot process may have taken over. ${STOPPED_HERE}`;
+  if (job.state === null) return `Lost its lock: its record is gone from the store. ${STOPPED_HERE}`;
+  return `Lost its lock: another opsbot process took over and recorded this job as ${job.state}. ${STOPPED_HERE}`;
+}
+
+export function unrenewedLeaseReason(lockTtlMs: number): string {
+  return `Lost its lock: its lease was not renewed for ${formatDuration(lockTtlMs)} (the store did not answer, or this opsbot process was paused), so another opsbot process may have taken over. ${STOPPED_HERE}`;
+}
+
+/**
+ * The reply of a job whose end had already been written by another process (its recovery) when
+ * the job's own end came: the record keeps that end, and the reply must not claim another one.
+ */
+export function endedElsewhereMessage(recorded: JobRecord, own: { readonly state: JobState; readonly error: string | null }): Message {
+  if (own.state === recorded.state) return failureMessage(recorded, recorded.state, own.error ?? recorded.error ?? 'Another opsbot process ended it.');
+  const afterwards = `Its run in this process ended afterwards (it ${stateWords(own.state)}); the record keeps the earlier end.`;
+  return failureMessage(recorded, recorded.state, `${recorded.error ?? 'Another opsbot process ended it.'} ${afterwards}`);
 }
 
 export function failureMessage(job: JobRecord, state: JobState, error: string): Message {

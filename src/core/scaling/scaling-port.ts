@@ -1,8 +1,10 @@
 /** The ScalingPort over the configured services, their orchestrators and the scaling records. */
 import { didYouMean } from '../args/suggest.js';
+import { systemClock, type Clock } from '../clock.js';
 import { DeniedError, UsageError } from '../errors.js';
 import type { Conversation, Principal } from '../identity.js';
-import type { Orchestrator, ScaleTarget, ScalingPort, ScalingStore, ServiceReplicas } from './ports.js';
+import { SharedReads, STATUS_READ_TTL_MS } from '../shared-reads.js';
+import type { Orchestrator, ReplicaCount, ScaleTarget, ScalingPort, ScalingStore, ServiceReplicas } from './ports.js';
 
 export interface ConfiguredEnvironment {
   readonly min: number;
@@ -24,6 +26,9 @@ export interface ScalingPortDeps {
   readonly authorize: (principal: Principal, conversation: Conversation, permission: string) => void;
   /** Limit for one read in `describe` (status must stay quick). */
   readonly describeTimeoutMs?: number;
+  /** For how long `describe` reuses a finished read (default STATUS_READ_TTL_MS). */
+  readonly describeReuseMs?: number;
+  readonly clock?: Clock;
 }
 
 export function scalePermission(service: string, env: string): string {
@@ -32,6 +37,10 @@ export function scalePermission(service: string, env: string): string {
 
 export function createScalingPort(deps: ScalingPortDeps): ScalingPort {
   const names = [...deps.services.keys()].sort();
+  // `status` reads of one service environment are shared and briefly reused (shared-reads.ts); the
+  // scale flow always reads afresh, since it plans and waits on what it reads.
+  const statusReads = new SharedReads<ReplicaCount>(deps.clock ?? systemClock, deps.describeReuseMs ?? STATUS_READ_TTL_MS);
+  const statusKey = (service: string, env: string): string => JSON.stringify([service, env]);
 
   const service = (name: string): ConfiguredService => {
     const found = deps.services.get(name);
@@ -77,7 +86,14 @@ export function createScalingPort(deps: ScalingPortDeps): ScalingPort {
       }
     },
     read: (target, signal) => orchestrator(target).read(signal),
-    scale: (target, replicas, expected, signal) => orchestrator(target).scale(replicas, expected, signal),
+    async scale(target, replicas, expected, signal) {
+      try {
+        await orchestrator(target).scale(replicas, expected, signal);
+      } finally {
+        // Whatever `status` read before no longer holds once this process has asked for a change.
+        statusReads.forget(statusKey(target.service, target.env));
+      }
+    },
     lastScaling: (target) => deps.store.last(target.service, target.env),
     record: (entry) => deps.store.record(entry),
     async describe(name, signal) {
@@ -88,7 +104,8 @@ export function createScalingPort(deps: ScalingPortDeps): ScalingPort {
           const base = { service: name, env, kind: e.orchestrator.kind, min: e.min, max: e.max };
           const last = await deps.store.last(name, env);
           try {
-            const counts = await e.orchestrator.read(AbortSignal.any([signal, AbortSignal.timeout(deps.describeTimeoutMs ?? 10_000)]));
+            const timeoutMs = deps.describeTimeoutMs ?? 10_000;
+            const counts = await statusReads.get(statusKey(name, env), () => e.orchestrator.read(AbortSignal.timeout(timeoutMs)), signal);
             return { ...base, counts, error: null, last };
           } catch (error: unknown) {
             if (signal.aborted) throw error;
