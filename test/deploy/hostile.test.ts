@@ -96,6 +96,8 @@ const HOSTILE: [string, RegExp][] = [
   ["run note out=/tmp/x note=\"{{ lookup('pipe', 'id') }}\"", /may not contain `\{\{`, `\{%` or `\{#`: Ansible would read them as a template/],
   ['run note out=/tmp/x note="{% for x in y %}"', /Ansible would read them as a template/],
   ['run note out=/tmp/x note="{#"', /Ansible would read them as a template/],
+  // A store's deploy playbook, run bare, would skip the deploy's lock, checks and approval.
+  ['run deploy-colour colour=blue version=9.9.9', /`deploy-colour` is the deploy playbook of `shop`: run bare, it would skip .* Deploy with `deploy shop <blue\|green>`/],
 ];
 
 describe('hostile arguments', () => {
@@ -112,6 +114,15 @@ describe('hostile arguments', () => {
     }
     expect(calls).toEqual([]);
     expect(childrenMatching('ansible-playbook')).toEqual([]);
+  });
+
+  it('a store\'s deploy playbook may still be run with --check, which changes nothing (control)', async () => {
+    calls.length = 0;
+    const outcome = await bot.say('run deploy-colour colour=blue version=9.9.9 --check');
+    const done = outcome.kind === 'job' ? await outcome.completion : null;
+    // It reaches ansible (whose --check of this bare test playbook then fails; beside the point).
+    expect(done?.job.error ?? '').not.toMatch(/is the deploy playbook/);
+    expect(calls).toContain('playbooks.run');
   });
 
   it('the spies do see a valid deploy reach the backends (control)', async () => {

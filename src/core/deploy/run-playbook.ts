@@ -36,6 +36,7 @@ export interface PreparedPlaybookRun {
 export function prepareRun(request: RunRequest, ctx: Pick<FlowContext, 'deploy'>): PreparedPlaybookRun {
   const spec = ctx.deploy.playbooks.get(request.playbook);
   if (spec === null) throw new NotFoundError(notInCatalog(ctx.deploy.playbooks, request.playbook));
+  if (!request.check) refuseDeployPlaybook(spec.id, ctx.deploy);
   let limit: string | null = null;
   if (request.limit !== undefined) {
     const hosts = ctx.deploy.playbooks.inventory(spec.inventory)?.hosts ?? [];
@@ -52,6 +53,21 @@ export function prepareRun(request: RunRequest, ctx: Pick<FlowContext, 'deploy'>
  * host or variable, a value of the wrong type), an unknown playbook as a usage error so the reply
  * carries the usage. The catalog's own permission needs the person, so the job checks that.
  */
+/**
+ * A store's deploy playbook changes what that store serves. Run by `deploy`, it is the store's lock,
+ * a maintenance window's block, the live-colour rule, health checks, the approval and the recorded
+ * versions; run bare, it would be none of them. So `run` takes it only with `--check`.
+ */
+function refuseDeployPlaybook(playbook: string, deploy: Pick<DeployPorts, 'stores'>): void {
+  const stores = deploy.stores.list().filter((s) => s.playbook === playbook).map((s) => s.name);
+  if (stores.length === 0) return;
+  const [first] = stores;
+  throw new UsageError(
+    `\`${playbook}\` is the deploy playbook of ${stores.map((s) => `\`${s}\``).join(', ')}: run bare, it would skip the store's lock, health checks, approval and maintenance windows. ` +
+      `Deploy with \`deploy ${first ?? '<store>'} <blue|green>\`, or see what it would change with \`run ${playbook} --check\`.`,
+  );
+}
+
 export function checkRun(request: RunRequest, deploy: DeployPorts): void {
   if (deploy.playbooks.get(request.playbook) === null) throw new UsageError(notInCatalog(deploy.playbooks, request.playbook));
   prepareRun(request, { deploy });
