@@ -1,26 +1,28 @@
 import { checkStore, decideApproval, defineCommand, STORE_NAME, type Message } from '#core';
 
 const storeArg = { type: 'string', positional: 0, required: true, pattern: STORE_NAME, patternHint: 'a store name from the config', description: 'The store whose deploy waits for approval.' } as const;
+/** The job the prompt named: the decision then holds for that deploy only, not one started since. */
+const jobArg = { type: 'integer', positional: 1, min: 1, placeholder: 'job', description: 'The job number of the deploy, as its prompt shows it: refused if another deploy waits now.' } as const;
 
 export const approve = defineCommand({
   name: 'approve',
   summary: 'Approve the deploy waiting for a second person on a store (not your own).',
-  examples: ['approve store-pl'],
-  args: { store: storeArg },
+  examples: ['approve store-pl 42', 'approve store-pl'],
+  args: { store: storeArg, job: jobArg },
   permission: ({ store }) => `deploy:approve:${store}`,
   sideEffect: 'mutates',
   // An unknown store is refused at once, with the usage; the job checks again with its own config.
   check: ({ store }, ports) => checkStore(ports.deploy.stores, store),
-  run: ({ store }, ctx): Promise<Message> => decideApproval(store, 'approved', { ...ctx, deploy: ctx.ports.deploy }),
+  run: ({ store, job }, ctx): Promise<Message> => decideApproval(store, 'approved', { ...ctx, deploy: ctx.ports.deploy }, job),
 });
 
 export const reject = defineCommand({
   name: 'reject',
   summary: 'Reject the deploy waiting for a second person on a store: traffic does not move.',
-  examples: ['reject store-pl'],
-  args: { store: storeArg },
+  examples: ['reject store-pl 42', 'reject store-pl'],
+  args: { store: storeArg, job: jobArg },
   permission: ({ store }) => `deploy:approve:${store}`,
   sideEffect: 'mutates',
   check: ({ store }, ports) => checkStore(ports.deploy.stores, store),
-  run: ({ store }, ctx): Promise<Message> => decideApproval(store, 'rejected', { ...ctx, deploy: ctx.ports.deploy }),
+  run: ({ store, job }, ctx): Promise<Message> => decideApproval(store, 'rejected', { ...ctx, deploy: ctx.ports.deploy }, job),
 });

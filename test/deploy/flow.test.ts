@@ -197,6 +197,27 @@ describe('approvals', () => {
     expect(g.playbooks.runs).toEqual([]);
   });
 
+  it('an approval naming its job is refused when another deploy waits now: no swapping the version under the approver', async () => {
+    const f = prod();
+    const firstJob = flowContext(f.ports, { jobId: 1 });
+    const first = runDeploy(deployTo('green', '1.0.0'), firstJob.ctx);
+    while ((await f.state.pendingApproval('store-pl', new Date(0))) === null) await new Promise((r) => setTimeout(r, 5));
+    // The requester asks again for another version (the newest request replaces the older one).
+    const second = runDeploy(deployTo('green', '6.6.6'), flowContext(f.ports, { jobId: 2 }).ctx);
+    while ((await f.state.pendingApproval('store-pl', new Date(0)))?.jobId !== 2) await new Promise((r) => setTimeout(r, 5));
+    const stale = decideApproval('store-pl', 'approved', flowContext(f.ports, { principal: piotr }).ctx, 1);
+    await expect(stale).rejects.toBeInstanceOf(ConflictError);
+    await expect(stale).rejects.toThrow('Job #1 is not the deploy waiting on `store-pl`: job #2 is (deploy 6.6.6 to store-pl/green, asked by');
+    expect(await f.state.approvalDecision(2)).toBeNull();
+    const fresh = await decideApproval('store-pl', 'approved', flowContext(f.ports, { principal: piotr }).ctx, 2);
+    expect(fresh.blocks[0]).toMatchObject({ text: expect.stringContaining('Approved job #2: deploy 6.6.6') });
+    await second;
+    await expect(decideApproval('store-pl', 'approved', flowContext(f.ports, { principal: piotr }).ctx, 1)).rejects.toThrow('No deploy of `store-pl` is waiting for approval (job #1 is not).');
+    // The first deploy, whose request was replaced, waits on until cancelled.
+    firstJob.controller.abort(new Error('cancelled'));
+    await expect(first).rejects.toThrow('cancelled');
+  });
+
   it('a schedule cannot approve or reject: a person must', async () => {
     const f = prod();
     const running = runDeploy(deployTo('green'), flowContext(f.ports).ctx);

@@ -26,7 +26,7 @@ export async function waitForApproval(ctx: FlowContext, spec: StoreSpec, summary
     requestedAt: now,
     expiresAt,
   });
-  ctx.log(`waiting for approval by someone other than ${ctx.principal.name}: \`approve ${spec.name}\` or \`reject ${spec.name}\``);
+  ctx.log(`waiting for approval by someone other than ${ctx.principal.name}: \`approve ${spec.name} ${ctx.jobId}\` or \`reject ${spec.name} ${ctx.jobId}\``);
   for (;;) {
     const decision = await ctx.deploy.state.approvalDecision(ctx.jobId);
     if (decision !== null) {

@@ -5,10 +5,19 @@ import type { Message } from '../message.js';
 import type { FlowContext } from './context.js';
 import { requireStore } from './deploy-flow.js';
 
-export async function decideApproval(storeName: string, decision: 'approved' | 'rejected', ctx: Pick<FlowContext, 'deploy' | 'principal' | 'clock' | 'dryRun'>): Promise<Message> {
+/**
+ * `jobId`, when given, is the deploy the decider read about: if another deploy waits now (the first was
+ * cancelled and a different version asked for), the decision is refused rather than carried over.
+ */
+export async function decideApproval(storeName: string, decision: 'approved' | 'rejected', ctx: Pick<FlowContext, 'deploy' | 'principal' | 'clock' | 'dryRun'>, jobId?: number): Promise<Message> {
   const spec = requireStore(ctx, storeName);
   const pending = await ctx.deploy.state.pendingApproval(spec.name, ctx.clock.now());
-  if (pending === null) throw new NotFoundError(`No deploy of \`${spec.name}\` is waiting for approval.`);
+  if (pending === null) throw new NotFoundError(`No deploy of \`${spec.name}\` is waiting for approval${jobId === undefined ? '' : ` (job #${jobId} is not)`}.`);
+  if (jobId !== undefined && pending.jobId !== jobId) {
+    throw new ConflictError(`Job #${jobId} is not the deploy waiting on \`${spec.name}\`: job #${pending.jobId} is (${pending.summary}, asked by ${pending.requesterName}). Nothing was decided.`, {
+      hint: `Read job #${pending.jobId} first (\`job ${pending.jobId}\`), then \`${decision === 'approved' ? 'approve' : 'reject'} ${spec.name} ${pending.jobId}\`.`,
+    });
+  }
   // A second person, not a schedule someone set up: a service principal acts for whoever added it.
   if (ctx.principal.platform === 'schedule') {
     throw new DeniedError(`A schedule cannot ${decision === 'approved' ? 'approve' : 'reject'} a deploy; a person must.`, `deploy:approve:${spec.name}`);

@@ -48,7 +48,7 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
     ctx.ref(name, value);
   };
   const approval = async (summary: string): Promise<void> => {
-    steps.next(`waiting for a second person: \`approve ${spec.name}\``);
+    steps.next(`waiting for a second person: \`approve ${spec.name}${ctx.jobId === null ? '' : ` ${ctx.jobId}`}\``);
     note('approved_by', (await waitForApproval(ctx, spec, summary)).byName);
   };
 

@@ -133,7 +133,7 @@ export class FakeHealth implements HealthPort {
 
 export class MemoryState implements DeployStateStore {
   readonly states = new Map<string, DeployState>();
-  readonly approvals: (ApprovalRequest & { decision: ApprovalDecision | null })[] = [];
+  approvals: (ApprovalRequest & { decision: ApprovalDecision | null })[] = [];
   private base(store: string): DeployState {
     return this.states.get(store) ?? { store, live: null, previous: null, versions: { blue: null, green: null }, deployedAt: { blue: null, green: null }, switchedAt: null, rolledBack: false, jobId: null };
   }
@@ -153,6 +153,8 @@ export class MemoryState implements DeployStateStore {
     return Promise.resolve();
   }
   requestApproval(request: ApprovalRequest): Promise<void> {
+    // As the store: only the newest request of a store stays open.
+    this.approvals = this.approvals.filter((a) => a.store !== request.store || a.decision !== null);
     this.approvals.push({ ...request, decision: null });
     return Promise.resolve();
   }
