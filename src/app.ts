@@ -56,6 +56,9 @@ export interface AppOptions {
   readonly alertPoster?: AlertPoster;
 }
 
+/** How long a shutdown waits for the chat to take the posts that are due (interrupted jobs' notices). */
+const OUTBOX_DRAIN_MS = 5_000;
+
 export interface App {
   readonly loaded: LoadedConfig;
   readonly logger: Logger;
@@ -87,7 +90,13 @@ export interface App {
   recover(): Promise<JobRecord[]>;
   /** Re-runs recovery periodically, so one replica reports another's crash. */
   startReaper(): void;
-  /** Lets running jobs finish for up to `graceMs`, interrupts the rest, closes the store. */
+  /**
+   * Stops taking work (schedules, maintenance passes, alert intake, new jobs) and lets running jobs
+   * finish for up to `graceMs`, interrupting the rest. The store stays open: a server keeps answering
+   * (`/readyz` 503, "shutting down" to new commands) while this runs. `close` does it too.
+   */
+  drain(graceMs: number): Promise<void>;
+  /** Drains (if not done yet), delivers the posts that are due (interrupted jobs' notices), closes the store. */
   close(graceMs: number): Promise<void>;
 }
 
@@ -197,6 +206,17 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const recover = (): Promise<JobRecord[]> =>
     recoverInterruptedJobs({ store, clock, logger, notifier, me: identity, pidAlive, staleAfterMs: config.jobs.lockTtl * 2 });
   let reaper: NodeJS.Timeout | null = null;
+  let drained: Promise<void> | null = null;
+  const drain = (graceMs: number): Promise<void> =>
+    (drained ??= (async () => {
+      if (reaper !== null) clearInterval(reaper);
+      // No new jobs from now on (the runner refuses them at once), and no new ticks while jobs drain;
+      // a scheduled job already running finishes like any other.
+      const jobs = runner.shutdown(graceMs);
+      await Promise.all([scheduler.stop(), maintenance.stop(), alerts.pipeline?.stop(), jobs]);
+      // Scheduled jobs have ended now; let their outcomes reach the store before it closes.
+      await scheduler.settled(5_000);
+    })());
 
   return {
     loaded,
@@ -228,15 +248,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
       }, config.jobs.lockTtl);
       reaper.unref();
     },
+    drain,
     async close(graceMs) {
-      if (reaper !== null) clearInterval(reaper);
-      // No new ticks while jobs drain; a scheduled job already running finishes like any other.
-      await Promise.all([scheduler.stop(), maintenance.stop(), alerts.pipeline?.stop()]);
-      await runner.shutdown(graceMs);
-      // Scheduled jobs have ended now; let their outcomes reach the store before it closes.
-      await scheduler.settled(5_000);
-      // Undelivered chat messages stay in the store; the next start (or another replica) sends them.
+      await drain(graceMs);
       liveJobs.stop();
+      // The conversations of jobs the shutdown interrupted are told now, if the chat answers within
+      // OUTBOX_DRAIN_MS; what is left stays in the store for the next start (or another replica).
+      await outbox.drain(OUTBOX_DRAIN_MS);
       await outbox.stop();
       await store.close();
     },

@@ -228,6 +228,9 @@ async function serve(config: string | undefined): Promise<number> {
       draining = true;
       app.logger.info({ signal, graceMs: shutdownGrace }, 'shutting down: no new work, letting running jobs finish');
       void (async () => {
+        // The server keeps answering while jobs drain: /readyz says 503 (draining), so the load
+        // balancer stops sending traffic, and new commands are told opsbot is shutting down.
+        await app.drain(shutdownGrace);
         await http.close();
         mattermost?.stop();
         await app.close(shutdownGrace);

@@ -6,6 +6,7 @@
  * sent. Rows are leased before delivery, so replicas sharing a PostgreSQL database never send a row
  * twice, and a chat outage never fails a job: its messages wait in the store until the chat is back.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChatDelivery, MessageRef, PostOptions } from '../chat.js';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../chat.js';
 import type { Clock } from '../clock.js';
@@ -220,6 +221,27 @@ export class Outbox {
     }
     if (this.timer !== null && this.timerAt <= Date.now() + WAKE_MS) return;
     this.schedule(WAKE_MS);
+  }
+
+  /**
+   * Before `stop`: delivers what is due now (a shutdown's notices of interrupted jobs), pass after
+   * pass, for at most `maxMs`. Returns early once nothing is due, or what is due waits for a retry or
+   * a rate limit: those rows stay in the store for the next start.
+   */
+  async drain(maxMs: number): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    const platforms = [...this.channels.keys()];
+    while (!this.stopped && platforms.length > 0 && Date.now() < deadline) {
+      await this.running;
+      const next = await this.deps.store.outbox.nextDue(platforms);
+      if (next === null || next.getTime() > this.deps.clock.now().getTime()) return;
+      const pending = this.enqueues;
+      if (this.timer !== null) clearTimeout(this.timer);
+      this.run();
+      await Promise.race([this.running, sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false })]);
+      // Nothing delivered and nothing new: what is due is held back (rate limit, a failing chat).
+      if ((await this.deps.store.outbox.nextDue(platforms))?.getTime() === next.getTime() && this.enqueues === pending) return;
+    }
   }
 
   /** Stops the worker and waits for deliveries in flight; undelivered rows stay in the store. */
