@@ -11,7 +11,9 @@ export class PromMetrics implements Metrics {
   private readonly jobSeconds: Histogram<'command'>;
 
   constructor(store: Store) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'opsbot_' });
+    // The process and Node.js metrics under their standard names (process_cpu_seconds_total,
+    // nodejs_heap_size_used_bytes…), which stock dashboards and alerts expect; opsbot's own are opsbot_*.
+    collectDefaultMetrics({ register: this.registry });
     this.commands = new CommandTallies(this.registry);
     this.jobsFinished = new Counter({ name: 'opsbot_jobs_finished_total', help: 'Jobs that reached a final state.', labelNames: ['command', 'state'], registers: [this.registry] });
     this.jobSeconds = new Histogram({ name: 'opsbot_job_duration_seconds', help: 'Job run time.', labelNames: ['command'], buckets: [0.1, 1, 5, 15, 60, 300, 900, 1800], registers: [this.registry] });

@@ -77,7 +77,10 @@ describe('GET /metrics', () => {
     expect(sample(body, 'opsbot_jobs{state="failed"}')).toBe(1);
     expect(sample(body, 'opsbot_jobs{state="running"}')).toBe(0);
     expect(sample(body, 'opsbot_jobs_finished_total{command="lock",state="failed"}')).toBe(1);
-    expect(body).toContain('opsbot_process_cpu_seconds_total');
+    // Process and Node.js metrics under their standard names, as stock dashboards expect them.
+    expect(body).toMatch(/^process_cpu_seconds_total \d/m);
+    expect(body).toMatch(/^nodejs_heap_size_used_bytes \d/m);
+    expect(body).not.toContain('opsbot_process_');
     // The answer-time histogram: cumulative buckets, +Inf equal to the count, a sum.
     expect(body).toContain('# TYPE opsbot_command_duration_seconds histogram');
     expect(body).toContain('# TYPE opsbot_commands_total counter');
