@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # opsbot: multi-stage build on the current Node LTS. The build stage compiles TypeScript and the
-# native SQLite driver; the runtime stage carries only production dependencies, Ansible and an ssh
-# client, and runs as an unprivileged user.
+# native SQLite driver; the runtime stage carries only production dependencies, Ansible, git and an
+# ssh client, and runs as an unprivileged user.
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
@@ -22,10 +22,11 @@ RUN npm run build && npm prune --omit=dev
 FROM node:24-bookworm-slim AS runtime
 # ansible runs the playbooks: the full package, not ansible-core alone, because opsbot reads the
 # ansible.posix.jsonl stdout callback and the playbooks use community.general (both are collections
-# ansible-core lacks); openssh-client reaches the hosts; tini reaps child processes so a cancelled
-# playbook's process group never lingers as zombies.
+# ansible-core lacks); git syncs the playbook repository (playbooks.repo: simple-git runs the git
+# binary); openssh-client reaches the hosts (and git remotes over ssh); tini reaps child processes so a
+# cancelled playbook's process group never lingers as zombies.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ansible openssh-client tini ca-certificates \
+ && apt-get install -y --no-install-recommends ansible git openssh-client tini ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --create-home --home-dir /home/opsbot --uid 10001 opsbot \
  && mkdir -p /data && chown opsbot /data

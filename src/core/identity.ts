@@ -8,7 +8,7 @@ export interface Principal {
   readonly platform: Platform;
   readonly id: string;
   readonly name: string;
-  /** Platform groups the adapter could establish (e.g. Teams AAD groups); matched as `group:<name>`. */
+  /** Platform groups the adapter could establish, matched as `group:<name>`. No adapter sets them yet. */
   readonly groups?: readonly string[];
 }
 

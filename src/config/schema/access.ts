@@ -9,7 +9,7 @@ const DEFAULT_CHANNEL_COMMANDS = ['help', 'whoami'];
 
 const Role = Type.Object(
   {
-    members: Type.Array(MemberRef(), { description: 'Who has this role: <platform>:<stable id> or group:<name>. Display names never count.' }),
+    members: Type.Array(MemberRef(), { description: 'Who has this role: <platform>:<stable id>. Display names never count. group:<name> is accepted but matches nobody: no chat adapter reports groups yet.' }),
     allow: Type.Array(PermissionPattern(), { description: 'Permission patterns this role grants.' }),
   },
   { additionalProperties: false, title: 'Role' },

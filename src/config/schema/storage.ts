@@ -46,7 +46,7 @@ type RawStorage = Static<typeof SqliteStorage> | Static<typeof PostgresStorage>;
 const StorageSchema = Type.Unsafe<RawStorage>({
   type: 'object',
   title: 'Storage',
-  description: 'Where jobs, audit, locks and schedules are kept. Default: SQLite in ./data/opsbot.db.',
+  description: 'Where jobs, audit, locks and schedules are kept. Default: SQLite in $OPSBOT_DATA_DIR/opsbot.db ($OPSBOT_DATA_DIR defaults to ./data).',
   default: { engine: 'sqlite', path: `${DEFAULT_DATA_DIR}/${DEFAULT_DB_FILE}` },
   discriminator: { propertyName: 'engine' },
   oneOf: [SqliteStorage, PostgresStorage],

@@ -1,7 +1,7 @@
 /**
  * Who acts when a schedule fires. A command runs as the service principal `schedule:<name>`, in the
  * conversation `schedule:<name>`: the access config grants it roles (`members: [schedule:backup-bot]`)
- * and binds the commands it may run (`channels: {"schedule:backup-bot": {commands: [backup]}}`),
+ * and binds the commands it may run (`channels: {"schedule:backup-bot": {commands: [run]}}`),
  * exactly as for a person in a channel. Deny by default applies unchanged.
  */
 import type { Conversation, Principal } from '../identity.js';
