@@ -1,4 +1,4 @@
-import { checkStore, decideApproval, defineCommand, STORE_NAME, type Message } from '#core';
+import { checkApproval, checkStore, decideApproval, defineCommand, STORE_NAME, type Message } from '#core';
 
 const storeArg = { type: 'string', positional: 0, required: true, pattern: STORE_NAME, patternHint: 'a store name from the config', description: 'The store whose deploy waits for approval.' } as const;
 /** The job the prompt named: the decision then holds for that deploy only, not one started since. */
@@ -11,8 +11,12 @@ export const approve = defineCommand({
   args: { store: storeArg, job: jobArg },
   permission: ({ store }) => `deploy:approve:${store}`,
   sideEffect: 'mutates',
-  // An unknown store is refused at once, with the usage; the job checks again with its own config.
-  check: ({ store }, ports) => checkStore(ports.deploy.stores, store),
+  // An unknown store, no deploy waiting, or another one than the job named, is refused at once; the
+  // job checks again when it decides.
+  check: async ({ store, job }, ports) => {
+    checkStore(ports.deploy.stores, store);
+    await checkApproval(store, job, ports.deploy, new Date());
+  },
   run: ({ store, job }, ctx): Promise<Message> => decideApproval(store, 'approved', { ...ctx, deploy: ctx.ports.deploy }, job),
 });
 
@@ -23,6 +27,9 @@ export const reject = defineCommand({
   args: { store: storeArg, job: jobArg },
   permission: ({ store }) => `deploy:approve:${store}`,
   sideEffect: 'mutates',
-  check: ({ store }, ports) => checkStore(ports.deploy.stores, store),
+  check: async ({ store, job }, ports) => {
+    checkStore(ports.deploy.stores, store);
+    await checkApproval(store, job, ports.deploy, new Date());
+  },
   run: ({ store, job }, ctx): Promise<Message> => decideApproval(store, 'rejected', { ...ctx, deploy: ctx.ports.deploy }, job),
 });

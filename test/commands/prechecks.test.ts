@@ -86,6 +86,17 @@ describe('checks before any job, on the demo config', () => {
     expect(audit[0]?.detail).toContain(says);
   });
 
+  it.each([
+    ['approve demo', 'approve', 'No deploy of `demo` is waiting for approval.'],
+    ['reject demo 5', 'reject', 'No deploy of `demo` is waiting for approval (job #5 is not).'],
+  ])('%j with no deploy waiting is refused at once: no job, one `rejected` audit row', async (text, command, says) => {
+    const said = await t.say(text);
+    expect(said.status).not.toBe('job');
+    expect(said.text).toContain(says);
+    expect(await t.store.jobs.list({ limit: 10 })).toEqual([]);
+    expect((await t.store.audit.recent(1))[0]).toMatchObject({ event: 'rejected', command, permission: 'deploy:approve:demo', jobId: null });
+  });
+
   it('still starts jobs for what the config accepts (dry runs and a freeze of each kind of target)', async () => {
     for (const text of ['scale web 3 --dry-run', 'maintenance demo-db now 1h --dry-run', 'lock demo', 'lock web', 'lock pipeline.build']) {
       const done = await t.runJob(text);

@@ -3,21 +3,35 @@ import { ConflictError, DeniedError, NotFoundError } from '../errors.js';
 import { principalKey } from '../identity.js';
 import type { Message } from '../message.js';
 import type { FlowContext } from './context.js';
+import type { ApprovalRequest } from './ports.js';
 import { requireStore } from './deploy-flow.js';
 
 /**
  * `jobId`, when given, is the deploy the decider read about: if another deploy waits now (the first was
  * cancelled and a different version asked for), the decision is refused rather than carried over.
  */
+/**
+ * For the command's check, before any job exists: nothing waits on the store, or another deploy than
+ * the one named waits, is refused at once (the job checks again when it decides).
+ */
+export async function checkApproval(storeName: string, jobId: number | undefined, deploy: FlowContext['deploy'], now: Date): Promise<void> {
+  const spec = requireStore({ deploy }, storeName);
+  const pending = await deploy.state.pendingApproval(spec.name, now);
+  if (pending === null) throw new NotFoundError(`No deploy of \`${spec.name}\` is waiting for approval${jobId === undefined ? '' : ` (job #${jobId} is not)`}.`);
+  if (jobId !== undefined && pending.jobId !== jobId) throw notTheWaitingOne(spec.name, jobId, pending);
+}
+
+function notTheWaitingOne(store: string, jobId: number, pending: ApprovalRequest): ConflictError {
+  return new ConflictError(`Job #${jobId} is not the deploy waiting on \`${store}\`: job #${pending.jobId} is (${pending.summary}, asked by ${pending.requesterName}). Nothing was decided.`, {
+    hint: `Read job #${pending.jobId} first (\`job ${pending.jobId}\`), then decide it by its number.`,
+  });
+}
+
 export async function decideApproval(storeName: string, decision: 'approved' | 'rejected', ctx: Pick<FlowContext, 'deploy' | 'principal' | 'clock' | 'dryRun'>, jobId?: number): Promise<Message> {
   const spec = requireStore(ctx, storeName);
   const pending = await ctx.deploy.state.pendingApproval(spec.name, ctx.clock.now());
   if (pending === null) throw new NotFoundError(`No deploy of \`${spec.name}\` is waiting for approval${jobId === undefined ? '' : ` (job #${jobId} is not)`}.`);
-  if (jobId !== undefined && pending.jobId !== jobId) {
-    throw new ConflictError(`Job #${jobId} is not the deploy waiting on \`${spec.name}\`: job #${pending.jobId} is (${pending.summary}, asked by ${pending.requesterName}). Nothing was decided.`, {
-      hint: `Read job #${pending.jobId} first (\`job ${pending.jobId}\`), then \`${decision === 'approved' ? 'approve' : 'reject'} ${spec.name} ${pending.jobId}\`.`,
-    });
-  }
+  if (jobId !== undefined && pending.jobId !== jobId) throw notTheWaitingOne(spec.name, jobId, pending);
   // A second person, not a schedule someone set up: a service principal acts for whoever added it.
   if (ctx.principal.platform === 'schedule') {
     throw new DeniedError(`A schedule cannot ${decision === 'approved' ? 'approve' : 'reject'} a deploy; a person must.`, `deploy:approve:${spec.name}`);

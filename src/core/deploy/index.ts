@@ -6,5 +6,5 @@ export { checkStore, runDeploy, type DeployRequest } from './deploy-flow.js';
 export { runRollback } from './rollback-flow.js';
 export { describeStatus, type StatusContext } from './status.js';
 export { catalogPermission, checkRun, prepareRun, requireCatalogPermission, runCatalogPlaybook, type RunRequest, type PreparedPlaybookRun } from './run-playbook.js';
-export { decideApproval } from './approve-flow.js';
+export { checkApproval, decideApproval } from './approve-flow.js';
 export { STORE_NAME, DEPLOY_VERSION, PLAYBOOK_ID, INVENTORY_HOST } from './names.js';
