@@ -1,36 +1,14 @@
 /** `cancel <id>`: unknown and finished jobs get a clear answer; running ones are cancelled (see runner.test.ts). */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defineCommand, msg } from '../../src/core/index.js';
 import type { JobRecord, Principal } from '../../src/core/index.js';
+import { gatedCommand } from '../support/gated-command.js';
 import { Gates, lockableServices, people, places, removeTempDirs, startTestApp, testAccess, type TestApp } from '../support/app.js';
 
 const gates = new Gates();
-const wait = defineCommand({
-  name: 'wait',
-  summary: 'Test: a job that waits until released.',
-  examples: ['wait'],
-  args: {},
-  permission: () => 'test:wait',
-  sideEffect: 'mutates',
-  async run(_args, ctx) {
-    await gates.wait('wait', ctx.signal);
-    return msg.text('done');
-  },
-});
+const wait = gatedCommand(gates, 'wait');
 
 /** A job whose permission the on-call role lacks. */
-const guarded = defineCommand({
-  name: 'guarded',
-  summary: 'Test: a job only operators may start.',
-  examples: ['guarded'],
-  args: {},
-  permission: () => 'test:guarded',
-  sideEffect: 'mutates',
-  async run(_args, ctx) {
-    await gates.wait('guarded', ctx.signal);
-    return msg.text('done');
-  },
-});
+const guarded = gatedCommand(gates, 'guarded');
 
 /**
  * On call: may cancel jobs and run `wait`, not `guarded`; may ask to scale `web` and run any playbook

@@ -4,23 +4,12 @@
  * hands the chat what is due (the notices of jobs the shutdown interrupted) and closes the store.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { defineCommand, msg } from '../../src/core/index.js';
 import type { ChatDelivery } from '../../src/core/chat.js';
 import { Gates, removeTempDirs, startTestApp } from '../support/app.js';
+import { gatedCommand } from '../support/gated-command.js';
 
 const gates = new Gates();
-const wait = defineCommand({
-  name: 'wait',
-  summary: 'Test: a job that waits until released.',
-  examples: ['wait'],
-  args: {},
-  permission: () => 'test:wait',
-  sideEffect: 'mutates',
-  async run(_args, ctx) {
-    await gates.wait('wait', ctx.signal);
-    return msg.text('done');
-  },
-});
+const wait = gatedCommand(gates, 'wait');
 
 afterAll(() => removeTempDirs());
 
