@@ -54,6 +54,11 @@ export interface AppOptions {
   readonly wrapDeployPorts?: (ports: DeployPorts) => DeployPorts;
   /** Replaces the alert pipeline's chat poster (tests, benchmarks). */
   readonly alertPoster?: AlertPoster;
+  /**
+   * The outbox delivers only from `startWorkers()` (serve: once the server listens), not as soon as a
+   * chat registers. Default false: tests and terminal sessions deliver at once.
+   */
+  readonly deferDelivery?: boolean;
 }
 
 export interface App {
@@ -81,8 +86,12 @@ export interface App {
   readonly alerts: AlertsWiring;
   /** Viewers' time zones; chat adapters register how their platform answers. */
   readonly profiles: ProfileDirectory;
-  /** Starts the schedule and maintenance passes (serve); `close` stops them. */
-  startScheduler(): void;
+  /**
+   * Starts the background work of a serving replica (serve, once it listens): schedule and
+   * maintenance passes, alert flushes and tickets, periodic recovery, and outbox delivery when it was
+   * deferred. `close` stops them.
+   */
+  startWorkers(): void;
   /** Marks jobs of dead processes interrupted and tells their conversations. */
   recover(): Promise<JobRecord[]>;
   /** Re-runs recovery periodically, so one replica reports another's crash. */
@@ -101,6 +110,18 @@ export function pidAlive(pid: number): boolean {
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
+  const { storage } = options.loaded.config;
+  const store = options.store ?? (await openStore(storage.engine === 'sqlite' ? { engine: 'sqlite', path: storage.path } : { engine: 'postgres', url: storage.url, poolSize: storage.poolSize }));
+  try {
+    return await assembleApp(options, store);
+  } catch (error: unknown) {
+    // A store opened here must not outlive a failed boot: a PostgreSQL pool keeps the process alive.
+    if (options.store === undefined) await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function assembleApp(options: AppOptions, store: Store): Promise<App> {
   const { loaded, logger } = options;
   const { config } = loaded;
   const clock = options.clock ?? systemClock;
@@ -108,7 +129,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const owner = formatOwner(identity);
 
   const registry = new CommandRegistry([...builtinCommands, confirmCommand, ...(options.extraCommands ?? [])]);
-  const store = options.store ?? (await openStore(config.storage.engine === 'sqlite' ? { engine: 'sqlite', path: config.storage.path } : { engine: 'postgres', url: config.storage.url, poolSize: config.storage.poolSize }));
   const policy = new AccessPolicy(config.access);
   const metrics = new PromMetrics(store);
   const notifier = new NotifierRouter(logger);
@@ -188,7 +208,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   };
   // Alert posts whose chat cannot be reached also go to their fallback (alerts.fallback, alerts.webhooks).
   const outboxFallback = new OutboxFallback({ store, clock, logger, chat: notifier, webhooks: fallbackWebhooks(config.alerts?.webhooks) });
-  const outbox = new Outbox({ store, clock, logger, owner, observer: outboxFallback });
+  const outbox = new Outbox({ store, clock, logger, owner, observer: outboxFallback, startExplicitly: options.deferDelivery === true });
   const liveJobs = new LiveJobPosts({ runner, outbox, clock, logger });
   const dispatcher = new Dispatcher({ registry, policy, runner, store, clock, logger, metrics, ports: getPorts, inlineTimeoutMs: 30_000, configSecrets: loaded.secrets });
   const scheduler = buildScheduler(scheduleDeps, dispatcher);
@@ -196,6 +216,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
   const recover = (): Promise<JobRecord[]> =>
     recoverInterruptedJobs({ store, clock, logger, notifier, me: identity, pidAlive, staleAfterMs: config.jobs.lockTtl * 2 });
   let reaper: NodeJS.Timeout | null = null;
+  const startReaper = (): void => {
+    reaper ??= setInterval(() => {
+      recover().catch((error: unknown) => logger.warn({ err: error }, 'periodic job recovery failed'));
+    }, config.jobs.lockTtl);
+    reaper.unref();
+  };
 
   return {
     loaded,
@@ -215,18 +241,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     maintenance,
     alerts,
     profiles,
-    startScheduler() {
+    startWorkers() {
+      startReaper();
       scheduler.start();
       maintenance.start();
       alerts.pipeline?.start();
+      outbox.start();
     },
     recover,
-    startReaper() {
-      reaper ??= setInterval(() => {
-        recover().catch((error: unknown) => logger.warn({ err: error }, 'periodic job recovery failed'));
-      }, config.jobs.lockTtl);
-      reaper.unref();
-    },
+    startReaper,
     async close(graceMs) {
       if (reaper !== null) clearInterval(reaper);
       // No new ticks while jobs drain; a scheduled job already running finishes like any other.

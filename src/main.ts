@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { ShellSession, type ShellIdentity } from './adapters/shell/session.js';
 import type { App } from './app.js';
 import type { TeamsAdapter } from './adapters/teams/index.js';
+import type { MattermostWiring } from './adapters/mattermost/index.js';
 import { runRepl } from './adapters/shell/repl.js';
 import { boot, localIdentity, resolveConfig } from './cli/bootstrap.js';
 import { commandReference, REFERENCE_MARKERS, replaceReference } from './cli/docs.js';
@@ -195,28 +196,39 @@ async function serve(config: string | undefined): Promise<number> {
     import('./backends/gitlab/pipelines-from-config.js'),
     import('./adapters/mattermost/index.js'),
   ]);
-  const { app, env } = await boot({ configPath: config });
+  const { app, env } = await boot({ configPath: config, deferDelivery: true });
   applyHeapPolicy(env.variables.NODE_OPTIONS);
   let draining = false;
   const http = createHttpServer({ store: app.store, metrics: app.metrics, logger: app.logger, isDraining: () => draining });
-  // Microsoft Teams (POST /api/messages), when the config has a `teams` section.
-  (await startTeams(app))?.routes(http);
-  // POST /alerts/:source (404 for every source unless the config has an `alerts` section).
-  app.alerts.routes(http);
-  // Mattermost (POST /mattermost/command, /action, /dialog, /webhook; live job posts), when the config has a `mattermost` section.
-  const mattermostConfig = app.loaded.config.mattermost;
-  const mattermost = mattermostConfig === null ? null : startMattermost(app, mattermostConfig);
-  mattermost?.routes(http);
-  // GitLab Pipeline events (POST /webhooks/gitlab) feed the followers of running pipelines.
-  gitlabWebhookRoutes({ secrets: gitlabWebhookSecrets(app.loaded.config.pipelines), hub: app.pipelineEvents, logger: app.logger })(http);
-  await app.recover();
-  app.startReaper();
-  // Schedules and maintenance windows: ticks claimed once across replicas; stopped by app.close().
-  app.startScheduler();
+  let mattermost: MattermostWiring | null = null;
   const { host, port, shutdownGrace } = app.loaded.config.server;
-  collectBootGarbage();
-  const address = await http.listen({ host, port });
-  app.logger.info({ address, store: app.store.engine, config: app.loaded.file }, 'opsbot is serving');
+  try {
+    // Microsoft Teams (POST /api/messages), when the config has a `teams` section.
+    (await startTeams(app))?.routes(http);
+    // POST /alerts/:source (404 for every source unless the config has an `alerts` section).
+    app.alerts.routes(http);
+    // Mattermost (POST /mattermost/command, /action, /dialog, /webhook; live job posts), when the config has a `mattermost` section.
+    const mattermostConfig = app.loaded.config.mattermost;
+    mattermost = mattermostConfig === null ? null : startMattermost(app, mattermostConfig);
+    mattermost?.routes(http);
+    // GitLab Pipeline events (POST /webhooks/gitlab) feed the followers of running pipelines.
+    gitlabWebhookRoutes({ secrets: gitlabWebhookSecrets(app.loaded.config.pipelines), hub: app.pipelineEvents, logger: app.logger })(http);
+    await app.recover();
+    collectBootGarbage();
+    const address = await http.listen({ host, port });
+    app.logger.info({ address, store: app.store.engine, config: app.loaded.file }, 'opsbot is serving');
+  } catch (error: unknown) {
+    // A replica that does not serve must not live on half started (a taken port, a failed recovery):
+    // close what boot opened, the store's connections above all, so the process ends and its
+    // supervisor sees the failure.
+    await http.close().catch(() => undefined);
+    mattermost?.stop();
+    await app.close(0);
+    throw error;
+  }
+  // Only a replica that serves takes on background work: schedules, maintenance windows, alert
+  // flushes and tickets, periodic recovery and chat delivery. `app.close` stops them.
+  app.startWorkers();
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -16,6 +16,8 @@ export interface BootOptions {
   readonly logDestination?: DestinationStream;
   /** Terminal sessions log errors only, unless LOG_LEVEL asks for more. */
   readonly quiet?: boolean;
+  /** serve: chat delivery waits for `app.startWorkers()` (see AppOptions.deferDelivery). */
+  readonly deferDelivery?: boolean;
 }
 
 export interface Booted {
@@ -42,6 +44,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
     loaded,
     logger,
     ...(options.extraCommands === undefined ? {} : { extraCommands: options.extraCommands }),
+    ...(options.deferDelivery === undefined ? {} : { deferDelivery: options.deferDelivery }),
     ...(env.OPSBOT_INSTANCE === undefined ? {} : { instance: env.OPSBOT_INSTANCE }),
   });
   return { env, app };

@@ -1,8 +1,13 @@
-/** `opsbot serve` as a process: real HTTP on a free loopback port, then SIGTERM and a clean exit. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, spawnOpsbot } from '../support/cli.js';
+/**
+ * `opsbot serve` as a process: real HTTP on a free loopback port, then SIGTERM and a clean exit; and
+ * a port someone else holds, which must end the process instead of leaving it half up.
+ */
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { assertBuilt, spawnOpsbot, stopOpsbot, writeServeConfig } from '../support/cli.js';
 import { eventually, removeTempDirs, tempDir } from '../support/app.js';
 import { freePort } from '../support/ports.js';
+import { createTestDatabase } from '../support/postgres.js';
 
 beforeAll(() => assertBuilt());
 afterAll(() => removeTempDirs());
@@ -33,4 +38,34 @@ describe('opsbot serve', { timeout: 300_000 }, () => {
     expect(result.signal).toBeUndefined();
     expect(result.stderr).not.toMatch(/\bat .+\.js:\d+/);
   });
+
+  it('exits 1 by itself when its port is taken, closing the store and workers it had started', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    const port = await freePort();
+    const squatter = await listenOn(port);
+    const db = await createTestDatabase(inject('postgresUrl'));
+    // PostgreSQL and an alerts section: a pool of open connections and a flush every second, which
+    // kept the process alive forever while nothing closed them.
+    const config = writeServeConfig(dir, port, ['alerts:', '  sources:', '    generic: { bearer: "${ALERTS_TOKEN}" }'], 'storage: { engine: postgres, url: "${DATABASE_URL}" }');
+    const child = spawnOpsbot(['serve', '--config', config], { dir, env: { DATABASE_URL: db.url, ALERTS_TOKEN: 'a-token-of-24-characters' } });
+    try {
+      // Generous: it ends about as soon as it has booted; before the fix it never ended.
+      const ended = await Promise.race([child, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
+      expect(ended, 'opsbot serve still running 30 s after its port was refused').not.toBeNull();
+      expect(ended?.exitCode).toBe(1);
+      expect(ended?.stderr).toContain('EADDRINUSE');
+    } finally {
+      await stopOpsbot(child);
+      await new Promise((resolve) => squatter.close(resolve));
+      await db.drop();
+    }
+  });
 });
+
+function listenOn(port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
