@@ -161,7 +161,7 @@ async function assembleApp(options: AppOptions, store: Store): Promise<App> {
     },
   });
   const scheduleDeps = { config, store, clock, logger, notifier, registry, owner };
-  await syncConfigSchedules(scheduleDeps);
+  await syncConfigSchedules({ ...scheduleDeps, configFile: loaded.file });
   const { schedules, maintenance } = buildSchedulePorts(scheduleDeps);
   const pipelineEvents = new PipelineEventHub();
   const pipelines = createPipelinePortFromConfig({

@@ -14,11 +14,11 @@ import type { App } from './app.js';
 import type { TeamsAdapter } from './adapters/teams/index.js';
 import type { MattermostWiring } from './adapters/mattermost/index.js';
 import { runRepl } from './adapters/shell/repl.js';
-import { boot, localIdentity, resolveConfig } from './cli/bootstrap.js';
+import { boot, loadedSecrets, localIdentity, resolveConfig } from './cli/bootstrap.js';
+import { reportFailure } from './cli/failure-report.js';
 import { commandReference, REFERENCE_MARKERS, replaceReference } from './cli/docs.js';
 import { applyHeapPolicy, collectBootGarbage } from './cli/heap-policy.js';
 import { configJsonSchema } from './config/json-schema.js';
-import { ConfigError } from './config/errors.js';
 import { systemClock } from './core/clock.js';
 import { CommandRegistry } from './core/registry.js';
 import { builtinCommands } from '../commands/index.js';
@@ -320,20 +320,20 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string' && typeof (error as NodeJS.ErrnoException).path === 'string';
-}
-
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-    else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-    // A file that cannot be read or written (--out, --write, --config's neighbours) is the operator's to fix: its message says which.
-    else if (isFileSystemError(error)) process.stderr.write(`opsbot: ${error.message}\n`);
-    else process.stderr.write(`opsbot: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = error instanceof ConfigError || (error instanceof TypeError && 'code' in error) ? 2 : 1;
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    // A config error as check-config shows it; a failure with its causes, one line each, masked; a
+    // stack only for what nobody foresaw (see src/cli/failure-report.ts).
+    const report = reportFailure(error, loadedSecrets());
+    process.stderr.write(report.text);
+    process.exitCode = report.exitCode;
   },
 );

@@ -25,10 +25,23 @@ export interface Booted {
   readonly app: App;
 }
 
+/** The secrets of every config this process loaded (see `loadedSecrets`). */
+const secretsSeen = new Set<string>();
+
 export function resolveConfig(configPath: string | undefined): { env: Environment; loaded: LoadedConfig } {
   const env = readEnvironment();
   const file = configPath ?? env.OPSBOT_CONFIG ?? demoConfigPath();
-  return { env, loaded: loadConfig(file, env) };
+  const loaded = loadConfig(file, env);
+  for (const secret of loaded.secrets) secretsSeen.add(secret);
+  return { env, loaded };
+}
+
+/**
+ * What the command line masks in a failure it prints: the failure reaches main.ts's last handler,
+ * far from the config it came with, and a driver's error may hold the database URL.
+ */
+export function loadedSecrets(): readonly string[] {
+  return [...secretsSeen];
 }
 
 export async function boot(options: BootOptions): Promise<Booted> {

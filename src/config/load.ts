@@ -10,6 +10,7 @@ import type { Environment } from './env.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import type { Issue } from './issue.js';
 import { buildConfig } from './schema/index.js';
+import { storageSecrets } from './schema/storage.js';
 import { substituteVariables } from './substitute.js';
 import type { LoadedConfig } from './types.js';
 import { validateConfig } from './validate.js';
@@ -45,7 +46,8 @@ export function loadConfig(path: string, env: Environment, options: LoadOptions 
   if (built.problems.length > 0) {
     throw new ConfigError(locateAll(source, built.problems.map((p) => ({ ...p, at: 'value' as const }))));
   }
-  return { config: built.config, file, secrets: substitution.secrets };
+  const secrets = [...new Set([...substitution.secrets, ...storageSecrets(built.config.storage)])].sort((a, b) => b.length - a.length);
+  return { config: built.config, file, secrets };
 }
 
 function toJS(source: YamlSource): unknown {

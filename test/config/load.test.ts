@@ -198,7 +198,12 @@ describe('${VAR} substitution', () => {
   it('substitutes string values and collects the substituted values as secrets', () => {
     const loaded = loadText(postgres, { DATABASE_URL: 'postgres://opsbot:pw@db/opsbot' });
     expect(loaded.config.storage).toEqual({ engine: 'postgres', url: 'postgres://opsbot:pw@db/opsbot', poolSize: 4 });
-    expect(loaded.secrets).toEqual(['postgres://opsbot:pw@db/opsbot']);
+    expect(loaded.secrets).toEqual(['postgres://opsbot:pw@db/opsbot', 'pw']);
+  });
+
+  it('counts the password of a PostgreSQL URL as a secret, also when the URL is written in the file', () => {
+    const loaded = loadText('storage:\n  engine: postgres\n  url: "postgres://opsbot:p%40ss-word@db/opsbot"\n');
+    expect(loaded.secrets).toEqual(['p%40ss-word', 'p@ss-word']);
   });
 
   it('types a substituted value by the schema (an integer field accepts "20")', () => {

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { assertBuilt, spawnOpsbot, stopOpsbot, writeServeConfig } from '../support/cli.js';
+import { assertBuilt, opsbot, spawnOpsbot, stopOpsbot, writeServeConfig } from '../support/cli.js';
 import { eventually, removeTempDirs, tempDir } from '../support/app.js';
 import { freePort } from '../support/ports.js';
 import { createTestDatabase } from '../support/postgres.js';
@@ -53,12 +53,50 @@ describe('opsbot serve', { timeout: 300_000 }, () => {
       const ended = await Promise.race([child, new Promise<null>((resolve) => setTimeout(() => resolve(null), 30_000))]);
       expect(ended, 'opsbot serve still running 30 s after its port was refused').not.toBeNull();
       expect(ended?.exitCode).toBe(1);
-      expect(ended?.stderr).toContain('EADDRINUSE');
+      // spawnOpsbot leaves out the final newline.
+      expect(ended?.stderr).toBe(`opsbot: listen EADDRINUSE: address already in use 127.0.0.1:${port}`);
     } finally {
       await stopOpsbot(child);
       await new Promise((resolve) => squatter.close(resolve));
       await db.drop();
     }
+  });
+});
+
+describe('opsbot serve failing at start-up', { timeout: 300_000 }, () => {
+  const postgres = 'storage: { engine: postgres, url: "${DATABASE_URL}" }';
+  const stack = /\bat .+\.js:\d+/;
+
+  it('says why PostgreSQL refused it (a database that does not exist), one line each, without the password', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    const url = new URL(inject('postgresUrl'));
+    url.password = 'not-a-real-password';
+    url.pathname = '/opsbot_missing_database';
+    const config = writeServeConfig(dir, await freePort(), [], postgres);
+    const result = await opsbot(['serve', '--config', config], { dir, env: { DATABASE_URL: url.toString() } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toBe('opsbot: store migration (setup) failed on postgres\n  caused by: database "opsbot_missing_database" does not exist\n');
+  });
+
+  it('says the connection was refused, when nothing listens at the URL', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    const port = await freePort();
+    const config = writeServeConfig(dir, await freePort(), [], postgres);
+    const result = await opsbot(['serve', '--config', config], { dir, env: { DATABASE_URL: `postgres://opsbot:not-a-real-password@127.0.0.1:${port}/opsbot` } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain(`caused by: connect ECONNREFUSED 127.0.0.1:${port}`);
+    expect(result.stderr).not.toMatch(stack);
+    expect(result.stderr).not.toContain('not-a-real-password');
+  });
+
+  it('refuses a schedule that runs an unknown command as a config error: file, path and reason, exit 2, no stack', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    const schedule = ['schedules:', '  nightly:', '    cron: "0 2 * * *"', '    run: "backpu db"', '    as: backup-bot'];
+    const config = writeServeConfig(dir, await freePort(), schedule);
+    const result = await opsbot(['serve', '--config', config], { dir });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/^\S+opsbot\.yaml(:\d+:\d+)? schedules\.nightly: The scheduled command "backpu" does not exist\.\n$/);
+    expect(result.stderr).not.toMatch(stack);
   });
 });
 
