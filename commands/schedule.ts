@@ -29,7 +29,7 @@ export const schedule = defineCommand({
   examples: [
     'schedule list --tz Europe/Warsaw',
     'schedule add nightly-notice "30 1 * * *" --tz Europe/Warsaw --announce "Nightly maintenance at 02:00" --to mattermost:ops-channel-id',
-    'schedule add nightly-backup "0 2 * * *" --tz Europe/Warsaw --run "backup db" --as backup-bot --missed run-once',
+    'schedule add nightly-backup "0 2 * * *" --tz Europe/Warsaw --run "run backup" --as backup-bot --missed run-once',
     'schedule pause nightly-backup',
     'schedule remove nightly-notice',
   ],

@@ -4,13 +4,12 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { builtinCommands } from '../commands/index.js';
+import { commandRegistry } from './command-registry.js';
 import { NotifierRouter } from './adapters/notify-router.js';
 import type { LoadedConfig } from './config/types.js';
 import { createAuditPort, createHelpPort, createJobsPort, createLocksPort } from './core/builtin-ports.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Command } from './core/command.js';
-import { confirmCommand } from './core/confirm.js';
 import { Dispatcher } from './core/dispatch.js';
 import type { Logger } from './core/log.js';
 import { formatOwner, type OwnerIdentity } from './core/jobs/owner.js';
@@ -23,7 +22,7 @@ import { OutboxFallback } from './core/outbox/fallback.js';
 import { fallbackWebhooks } from './adapters/fallback-webhook.js';
 import { AccessPolicy } from './core/policy/policy.js';
 import type { Ports } from './core/ports.js';
-import { CommandRegistry } from './core/registry.js';
+import type { CommandRegistry } from './core/registry.js';
 import type { JobRecord, Store } from './core/store.js';
 import { PromMetrics } from './http/metrics.js';
 import { buildSchedulePorts, buildScheduler, syncConfigSchedules } from './app-schedules.js';
@@ -128,7 +127,7 @@ async function assembleApp(options: AppOptions, store: Store): Promise<App> {
   const identity: OwnerIdentity = { host: options.instance ?? hostname(), pid: process.pid, nonce: randomBytes(4).toString('hex') };
   const owner = formatOwner(identity);
 
-  const registry = new CommandRegistry([...builtinCommands, confirmCommand, ...(options.extraCommands ?? [])]);
+  const registry = commandRegistry(options.extraCommands);
   const policy = new AccessPolicy(config.access);
   const metrics = new PromMetrics(store);
   const notifier = new NotifierRouter(logger);

@@ -20,9 +20,7 @@ import { commandReference, REFERENCE_MARKERS, replaceReference } from './cli/doc
 import { applyHeapPolicy, collectBootGarbage } from './cli/heap-policy.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { systemClock } from './core/clock.js';
-import { CommandRegistry } from './core/registry.js';
-import { builtinCommands } from '../commands/index.js';
-import { confirmCommand } from './core/confirm.js';
+import { commandRegistry } from './command-registry.js';
 import { openStore } from './store/open.js';
 
 const USAGE = `Usage: opsbot <command> [options]
@@ -109,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
     case 'audit-export':
       return auditExport(values.config, values.since, values.out);
     case 'docs': {
-      const reference = commandReference(new CommandRegistry([...builtinCommands, confirmCommand]).all());
+      const reference = commandReference(commandRegistry().all());
       if (values.write === undefined) {
         process.stdout.write(`${reference}\n`);
         return 0;
@@ -129,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
       const { mattermostCli } = await import('./adapters/mattermost/cli.js');
       return mattermostCli(rest, {
         loaded: resolveConfig(values.config).loaded,
-        registry: new CommandRegistry([...builtinCommands, confirmCommand]),
+        registry: commandRegistry(),
         team: values.team,
         triggers: values.trigger ?? [],
         out: (t) => process.stdout.write(t),
@@ -266,7 +264,7 @@ async function teamsCli(args: readonly string[], config: string | undefined, out
   }
   let pkg: Buffer;
   try {
-    pkg = teamsAppPackage(teams, new CommandRegistry([...builtinCommands, confirmCommand]).all());
+    pkg = teamsAppPackage(teams, commandRegistry().all());
   } catch (error: unknown) {
     if (!(error instanceof ManifestError)) throw error;
     process.stderr.write(`${loaded.file}: ${error.message}\n`);

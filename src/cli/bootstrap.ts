@@ -1,6 +1,7 @@
 /** Shared start-up for every CLI subcommand: environment → config file → logger → app. */
 import { userInfo } from 'node:os';
 import { buildApp, type App } from '../app.js';
+import { commandRegistry } from '../command-registry.js';
 import { demoConfigPath } from '../config/demo-path.js';
 import { readEnvironment, type Environment } from '../config/env.js';
 import { loadConfig } from '../config/load.js';
@@ -28,10 +29,14 @@ export interface Booted {
 /** The secrets of every config this process loaded (see `loadedSecrets`). */
 const secretsSeen = new Set<string>();
 
-export function resolveConfig(configPath: string | undefined): { env: Environment; loaded: LoadedConfig } {
+/**
+ * The config every subcommand runs on (check-config included), checked against the commands of the
+ * bot that will run it: `extraCommands` are those boot adds (tests, benchmarks).
+ */
+export function resolveConfig(configPath: string | undefined, extraCommands: readonly Command[] = []): { env: Environment; loaded: LoadedConfig } {
   const env = readEnvironment();
   const file = configPath ?? env.OPSBOT_CONFIG ?? demoConfigPath();
-  const loaded = loadConfig(file, env);
+  const loaded = loadConfig(file, env, { commands: commandRegistry(extraCommands) });
   for (const secret of loaded.secrets) secretsSeen.add(secret);
   return { env, loaded };
 }
@@ -45,7 +50,7 @@ export function loadedSecrets(): readonly string[] {
 }
 
 export async function boot(options: BootOptions): Promise<Booted> {
-  const { env, loaded } = resolveConfig(options.configPath);
+  const { env, loaded } = resolveConfig(options.configPath, options.extraCommands);
   const logger = createLogger({
     // In a terminal the person sees every outcome as it happens; the log adds only what went wrong unexpectedly.
     level: options.quiet === true && env.LOG_LEVEL === undefined ? 'error' : loaded.config.log.level,

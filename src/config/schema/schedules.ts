@@ -19,7 +19,7 @@ const Schedule = Type.Object(
     cron: Type.String({ minLength: 1, description: 'Five-field cron expression (minute hour day-of-month month day-of-week) or @daily/@hourly/…, read in `timezone`.', examples: ['30 1 * * *', '0 9 * * 1-5'] }),
     timezone: Type.Optional(Type.String({ default: 'UTC', description: 'IANA time zone of the expression, e.g. Europe/Warsaw; daylight-saving changes are handled.' })),
     announce: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'Text to post to the `to` channels.' })),
-    run: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'Command text to run as the service principal schedule:<as>, e.g. "backup db".' })),
+    run: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'Command text to run as the service principal schedule:<as>, e.g. "run backup".' })),
     as: Type.Optional(
       Type.String({ pattern: NAME, patternErrorMessage: 'is not a service principal name (lowercase letters, digits, - and _)', description: 'Service principal of a `run` schedule: it acts as schedule:<as> and needs roles and a channel binding like anyone.' }),
     ),
