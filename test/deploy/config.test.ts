@@ -135,6 +135,26 @@ stores:
     expect(message).toContain('<dir>/opsbot.yaml:6:12 stores.shop.limit: is not a host of inventory local (hosts: localhost)');
   });
 
+  it('refuses a build step the deploy could never run: no such pipeline, no VERSION, variables the pipeline refuses', () => {
+    const shop = (build: string): string => `${STORE}    build: ${build}\n`;
+    const jenkins = '{ url: "https://ci.example.com/", job: shop, user: opsbot, token: t }';
+    expect(errorOf(shop('{ pipeline: shop-buld }') + `pipelines:\n  shop-build:\n    jenkins: ${jenkins}\n    variables: { VERSION: { type: string } }\n`)).toBe(
+      '<dir>/opsbot.yaml:6:24 stores.shop.build.pipeline: there is no pipeline "shop-buld" in pipelines (pipelines: shop-build); did you mean "shop-build"?',
+    );
+    expect(errorOf(shop('{ pipeline: shop-build }'))).toBe('<dir>/opsbot.yaml:6:24 stores.shop.build.pipeline: there is no pipeline "shop-build" in pipelines (no pipelines are configured)');
+    const pipeline = `pipelines:\n  shop-build:\n    jenkins: ${jenkins}\n    variables:\n      TARGET: { type: enum, values: [pl, de] }\n      REGION: { type: string, required: true }\n`;
+    expect(errorOf(shop('{ pipeline: shop-build, variables: { TARGET: fr, TAGRET: pl } }') + pipeline)).toBe(
+      [
+        '<dir>/opsbot.yaml:6:24 stores.shop.build.pipeline: pipeline "shop-build" must declare the variable VERSION (pipelines.shop-build.variables), which each deploy passes',
+        '<dir>/opsbot.yaml:6:47 stores.shop.build.variables: must set REGION: pipeline "shop-build" requires it',
+        '<dir>/opsbot.yaml:6:57 stores.shop.build.variables.TARGET: "fr" is not a valid TARGET: use one of pl, de.',
+        '<dir>/opsbot.yaml:6:69 stores.shop.build.variables.TAGRET: is not a variable of pipeline "shop-build" (variables: TARGET, REGION); did you mean "TARGET"?',
+      ].join('\n'),
+    );
+    const valid = `pipelines:\n  shop-build:\n    jenkins: ${jenkins}\n    variables: { VERSION: { type: string }, TARGET: { type: enum, values: [pl, de], required: true } }\n`;
+    expect(loadTestConfig(dir, shop('{ pipeline: shop-build, variables: { TARGET: pl } }') + valid, { PATH: '/usr/bin' }).config.stores.shop?.build).toEqual({ pipeline: 'shop-build', variables: { TARGET: 'pl' } });
+  });
+
   it('refuses a vault password variable that is not set, and ssh hosts without pinned keys', () => {
     expect(errorOf('playbooks:\n  ansible:\n    vault: { passwordEnv: OPSBOT_VAULT }\n')).toContain('environment OPSBOT_VAULT: is not set, but playbooks.ansible.vault.passwordEnv names it');
     expect(errorOf('ssh:\n  hosts: { web1: { address: 10.0.0.1 } }\n')).toContain('ssh.knownHosts: is required when hosts are configured (host keys are pinned)');

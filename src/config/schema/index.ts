@@ -16,6 +16,7 @@ import { storageSection } from './storage.js';
 import { playbooksSection } from './playbooks.js';
 import { sshSection } from './ssh.js';
 import { storesSection } from './stores.js';
+import { buildCrossChecks } from './build-checks.js';
 import { deployCrossChecks } from './deploy-checks.js';
 import { servicesCrossChecks } from './services-checks.js';
 import { teamsSection } from './teams.js';
@@ -86,6 +87,7 @@ export function buildConfig(raw: RawConfig, ctx: SectionContext): BuiltConfig {
   // Checks that span sections (paths start with the section name).
   problems.push(...deployCrossChecks(loaded as unknown as Pick<LoadedSections, 'playbooks' | 'stores' | 'ssh'>));
   problems.push(...servicesCrossChecks(loaded as unknown as Pick<LoadedSections, 'playbooks' | 'services'>));
+  problems.push(...buildCrossChecks(loaded as unknown as Pick<LoadedSections, 'stores' | 'pipelines'>));
   return { config: loaded as unknown as LoadedSections, problems };
 }
 
