@@ -6,6 +6,7 @@ import { SECTION_NAMES } from '../../src/config/schema/index.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readEnvironment } from '../../src/config/env.js';
+import { commandRegistry } from '../../src/command-registry.js';
 import { ConfigError, formatProblem } from '../../src/config/errors.js';
 import { loadConfig } from '../../src/config/load.js';
 import { errorOf, tempDir, writeConfig } from './fixtures.js';
@@ -70,6 +71,16 @@ describe('schema errors name file, line:col, path and reason', () => {
   it('quotes keys that are not plain words in paths', () => {
     expect(errorOf('access:\n  channels:\n    "shell:local": { commands: [x, "a b"] }\n')).toBe(
       'opsbot.yaml:3:36 access.channels["shell:local"].commands[1]: "a b" is not a command name (use lowercase letters, digits and -, or * for all)',
+    );
+  });
+
+  it('channel bindings that name no command, with a did-you-mean, or a command by an alias, which would allow nothing', () => {
+    expect(errorOf('access:\n  channels:\n    "shell:local": { commands: [deplyo, freeze, "*", lock] }\n  defaultChannel:\n    commands: [help, zzz]\n')).toBe(
+      [
+        'opsbot.yaml:3:33 access.channels["shell:local"].commands[0]: "deplyo" is not a command; did you mean "deploy"?',
+        'opsbot.yaml:3:41 access.channels["shell:local"].commands[1]: "freeze" is another name of "lock": a binding lists commands by name, so write "lock"',
+        `opsbot.yaml:5:22 access.defaultChannel.commands[1]: "zzz" is not a command (commands: ${commandRegistry().all().map((c) => c.name).join(', ')})`,
+      ].join('\n'),
     );
   });
 

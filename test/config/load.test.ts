@@ -3,7 +3,11 @@ import { dirname } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { commandRegistry } from '../../src/command-registry.js';
 import { demoConfigPath } from '../../src/config/demo-path.js';
+import { readEnvironment } from '../../src/config/env.js';
+import { loadConfig } from '../../src/config/load.js';
+import { defineCommand } from '../../src/core/command.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { DEFAULT_REF_PATTERN } from '../../src/core/pipelines/catalog.js';
 import type { OpsbotConfig } from '../../src/config/types.js';
@@ -142,6 +146,19 @@ describe('the demo config', () => {
     const loaded = load(demoConfigPath(), { OPSBOT_DATA_DIR: '/var/lib/opsbot' });
     expect(loaded.config.storage).toEqual({ engine: 'sqlite', path: '/var/lib/opsbot/opsbot.db' });
     expect(loaded.secrets).toEqual(['/var/lib/opsbot']);
+  });
+});
+
+describe('commands the config names', () => {
+  const probe = defineCommand({ name: 'probe', summary: 'A command boot adds (tests, benchmarks).', examples: ['probe'], args: {}, permission: () => 'probe', sideEffect: 'none', run: () => ({ tone: 'info', blocks: [] }) });
+  const text = 'access:\n  channels:\n    "shell:ops": { commands: [probe] }\nschedules:\n  nightly: { cron: "0 2 * * *", run: probe, as: bot }\n';
+
+  it('are checked against the commands of the bot that runs it: opsbot\'s own by default, and those boot adds', () => {
+    const file = writeConfig(text);
+    expect(() => load(file)).toThrow(/commands\[0\]: "probe" is not a command/);
+    const loaded = loadConfig(file, readEnvironment({}), { cwd: '/srv/opsbot', commands: commandRegistry([probe]) });
+    expect(loaded.config.access.channels['shell:ops']).toEqual({ commands: ['probe'] });
+    expect(loaded.config.schedules.nightly?.run).toBe('probe');
   });
 });
 
