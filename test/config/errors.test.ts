@@ -48,6 +48,15 @@ describe('schema errors name file, line:col, path and reason', () => {
     );
   });
 
+  it('members written as a display name, which would match nobody, with how to find the stable id', () => {
+    expect(errorOf('access:\n  roles:\n    operator:\n      members: ["mattermost:@olga", "teams:@Oscar", "mattermost:8x7k3kz9q7pf6y4wq1mzbd5tgca"]\n      allow: ["*"]\n')).toBe(
+      [
+        'opsbot.yaml:4:17 access.roles.operator.members[0]: "mattermost:@olga" is a display name, not a stable id; use the user id (26 lowercase letters and digits) as mattermost:<id>: `whoami` shows it to that person, and Mattermost\'s GET /api/v4/users/username/olga returns it as "id"',
+        'opsbot.yaml:4:37 access.roles.operator.members[1]: "teams:@Oscar" is a display name, not a stable id; use the Azure AD object id (lowercase) as teams:<object id>: `whoami` shows it to that person',
+      ].join('\n'),
+    );
+  });
+
   it('bad permission patterns', () => {
     expect(errorOf('access:\n  everyone:\n    allow:\n      - deploy::x\n      - Deploy\n      - "deploy:"\n')).toBe(
       [
