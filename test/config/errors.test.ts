@@ -93,6 +93,13 @@ describe('schema errors name file, line:col, path and reason', () => {
     );
   });
 
+  it('a mapping that takes exactly one of its keys names them, for none and for several', () => {
+    expect(errorOf('alerts:\n  sources:\n    generic: { bearer: "${TOKEN}", allowUnauthenticated: true }\n', { TOKEN: 'abcdefabcdefabcdefabcdef' })).toBe(
+      'opsbot.yaml:3:14 alerts.sources.generic: needs exactly one of bearer, basic, hmac or allowUnauthenticated, not several (has bearer and allowUnauthenticated)',
+    );
+    expect(errorOf('playbooks:\n  ansible:\n    vault: {}\n')).toBe('opsbot.yaml:3:12 playbooks.ansible.vault: needs exactly one of passwordFile or passwordEnv');
+  });
+
   it('bad duration', () => {
     expect(errorOf('jobs:\n  timeout: 5 minutes\n  heartbeat: [1]\n')).toBe(
       'opsbot.yaml:2:12 jobs.timeout: "5 minutes" is not a duration (use e.g. 90s, 5m, 2h)\n' +

@@ -110,7 +110,8 @@ stores:
       frontend: https://shop.example.com/
     traffic: { symlink: { link: ./live, targets: { blue: ./b, green: ./g } }, haproxy: { socket: /s, backend: be } }
 `);
-    expect(message).toBe('<dir>/opsbot.yaml:12:14 stores.shop.traffic: must NOT have more than 1 properties');
+    expect(message).toBe('<dir>/opsbot.yaml:12:14 stores.shop.traffic: needs exactly one of haproxy, nginx or symlink, not several (has symlink and haproxy)');
+    expect(errorOf(`${STORE.replace(/traffic: .*/, 'traffic: {}')}`)).toBe('<dir>/opsbot.yaml:5:14 stores.shop.traffic: needs exactly one of haproxy, nginx or symlink');
   });
 
   it('reports cross-section problems once the sections are valid', () => {
