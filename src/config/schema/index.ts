@@ -82,7 +82,7 @@ export function buildConfig(raw: RawConfig, ctx: SectionContext): BuiltConfig {
     const section = sections[name] as unknown as ErasedSection;
     const value = section.load(raw[name], ctx);
     loaded[name] = value;
-    for (const p of section.check?.(value) ?? []) problems.push({ path: [name, ...p.path], reason: p.reason });
+    for (const p of section.check?.(value, raw[name]) ?? []) problems.push({ path: [name, ...p.path], reason: p.reason });
   }
   // Checks that span sections (paths start with the section name).
   problems.push(...deployCrossChecks(loaded as unknown as Pick<LoadedSections, 'playbooks' | 'stores' | 'ssh'>));
@@ -93,7 +93,7 @@ export function buildConfig(raw: RawConfig, ctx: SectionContext): BuiltConfig {
 
 interface ErasedSection {
   load(raw: unknown, ctx: SectionContext): unknown;
-  check?(loaded: unknown): readonly SectionProblem[];
+  check?(loaded: unknown, raw: unknown): readonly SectionProblem[];
 }
 
 type LoadedSections = { readonly [K in SectionName]: ReturnType<Sections[K]['load']> };
