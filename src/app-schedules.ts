@@ -4,6 +4,7 @@
  * schedules. Kept apart from app.ts so the composition root stays a list of parts.
  */
 import { AlertmanagerSilences } from './backends/alertmanager-silences.js';
+import { ConfigError } from './config/errors.js';
 import { scheduleAction } from './config/schema/schedules.js';
 import type { OpsbotConfig } from './config/types.js';
 import type { Clock } from './core/clock.js';
@@ -74,19 +75,22 @@ export function buildScheduler(deps: ScheduleWiringDeps, dispatcher: CommandDisp
 /**
  * Upserts the config's schedules (every replica does it at boot; the store makes it idempotent).
  * A scheduled command that names no command, or that its command's schema refuses, stops the boot:
- * better now than silently at 02:00.
+ * better now than silently at 02:00. The config loader refuses those already, with their line; this
+ * is for configs built otherwise, and reads the same (file, path, reason).
  */
-export async function syncConfigSchedules(deps: Pick<ScheduleWiringDeps, 'config' | 'store' | 'clock' | 'logger' | 'registry'>): Promise<void> {
+export async function syncConfigSchedules(deps: Pick<ScheduleWiringDeps, 'config' | 'store' | 'clock' | 'logger' | 'registry'> & { readonly configFile: string }): Promise<void> {
   const now = deps.clock.now();
   const definitions: NewSchedule[] = [];
+  const refuse = (id: string, reason: string, cause?: unknown): ConfigError =>
+    new ConfigError([{ source: deps.configFile, path: `schedules.${id}`, reason }], cause === undefined ? undefined : { cause });
   for (const [id, s] of Object.entries(deps.config.schedules)) {
     const action = scheduleAction(s);
-    if (typeof action === 'string') throw new Error(`config schedules.${id}: ${action}`);
+    if (typeof action === 'string') throw refuse(id, action);
     const request = { id, cron: s.cron, timezone: s.timezone, action, missed: s.missed };
     try {
       validateSchedule(request, deps.registry);
     } catch (error: unknown) {
-      throw new Error(`config schedules.${id}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw refuse(id, (error instanceof Error ? error.message : String(error)).replace(/`/g, '"'), error);
     }
     definitions.push({ ...request, source: 'config', paused: s.paused, createdBy: null, now });
   }

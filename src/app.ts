@@ -4,13 +4,12 @@
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { builtinCommands } from '../commands/index.js';
+import { commandRegistry } from './command-registry.js';
 import { NotifierRouter } from './adapters/notify-router.js';
 import type { LoadedConfig } from './config/types.js';
 import { createAuditPort, createHelpPort, createJobsPort, createLocksPort } from './core/builtin-ports.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Command } from './core/command.js';
-import { confirmCommand } from './core/confirm.js';
 import { Dispatcher } from './core/dispatch.js';
 import type { Logger } from './core/log.js';
 import { formatOwner, type OwnerIdentity } from './core/jobs/owner.js';
@@ -23,7 +22,7 @@ import { OutboxFallback } from './core/outbox/fallback.js';
 import { fallbackWebhooks } from './adapters/fallback-webhook.js';
 import { AccessPolicy } from './core/policy/policy.js';
 import type { Ports } from './core/ports.js';
-import { CommandRegistry } from './core/registry.js';
+import type { CommandRegistry } from './core/registry.js';
 import type { JobRecord, Store } from './core/store.js';
 import { PromMetrics } from './http/metrics.js';
 import { buildSchedulePorts, buildScheduler, syncConfigSchedules } from './app-schedules.js';
@@ -54,6 +53,11 @@ export interface AppOptions {
   readonly wrapDeployPorts?: (ports: DeployPorts) => DeployPorts;
   /** Replaces the alert pipeline's chat poster (tests, benchmarks). */
   readonly alertPoster?: AlertPoster;
+  /**
+   * The outbox delivers only from `startWorkers()` (serve: once the server listens), not as soon as a
+   * chat registers. Default false: tests and terminal sessions deliver at once.
+   */
+  readonly deferDelivery?: boolean;
 }
 
 /** How long a shutdown waits for the chat to take the posts that are due (interrupted jobs' notices). */
@@ -84,8 +88,12 @@ export interface App {
   readonly alerts: AlertsWiring;
   /** Viewers' time zones; chat adapters register how their platform answers. */
   readonly profiles: ProfileDirectory;
-  /** Starts the schedule and maintenance passes (serve); `close` stops them. */
-  startScheduler(): void;
+  /**
+   * Starts the background work of a serving replica (serve, once it listens): schedule and
+   * maintenance passes, alert flushes and tickets, periodic recovery, and outbox delivery when it was
+   * deferred. `close` stops them.
+   */
+  startWorkers(): void;
   /** Marks jobs of dead processes interrupted and tells their conversations. */
   recover(): Promise<JobRecord[]>;
   /** Re-runs recovery periodically, so one replica reports another's crash. */
@@ -110,14 +118,25 @@ export function pidAlive(pid: number): boolean {
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
+  const { storage } = options.loaded.config;
+  const store = options.store ?? (await openStore(storage.engine === 'sqlite' ? { engine: 'sqlite', path: storage.path } : { engine: 'postgres', url: storage.url, poolSize: storage.poolSize }));
+  try {
+    return await assembleApp(options, store);
+  } catch (error: unknown) {
+    // A store opened here must not outlive a failed boot: a PostgreSQL pool keeps the process alive.
+    if (options.store === undefined) await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function assembleApp(options: AppOptions, store: Store): Promise<App> {
   const { loaded, logger } = options;
   const { config } = loaded;
   const clock = options.clock ?? systemClock;
   const identity: OwnerIdentity = { host: options.instance ?? hostname(), pid: process.pid, nonce: randomBytes(4).toString('hex') };
   const owner = formatOwner(identity);
 
-  const registry = new CommandRegistry([...builtinCommands, confirmCommand, ...(options.extraCommands ?? [])]);
-  const store = options.store ?? (await openStore(config.storage.engine === 'sqlite' ? { engine: 'sqlite', path: config.storage.path } : { engine: 'postgres', url: config.storage.url, poolSize: config.storage.poolSize }));
+  const registry = commandRegistry(options.extraCommands);
   const policy = new AccessPolicy(config.access);
   const metrics = new PromMetrics(store);
   const notifier = new NotifierRouter(logger);
@@ -150,7 +169,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     },
   });
   const scheduleDeps = { config, store, clock, logger, notifier, registry, access: policy, owner };
-  await syncConfigSchedules(scheduleDeps);
+  await syncConfigSchedules({ ...scheduleDeps, configFile: loaded.file });
   const { schedules, maintenance } = buildSchedulePorts(scheduleDeps);
   const pipelineEvents = new PipelineEventHub();
   const pipelines = createPipelinePortFromConfig({
@@ -198,7 +217,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   };
   // Alert posts whose chat cannot be reached also go to their fallback (alerts.fallback, alerts.webhooks).
   const outboxFallback = new OutboxFallback({ store, clock, logger, chat: notifier, webhooks: fallbackWebhooks(config.alerts?.webhooks) });
-  const outbox = new Outbox({ store, clock, logger, owner, observer: outboxFallback });
+  const outbox = new Outbox({ store, clock, logger, owner, observer: outboxFallback, startExplicitly: options.deferDelivery === true });
   const liveJobs = new LiveJobPosts({ runner, outbox, clock, logger });
   const dispatcher = new Dispatcher({ registry, policy, runner, store, clock, logger, metrics, ports: getPorts, inlineTimeoutMs: 30_000, configSecrets: loaded.secrets });
   const scheduler = buildScheduler(scheduleDeps, dispatcher);
@@ -217,6 +236,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
       // Scheduled jobs have ended now; let their outcomes reach the store before it closes.
       await scheduler.settled(5_000);
     })());
+  const startReaper = (): void => {
+    reaper ??= setInterval(() => {
+      recover().catch((error: unknown) => logger.warn({ err: error }, 'periodic job recovery failed'));
+    }, config.jobs.lockTtl);
+    reaper.unref();
+  };
 
   return {
     loaded,
@@ -236,18 +261,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
     maintenance,
     alerts,
     profiles,
-    startScheduler() {
+    startWorkers() {
+      startReaper();
       scheduler.start();
       maintenance.start();
       alerts.pipeline?.start();
+      outbox.start();
     },
     recover,
-    startReaper() {
-      reaper ??= setInterval(() => {
-        recover().catch((error: unknown) => logger.warn({ err: error }, 'periodic job recovery failed'));
-      }, config.jobs.lockTtl);
-      reaper.unref();
-    },
+    startReaper,
     drain,
     async close(graceMs) {
       await drain(graceMs);

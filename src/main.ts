@@ -12,16 +12,15 @@ import { parseArgs } from 'node:util';
 import { ShellSession, type ShellIdentity } from './adapters/shell/session.js';
 import type { App } from './app.js';
 import type { TeamsAdapter } from './adapters/teams/index.js';
+import type { MattermostWiring } from './adapters/mattermost/index.js';
 import { runRepl } from './adapters/shell/repl.js';
-import { boot, localIdentity, resolveConfig } from './cli/bootstrap.js';
+import { boot, loadedSecrets, localIdentity, resolveConfig } from './cli/bootstrap.js';
+import { reportFailure } from './cli/failure-report.js';
 import { commandReference, REFERENCE_MARKERS, replaceReference } from './cli/docs.js';
 import { applyHeapPolicy, collectBootGarbage } from './cli/heap-policy.js';
 import { configJsonSchema } from './config/json-schema.js';
-import { ConfigError } from './config/errors.js';
 import { systemClock } from './core/clock.js';
-import { CommandRegistry } from './core/registry.js';
-import { builtinCommands } from '../commands/index.js';
-import { confirmCommand } from './core/confirm.js';
+import { commandRegistry } from './command-registry.js';
 import { openStore } from './store/open.js';
 
 const USAGE = `Usage: opsbot <command> [options]
@@ -108,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
     case 'audit-export':
       return auditExport(values.config, values.since, values.out);
     case 'docs': {
-      const reference = commandReference(new CommandRegistry([...builtinCommands, confirmCommand]).all());
+      const reference = commandReference(commandRegistry().all());
       if (values.write === undefined) {
         process.stdout.write(`${reference}\n`);
         return 0;
@@ -128,7 +127,7 @@ async function main(argv: string[]): Promise<number> {
       const { mattermostCli } = await import('./adapters/mattermost/cli.js');
       return mattermostCli(rest, {
         loaded: resolveConfig(values.config).loaded,
-        registry: new CommandRegistry([...builtinCommands, confirmCommand]),
+        registry: commandRegistry(),
         team: values.team,
         triggers: values.trigger ?? [],
         out: (t) => process.stdout.write(t),
@@ -195,28 +194,39 @@ async function serve(config: string | undefined): Promise<number> {
     import('./backends/gitlab/pipelines-from-config.js'),
     import('./adapters/mattermost/index.js'),
   ]);
-  const { app, env } = await boot({ configPath: config });
+  const { app, env } = await boot({ configPath: config, deferDelivery: true });
   applyHeapPolicy(env.variables.NODE_OPTIONS);
   let draining = false;
   const http = createHttpServer({ store: app.store, metrics: app.metrics, logger: app.logger, isDraining: () => draining });
-  // Microsoft Teams (POST /api/messages), when the config has a `teams` section.
-  (await startTeams(app))?.routes(http);
-  // POST /alerts/:source (404 for every source unless the config has an `alerts` section).
-  app.alerts.routes(http);
-  // Mattermost (POST /mattermost/command, /action, /dialog, /webhook; live job posts), when the config has a `mattermost` section.
-  const mattermostConfig = app.loaded.config.mattermost;
-  const mattermost = mattermostConfig === null ? null : startMattermost(app, mattermostConfig);
-  mattermost?.routes(http);
-  // GitLab Pipeline events (POST /webhooks/gitlab) feed the followers of running pipelines.
-  gitlabWebhookRoutes({ secrets: gitlabWebhookSecrets(app.loaded.config.pipelines), hub: app.pipelineEvents, logger: app.logger })(http);
-  await app.recover();
-  app.startReaper();
-  // Schedules and maintenance windows: ticks claimed once across replicas; stopped by app.close().
-  app.startScheduler();
+  let mattermost: MattermostWiring | null = null;
   const { host, port, shutdownGrace } = app.loaded.config.server;
-  collectBootGarbage();
-  const address = await http.listen({ host, port });
-  app.logger.info({ address, store: app.store.engine, config: app.loaded.file }, 'opsbot is serving');
+  try {
+    // Microsoft Teams (POST /api/messages), when the config has a `teams` section.
+    (await startTeams(app))?.routes(http);
+    // POST /alerts/:source (404 for every source unless the config has an `alerts` section).
+    app.alerts.routes(http);
+    // Mattermost (POST /mattermost/command, /action, /dialog, /webhook; live job posts), when the config has a `mattermost` section.
+    const mattermostConfig = app.loaded.config.mattermost;
+    mattermost = mattermostConfig === null ? null : startMattermost(app, mattermostConfig);
+    mattermost?.routes(http);
+    // GitLab Pipeline events (POST /webhooks/gitlab) feed the followers of running pipelines.
+    gitlabWebhookRoutes({ secrets: gitlabWebhookSecrets(app.loaded.config.pipelines), hub: app.pipelineEvents, logger: app.logger })(http);
+    await app.recover();
+    collectBootGarbage();
+    const address = await http.listen({ host, port });
+    app.logger.info({ address, store: app.store.engine, config: app.loaded.file }, 'opsbot is serving');
+  } catch (error: unknown) {
+    // A replica that does not serve must not live on half started (a taken port, a failed recovery):
+    // close what boot opened, the store's connections above all, so the process ends and its
+    // supervisor sees the failure.
+    await http.close().catch(() => undefined);
+    mattermost?.stop();
+    await app.close(0);
+    throw error;
+  }
+  // Only a replica that serves takes on background work: schedules, maintenance windows, alert
+  // flushes and tickets, periodic recovery and chat delivery. `app.close` stops them.
+  app.startWorkers();
 
   return new Promise<number>((resolve) => {
     let stopping = false;
@@ -257,7 +267,7 @@ async function teamsCli(args: readonly string[], config: string | undefined, out
   }
   let pkg: Buffer;
   try {
-    pkg = teamsAppPackage(teams, new CommandRegistry([...builtinCommands, confirmCommand]).all());
+    pkg = teamsAppPackage(teams, commandRegistry().all());
   } catch (error: unknown) {
     if (!(error instanceof ManifestError)) throw error;
     process.stderr.write(`${loaded.file}: ${error.message}\n`);
@@ -311,20 +321,20 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-function isFileSystemError(error: unknown): error is NodeJS.ErrnoException {
-  return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string' && typeof (error as NodeJS.ErrnoException).path === 'string';
-}
-
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
-    else if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) process.stderr.write(`${error.message}\n\n${USAGE}\n`);
-    // A file that cannot be read or written (--out, --write, --config's neighbours) is the operator's to fix: its message says which.
-    else if (isFileSystemError(error)) process.stderr.write(`opsbot: ${error.message}\n`);
-    else process.stderr.write(`opsbot: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = error instanceof ConfigError || (error instanceof TypeError && 'code' in error) ? 2 : 1;
+    if (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${error.message}\n\n${USAGE}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    // A config error as check-config shows it; a failure with its causes, one line each, masked; a
+    // stack only for what nobody foresaw (see src/cli/failure-report.ts).
+    const report = reportFailure(error, loadedSecrets());
+    process.stderr.write(report.text);
+    process.exitCode = report.exitCode;
   },
 );

@@ -1,6 +1,7 @@
 /** Shared start-up for every CLI subcommand: environment → config file → logger → app. */
 import { userInfo } from 'node:os';
 import { buildApp, type App } from '../app.js';
+import { commandRegistry } from '../command-registry.js';
 import { demoConfigPath } from '../config/demo-path.js';
 import { readEnvironment, type Environment } from '../config/env.js';
 import { loadConfig } from '../config/load.js';
@@ -16,6 +17,8 @@ export interface BootOptions {
   readonly logDestination?: DestinationStream;
   /** Terminal sessions log errors only, unless LOG_LEVEL asks for more. */
   readonly quiet?: boolean;
+  /** serve: chat delivery waits for `app.startWorkers()` (see AppOptions.deferDelivery). */
+  readonly deferDelivery?: boolean;
 }
 
 export interface Booted {
@@ -23,14 +26,31 @@ export interface Booted {
   readonly app: App;
 }
 
-export function resolveConfig(configPath: string | undefined): { env: Environment; loaded: LoadedConfig } {
+/** The secrets of every config this process loaded (see `loadedSecrets`). */
+const secretsSeen = new Set<string>();
+
+/**
+ * The config every subcommand runs on (check-config included), checked against the commands of the
+ * bot that will run it: `extraCommands` are those boot adds (tests, benchmarks).
+ */
+export function resolveConfig(configPath: string | undefined, extraCommands: readonly Command[] = []): { env: Environment; loaded: LoadedConfig } {
   const env = readEnvironment();
   const file = configPath ?? env.OPSBOT_CONFIG ?? demoConfigPath();
-  return { env, loaded: loadConfig(file, env) };
+  const loaded = loadConfig(file, env, { commands: commandRegistry(extraCommands) });
+  for (const secret of loaded.secrets) secretsSeen.add(secret);
+  return { env, loaded };
+}
+
+/**
+ * What the command line masks in a failure it prints: the failure reaches main.ts's last handler,
+ * far from the config it came with, and a driver's error may hold the database URL.
+ */
+export function loadedSecrets(): readonly string[] {
+  return [...secretsSeen];
 }
 
 export async function boot(options: BootOptions): Promise<Booted> {
-  const { env, loaded } = resolveConfig(options.configPath);
+  const { env, loaded } = resolveConfig(options.configPath, options.extraCommands);
   const logger = createLogger({
     // In a terminal the person sees every outcome as it happens; the log adds only what went wrong unexpectedly.
     level: options.quiet === true && env.LOG_LEVEL === undefined ? 'error' : loaded.config.log.level,
@@ -42,6 +62,7 @@ export async function boot(options: BootOptions): Promise<Booted> {
     loaded,
     logger,
     ...(options.extraCommands === undefined ? {} : { extraCommands: options.extraCommands }),
+    ...(options.deferDelivery === undefined ? {} : { deferDelivery: options.deferDelivery }),
     ...(env.OPSBOT_INSTANCE === undefined ? {} : { instance: env.OPSBOT_INSTANCE }),
   });
   return { env, app };

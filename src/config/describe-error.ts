@@ -62,6 +62,9 @@ export function describeError(error: ErrorObject, quote: QuoteValue): DescribedE
       return value(`must be at most ${String(params.limit)}`);
     case 'minItems':
       return value(`must list at least ${String(params.limit)} ${params.limit === 1 ? 'item' : 'items'}`);
+    case 'minProperties':
+    case 'maxProperties':
+      return value(keyCountReason(error.keyword, parent, Number(params.limit), error.data));
     case 'propertyNames':
     case 'if':
     case 'oneOf':
@@ -75,6 +78,20 @@ export function describeError(error: ErrorObject, quote: QuoteValue): DescribedE
 function patternReason(quoted: string, parent: Record<string, unknown>, params: Record<string, unknown>): string {
   const message = parent.patternErrorMessage;
   return typeof message === 'string' ? `${quoted} ${message}` : `${quoted} does not match ${String(params.pattern)}`;
+}
+
+/**
+ * A mapping that takes exactly one of its keys (a store's traffic switch, an alert source's proof)
+ * says which keys, in the words the cross-field checks use; other key counts say the count.
+ */
+function keyCountReason(keyword: string, parent: Record<string, unknown>, limit: number, data: unknown): string {
+  const choices = Object.keys(asRecord(parent.properties));
+  if (parent.minProperties === 1 && parent.maxProperties === 1 && choices.length > 1) {
+    const one = `needs exactly one of ${choices.slice(0, -1).join(', ')} or ${choices.at(-1) ?? ''}`;
+    return keyword === 'maxProperties' ? `${one}, not several (has ${Object.keys(asRecord(data)).join(' and ')})` : one;
+  }
+  const keys = limit === 1 ? 'key' : 'keys';
+  return keyword === 'maxProperties' ? `must have at most ${limit} ${keys}` : `must have at least ${limit} ${keys}`;
 }
 
 const TYPE_WORDS: Readonly<Record<string, string>> = {

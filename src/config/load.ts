@@ -5,11 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { commandRegistry } from '../command-registry.js';
+import { commandProblems, type CommandCatalog } from './command-checks.js';
 import { formatPath, pathKey, type ConfigPath } from './config-path.js';
 import type { Environment } from './env.js';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import type { Issue } from './issue.js';
 import { buildConfig } from './schema/index.js';
+import { storageSecrets } from './schema/storage.js';
 import { substituteVariables } from './substitute.js';
 import type { LoadedConfig } from './types.js';
 import { validateConfig } from './validate.js';
@@ -18,6 +21,11 @@ import { locate, parseYaml, type YamlSource } from './yaml-source.js';
 export interface LoadOptions {
   /** Resolves a relative `path` and relative paths inside the config. Default: process.cwd(). */
   readonly cwd?: string;
+  /**
+   * The commands schedules and channel bindings may name: the registry of the bot that will run
+   * this config (boot passes its own, extra commands included). Default: opsbot's commands.
+   */
+  readonly commands?: CommandCatalog;
 }
 
 /** Throws ConfigError naming file, line:column, path and reason of every problem. */
@@ -42,10 +50,12 @@ export function loadConfig(path: string, env: Environment, options: LoadOptions 
   // validateConfig has checked `data` against ConfigSchema, so it is a RawConfig. (TypeScript
   // agrees without an assertion only because every section of RawConfig is optional.)
   const built = buildConfig(data, { environment: env, cwd });
-  if (built.problems.length > 0) {
-    throw new ConfigError(locateAll(source, built.problems.map((p) => ({ ...p, at: 'value' as const }))));
+  const problems = [...built.problems, ...commandProblems(built.config, options.commands ?? commandRegistry())];
+  if (problems.length > 0) {
+    throw new ConfigError(locateAll(source, problems.map((p) => ({ ...p, at: 'value' as const }))));
   }
-  return { config: built.config, file, secrets: substitution.secrets };
+  const secrets = [...new Set([...substitution.secrets, ...storageSecrets(built.config.storage)])].sort((a, b) => b.length - a.length);
+  return { config: built.config, file, secrets };
 }
 
 function toJS(source: YamlSource): unknown {

@@ -296,8 +296,9 @@ export interface LoadedConfig {
   /** Absolute path of the file that was loaded. */
   readonly file: string;
   /**
-   * Every non-empty value that `${VAR}` substitution took from the environment, longest first, so
-   * loggers and chat renderers can redact them. Defaults written in the file (`${VAR:-x}`) are not
+   * Every non-empty value that `${VAR}` substitution took from the environment, and the password of
+   * the PostgreSQL URL however it was written, longest first, so loggers, chat renderers and the
+   * command line's error output can redact them. Defaults written in the file (`${VAR:-x}`) are not
    * secrets and are not listed.
    */
   readonly secrets: readonly string[];

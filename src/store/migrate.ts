@@ -5,6 +5,7 @@
  */
 import { Migrator } from 'kysely';
 import type { Kysely } from 'kysely';
+import { StoreOpenError } from './errors.js';
 import { allMigrations } from './migrations/index.js';
 import type { Database, StoreEngine } from './schema.js';
 
@@ -17,6 +18,6 @@ export async function migrateToLatest(db: Kysely<Database>, engine: StoreEngine)
   const { error, results } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`store migration ${failed ?? '(setup)'} failed on ${engine}`, { cause: error });
+    throw new StoreOpenError(`store migration ${failed ?? '(setup)'} failed on ${engine}`, { cause: error });
   }
 }

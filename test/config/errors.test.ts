@@ -6,6 +6,7 @@ import { SECTION_NAMES } from '../../src/config/schema/index.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readEnvironment } from '../../src/config/env.js';
+import { commandRegistry } from '../../src/command-registry.js';
 import { ConfigError, formatProblem } from '../../src/config/errors.js';
 import { loadConfig } from '../../src/config/load.js';
 import { errorOf, tempDir, writeConfig } from './fixtures.js';
@@ -47,6 +48,15 @@ describe('schema errors name file, line:col, path and reason', () => {
     );
   });
 
+  it('members written as a display name, which would match nobody, with how to find the stable id', () => {
+    expect(errorOf('access:\n  roles:\n    operator:\n      members: ["mattermost:@olga", "teams:@Oscar", "mattermost:8x7k3kz9q7pf6y4wq1mzbd5tgca"]\n      allow: ["*"]\n')).toBe(
+      [
+        'opsbot.yaml:4:17 access.roles.operator.members[0]: "mattermost:@olga" is a display name, not a stable id; use the user id (26 lowercase letters and digits) as mattermost:<id>: `whoami` shows it to that person, and Mattermost\'s GET /api/v4/users/username/olga returns it as "id"',
+        'opsbot.yaml:4:37 access.roles.operator.members[1]: "teams:@Oscar" is a display name, not a stable id; use the Azure AD object id (lowercase) as teams:<object id>: `whoami` shows it to that person',
+      ].join('\n'),
+    );
+  });
+
   it('bad permission patterns', () => {
     expect(errorOf('access:\n  everyone:\n    allow:\n      - deploy::x\n      - Deploy\n      - "deploy:"\n')).toBe(
       [
@@ -71,6 +81,23 @@ describe('schema errors name file, line:col, path and reason', () => {
     expect(errorOf('access:\n  channels:\n    "shell:local": { commands: [x, "a b"] }\n')).toBe(
       'opsbot.yaml:3:36 access.channels["shell:local"].commands[1]: "a b" is not a command name (use lowercase letters, digits and -, or * for all)',
     );
+  });
+
+  it('channel bindings that name no command, with a did-you-mean, or a command by an alias, which would allow nothing', () => {
+    expect(errorOf('access:\n  channels:\n    "shell:local": { commands: [deplyo, freeze, "*", lock] }\n  defaultChannel:\n    commands: [help, zzz]\n')).toBe(
+      [
+        'opsbot.yaml:3:33 access.channels["shell:local"].commands[0]: "deplyo" is not a command; did you mean "deploy"?',
+        'opsbot.yaml:3:41 access.channels["shell:local"].commands[1]: "freeze" is another name of "lock": a binding lists commands by name, so write "lock"',
+        `opsbot.yaml:5:22 access.defaultChannel.commands[1]: "zzz" is not a command (commands: ${commandRegistry().all().map((c) => c.name).join(', ')})`,
+      ].join('\n'),
+    );
+  });
+
+  it('a mapping that takes exactly one of its keys names them, for none and for several', () => {
+    expect(errorOf('alerts:\n  sources:\n    generic: { bearer: "${TOKEN}", allowUnauthenticated: true }\n', { TOKEN: 'abcdefabcdefabcdefabcdef' })).toBe(
+      'opsbot.yaml:3:14 alerts.sources.generic: needs exactly one of bearer, basic, hmac or allowUnauthenticated, not several (has bearer and allowUnauthenticated)',
+    );
+    expect(errorOf('playbooks:\n  ansible:\n    vault: {}\n')).toBe('opsbot.yaml:3:12 playbooks.ansible.vault: needs exactly one of passwordFile or passwordEnv');
   });
 
   it('bad duration', () => {

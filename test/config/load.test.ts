@@ -3,7 +3,11 @@ import { dirname } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { commandRegistry } from '../../src/command-registry.js';
 import { demoConfigPath } from '../../src/config/demo-path.js';
+import { readEnvironment } from '../../src/config/env.js';
+import { loadConfig } from '../../src/config/load.js';
+import { defineCommand } from '../../src/core/command.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { DEFAULT_REF_PATTERN } from '../../src/core/pipelines/catalog.js';
 import type { OpsbotConfig } from '../../src/config/types.js';
@@ -145,6 +149,19 @@ describe('the demo config', () => {
   });
 });
 
+describe('commands the config names', () => {
+  const probe = defineCommand({ name: 'probe', summary: 'A command boot adds (tests, benchmarks).', examples: ['probe'], args: {}, permission: () => 'probe', sideEffect: 'none', run: () => ({ tone: 'info', blocks: [] }) });
+  const text = 'access:\n  channels:\n    "shell:ops": { commands: [probe] }\nschedules:\n  nightly: { cron: "0 2 * * *", run: probe, as: bot }\n';
+
+  it('are checked against the commands of the bot that runs it: opsbot\'s own by default, and those boot adds', () => {
+    const file = writeConfig(text);
+    expect(() => load(file)).toThrow(/commands\[0\]: "probe" is not a command/);
+    const loaded = loadConfig(file, readEnvironment({}), { cwd: '/srv/opsbot', commands: commandRegistry([probe]) });
+    expect(loaded.config.access.channels['shell:ops']).toEqual({ commands: ['probe'] });
+    expect(loaded.config.schedules.nightly?.run).toBe('probe');
+  });
+});
+
 describe('defaults', () => {
   it('fill an empty file', () => {
     expect(loadText('').config).toEqual(DEFAULTS);
@@ -199,6 +216,11 @@ describe('${VAR} substitution', () => {
     const loaded = loadText(postgres, { DATABASE_URL: 'postgres://opsbot:pw@db/opsbot' });
     expect(loaded.config.storage).toEqual({ engine: 'postgres', url: 'postgres://opsbot:pw@db/opsbot', poolSize: 4 });
     expect(loaded.secrets).toEqual(['opsbot:pw@', 'pw']);
+  });
+
+  it('counts the password of a PostgreSQL URL as a secret, also when the URL is written in the file', () => {
+    const loaded = loadText('storage:\n  engine: postgres\n  url: "postgres://opsbot:p%40ss-word@db/opsbot"\n');
+    expect(loaded.secrets).toEqual(['p%40ss-word', 'p@ss-word']);
   });
 
   it('types a substituted value by the schema (an integer field accepts "20"), and a number is no secret', () => {

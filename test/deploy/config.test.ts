@@ -110,7 +110,8 @@ stores:
       frontend: https://shop.example.com/
     traffic: { symlink: { link: ./live, targets: { blue: ./b, green: ./g } }, haproxy: { socket: /s, backend: be } }
 `);
-    expect(message).toBe('<dir>/opsbot.yaml:12:14 stores.shop.traffic: must NOT have more than 1 properties');
+    expect(message).toBe('<dir>/opsbot.yaml:12:14 stores.shop.traffic: needs exactly one of haproxy, nginx or symlink, not several (has symlink and haproxy)');
+    expect(errorOf(`${STORE.replace(/traffic: .*/, 'traffic: {}')}`)).toBe('<dir>/opsbot.yaml:5:14 stores.shop.traffic: needs exactly one of haproxy, nginx or symlink');
   });
 
   it('reports cross-section problems once the sections are valid', () => {
@@ -133,6 +134,26 @@ stores:
     expect(message).toContain('stores.shop.health.blue.ssh.host: is not a host in ssh.hosts');
     expect(message).toContain('stores.shop.health.green.ssh.command: is not a command in ssh.commands');
     expect(message).toContain('<dir>/opsbot.yaml:6:12 stores.shop.limit: is not a host of inventory local (hosts: localhost)');
+  });
+
+  it('refuses a build step the deploy could never run: no such pipeline, no VERSION, variables the pipeline refuses', () => {
+    const shop = (build: string): string => `${STORE}    build: ${build}\n`;
+    const jenkins = '{ url: "https://ci.example.com/", job: shop, user: opsbot, token: t }';
+    expect(errorOf(shop('{ pipeline: shop-buld }') + `pipelines:\n  shop-build:\n    jenkins: ${jenkins}\n    variables: { VERSION: { type: string } }\n`)).toBe(
+      '<dir>/opsbot.yaml:6:24 stores.shop.build.pipeline: there is no pipeline "shop-buld" in pipelines (pipelines: shop-build); did you mean "shop-build"?',
+    );
+    expect(errorOf(shop('{ pipeline: shop-build }'))).toBe('<dir>/opsbot.yaml:6:24 stores.shop.build.pipeline: there is no pipeline "shop-build" in pipelines (no pipelines are configured)');
+    const pipeline = `pipelines:\n  shop-build:\n    jenkins: ${jenkins}\n    variables:\n      TARGET: { type: enum, values: [pl, de] }\n      REGION: { type: string, required: true }\n`;
+    expect(errorOf(shop('{ pipeline: shop-build, variables: { TARGET: fr, TAGRET: pl } }') + pipeline)).toBe(
+      [
+        '<dir>/opsbot.yaml:6:24 stores.shop.build.pipeline: pipeline "shop-build" must declare the variable VERSION (pipelines.shop-build.variables), which each deploy passes',
+        '<dir>/opsbot.yaml:6:47 stores.shop.build.variables: must set REGION: pipeline "shop-build" requires it',
+        '<dir>/opsbot.yaml:6:57 stores.shop.build.variables.TARGET: "fr" is not a valid TARGET: use one of pl, de.',
+        '<dir>/opsbot.yaml:6:69 stores.shop.build.variables.TAGRET: is not a variable of pipeline "shop-build" (variables: TARGET, REGION); did you mean "TARGET"?',
+      ].join('\n'),
+    );
+    const valid = `pipelines:\n  shop-build:\n    jenkins: ${jenkins}\n    variables: { VERSION: { type: string }, TARGET: { type: enum, values: [pl, de], required: true } }\n`;
+    expect(loadTestConfig(dir, shop('{ pipeline: shop-build, variables: { TARGET: pl } }') + valid, { PATH: '/usr/bin' }).config.stores.shop?.build).toEqual({ pipeline: 'shop-build', variables: { TARGET: 'pl' } });
   });
 
   it('refuses a vault password variable that is not set, and ssh hosts without pinned keys', () => {

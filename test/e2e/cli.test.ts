@@ -194,6 +194,14 @@ describe('opsbot check-config', { timeout: 300_000 }, () => {
     expect(result.stderr).not.toMatch(/\bat .+\.js:\d+/);
   });
 
+  it('refuses what serve would refuse: a schedule that runs an unknown command', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    const file = join(dir, 'opsbot.yaml');
+    writeFileSync(file, ['schedules:', '  nightly:', '    cron: "0 2 * * *"', '    run: "lcok db nightly"', '    as: backup-bot', ''].join('\n'));
+    const result = await opsbot(['check-config', '--config', file], { dir });
+    expect({ code: result.exitCode, stderr: result.stderr }).toEqual({ code: 2, stderr: `${file}:4:10 schedules.nightly.run: The scheduled command "lcok" does not exist. Did you mean "lock"?\n` });
+  });
+
   it('reads the config from OPSBOT_CONFIG too', async () => {
     const dir = tempDir('opsbot-e2e-');
     const file = join(dir, 'opsbot.yaml');

@@ -67,8 +67,18 @@ describe('services:', () => {
     expect(api?.cooldown).toBe(120_000);
   });
 
+  it('points a min above its max at the number written wrong: the environment\'s own, else the service\'s', () => {
+    const service = (bounds: string, staging: string): string =>
+      `services:\n  web:\n${bounds}    environments:\n      staging:\n${staging}        swarm: { service: web }\n      prod:\n        swarm: { service: web }\n`;
+    expect(errorOf(service('    min: 2\n    max: 6\n', '        min: 8\n'))).toBe("opsbot.yaml:7:14 services.web.environments.staging.min: 8 is greater than the service's max (6)");
+    expect(errorOf(service('    min: 2\n    max: 6\n', '        min: 5\n        max: 4\n'))).toBe('opsbot.yaml:7:14 services.web.environments.staging.min: 5 is greater than max (4)');
+    expect(errorOf(service('    min: 2\n    max: 6\n', '        max: 1\n'))).toBe("opsbot.yaml:7:14 services.web.environments.staging.max: 1 is less than the service's min (2)");
+    expect(errorOf(service('    min: 7\n    max: 6\n', ''))).toBe('opsbot.yaml:3:10 services.web.min: 7 is greater than max (6)');
+    expect(errorOf(service('    max: 0\n', ''))).toBe('opsbot.yaml:3:10 services.web.max: 0 is less than min (1, the default; min: 0 allows scaling to zero)');
+  });
+
   it.each([
-    [`${compose}    min: 7\n`, /min \(7\) is greater than max \(6\)/],
+    [`${compose}    min: 7\n`, /services\.web\.min: 7 is greater than max \(6\)/],
     ['services:\n  web:\n    max: 6\n    environments:\n      demo:\n        compose: { project: demo, service: web }\n        swarm: { service: web }\n', /needs exactly one of compose, swarm, kubernetes or ansible, not several/],
     ['services:\n  web:\n    max: 6\n    defaultEnv: prod\n    environments:\n      demo:\n        swarm: { service: web }\n', /defaultEnv: is not one of its environments \(demo\)/],
     ['services:\n  web:\n    environments:\n      demo:\n        swarm: { service: web }\n', /services\.web: missing required key "max"/],

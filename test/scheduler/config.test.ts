@@ -15,7 +15,7 @@ describe('schedules config', () => {
         '    to: ["mattermost:ops-id", "teams:19:abc@thread.tacv2"]',
         '  backup:',
         '    cron: "@daily"',
-        '    run: backup db',
+        '    run: run backup',
         '    as: backup-bot',
         '    missed: run-once',
         '',
@@ -23,7 +23,7 @@ describe('schedules config', () => {
     );
     expect(config.schedules).toEqual({
       nightly: { cron: '30 1 * * *', timezone: 'Europe/Warsaw', announce: 'Maintenance at 02:00', run: null, as: null, to: ['mattermost:ops-id', 'teams:19:abc@thread.tacv2'], missed: 'skip', paused: false },
-      backup: { cron: '@daily', timezone: 'UTC', announce: null, run: 'backup db', as: 'backup-bot', to: [], missed: 'run-once', paused: false },
+      backup: { cron: '@daily', timezone: 'UTC', announce: null, run: 'run backup', as: 'backup-bot', to: [], missed: 'run-once', paused: false },
     });
     expect(loadText('log:\n  level: warn\n').config.schedules).toEqual({});
   });
@@ -35,6 +35,14 @@ describe('schedules config', () => {
     expect(errorOf('schedules:\n  nightly:\n    cron: "30 1 * * *"\n    run: jobs\n')).toContain('needs as: with run');
     expect(errorOf('schedules:\n  nightly:\n    cron: "30 1 * * *"\n    announce: hi\n')).toContain('An announcement needs at least one channel');
     expect(errorOf('schedules:\n  Nightly:\n    cron: "30 1 * * *"\n    announce: hi\n    to: ["mattermost:x"]\n')).toContain('is not a schedule name');
+  });
+
+  it('refuses a scheduled command that does not exist, or whose arguments its command refuses, at its `run` line', () => {
+    const schedule = (run: string): string => `schedules:\n  nightly:\n    cron: "0 2 * * *"\n    run: ${JSON.stringify(run)}\n    as: bot\n`;
+    expect(errorOf(schedule('lcok db'))).toBe('opsbot.yaml:4:10 schedules.nightly.run: The scheduled command "lcok" does not exist. Did you mean "lock"?');
+    expect(errorOf(schedule('backup db'))).toBe('opsbot.yaml:4:10 schedules.nightly.run: The scheduled command "backup" does not exist.');
+    expect(errorOf(schedule('jobs --limit many'))).toMatch(/^opsbot\.yaml:4:10 schedules\.nightly\.run: The scheduled command "jobs --limit many" is not valid: /);
+    expect(errorOf(schedule('confirm K7QX2M'))).toBe('opsbot.yaml:4:10 schedules.nightly.run: "confirm" cannot be scheduled: scheduled commands run pre-confirmed.');
   });
 });
 

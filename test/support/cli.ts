@@ -56,12 +56,13 @@ export function spawnOpsbot(args: readonly string[], options: CliOptions) {
 }
 
 /**
- * Writes `<dir>/opsbot.yaml` for `opsbot serve` on a loopback port (SQLite in the dir, a short
- * shutdown grace, warnings and worse logged) with the given sections, and returns its path.
+ * Writes `<dir>/opsbot.yaml` for `opsbot serve` on a loopback port (SQLite in the dir unless
+ * `storage` says otherwise, a short shutdown grace, warnings and worse logged) with the given
+ * sections, and returns its path.
  */
-export function writeServeConfig(dir: string, port: number, sections: readonly string[]): string {
+export function writeServeConfig(dir: string, port: number, sections: readonly string[], storage = 'storage: { engine: sqlite, path: ./opsbot.db }'): string {
   const file = join(dir, 'opsbot.yaml');
-  const lines = ['storage: { engine: sqlite, path: ./opsbot.db }', `server: { port: ${port}, host: 127.0.0.1, shutdownGrace: 2s }`, 'log: { level: warn }', ...sections, ''];
+  const lines = [storage, `server: { port: ${port}, host: 127.0.0.1, shutdownGrace: 2s }`, 'log: { level: warn }', ...sections, ''];
   writeFileSync(file, lines.join('\n'));
   return file;
 }

@@ -2,7 +2,8 @@ import { Type } from '@sinclair/typebox';
 import type { AccessConfig } from '../types.js';
 import { CommandName, ConversationKey, MemberRef, PermissionPattern, RoleName } from './identifiers.js';
 import { KeyedMap } from './primitives.js';
-import { defineSection } from './section.js';
+import { displayNameProblem } from './display-names.js';
+import { defineSection, type SectionProblem } from './section.js';
 
 const DEFAULT_EVERYONE_ALLOW = ['help', 'whoami'];
 const DEFAULT_CHANNEL_COMMANDS = ['help', 'whoami'];
@@ -66,5 +67,15 @@ export const accessSection = defineSection({
       channels: raw?.channels ?? {},
       defaultChannel: { commands: raw?.defaultChannel?.commands ?? DEFAULT_CHANNEL_COMMANDS },
     };
+  },
+  check(access): SectionProblem[] {
+    const problems: SectionProblem[] = [];
+    for (const [role, { members }] of Object.entries(access.roles)) {
+      members.forEach((member, i) => {
+        const reason = displayNameProblem(member);
+        if (reason !== null) problems.push({ path: ['roles', role, 'members', i], reason });
+      });
+    }
+    return problems;
   },
 });

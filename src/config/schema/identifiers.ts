@@ -39,7 +39,7 @@ export const PERMISSION_PATTERN = '^[a-z*][a-z0-9*._-]*(?::[A-Za-z0-9*._/-]+)*$'
 
 export function MemberRef(options: SchemaOptions = {}) {
   return Type.String({
-    description: `A user as <platform>:<stable id> (platform ${platformList}), e.g. mattermost:u8k3kz9q7pf6, or a group as group:<name>.`,
+    description: `A user as <platform>:<stable id> (platform ${platformList}), e.g. mattermost:8x7k3kz9q7pf6y4wq1mzbd5tgca (never a display name such as mattermost:@olga), or a group as group:<name>.`,
     ...options,
     pattern: MEMBER_PATTERN,
     patternErrorMessage: `is not a member (use <platform>:<id> with platform ${platformList}, or group:<name>)`,

@@ -16,6 +16,7 @@ import { storageSection } from './storage.js';
 import { playbooksSection } from './playbooks.js';
 import { sshSection } from './ssh.js';
 import { storesSection } from './stores.js';
+import { buildCrossChecks } from './build-checks.js';
 import { deployCrossChecks } from './deploy-checks.js';
 import { servicesCrossChecks } from './services-checks.js';
 import { teamsSection } from './teams.js';
@@ -81,17 +82,18 @@ export function buildConfig(raw: RawConfig, ctx: SectionContext): BuiltConfig {
     const section = sections[name] as unknown as ErasedSection;
     const value = section.load(raw[name], ctx);
     loaded[name] = value;
-    for (const p of section.check?.(value) ?? []) problems.push({ path: [name, ...p.path], reason: p.reason });
+    for (const p of section.check?.(value, raw[name]) ?? []) problems.push({ path: [name, ...p.path], reason: p.reason });
   }
   // Checks that span sections (paths start with the section name).
   problems.push(...deployCrossChecks(loaded as unknown as Pick<LoadedSections, 'playbooks' | 'stores' | 'ssh'>));
   problems.push(...servicesCrossChecks(loaded as unknown as Pick<LoadedSections, 'playbooks' | 'services'>));
+  problems.push(...buildCrossChecks(loaded as unknown as Pick<LoadedSections, 'stores' | 'pipelines'>));
   return { config: loaded as unknown as LoadedSections, problems };
 }
 
 interface ErasedSection {
   load(raw: unknown, ctx: SectionContext): unknown;
-  check?(loaded: unknown): readonly SectionProblem[];
+  check?(loaded: unknown, raw: unknown): readonly SectionProblem[];
 }
 
 type LoadedSections = { readonly [K in SectionName]: ReturnType<Sections[K]['load']> };

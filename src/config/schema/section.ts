@@ -21,8 +21,11 @@ export interface Section<S extends TSchema, L> {
   readonly schema: S;
   /** Fills defaults, converts durations, applies environment overrides. `raw` is undefined when the file omits the section. */
   load(raw: Static<S> | undefined, ctx: SectionContext): L;
-  /** Cross-field rules, run on the loaded value. */
-  check?(loaded: L): readonly SectionProblem[];
+  /**
+   * Cross-field rules, run on the loaded value. `raw` is the section as written (undefined when the
+   * file omits it), for a rule that must tell a value written here from one inherited or defaulted.
+   */
+  check?(loaded: L, raw: Static<S> | undefined): readonly SectionProblem[];
 }
 
 /** Identity; it exists so TypeScript infers S and L from one object literal. */

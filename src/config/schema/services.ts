@@ -9,6 +9,7 @@ import type { OrchestratorConfig, ServiceConfig, ServicesConfig } from '../types
 import { Duration, durationMs } from './duration.js';
 import { CATALOG_ID_PATTERN, HOST_PATTERN, VAR_NAME_PATTERN, VarValueSchema } from './playbook-catalog.js';
 import { KeyedMap, StringEnum } from './primitives.js';
+import { boundsProblems } from './service-bounds.js';
 import { defineSection, type SectionContext, type SectionProblem } from './section.js';
 import { HttpUrl } from './url.js';
 
@@ -189,14 +190,14 @@ export const servicesSection = defineSection({
       }),
     );
   },
-  check(services): SectionProblem[] {
+  check(services, raw): SectionProblem[] {
     const problems: SectionProblem[] = [];
     for (const [name, s] of Object.entries(services)) {
+      problems.push(...boundsProblems(name, s, raw?.[name]));
       if (s.defaultEnv !== null && !Object.hasOwn(s.environments, s.defaultEnv)) problems.push({ path: [name, 'defaultEnv'], reason: `is not one of its environments (${Object.keys(s.environments).join(', ')})` });
       if (s.readyTimeout === 0) problems.push({ path: [name, 'readyTimeout'], reason: 'must be longer than 0s' });
       if (s.pollInterval === 0) problems.push({ path: [name, 'pollInterval'], reason: 'must be longer than 0s' });
       for (const [env, e] of Object.entries(s.environments)) {
-        if (e.min > e.max) problems.push({ path: [name, 'environments', env], reason: `min (${e.min}) is greater than max (${e.max})` });
         if (e.orchestrators !== 1) problems.push({ path: [name, 'environments', env], reason: 'needs exactly one of compose, swarm, kubernetes or ansible, not several' });
         const o = e.orchestrator;
         if (o.kind === 'kubernetes' && (o.server === null) !== (o.token === null)) problems.push({ path: [name, 'environments', env, 'kubernetes'], reason: 'give server and token together (or neither, to use a kubeconfig)' });

@@ -52,6 +52,29 @@ const StorageSchema = Type.Unsafe<RawStorage>({
   oneOf: [SqliteStorage, PostgresStorage],
 });
 
+/**
+ * The password in a PostgreSQL URL, as written and percent-decoded: masked wherever it could be
+ * echoed (a driver's error, a log line), also when the URL is written in the file rather than
+ * substituted from the environment.
+ */
+export function storageSecrets(storage: StorageConfig): string[] {
+  if (storage.engine !== 'postgres') return [];
+  let password: string;
+  try {
+    password = new URL(storage.url).password;
+  } catch {
+    return [];
+  }
+  if (password === '') return [];
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // A malformed %-escape: the driver sees it as written, and so is it masked.
+  }
+  return [...new Set([password, decoded])];
+}
+
 export const storageSection = defineSection({
   schema: StorageSchema,
   load(raw, ctx): StorageConfig {

@@ -51,6 +51,11 @@ export interface OutboxDeps {
   readonly random?: () => number;
   /** Told of every failed and every successful delivery: the fallback (src/core/outbox/fallback.ts). */
   readonly observer?: DeliveryObserver;
+  /**
+   * Deliver only from `start()`, not from the first `register()`: `opsbot serve` registers its chats
+   * before it listens, and a replica that cannot listen must not deliver anything (default false).
+   */
+  readonly startExplicitly?: boolean;
 }
 
 export interface OutgoingMessage {
@@ -130,7 +135,8 @@ export class Outbox {
     this.channels.set(delivery.platform, { delivery, settings: merged, limiter });
     // Rows of the new platform may be waiting: a look at the store must not be skipped.
     this.quietOutside = null;
-    this.start();
+    if (this.deps.startExplicitly !== true) this.start();
+    else this.wake();
   }
 
   has(platform: Platform): boolean {

@@ -80,7 +80,7 @@ function typed(name: string, spec: VariableSpec, raw: string): string {
 }
 
 /** Checks the variables typed in chat against the catalog and fills declared defaults. */
-export function typeVariables(info: PipelineInfo, given: Readonly<Record<string, string>>): Record<string, string> {
+export function typeVariables(info: Pick<PipelineInfo, 'name' | 'variables'>, given: Readonly<Record<string, string>>): Record<string, string> {
   const declared = Object.keys(info.variables);
   for (const key of Object.keys(given)) {
     if (!Object.hasOwn(info.variables, key)) {

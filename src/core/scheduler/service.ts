@@ -110,8 +110,11 @@ function validateAction(action: ScheduleAction, registry: Pick<CommandRegistry, 
   return registry === null ? null : validateCommandText(action.command, registry);
 }
 
-/** Resolves the command name and parses its arguments now, so a typo fails at `add`, not at 02:00. */
-function validateCommandText(text: string, registry: Pick<CommandRegistry, 'find' | 'suggest'>): Command {
+/**
+ * Resolves the command name and parses its arguments now, so a typo fails at `add` (or when the
+ * config is loaded), not at 02:00. Returns the command, whose channel bindings `add` checks.
+ */
+export function validateCommandText(text: string, registry: Pick<CommandRegistry, 'find' | 'suggest'>): Command {
   const tokens = tokenize(text.trim().replace(/^\//, ''));
   const head = tokens[0];
   if (head === undefined) throw new UsageError('The scheduled command is empty: give it as --run "<command text>".');

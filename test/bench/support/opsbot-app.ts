@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp, type App } from '../../../src/app.js';
+import { commandRegistry } from '../../../src/command-registry.js';
 import { readEnvironment } from '../../../src/config/env.js';
 import { loadConfig } from '../../../src/config/load.js';
 import type { Command } from '../../../src/core/command.js';
@@ -69,8 +70,9 @@ export async function startBenchApp(commands: readonly Command[]): Promise<Bench
   const dbPath = join(dir, 'opsbot.db');
   const configPath = join(dir, 'opsbot.yaml');
   await writeFile(configPath, configYaml(dbPath, commands));
-  // An empty environment: the bench must not depend on the caller's variables.
-  const loaded = loadConfig(configPath, readEnvironment({}), { cwd: dir });
+  // An empty environment: the bench must not depend on the caller's variables. The binding names
+  // the bench commands, so the config is checked against the registry boot gets, as boot does.
+  const loaded = loadConfig(configPath, readEnvironment({}), { cwd: dir, commands: commandRegistry(commands) });
   const logs = new LogSink();
   const logger = createLogger({ level: loaded.config.log.level, secrets: loaded.secrets, destination: logs });
   const app = await buildApp({ loaded, logger, extraCommands: commands, instance: 'bench' });
