@@ -1,6 +1,6 @@
 import {
   defineCommand,
-  DeniedError,
+  explainDenial,
   formatDuration,
   formatInZone,
   isTimeZone,
@@ -102,12 +102,7 @@ function endPermission(target: string): string {
 async function authorizeEnd(id: number, ports: Pick<Ports, 'maintenance' | 'access'>, who: Invoker): Promise<void> {
   const { target } = await ports.maintenance.window(id);
   const permission = endPermission(target);
-  try {
-    ports.access.authorize(who.principal, who.conversation, 'maintenance', permission);
-  } catch (error: unknown) {
-    if (error instanceof DeniedError) throw new DeniedError(`Maintenance #${id} is of \`${target}\`: ending it needs \`${permission}\`, and none of your roles grants it.`, permission);
-    throw error;
-  }
+  explainDenial(() => ports.access.authorize(who.principal, who.conversation, 'maintenance', permission), permission, `Maintenance #${id} is of \`${target}\`: ending it needs \`${permission}\`, and none of your roles grants it.`);
 }
 
 interface Typed {

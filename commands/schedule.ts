@@ -1,6 +1,6 @@
 import {
   defineCommand,
-  DeniedError,
+  explainDenial,
   formatInZone,
   isTimeZone,
   MISSED_POLICIES,
@@ -123,13 +123,8 @@ function changePermission(action: Change, schedule: ScheduleView): string | null
 async function authorizeChange(action: Change, id: string, ports: Pick<Ports, 'schedules' | 'access'>, who: Invoker): Promise<void> {
   const permission = changePermission(action, await ports.schedules.get(id));
   if (permission === null) return;
-  try {
-    ports.access.authorize(who.principal, who.conversation, 'schedule', permission);
-  } catch (error: unknown) {
-    const doing = { pause: 'pausing', resume: 'resuming', remove: 'removing' }[action];
-    if (error instanceof DeniedError) throw new DeniedError(`Schedule \`${id}\` runs a command as a service principal: ${doing} it needs \`${permission}\`, and none of your roles grants it.`, permission);
-    throw error;
-  }
+  const doing = { pause: 'pausing', resume: 'resuming', remove: 'removing' }[action];
+  explainDenial(() => ports.access.authorize(who.principal, who.conversation, 'schedule', permission), permission, `Schedule \`${id}\` runs a command as a service principal: ${doing} it needs \`${permission}\`, and none of your roles grants it.`);
 }
 
 interface AddArgs {

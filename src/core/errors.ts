@@ -66,3 +66,16 @@ export class CancelledError extends OpsbotError {
 export function isOpsbotError(error: unknown): error is OpsbotError {
   return error instanceof OpsbotError;
 }
+
+/**
+ * Runs an authorization `check` (which throws DeniedError) and, when it refuses, says why `permission`
+ * is needed here (`message`) instead of the policy's general refusal; other errors pass unchanged.
+ */
+export function explainDenial(check: () => unknown, permission: string, message: string): void {
+  try {
+    check();
+  } catch (error: unknown) {
+    if (error instanceof DeniedError) throw new DeniedError(message, permission, { cause: error });
+    throw error;
+  }
+}

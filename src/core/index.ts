@@ -5,7 +5,7 @@ export { parseDuration, formatDuration, formatElapsed } from './args/duration.js
 export { usageLine, argumentLines } from './args/usage.js';
 export { canonicalText } from './args/redact.js';
 export { didYouMean } from './args/suggest.js';
-export { UsageError, DeniedError, ConflictError, NotFoundError, BackendError, TimeoutError, CancelledError, OpsbotError } from './errors.js';
+export { UsageError, DeniedError, ConflictError, NotFoundError, BackendError, TimeoutError, CancelledError, OpsbotError, explainDenial } from './errors.js';
 export { msg, type Message, type Block, type Field, type Action, type Link, type Tone } from './message.js';
 export type { Principal, Conversation, Invocation, Platform } from './identity.js';
 export { principalKey, conversationKey } from './identity.js';

@@ -7,7 +7,7 @@
 import type { AnyArgValues } from '../args/schema.js';
 import type { CancelAuthorizer } from '../builtin-ports.js';
 import type { Command } from '../command.js';
-import { DeniedError, isOpsbotError } from '../errors.js';
+import { DeniedError, explainDenial, isOpsbotError } from '../errors.js';
 import type { AccessPolicy } from '../policy/policy.js';
 import type { Ports } from '../ports.js';
 import type { CommandRegistry } from '../registry.js';
@@ -21,12 +21,7 @@ export function createCancelAuthorizer(registry: CommandRegistry, policy: Access
     const args = job.args as AnyArgValues;
     const needed = [command.permission(args), ...(await extraPermissionsOf(job, command, ports()))];
     for (const permission of needed) {
-      try {
-        policy.authorize(by, conversation, 'cancel', permission);
-      } catch (error: unknown) {
-        if (error instanceof DeniedError) throw new DeniedError(`Job #${job.id} is ${job.principal.name}'s: stopping it also needs \`${permission}\`, which it needed to start, and none of your roles grants it.`, permission);
-        throw error;
-      }
+      explainDenial(() => policy.authorize(by, conversation, 'cancel', permission), permission, `Job #${job.id} is ${job.principal.name}'s: stopping it also needs \`${permission}\`, which it needed to start, and none of your roles grants it.`);
     }
   };
 }

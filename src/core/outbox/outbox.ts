@@ -237,16 +237,17 @@ export class Outbox {
   async drain(maxMs: number): Promise<void> {
     const deadline = Date.now() + maxMs;
     const platforms = [...this.channels.keys()];
+    let last: { readonly due: number; readonly enqueues: number } | null = null;
     while (!this.stopped && platforms.length > 0 && Date.now() < deadline) {
       await this.running;
       const next = await this.deps.store.outbox.nextDue(platforms);
       if (next === null || next.getTime() > this.deps.clock.now().getTime()) return;
-      const pending = this.enqueues;
+      // Nothing delivered by the last pass and nothing new: what is due is held back (rate limit, a failing chat).
+      if (last !== null && last.due === next.getTime() && last.enqueues === this.enqueues) return;
+      last = { due: next.getTime(), enqueues: this.enqueues };
       if (this.timer !== null) clearTimeout(this.timer);
       this.run();
       await Promise.race([this.running, sleep(Math.max(0, deadline - Date.now()), undefined, { ref: false })]);
-      // Nothing delivered and nothing new: what is due is held back (rate limit, a failing chat).
-      if ((await this.deps.store.outbox.nextDue(platforms))?.getTime() === next.getTime() && this.enqueues === pending) return;
     }
   }
 

@@ -1,5 +1,5 @@
 /** The PipelinePort over the configured pipelines: the catalog checks first, then the backend. */
-import { DeniedError, NotFoundError, UsageError } from '../errors.js';
+import { explainDenial, NotFoundError, UsageError } from '../errors.js';
 import type { Conversation, Principal } from '../identity.js';
 import { didYouMean } from '../args/suggest.js';
 import { checkRef, typeVariables, vetRetry, type PipelineInfo, type PreparedRun } from './catalog.js';
@@ -44,20 +44,11 @@ export function createPipelinePort(deps: PipelinePortDeps): PipelinePort {
       const { info } = find(name);
       const doing = { run: 'Running', status: 'Showing a run of', retry: 'Retrying', cancel: 'Cancelling' }[action];
       const scoped = `pipeline:${action}:${name}`;
-      try {
-        deps.authorize(principal, conversation, scoped);
-      } catch (error: unknown) {
-        if (error instanceof DeniedError) throw new DeniedError(`${doing} \`${name}\` needs the permission \`${scoped}\`, and none of your roles grants it.`, scoped);
-        throw error;
-      }
+      explainDenial(() => deps.authorize(principal, conversation, scoped), scoped, `${doing} \`${name}\` needs the permission \`${scoped}\`, and none of your roles grants it.`);
       // Looking at a run changes nothing: the extra permission guards what does.
       if (info.permission === null || action === 'status') return;
-      try {
-        deps.authorize(principal, conversation, info.permission);
-      } catch (error: unknown) {
-        if (error instanceof DeniedError) throw new DeniedError(`${doing} \`${name}\` also needs the permission \`${info.permission}\`, and none of your roles grants it.`, info.permission);
-        throw error;
-      }
+      const extra = info.permission;
+      explainDenial(() => deps.authorize(principal, conversation, extra), extra, `${doing} \`${name}\` also needs the permission \`${extra}\`, and none of your roles grants it.`);
     },
     async start(name, ref, variables, signal) {
       const prepared = prepare(name, ref, variables);

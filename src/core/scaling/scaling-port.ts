@@ -1,7 +1,7 @@
 /** The ScalingPort over the configured services, their orchestrators and the scaling records. */
 import { didYouMean } from '../args/suggest.js';
 import { systemClock, type Clock } from '../clock.js';
-import { DeniedError, UsageError } from '../errors.js';
+import { explainDenial, UsageError } from '../errors.js';
 import type { Conversation, Principal } from '../identity.js';
 import { SharedReads, STATUS_READ_TTL_MS } from '../shared-reads.js';
 import type { Orchestrator, ReplicaCount, ScaleTarget, ScalingPort, ScalingStore, ServiceReplicas } from './ports.js';
@@ -78,12 +78,7 @@ export function createScalingPort(deps: ScalingPortDeps): ScalingPort {
     resolve,
     authorize(target, principal, conversation) {
       const permission = scalePermission(target.service, target.env);
-      try {
-        deps.authorize(principal, conversation, permission);
-      } catch (error: unknown) {
-        if (error instanceof DeniedError) throw new DeniedError(`Scaling \`${target.service}\` in \`${target.env}\` needs the permission \`${permission}\`, and none of your roles grants it.`, permission);
-        throw error;
-      }
+      explainDenial(() => deps.authorize(principal, conversation, permission), permission, `Scaling \`${target.service}\` in \`${target.env}\` needs the permission \`${permission}\`, and none of your roles grants it.`);
     },
     read: (target, signal) => orchestrator(target).read(signal),
     async scale(target, replicas, expected, signal) {
