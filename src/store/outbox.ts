@@ -325,24 +325,27 @@ export function createOutboxStore(database: Kysely<Database>, hot: TransactionRu
       // A leased row is not due before its lease ends, whatever its not_before says. Rows held back by
       // an older one (see `due`) are left out: the older row's time is the one that matters, and an
       // outage's backlog must not make the worker poll for rows that cannot go yet.
+      //
+      // "No older row of the conversation waits longer" is asked as a running maximum of not_before
+      // over the conversation, in id order: one pass over the pending rows. Asked as a correlated
+      // NOT EXISTS it was quadratic in one conversation's backlog (every row rescanned the rows before
+      // it): 21,000 queued live posts of one channel held the event loop for 109 s.
+      const pending = db
+        .selectFrom('outbox as i')
+        .select((eb) => [
+          'i.id',
+          'i.not_before',
+          'i.claimed_until',
+          'i.ref_key',
+          'i.thread_key',
+          eb.fn.max('i.not_before').over((over) => over.partitionBy('i.conversation_key').orderBy('i.id')).as('held_until'),
+        ])
+        .where('i.state', '=', 'pending')
+        .where('i.platform', 'in', [...platforms]);
       const row = await db
-        .selectFrom('outbox as o')
+        .selectFrom(pending.as('o'))
         .select(sql<number | null>`min(case when o.claimed_until is not null and o.claimed_until > o.not_before then o.claimed_until else o.not_before end)`.as('next'))
-        .where('o.state', '=', 'pending')
-        .where('o.platform', 'in', [...platforms])
-        .where((eb) =>
-          eb.not(
-            eb.exists(
-              eb
-                .selectFrom('outbox as h')
-                .select('h.id')
-                .whereRef('h.conversation_key', '=', 'o.conversation_key')
-                .where('h.state', '=', 'pending')
-                .whereRef('h.id', '<', 'o.id')
-                .whereRef('h.not_before', '>', 'o.not_before'),
-            ),
-          ),
-        )
+        .whereRef('o.not_before', '>=', 'o.held_until')
         .where((eb) =>
           eb.not(
             eb.exists(

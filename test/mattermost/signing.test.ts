@@ -2,6 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ActionSigner } from '../../src/adapters/mattermost/signing.js';
+import { newNonce } from '../../src/adapters/nonce.js';
 
 const SECRET = 'signing-test-secret-0123456789abcdef';
 const signer = new ActionSigner(SECRET);
@@ -24,5 +25,16 @@ describe('button contexts', () => {
     const payload = JSON.stringify([body.v, body.cmd, body.lbl, body.act, body.exp, body.n, body.note, body.upd]);
     const sig = createHmac('sha256', SECRET).update(`button\n${payload}`).digest('base64url');
     expect(signer.verifyButton({ ...body, sig })).toEqual({ ok: true, grant: { ...grant, channel: null } });
+  });
+});
+
+describe('newNonce', () => {
+  it('gives 12 random bytes as base64url, never the same twice, across the blocks it draws', () => {
+    const nonces = Array.from({ length: 1_000 }, () => newNonce());
+    for (const nonce of nonces) {
+      expect(nonce).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      expect(Buffer.from(nonce, 'base64url')).toHaveLength(12);
+    }
+    expect(new Set(nonces).size).toBe(nonces.length);
   });
 });

@@ -168,6 +168,23 @@ describe.each(engines)('$name outbox store', (engine) => {
     expect(await store.outbox.nextDue(['teams'])).toBeNull();
   });
 
+  it('reports the time of a row held back by any older row of its conversation, not its own', async () => {
+    const a = await store.outbox.enqueue({ conversation: ops, key: null, message: text('a'), actors: null, now: t(10) });
+    const b = await store.outbox.enqueue({ conversation: ops, key: null, message: text('b'), actors: null, now: t(11) });
+    await store.outbox.enqueue({ conversation: ops, key: null, message: text('c'), actors: null, now: t(12) });
+    await store.outbox.enqueue({ conversation: ops, key: null, message: text('d'), actors: null, now: t(13) });
+    // b waits for its retry at 50; c and d, behind it, cannot go before it whatever their own times.
+    await store.outbox.claim(b.id, 'w', t(14), 60_000);
+    expect(await store.outbox.retry(b.id, 'w', t(50), 'HTTP 503')).toBe('rescheduled');
+    expect(await store.outbox.nextDue(['mattermost'])).toEqual(t(10));
+    await store.outbox.claim(a.id, 'w', t(15), 60_000);
+    await store.outbox.complete(a.id, 'w');
+    expect(await store.outbox.nextDue(['mattermost'])).toEqual(t(50));
+    // Another conversation is not held back by this one's retry.
+    await store.outbox.enqueue({ conversation: war, key: null, message: text('war'), actors: null, now: t(20) });
+    expect(await store.outbox.nextDue(['mattermost'])).toEqual(t(20));
+  });
+
   it('keeps message refs by key and replaces them', async () => {
     expect(await store.messageRefs.get('job:1')).toBeNull();
     await store.messageRefs.put('job:1', { platform: 'mattermost', conversationId: 'ch-ops', messageId: 'p1' }, t(0));

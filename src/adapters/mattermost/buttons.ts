@@ -6,7 +6,8 @@ import type { Clock } from '../../core/clock.js';
 import { CONFIRM_TTL_MS } from '../../core/confirm.js';
 import type { Action } from '../../core/message.js';
 import type { ButtonMaker } from './render.js';
-import { newNonce, type ActionSigner } from './signing.js';
+import { newNonce } from '../nonce.js';
+import type { ActionSigner } from './signing.js';
 
 export interface ButtonOptions {
   /** Mattermost user ids who may press; empty: anyone in the channel. */

@@ -5,7 +5,7 @@
  * HMAC-SHA256 made with the configured actionSecret. Verification recomputes the HMAC and compares in
  * constant time.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 export interface ButtonGrant {
   /** The command text dispatched when it is pressed, as the person pressing it. */
@@ -41,10 +41,6 @@ type Verified<T> = { readonly ok: true; readonly grant: T } | { readonly ok: fal
 const VERSION = 1;
 /** Buttons: version 2 binds the channel. */
 const BUTTON_VERSION = 2;
-
-export function newNonce(): string {
-  return randomBytes(12).toString('base64url');
-}
 
 export class ActionSigner {
   constructor(private readonly secret: string) {}

@@ -4,7 +4,8 @@
  * back on a click, and anyone can send a message with a crafted `value`: only a token this key made,
  * for this person and conversation, before its expiry, is honoured. Pure: time comes in as `now`.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { newNonce } from '../nonce.js';
 
 /** What a token vouches for. */
 export interface ActionGrant {
@@ -28,10 +29,6 @@ const CONTEXT = 'opsbot-teams-action.v1';
 
 function mac(secret: string, payload: string): Buffer {
   return createHmac('sha256', secret).update(`${CONTEXT}.${payload}`).digest();
-}
-
-export function newNonce(): string {
-  return randomBytes(12).toString('base64url');
 }
 
 export function signAction(secret: string, grant: ActionGrant): string {
