@@ -3,7 +3,7 @@
  * is masked wherever it appears in a logged object or message, and well-known secret fields are
  * masked by path.
  */
-import { pino, destination, stdSerializers, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { pino, destination, stdSerializers, stdTimeFunctions, type DestinationStream, type Logger as PinoLogger } from 'pino';
 import { SecretMask } from './core/args/redact.js';
 import type { Logger } from './core/log.js';
 
@@ -37,7 +37,10 @@ export function createLogger(options: LoggerOptions): Logger & PinoLogger {
       base: { ...options.bindings },
       redact: { paths: SECRET_PATHS, censor: '***' },
       serializers: { err: (e: unknown) => scrub(stdSerializers.err(e as Error)) },
-      formatters: { log: (obj) => scrub(obj) as Record<string, unknown> },
+      // What an operator reads and a log shipper indexes: `"level":"warn"` and an ISO 8601 UTC time,
+      // not pino's level numbers and epoch milliseconds.
+      timestamp: stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }), log: (obj) => scrub(obj) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
           const cleaned = args.map((a) => (typeof a === 'string' ? mask.text(a) : a));

@@ -17,22 +17,23 @@ import { createLogger } from '../../../src/logging.js';
 export const BENCH_PRINCIPAL: Principal = { platform: 'shell', id: 'bench-user', name: 'Bench User' };
 export const BENCH_CONVERSATION: Conversation = { platform: 'shell', id: 'bench-room', name: 'bench-room' };
 
+const PROBLEMS = new Set(['warn', 'error', 'fatal']);
+
 /** Counts log lines by level instead of writing them: the bench reports warnings and errors. */
 export class LogSink {
-  readonly counts = new Map<number, number>();
+  readonly counts = new Map<string, number>();
   readonly samples: string[] = [];
 
   write(line: string): void {
-    const level = (JSON.parse(line) as { level?: number }).level ?? 0;
+    const level = (JSON.parse(line) as { level?: string }).level ?? 'unknown';
     this.counts.set(level, (this.counts.get(level) ?? 0) + 1);
-    // pino: 40 warn, 50 error, 60 fatal.
-    if (level >= 40 && this.samples.length < 5) this.samples.push(line.trim());
+    if (PROBLEMS.has(level) && this.samples.length < 5) this.samples.push(line.trim());
   }
 
   /** Warnings and worse. */
   problems(): number {
     let n = 0;
-    for (const [level, count] of this.counts) if (level >= 40) n += count;
+    for (const [level, count] of this.counts) if (PROBLEMS.has(level)) n += count;
     return n;
   }
 }
