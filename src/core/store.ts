@@ -271,6 +271,17 @@ export interface ConversationRefStore {
   list(platform: Platform): Promise<ConversationRef[]>;
 }
 
+/** See Store.cancelWakeups. */
+export interface CancelWakeups {
+  /**
+   * Calls `wake` whenever some process asked for a job to be cancelled (which job is read from the
+   * store, as the heartbeat does: a wake-up carries no authority), and once after each (re)connection,
+   * for what was asked while nobody listened. `onError` hears connection failures; it keeps trying.
+   * Returns the unsubscribe; the last one closes the connection.
+   */
+  subscribe(wake: () => void, onError: (error: Error) => void): () => Promise<void>;
+}
+
 export interface Store {
   readonly engine: 'sqlite' | 'postgres';
   readonly jobs: JobStore;
@@ -288,6 +299,12 @@ export interface Store {
    * one process owns the database (SQLite) and the outbox's in-memory limiter is exact.
    */
   readonly rateBudgets: RateBudgetStore | null;
+  /**
+   * Wakes a process when another asks one of its jobs to stop (PostgreSQL LISTEN/NOTIFY), so a cancel
+   * from another replica takes effect at once instead of at the next heartbeat; null where one process
+   * owns the database (SQLite). The heartbeat stays the fallback: a lost wake-up only delays the stop.
+   */
+  readonly cancelWakeups: CancelWakeups | null;
   /** One-time tokens (signed chat buttons): a second use is refused. */
   readonly nonces: NonceStore;
   /** Schedules and the tick claims that make each tick fire once (src/core/scheduler/store-port.ts). */

@@ -2,7 +2,7 @@
  * Jobs. Every state change commits together with its audit entry and its lock change, so a crash
  * can never leave a running job without a lease, a lease without a job, or a transition unaudited.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { JOB_STATES } from '../core/store.js';
 import type { Principal } from '../core/identity.js';
@@ -17,6 +17,9 @@ import { JOB_INSERT_COLUMNS, jobFromRow, newJobRow } from './rows.js';
 import type { Database, JobsTable, StoreEngine } from './schema.js';
 
 const UNFINISHED: readonly JobState[] = ['queued', 'running'];
+
+/** The PostgreSQL notification channel of cancel requests (pg-cancel-wakeups.ts listens on it). */
+export const CANCEL_CHANNEL = 'opsbot_job_cancel';
 
 function jobLease(jobId: number, holder: Principal, lock: LockRequest, nowMs: number): LockRecord {
   return {
@@ -249,7 +252,9 @@ export function createJobStore(db: Kysely<Database>, hot: TransactionRunner, eng
 
     async requestCancel(jobId) {
       // A finished job has nothing left to cancel; flagging it would only confuse recovery.
-      await db.updateTable('jobs').set({ cancel_requested: 1 }).where('id', '=', jobId).where('state', 'in', UNFINISHED).execute();
+      const flagged = await db.updateTable('jobs').set({ cancel_requested: 1 }).where('id', '=', jobId).where('state', 'in', UNFINISHED).executeTakeFirst();
+      // Wakes the replica running it (pg-cancel-wakeups.ts), once the flag is committed for it to read.
+      if (engine === 'postgres' && flagged.numUpdatedRows > 0n) await sql`select pg_notify(${CANCEL_CHANNEL}, ${String(jobId)})`.execute(db);
     },
 
     async get(id) {

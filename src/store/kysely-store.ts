@@ -4,7 +4,7 @@
  */
 import { sql } from 'kysely';
 import type { Kysely } from 'kysely';
-import type { Store } from '../core/store.js';
+import type { CancelWakeups, Store } from '../core/store.js';
 import { createAlertStore } from './alerts.js';
 import { createAlertThreadStore } from './alert-threads.js';
 import { createAlertTicketStore } from './alert-tickets.js';
@@ -34,7 +34,12 @@ function hotWrites(db: Kysely<Database>, engine: StoreEngine): TransactionRunner
   return engine === 'sqlite' ? groupCommit(db, alone) : { run: alone };
 }
 
-export function createKyselyStore(db: Kysely<Database>, engine: StoreEngine): Store {
+/** What only one engine has: PostgreSQL's LISTEN connection for cross-replica cancels. */
+export interface EngineExtras {
+  readonly cancelWakeups?: CancelWakeups & { close(): Promise<void> };
+}
+
+export function createKyselyStore(db: Kysely<Database>, engine: StoreEngine, extras: EngineExtras = {}): Store {
   let closing: Promise<void> | undefined;
   const hot = hotWrites(db, engine);
   // One set of compiled enqueue statements, for the outbox and for jobs' final posts.
@@ -50,6 +55,7 @@ export function createKyselyStore(db: Kysely<Database>, engine: StoreEngine): St
     messageRefs: createMessageRefStore(db),
     // SQLite has one process: the in-memory limiter is exact there and costs no write per message.
     rateBudgets: engine === 'postgres' ? createRateBudgetStore(db, engine) : null,
+    cancelWakeups: extras.cancelWakeups ?? null,
     nonces: createNonceStore(db),
     schedules: createScheduleStore(db),
     maintenance: createMaintenanceStore(db),
@@ -63,7 +69,10 @@ export function createKyselyStore(db: Kysely<Database>, engine: StoreEngine): St
     },
     close() {
       // Idempotent: shutdown paths may close twice, and pg's Pool.end() throws the second time.
-      closing ??= db.destroy();
+      closing ??= (async () => {
+        await extras.cancelWakeups?.close();
+        await db.destroy();
+      })();
       return closing;
     },
   };

@@ -4,6 +4,7 @@ import { Pool, TypeOverrides } from 'pg';
 import type { Store } from '../core/store.js';
 import { createKyselyStore } from './kysely-store.js';
 import { migrateToLatest } from './migrate.js';
+import { pgCancelWakeups } from './pg-cancel-wakeups.js';
 import type { Database } from './schema.js';
 
 export interface PostgresStoreOptions {
@@ -46,5 +47,5 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await db.destroy();
     throw error;
   }
-  return createKyselyStore(db, 'postgres');
+  return createKyselyStore(db, 'postgres', { cancelWakeups: pgCancelWakeups(options.url) });
 }

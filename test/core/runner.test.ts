@@ -8,6 +8,8 @@ import { recoverInterruptedJobs } from '../../src/core/jobs/recovery.js';
 import type { JobEvent } from '../../src/core/jobs/runner.js';
 import { nullNotifier } from '../../src/core/notify.js';
 import type { Store } from '../../src/core/store.js';
+import { Client } from 'pg';
+import { CANCEL_CHANNEL } from '../../src/store/jobs.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { Gates, eventually, lockableServices, memoryLogger, people, places, removeTempDirs, startTestApp, type TestApp, type TestAppOptions } from '../support/app.js';
@@ -236,6 +238,43 @@ describe('cancel', () => {
     expect(job.error).toBe('Cancelled from another opsbot replica.');
     expect(await storeB.locks.get('web', new Date())).toBeNull();
     expect((await storeB.jobs.get(job.id))?.state).toBe('cancelled');
+  });
+
+  it('wakes the replica running the job at once, without waiting for its heartbeat (PostgreSQL NOTIFY)', async () => {
+    const db = await createTestDatabase(inject('postgresUrl'));
+    databases.push(db);
+    const storeA: Store = await openPostgresStore({ url: db.url, poolSize: 4 });
+    const storeB: Store = await openPostgresStore({ url: db.url, poolSize: 4 });
+    // A heartbeat of an hour: only the notification can bring the cancel within the test.
+    const slowBeat = { heartbeat: 3_600_000, lockTtl: 7_200_000 };
+    const a = await app({ store: storeA, instance: 'replica-a', jobs: slowBeat });
+    const b = await app({ store: storeB, instance: 'replica-b', jobs: slowBeat });
+
+    const observer = new Client({ connectionString: db.url });
+    await observer.connect();
+    const listeners = async (): Promise<number> =>
+      Number((await observer.query<{ n: string }>("select count(*) as n from pg_stat_activity where datname = current_database() and query = $1", [`LISTEN ${CANCEL_CHANNEL}`])).rows[0]?.n);
+
+    const started = await a.start('hold web');
+    await gates.entered('web');
+    // A listens from its first job on; a cancel asked before that would be read when it starts listening.
+    await eventually(listeners, (n) => n === 1, 'replica A listening for cancels');
+    await b.say(`cancel ${started.job.id}`, people.oscar);
+    const { job } = await started.completion;
+    expect(job.state).toBe('cancelled');
+    expect(job.error).toBe('Cancelled from another opsbot replica.');
+    // A notification only makes A look: a job nobody asked to cancel goes on.
+    const other = await a.start('hold db');
+    await gates.entered('db');
+    await observer.query('select pg_notify($1, $2)', [CANCEL_CHANNEL, String(other.job.id)]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await storeA.jobs.get(other.job.id))?.state).toBe('running');
+    gates.open('db');
+    expect((await other.completion).job.state).toBe('succeeded');
+    await a.close();
+    // Closed, A no longer holds a connection for it.
+    await eventually(listeners, (n) => n === 0, 'replica A no longer listening');
+    await observer.end();
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
-import type { JobStore } from '../store.js';
+import type { CancelWakeups, JobStore } from '../store.js';
 import { lostJobReason, unrenewedLeaseReason } from './texts.js';
 
 export interface LeaseKeeperDeps {
@@ -18,6 +18,8 @@ export interface LeaseKeeperDeps {
   readonly lockTtlMs: number;
   /** Cancellation asked for on another replica arrives with the heartbeat. */
   readonly onCancelRequested: (jobId: number) => void;
+  /** Where the store can say at once that a cancel was asked for: a heartbeat then runs now. */
+  readonly wakeups: CancelWakeups | null;
   /** The job is no longer this process's to run: stop it, saying `reason`. Called once per job. */
   readonly onLost: (jobId: number, reason: string) => void;
 }
@@ -31,6 +33,9 @@ export class LeaseKeeper {
   private readonly tracked = new Map<number, Tracked>();
   private timer: NodeJS.Timeout | null = null;
   private renewing = false;
+  /** A wake-up came while a renewal was on its way: one more heartbeat follows it. */
+  private wokenMeanwhile = false;
+  private unsubscribe: (() => Promise<void>) | null = null;
 
   constructor(private readonly deps: LeaseKeeperDeps) {}
 
@@ -40,6 +45,22 @@ export class LeaseKeeper {
     if (this.timer !== null) return;
     this.timer = setInterval(() => void this.tick(), this.deps.heartbeatMs);
     this.timer.unref();
+    // Listens from this process's first job until it stops: one connection, not one per job.
+    this.unsubscribe ??=
+      this.deps.wakeups?.subscribe(
+        () => this.wake(),
+        (error) => this.deps.logger.warn({ err: error }, 'cancel wake-ups lost their connection; cancels from other replicas wait for the heartbeat meanwhile'),
+      ) ?? null;
+  }
+
+  /** Another process asked for a cancel: a heartbeat now, which reads whose. */
+  private wake(): void {
+    if (this.tracked.size === 0) return;
+    if (this.renewing) {
+      this.wokenMeanwhile = true;
+      return;
+    }
+    void this.tick();
   }
 
   /** A queued job took its lease at `at`. */
@@ -52,9 +73,12 @@ export class LeaseKeeper {
     this.tracked.delete(jobId);
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
+    const unsubscribe = this.unsubscribe;
+    this.unsubscribe = null;
+    await unsubscribe?.();
   }
 
   /** One heartbeat: stops the jobs whose lease ran out, then renews the rest (unless a renewal is still on its way). */
@@ -70,6 +94,10 @@ export class LeaseKeeper {
       this.deps.logger.warn({ err: error }, 'job heartbeat failed');
     } finally {
       this.renewing = false;
+      if (this.wokenMeanwhile) {
+        this.wokenMeanwhile = false;
+        void this.tick();
+      }
     }
   }
 

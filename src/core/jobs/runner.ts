@@ -125,6 +125,7 @@ export class JobRunner {
       logger: deps.logger,
       heartbeatMs: deps.settings.heartbeatMs,
       lockTtlMs: deps.settings.lockTtlMs,
+      wakeups: deps.store.cancelWakeups,
       onCancelRequested: (id) => this.running.get(id)?.controller.abort(new CancelledError('Cancelled from another opsbot replica.')),
       onLost: (id, reason) => {
         const job = this.running.get(id);
@@ -200,7 +201,7 @@ export class JobRunner {
     await Promise.race([all(), sleep(graceMs, undefined, { unref: true })]);
     for (const job of this.running.values()) job.controller.abort(new Interruption('opsbot shut down before this job finished.'));
     await Promise.race([all(), sleep(5_000, undefined, { unref: true })]);
-    this.leases.stop();
+    await this.leases.stop();
   }
 
   private async execute(job: JobRecord, request: JobRequest, controller: AbortController): Promise<JobOutcome> {
