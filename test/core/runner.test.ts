@@ -271,6 +271,14 @@ describe('cancel', () => {
     expect((await storeA.jobs.get(other.job.id))?.state).toBe('running');
     gates.open('db');
     expect((await other.completion).job.state).toBe('succeeded');
+    // The listening connection is cut (a PostgreSQL restart, a proxy's idle timeout): A listens again.
+    await observer.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query = $1', [`LISTEN ${CANCEL_CHANNEL}`]);
+    await eventually(listeners, (n) => n === 1, 'replica A listening again');
+    const third = await a.start('hold api');
+    await gates.entered('api');
+    await b.say(`cancel ${third.job.id}`, people.oscar);
+    expect((await third.completion).job.state).toBe('cancelled');
+    expect(a.logs.some((e) => e.level === 'warn' && e.msg?.startsWith('cancel wake-ups lost their connection'))).toBe(true);
     await a.close();
     // Closed, A no longer holds a connection for it.
     await eventually(listeners, (n) => n === 0, 'replica A no longer listening');
