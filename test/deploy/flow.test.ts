@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decideApproval } from '../../src/core/deploy/approve-flow.js';
 import { runDeploy } from '../../src/core/deploy/deploy-flow.js';
 import { runRollback } from '../../src/core/deploy/rollback-flow.js';
+import { prepareRun } from '../../src/core/deploy/run-playbook.js';
 import { BackendError, CancelledError, ConflictError, DeniedError, LockedError, NotFoundError, TimeoutError, UsageError } from '../../src/core/errors.js';
 import { fakes, flowContext, olga, piotr, storeSpec } from './support/fakes.js';
 
@@ -337,5 +338,22 @@ describe('rollback flow', () => {
     const reply = await runRollback('store-pl', flowContext(f.ports, { dryRun: true }).ctx);
     expect(reply.title).toBe('Dry run: roll back store-pl to blue');
     expect(f.traffic.switches).toEqual([]);
+  });
+});
+
+describe('run: playbooks other commands run under their own guards', () => {
+  const scaling = { scaledBy: (playbook: string) => (playbook === 'backup' ? [{ service: 'web', env: 'prod' }] : []) };
+  const request = (playbook: string, check = false) => ({ playbook, limit: undefined, check, vars: { mode: 'fast' } });
+
+  it('the job refuses a service\'s scale playbook without --check too (its replica may have another config than the one that checked)', () => {
+    const f = fakes();
+    expect(() => prepareRun(request('backup'), { deploy: f.ports, scaling })).toThrow(
+      new UsageError(
+        "`backup` is the scale playbook of `web` (prod): run bare, it would skip the scale command's bounds (min and max), cooldown, the environment's permission and the service's lock. Scale with `scale web <change> --env prod`, or see what it would change with `run backup --check`.",
+      ),
+    );
+    expect(prepareRun(request('backup', true), { deploy: f.ports, scaling }).spec.id).toBe('backup');
+    // Scaling nothing, it runs as before.
+    expect(prepareRun(request('backup'), { deploy: f.ports, scaling: { scaledBy: () => [] } }).spec.id).toBe('backup');
   });
 });
