@@ -1,4 +1,4 @@
-import { checkStore, defineCommand, DEPLOY_VERSION, formatTime, personBehind, runDeploy, STORE_NAME, type Message } from '#core';
+import { checkDeploy, defineCommand, DEPLOY_VERSION, formatTime, personBehind, pipelineFreeze, runDeploy, STORE_NAME, type Message } from '#core';
 
 export const deploy = defineCommand({
   name: 'deploy',
@@ -6,7 +6,8 @@ export const deploy = defineCommand({
   description:
     'Runs the store\'s catalogued playbook for the colour, waits until the colour answers healthy, switches traffic (HAProxy, nginx or symlink), ' +
     'and verifies the public frontend; a failure after the switch switches back. `auto` picks the idle colour. Refused when the target is live, ' +
-    'unless --force (which asks for confirmation). --dry-run runs the playbook with --check --diff and changes nothing.',
+    'unless --force (which asks for confirmation). A store with a build pipeline runs it first, and is refused while that pipeline is frozen (`lock pipeline.<name>`). ' +
+    '--dry-run runs the playbook with --check --diff, builds nothing and changes nothing.',
   examples: ['deploy store-pl green --version 1.4.2', 'deploy demo blue', 'deploy store-pl auto --version 1.4.3 --dry-run'],
   args: {
     store: { type: 'string', positional: 0, required: true, pattern: STORE_NAME, patternHint: 'a store name from the config', description: 'The store to deploy.' },
@@ -19,7 +20,8 @@ export const deploy = defineCommand({
   lock: ({ store }) => store,
   timeout: 60 * 60_000,
   // An unknown store is refused at once, with the usage: no job, no lock, no confirmation for --force.
-  check: ({ store }, ports) => checkStore(ports.deploy.stores, store),
+  // So is a deploy whose store builds with a frozen pipeline (`lock pipeline.<name>`), as a conflict.
+  check: ({ store }, ports, { dryRun }) => checkDeploy(ports, store, dryRun),
   run: ({ store, colour, version, force }, ctx): Promise<Message> =>
     runDeploy(
       { store, colour, version, force },
@@ -31,6 +33,7 @@ export const deploy = defineCommand({
           const window = ctx.ports.maintenance.deployBlockedBy(target, at);
           return window === null ? null : `${window.reason ?? 'no reason given'}, until ${formatTime(window.endsAt)}`;
         },
+        buildFrozenBy: (pipeline) => pipelineFreeze(ctx.ports.locks, pipeline),
       },
     ),
 });

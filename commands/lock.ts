@@ -1,18 +1,19 @@
-import { ConflictError, defineCommand, didYouMean, formatTime, UsageError, type Message, type Ports } from '#core';
+import { ConflictError, defineCommand, didYouMean, formatTime, pipelineLockKey, UsageError, type Message, type Ports } from '#core';
 
 /** Targets are names from config (stores, services): a conservative pattern keeps them plain words. */
 export const TARGET = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 /**
  * A freeze only protects something when a job takes the same lock key: deploy and rollback lock the
- * store, scale the service, pipeline run and retry `pipeline.<name>`. Any other name would be frozen
+ * store, scale the service, pipeline run and retry `pipeline.<name>` (which a deploy whose store
+ * builds with that pipeline also respects, refused while it is frozen). Any other name would be frozen
  * to no effect (a typo freezes nothing and says it did), so it is refused, naming the targets.
  * (`run` locks `playbook:<id>`, which the target pattern does not admit, so playbooks are not among them.)
  */
 export function checkLockTarget(target: string, ports: Pick<Ports, 'deploy' | 'scaling' | 'pipelines'>): void {
   const stores = ports.deploy.stores.list().map((s) => s.name);
   const services = ports.scaling.services();
-  const pipelines = ports.pipelines.names().map((name) => `pipeline.${name}`);
+  const pipelines = ports.pipelines.names().map(pipelineLockKey);
   if (stores.includes(target) || services.includes(target) || pipelines.includes(target)) return;
   const kinds = [
     ...(stores.length === 0 ? [] : [`a store (${stores.join(', ')})`]),

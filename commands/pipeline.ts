@@ -3,6 +3,7 @@ import {
   defineCommand,
   parseRunTarget,
   pipelineExtraPermissions,
+  pipelineLockKey,
   pipelineStatus,
   retryByJobRefusal,
   retryPipeline,
@@ -55,7 +56,7 @@ export const pipeline = defineCommand({
   // Builds outlast the default 30 min; a run that outlives this is left running on the server.
   timeout: 3 * 60 * 60_000,
   // One run per pipeline at a time (retry starts one too); a cancel never waits behind the run it stops.
-  lock: ({ action, target }) => (action === 'cancel' ? `pipeline-cancel.${target.replace('#', '.')}` : `pipeline.${pipelineOf(target) ?? target.replace('#', '')}`),
+  lock: ({ action, target }) => (action === 'cancel' ? `pipeline-cancel.${target.replace('#', '.')}` : pipelineLockKey(pipelineOf(target) ?? target.replace('#', ''))),
   // Unknown pipelines, variables of the wrong name or type, and a bad ref are refused before a job
   // exists, with the usage; nothing is contacted. So is a retry by job number, whose lock and
   // permission could not name the pipeline (a freeze of it, or a grant for one pipeline only).

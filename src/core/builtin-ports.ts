@@ -39,6 +39,7 @@ export function createJobsPort(store: Store, runner: JobRunner, clock: Clock, au
 export function createLocksPort(store: Store, clock: Clock): LocksPort {
   return {
     list: () => store.locks.list(clock.now()),
+    get: (target) => store.locks.get(target, clock.now()),
     freeze: (target, by, conversation, reason) =>
       store.locks.freeze(
         { key: target, holder: by, reason, acquiredAt: clock.now(), expiresAt: null },

@@ -16,6 +16,12 @@ export interface Invoker {
   readonly conversation: Conversation;
 }
 
+/** What a command's check knows of the invocation besides its args: who, where, and whether it is a dry run. */
+export interface CheckContext extends Invoker {
+  /** `--dry-run`: the job will change nothing, so refusals that guard only a change need not apply. */
+  readonly dryRun: boolean;
+}
+
 export interface CommandContext {
   readonly principal: Principal;
   readonly conversation: Conversation;
@@ -65,9 +71,11 @@ export interface CommandDefinition<A extends ArgsSchema> {
    * UsageError or NotFoundError. Runs after authorization and before any job exists, so bad input
    * is refused at once, with the usage, and nothing is queued, locked or contacted. It is also where
    * a permission only a stored record can name is checked (the target of maintenance window #3):
-   * `ports.access.authorize` for `who`, a DeniedError audited as `denied` like any refusal.
+   * `ports.access.authorize` for `who`, a DeniedError audited as `denied` like any refusal. A
+   * LockedError (a lock the command respects besides its own is held) is audited as `conflict`, like
+   * a job refused its own lock.
    */
-  check?(args: ArgValues<A>, ports: Ports, who: Invoker): void | Promise<void>;
+  check?(args: ArgValues<A>, ports: Ports, who: CheckContext): void | Promise<void>;
   /** Milliseconds; defaults: 30 s for read-only commands, 30 min for jobs. */
   readonly timeout?: number;
   run(args: ArgValues<A>, ctx: CommandContext): Promise<Message> | Message;
@@ -95,7 +103,7 @@ export interface Command {
   sideEffect(args: AnyArgValues): SideEffect;
   lock(args: AnyArgValues): string | null;
   /** Absent when the command has no config-dependent validation (most read-only ones). */
-  readonly check: ((args: AnyArgValues, ports: Ports, who: Invoker) => Promise<void>) | undefined;
+  readonly check: ((args: AnyArgValues, ports: Ports, who: CheckContext) => Promise<void>) | undefined;
   run(args: AnyArgValues, ctx: CommandContext): Promise<Message>;
   /**
    * The definition's own `run`, unwrapped: it may answer synchronously or throw. Inline runs use it

@@ -12,7 +12,7 @@ import { tokenize, type Token } from './args/tokenize.js';
 import type { Clock } from './clock.js';
 import type { Command } from './command.js';
 import { CONFIRM_CODE, CONFIRM_TTL_MS, confirmCommand, confirmationPrompt, newConfirmationCode } from './confirm.js';
-import { DeniedError, UsageError, isOpsbotError } from './errors.js';
+import { DeniedError, LockedError, UsageError, isOpsbotError } from './errors.js';
 import { conversationKey, principalKey, type Invocation } from './identity.js';
 import type { Logger } from './log.js';
 import type { Message } from './message.js';
@@ -23,7 +23,7 @@ import type { CommandRegistry } from './registry.js';
 import { acceptedReply, errorReply } from './replies.js';
 import { DeadlineWatcher } from './deadlines.js';
 import { InlineRun } from './inline-run.js';
-import { redactMessage } from './jobs/texts.js';
+import { describeHolder, redactMessage } from './jobs/texts.js';
 import type { JobOutcome, JobRunner } from './jobs/runner.js';
 import type { AuditEvent, JobRecord, NewAuditEntry, Store } from './store.js';
 
@@ -174,10 +174,16 @@ export class Dispatcher {
     const { values } = parsed;
     if (command.check !== undefined) {
       try {
-        await command.check(values, this.deps.ports(), { principal: invocation.principal, conversation: invocation.conversation });
+        await command.check(values, this.deps.ports(), { principal: invocation.principal, conversation: invocation.conversation, dryRun: parsed.dryRun });
       } catch (caught: unknown) {
         // A permission the check found missing (one only a record names) is a denial like the one above.
         if (caught instanceof DeniedError) return this.refuse(this.audit(invocation, 'denied', command.name, redactArgs(command.args, values), caught.permission, caught, parsed.dryRun), caught);
+        // A lock the check found held (one only the config ties to the command: a deploy's build
+        // pipeline) is a conflict, audited as when the runner refuses a job its own lock.
+        if (caught instanceof LockedError && command.mayMutate) {
+          const entry = this.audit(invocation, 'conflict', command.name, redactArgs(command.args, values), permission, null, parsed.dryRun);
+          return this.refuse({ ...entry, detail: `locked: ${describeHolder(caught.holder)}` }, caught);
+        }
         // Like a parser error, a check's usage error shows the command's usage.
         const error = caught instanceof UsageError && caught.hint === undefined ? new UsageError(caught.message, { cause: caught, hint: `Usage: ${usageLine(command)}` }) : caught;
         if (command.mayMutate && isOpsbotError(error)) await store.audit.append(this.audit(invocation, 'rejected', command.name, redactArgs(command.args, values), permission, error, parsed.dryRun));

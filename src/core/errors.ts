@@ -2,6 +2,8 @@
  * Coded errors. These four (plus ConfirmationExpired via UsageError) are shown to the user as they
  * are; anything else is reported as an internal error with a correlation id and logged with its stack.
  */
+import type { LockRecord } from './store.js';
+
 export type ErrorCode = 'usage' | 'denied' | 'conflict' | 'backend' | 'not_found' | 'timeout' | 'cancelled';
 
 export abstract class OpsbotError extends Error {
@@ -36,6 +38,21 @@ export class DeniedError extends OpsbotError {
 /** Someone else holds the target, or the state does not allow the action now. */
 export class ConflictError extends OpsbotError {
   readonly code = 'conflict' as const;
+}
+
+/**
+ * A lock is held: the job's own target, or one its command respects besides (the build pipeline of a
+ * deploy), by another job or by a freeze (`lock`). Audited as `conflict`, naming the holder.
+ */
+export class LockedError extends ConflictError {
+  constructor(
+    message: string,
+    readonly key: string,
+    readonly holder: LockRecord,
+    options?: { cause?: unknown; hint?: string },
+  ) {
+    super(message, options);
+  }
 }
 
 /** Something we asked for does not exist (a job id, a store, a lock). */

@@ -1,11 +1,11 @@
 /** The core's public surface: the only module commands/ may import (as `#core`). */
-export { defineCommand, type Command, type CommandContext, type CommandDefinition, type Invoker, type SideEffect } from './command.js';
+export { defineCommand, type Command, type CommandContext, type CommandDefinition, type CheckContext, type Invoker, type SideEffect } from './command.js';
 export type { ArgSpec, ArgsSchema, ArgValues, AnyArgValues } from './args/schema.js';
 export { parseDuration, formatDuration, formatElapsed } from './args/duration.js';
 export { usageLine, argumentLines } from './args/usage.js';
 export { canonicalText } from './args/redact.js';
 export { didYouMean } from './args/suggest.js';
-export { UsageError, DeniedError, ConflictError, NotFoundError, BackendError, TimeoutError, CancelledError, OpsbotError, explainDenial } from './errors.js';
+export { UsageError, DeniedError, ConflictError, LockedError, NotFoundError, BackendError, TimeoutError, CancelledError, OpsbotError, explainDenial } from './errors.js';
 export { msg, type Message, type Block, type Field, type Action, type Link, type Tone } from './message.js';
 export type { Principal, Conversation, Invocation, Platform } from './identity.js';
 export { principalKey, conversationKey } from './identity.js';

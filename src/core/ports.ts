@@ -27,6 +27,8 @@ export interface AuditPort {
 
 export interface LocksPort {
   list(): Promise<LockRecord[]>;
+  /** Who holds `target` now (a job's lease or a freeze), or null. */
+  get(target: string): Promise<LockRecord | null>;
   freeze(target: string, by: Principal, conversation: Conversation, reason: string | null): Promise<{ ok: true } | { ok: false; holder: LockRecord }>;
   release(target: string, by: Principal, conversation: Conversation): Promise<LockRecord | null>;
 }

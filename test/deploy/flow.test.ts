@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { decideApproval } from '../../src/core/deploy/approve-flow.js';
 import { runDeploy } from '../../src/core/deploy/deploy-flow.js';
 import { runRollback } from '../../src/core/deploy/rollback-flow.js';
-import { BackendError, CancelledError, ConflictError, DeniedError, NotFoundError, TimeoutError, UsageError } from '../../src/core/errors.js';
+import { prepareRun } from '../../src/core/deploy/run-playbook.js';
+import { BackendError, CancelledError, ConflictError, DeniedError, LockedError, NotFoundError, TimeoutError, UsageError } from '../../src/core/errors.js';
 import { fakes, flowContext, olga, piotr, storeSpec } from './support/fakes.js';
 
 const deployTo = (colour: 'blue' | 'green' | 'auto', version: string | null = '1.4.2', force = false) => ({ store: 'store-pl', colour, version: version ?? undefined, force });
@@ -120,6 +121,35 @@ describe('deploy flow', () => {
     f.build.result = { ok: false, runId: '312', url: null, version: null, detail: 'FAILURE' };
     await expect(runDeploy(deployTo('green'), flowContext(f.ports).ctx)).rejects.toThrow('Build 312 of pipeline store-build failed: FAILURE. Nothing was deployed.');
     expect(f.playbooks.runs).toEqual([]);
+  });
+
+  it('does not build while the build pipeline is frozen: refused right before the build, naming the freeze (a dry run says so)', async () => {
+    const f = fakes({ stores: [storeSpec({ build: { pipeline: 'store-build', variables: {} } })] });
+    const freeze = { key: 'pipeline.store-build', holder: piotr, jobId: null, reason: 'release freeze', acquiredAt: new Date(Date.UTC(2026, 10, 22, 20, 0, 0)), expiresAt: null };
+    const asked: string[] = [];
+    const frozen = {
+      ...flowContext(f.ports).ctx,
+      buildFrozenBy: (pipeline: string) => {
+        asked.push(pipeline);
+        return Promise.resolve(freeze);
+      },
+    };
+    const error = await runDeploy(deployTo('green'), frozen).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LockedError);
+    expect((error as LockedError).message).toMatch(
+      /^`pipeline\.store-build` is locked by Piotr \(a freeze: "release freeze", since .+\), and deploying `store-pl` builds with pipeline `store-build`: nothing was built or deployed\. Deploy once `unlock pipeline\.store-build` has lifted the freeze \(`--queue` does not wait for it\)\.$/,
+    );
+    expect((error as LockedError).key).toBe('pipeline.store-build');
+    expect(asked).toEqual(['store-build']);
+    expect(f.build.calls).toEqual([]);
+    expect(f.playbooks.runs).toEqual([]);
+
+    const dry = await runDeploy(deployTo('green'), { ...frozen, dryRun: true });
+    expect(f.build.calls).toEqual([]);
+    expect(JSON.stringify(dry.blocks)).toContain('A real run would be refused now: `pipeline.store-build` is locked by Piotr');
+    // Not frozen: it builds.
+    await runDeploy(deployTo('green'), { ...frozen, buildFrozenBy: () => Promise.resolve(null) });
+    expect(f.build.calls).toHaveLength(1);
   });
 
   it('needs a version when nothing tells which one', async () => {
@@ -308,5 +338,22 @@ describe('rollback flow', () => {
     const reply = await runRollback('store-pl', flowContext(f.ports, { dryRun: true }).ctx);
     expect(reply.title).toBe('Dry run: roll back store-pl to blue');
     expect(f.traffic.switches).toEqual([]);
+  });
+});
+
+describe('run: playbooks other commands run under their own guards', () => {
+  const scaling = { scaledBy: (playbook: string) => (playbook === 'backup' ? [{ service: 'web', env: 'prod' }] : []) };
+  const request = (playbook: string, check = false) => ({ playbook, limit: undefined, check, vars: { mode: 'fast' } });
+
+  it('the job refuses a service\'s scale playbook without --check too (its replica may have another config than the one that checked)', () => {
+    const f = fakes();
+    expect(() => prepareRun(request('backup'), { deploy: f.ports, scaling })).toThrow(
+      new UsageError(
+        "`backup` is the scale playbook of `web` (prod): run bare, it would skip the scale command's bounds (min and max), cooldown, the environment's permission and the service's lock. Scale with `scale web <change> --env prod`, or see what it would change with `run backup --check`.",
+      ),
+    );
+    expect(prepareRun(request('backup', true), { deploy: f.ports, scaling }).spec.id).toBe('backup');
+    // Scaling nothing, it runs as before.
+    expect(prepareRun(request('backup'), { deploy: f.ports, scaling: { scaledBy: () => [] } }).spec.id).toBe('backup');
   });
 });

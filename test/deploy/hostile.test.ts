@@ -3,7 +3,7 @@
  * and after each attempt no playbook ran, nothing was synced, switched, built or executed over SSH,
  * and no ansible-playbook process exists.
  */
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeployPorts } from '../../src/core/deploy/ports.js';
@@ -34,7 +34,23 @@ function spy(ports: DeployPorts): DeployPorts {
 beforeAll(async () => {
   dir = tempDir('opsbot-hostile-');
   mkdirSync(join(dir, 'playbooks'));
-  writePlaybookDir(join(dir, 'playbooks'));
+  const catalog = writePlaybookDir(join(dir, 'playbooks'));
+  // Playbooks that scale a service (services.<name>.environments.<env>.ansible) and read its counts.
+  appendFileSync(
+    catalog,
+    `
+  scale-web:
+    file: fail.yml
+    description: scales web (takes the count, as a hand-written scale playbook might)
+    inventory: local
+    vars:
+      replicas: { type: integer, min: 0, max: 500, required: true, description: replicas }
+  scale-web-status:
+    file: fail.yml
+    description: reads web's counts
+    inventory: local
+`,
+  );
   bot = await startDeployApp(
     dir,
     `
@@ -46,6 +62,12 @@ stores:
   shop:
     health: { blue: "http://127.0.0.1:9/health", green: "http://127.0.0.1:9/health", frontend: "http://127.0.0.1:9/" }
     traffic: { haproxy: { socket: ./nowhere.sock, backend: be } }
+services:
+  web:
+    max: 3
+    environments:
+      prod: { ansible: { playbook: scale-web, statusPlaybook: scale-web-status, limit: localhost } }
+      staging: { ansible: { playbook: scale-web } }
 `,
     { wrap: spy },
   );
@@ -98,6 +120,9 @@ const HOSTILE: [string, RegExp][] = [
   ['run note out=/tmp/x note="{#"', /Ansible would read them as a template/],
   // A store's deploy playbook, run bare, would skip the deploy's lock, checks and approval.
   ['run deploy-colour colour=blue version=9.9.9', /`deploy-colour` is the deploy playbook of `shop`: run bare, it would skip .* Deploy with `deploy shop <blue\|green>`/],
+  // A service's scale playbook, run bare, would skip the scale's bounds, cooldown, permission and lock.
+  ['run scale-web replicas=500', /`scale-web` is the scale playbook of `web` \(prod\), `web` \(staging\): run bare, it would skip the scale command's bounds \(min and max\), cooldown, the environment's permission and the service's lock\. Scale with `scale web <change> --env prod`, or see what it would change with `run scale-web --check`\./],
+  ['run scale-web replicas=0 --limit localhost', /`scale-web` is the scale playbook of `web`/],
 ];
 
 describe('hostile arguments', () => {
@@ -123,6 +148,17 @@ describe('hostile arguments', () => {
     // It reaches ansible (whose --check of this bare test playbook then fails; beside the point).
     expect(done?.job.error ?? '').not.toMatch(/is the deploy playbook/);
     expect(calls).toContain('playbooks.run');
+  });
+
+  it('a service\'s scale playbook may still be run with --check or --dry-run, and its status playbook bare (control)', async () => {
+    for (const text of ['run scale-web replicas=500 --check', 'run scale-web replicas=500 --dry-run', 'run scale-web-status']) {
+      calls.length = 0;
+      const outcome = await bot.say(text);
+      const done = outcome.kind === 'job' ? await outcome.completion : null;
+      // It reaches ansible (whose run of this bare test playbook then fails; beside the point).
+      expect(done?.job.error ?? '').not.toMatch(/is the scale playbook/);
+      expect(calls).toContain('playbooks.run');
+    }
   });
 
   it('the spies do see a valid deploy reach the backends (control)', async () => {

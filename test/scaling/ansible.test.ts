@@ -220,6 +220,27 @@ describe('/scale with the ansible orchestrator (real ansible-playbook, real proc
     expect(readFileSync(desiredFile('web'), 'utf8')).toBe('3\n');
   });
 
+  it('`run` of the scale playbook is refused before any job (it would skip the bounds, cooldown, permission and lock); the status playbook runs', async () => {
+    const before = { pids: replicas('web').sort(), desired: readFileSync(desiredFile('web'), 'utf8') };
+    const jobs = (await bot.store.jobs.list({ limit: 100 })).length;
+    for (const text of ['run scale-replicas', 'run scale-replicas --limit localhost']) {
+      const said = await bot.say(text);
+      expect(said.status).toBe('usage');
+      expect(said.text).toContain(
+        "`scale-replicas` is the scale playbook of `blocked` (local), `web` (local): run bare, it would skip the scale command's bounds (min and max), cooldown, the environment's permission and the service's lock. " +
+          'Scale with `scale blocked <change> --env local`, or see what it would change with `run scale-replicas --check`.',
+      );
+    }
+    expect((await bot.store.jobs.list({ limit: 100 })).length).toBe(jobs);
+    // The read-only status entry is not a way to change anything, so `run` takes it (here it fails
+    // its own check: opsbot_service is set only by /scale and /status).
+    const status = await bot.runJob('run scale-replicas-status');
+    expect(status.job.error ?? '').not.toMatch(/scale playbook/);
+    expect(status.job.error).toContain('needs opsbot_service and opsbot_action');
+    expect(replicas('web').sort()).toEqual(before.pids);
+    expect(readFileSync(desiredFile('web'), 'utf8')).toBe(before.desired);
+  });
+
   it('a failing task fails the job with that task\'s message', async () => {
     // Something else holds the second replica's port.
     blockers.push(await listen(blockedBase + 1));

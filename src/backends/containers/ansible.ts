@@ -42,12 +42,14 @@ const COUNT = /^\d{1,6}$/;
 export class AnsibleOrchestrator implements Orchestrator {
   readonly kind = 'ansible' as const;
   readonly target: string;
+  readonly scalePlaybook: string;
   private synced = false;
 
   constructor(
     private readonly settings: AnsibleScalingSettings,
     private readonly deps: AnsibleScalingDeps,
   ) {
+    this.scalePlaybook = settings.playbook;
     this.target = `playbook ${settings.playbook}${settings.limit === null ? '' : ` on ${settings.limit}`}`;
   }
 

@@ -1,5 +1,6 @@
 /** What the deploy orchestration needs from a command's context: the job's plumbing and the deploy ports. */
 import type { CommandContext } from '../command.js';
+import type { LockRecord } from '../store.js';
 import type { DeployPorts } from './ports.js';
 
 export type FlowContext = Pick<CommandContext, 'principal' | 'jobId' | 'dryRun' | 'signal' | 'clock' | 'log' | 'progress' | 'ref'> & {
@@ -12,6 +13,8 @@ export type FlowContext = Pick<CommandContext, 'principal' | 'jobId' | 'dryRun' 
   readonly onBehalfOf?: () => Promise<string | null>;
   /** The maintenance window that blocks deploys of a store now, described, or null (no check when absent). */
   readonly deployBlockedBy?: (store: string, at: Date) => string | null;
+  /** The freeze (`lock pipeline.<name>`) on a build pipeline now, or null (no check when absent). */
+  readonly buildFrozenBy?: (pipeline: string) => Promise<LockRecord | null>;
 };
 
 /** Counts the steps of a flow so progress reads `3/6`. */

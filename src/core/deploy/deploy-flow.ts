@@ -6,8 +6,12 @@
  * colour in place (--force), the playbook run.
  */
 import { didYouMean } from '../args/suggest.js';
-import { BackendError, ConflictError, NotFoundError, UsageError } from '../errors.js';
+import { BackendError, ConflictError, LockedError, NotFoundError, UsageError } from '../errors.js';
+import { describeHolder } from '../jobs/texts.js';
 import type { Block, Message } from '../message.js';
+import { pipelineLockKey } from '../pipelines/run-ref.js';
+import type { LocksPort } from '../ports.js';
+import type { LockRecord } from '../store.js';
 import { waitForApproval } from './approval.js';
 import { Steps, type FlowContext } from './context.js';
 import { playbookFailure, runPlaybookStep } from './playbook-step.js';
@@ -58,6 +62,10 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
 
   let version = request.version ?? null;
   if (spec.build !== null && !ctx.dryRun) {
+    // Looked at again right before the pipeline starts: a queued deploy passed the command's check
+    // long ago, and a freeze may have come since.
+    const freeze = (await ctx.buildFrozenBy?.(spec.build.pipeline)) ?? null;
+    if (freeze !== null) throw buildFreezeRefusal(spec.name, spec.build.pipeline, freeze);
     steps.next(`building with pipeline ${spec.build.pipeline}`);
     const variables = { ...spec.build.variables, ...(version === null ? {} : { VERSION: version }) };
     const build = await deploy.build.run(spec.build.pipeline, variables, { signal: ctx.signal, onProgress: (d) => steps.detail(`building: ${d}`) });
@@ -83,7 +91,11 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
   );
   if (!result.ok) throw playbookFailure(`${ctx.dryRun ? 'Checking' : 'Deploying'} ${what}`, result);
 
-  if (ctx.dryRun) return dryRunReport(spec, target, live, version, result, facts);
+  if (ctx.dryRun) {
+    // A dry run builds nothing, so a freeze of the build pipeline does not stop it; it says so.
+    const freeze = spec.build === null ? null : ((await ctx.buildFrozenBy?.(spec.build.pipeline)) ?? null);
+    return dryRunReport(spec, target, live, version, result, facts, freeze === null || spec.build === null ? null : `${frozenBuild(spec.name, spec.build.pipeline, freeze)}.`);
+  }
 
   await deploy.state.recordVersion(spec.name, target, version, ctx.clock.now(), ctx.jobId);
 
@@ -157,6 +169,42 @@ export function checkStore(stores: StoresPort, name: string): void {
   if (stores.get(name) === null) throw new UsageError(noSuchStore(stores, name));
 }
 
+/**
+ * `deploy`'s check, before any job exists: the store (checkStore), and the freeze of its build
+ * pipeline. `lock pipeline.<name>` holds every job that starts that pipeline, and a deploy of a store
+ * that builds with it starts it too; yet the deploy's one lock is its store, so the freeze is looked
+ * up here (and again in the job, right before the build). Only a freeze refuses: a `pipeline run`
+ * job holding the pipeline's lock may run beside a deploy's build, as it always could. A dry run
+ * builds nothing, so a freeze does not refuse it.
+ */
+export async function checkDeploy(ports: { readonly deploy: { readonly stores: StoresPort }; readonly locks: Pick<LocksPort, 'get'> }, name: string, dryRun: boolean): Promise<void> {
+  checkStore(ports.deploy.stores, name);
+  const build = ports.deploy.stores.get(name)?.build ?? null;
+  if (build === null || dryRun) return;
+  const freeze = await pipelineFreeze(ports.locks, build.pipeline);
+  if (freeze !== null) throw buildFreezeRefusal(name, build.pipeline, freeze);
+}
+
+/** The freeze (`lock pipeline.<name>`) on a pipeline, or null; a running job's lease on it is not one. */
+export async function pipelineFreeze(locks: Pick<LocksPort, 'get'>, pipeline: string): Promise<LockRecord | null> {
+  const holder = await locks.get(pipelineLockKey(pipeline));
+  return holder !== null && holder.jobId === null ? holder : null;
+}
+
+/** Worded as the runner's refusal of a job whose lock is held, then what it means for the deploy. */
+function frozenBuild(store: string, pipeline: string, freeze: LockRecord): string {
+  return `\`${pipelineLockKey(pipeline)}\` is locked by ${describeHolder(freeze)}, and deploying \`${store}\` builds with pipeline \`${pipeline}\``;
+}
+
+function buildFreezeRefusal(store: string, pipeline: string, freeze: LockRecord): LockedError {
+  const key = pipelineLockKey(pipeline);
+  return new LockedError(
+    `${frozenBuild(store, pipeline, freeze)}: nothing was built or deployed. Deploy once \`unlock ${key}\` has lifted the freeze (\`--queue\` does not wait for it).`,
+    key,
+    freeze,
+  );
+}
+
 function noSuchStore(stores: StoresPort, name: string): string {
   const known = stores.list().map((s) => s.name);
   return `There is no store \`${name}\`${known.length === 0 ? ' (none is configured)' : ` (stores: ${known.join(', ')})`}.${didYouMean(name, known)}`;
@@ -168,13 +216,14 @@ function stepCount(ctx: FlowContext, spec: StoreSpec, inPlace: boolean): number 
   return 6 + (spec.build === null ? 0 : 1) + (spec.approval.required ? 1 : 0) - (inPlace ? 1 : 0);
 }
 
-function dryRunReport(spec: StoreSpec, target: Colour, live: Colour | null, version: string, result: PlaybookResult, facts: Record<string, string>): Message {
+function dryRunReport(spec: StoreSpec, target: Colour, live: Colour | null, version: string, result: PlaybookResult, facts: Record<string, string>, refusedNow: string | null): Message {
   const changes = result.recap.reduce((n, h) => n + h.changed, 0);
   return {
     title: `Dry run: deploy ${version} to ${spec.name}/${target}`,
     tone: 'info',
     blocks: [
       { kind: 'text', text: `ansible --check reports ${changes} change${changes === 1 ? '' : 's'} on ${target}. Then: health checks on ${target}, ${target === live ? 'no switch (already live)' : `switch traffic ${live ?? 'nothing'} → ${target} (${spec.traffic})`}, verify ${spec.frontend}. Nothing was changed.` },
+      ...(refusedNow === null ? [] : [{ kind: 'text' as const, text: `A real run would be refused now: ${refusedNow}` }]),
       recapBlock(result.recap),
       ...refsBlock(facts),
     ],

@@ -1,13 +1,15 @@
 /**
  * `run <playbook> [--limit host] [--check] key=value…`: only catalogued playbooks, only declared
  * variables of the declared types, only hosts from the inventory's allowlist, and the catalog's
- * permission on top of `playbooks:run:<id>`.
+ * permission on top of `playbooks:run:<id>`. A playbook another command runs under its own guards (a
+ * store's deploy playbook, a service's scale playbook) runs here only with `--check`.
  */
 import { didYouMean } from '../args/suggest.js';
 import { DeniedError, NotFoundError, UsageError } from '../errors.js';
 import type { Message } from '../message.js';
 import { compilePermission } from '../policy/permission.js';
 import type { AccessPort } from '../ports.js';
+import type { ScalingPort } from '../scaling/ports.js';
 import type { Conversation } from '../identity.js';
 import { Steps, type FlowContext } from './context.js';
 import { playbookFailure, runPlaybookStep } from './playbook-step.js';
@@ -29,14 +31,22 @@ export interface PreparedPlaybookRun {
   readonly vars: VarValues;
 }
 
+/** Who else runs catalogued playbooks, and would be bypassed by `run`: the scaling's playbooks. */
+export interface RunContext extends Pick<FlowContext, 'deploy'> {
+  readonly scaling: Pick<ScalingPort, 'scaledBy'>;
+}
+
 /**
  * Everything that can be refused is refused here, before any process starts. The job calls it with
  * the catalog of the replica that runs it; the command's check calls `checkRun` first.
  */
-export function prepareRun(request: RunRequest, ctx: Pick<FlowContext, 'deploy'>): PreparedPlaybookRun {
+export function prepareRun(request: RunRequest, ctx: RunContext): PreparedPlaybookRun {
   const spec = ctx.deploy.playbooks.get(request.playbook);
   if (spec === null) throw new NotFoundError(notInCatalog(ctx.deploy.playbooks, request.playbook));
-  if (!request.check) refuseDeployPlaybook(spec.id, ctx.deploy);
+  if (!request.check) {
+    refuseDeployPlaybook(spec.id, ctx.deploy);
+    refuseScalePlaybook(spec.id, ctx.scaling);
+  }
   let limit: string | null = null;
   if (request.limit !== undefined) {
     const hosts = ctx.deploy.playbooks.inventory(spec.inventory)?.hosts ?? [];
@@ -48,11 +58,6 @@ export function prepareRun(request: RunRequest, ctx: Pick<FlowContext, 'deploy'>
   return { spec, limit, vars: validateVars(spec, request.vars, {}) };
 }
 
-/**
- * For the command's check, before any job exists: the same refusals as prepareRun (unknown playbook,
- * host or variable, a value of the wrong type), an unknown playbook as a usage error so the reply
- * carries the usage. The catalog's own permission needs the person, so the job checks that.
- */
 /**
  * A store's deploy playbook changes what that store serves. Run by `deploy`, it is the store's lock,
  * a maintenance window's block, the live-colour rule, health checks, the approval and the recorded
@@ -68,9 +73,32 @@ function refuseDeployPlaybook(playbook: string, deploy: Pick<DeployPorts, 'store
   );
 }
 
-export function checkRun(request: RunRequest, deploy: DeployPorts): void {
-  if (deploy.playbooks.get(request.playbook) === null) throw new UsageError(notInCatalog(deploy.playbooks, request.playbook));
-  prepareRun(request, { deploy });
+/**
+ * A service environment's scale playbook (`services.<name>.environments.<env>.ansible.playbook`)
+ * changes its replica count. Run by `scale`, it is held to the environment's min and max, its
+ * cooldown, `scale:<service>:<env>` and the service's lock, and the count it sets is recorded; run
+ * bare, it would be none of them. So `run` takes it only with `--check`, as a deploy playbook. (A
+ * separate `statusPlaybook` only reads the counts, and stays runnable.)
+ */
+function refuseScalePlaybook(playbook: string, scaling: Pick<ScalingPort, 'scaledBy'>): void {
+  const uses = scaling.scaledBy(playbook);
+  const [first] = uses;
+  if (first === undefined) return;
+  throw new UsageError(
+    `\`${playbook}\` is the scale playbook of ${uses.map((u) => `\`${u.service}\` (${u.env})`).join(', ')}: run bare, it would skip the scale command's bounds (min and max), cooldown, the environment's permission and the service's lock. ` +
+      `Scale with \`scale ${first.service} <change> --env ${first.env}\`, or see what it would change with \`run ${playbook} --check\`.`,
+  );
+}
+
+/**
+ * For the command's check, before any job exists: the same refusals as prepareRun (unknown playbook,
+ * host or variable, a value of the wrong type, a deploy or scale playbook without --check), an
+ * unknown playbook as a usage error so the reply carries the usage. The catalog's own permission
+ * needs the person, so the job checks that.
+ */
+export function checkRun(request: RunRequest, ports: { readonly deploy: DeployPorts; readonly scaling: Pick<ScalingPort, 'scaledBy'> }): void {
+  if (ports.deploy.playbooks.get(request.playbook) === null) throw new UsageError(notInCatalog(ports.deploy.playbooks, request.playbook));
+  prepareRun(request, { deploy: ports.deploy, scaling: ports.scaling });
 }
 
 function notInCatalog(playbooks: PlaybooksPort, id: string): string {

@@ -7,7 +7,7 @@ import { formatDuration } from '../args/duration.js';
 import type { AnyArgValues } from '../args/schema.js';
 import type { Clock } from '../clock.js';
 import type { Command, CommandContext } from '../command.js';
-import { CancelledError, ConflictError, TimeoutError, isOpsbotError } from '../errors.js';
+import { CancelledError, ConflictError, LockedError, TimeoutError, isOpsbotError } from '../errors.js';
 import type { Conversation, Principal } from '../identity.js';
 import type { Logger } from '../log.js';
 import type { Message } from '../message.js';
@@ -376,8 +376,8 @@ export class JobRunner {
   }
 }
 
-export function lockConflict(key: string, holder: LockRecord): ConflictError {
-  return new ConflictError(`\`${key}\` is locked by ${describeHolder(holder)}.`, {
+export function lockConflict(key: string, holder: LockRecord): LockedError {
+  return new LockedError(`\`${key}\` is locked by ${describeHolder(holder)}.`, key, holder, {
     hint: 'Add --queue to wait for it, or ask the holder.',
   });
 }

@@ -7,6 +7,14 @@ export type RunTarget = { readonly kind: 'job'; readonly jobId: number } | { rea
 export const PIPELINE_NAME_PATTERN = /^[a-z][a-z0-9_-]{0,62}$/;
 export const RUN_TARGET_PATTERN = /^(?:#?[1-9]\d{0,14}|[a-z][a-z0-9_-]{0,62}#(?:queue-)?[1-9]\d{0,14})$/;
 
+/**
+ * The lock a pipeline's runs take (`pipeline run`, `pipeline retry`), and that `lock pipeline.<name>`
+ * freezes; a deploy whose store builds with the pipeline respects that freeze too.
+ */
+export function pipelineLockKey(pipeline: string): string {
+  return `pipeline.${pipeline}`;
+}
+
 export function parseRunTarget(text: string): RunTarget | null {
   if (!RUN_TARGET_PATTERN.test(text)) return null;
   const hash = text.indexOf('#');

@@ -19,6 +19,11 @@ export interface Orchestrator {
   readonly kind: OrchestratorKind;
   /** `Compose service web of project demo`, for replies. */
   readonly target: string;
+  /**
+   * The catalogued playbook that changes the count, for an orchestrator that scales by one (ansible):
+   * `run` refuses it bare, since run by hand it would skip the bounds, cooldown, permission and lock.
+   */
+  readonly scalePlaybook?: string;
   read(signal: AbortSignal): Promise<ReplicaCount>;
   /**
    * Sets the desired count. `expected` is the count the plan was computed from: an orchestrator that
@@ -70,8 +75,16 @@ export interface ServiceReplicas {
   readonly last: ScalingRecord | null;
 }
 
+/** A service environment that a catalogued playbook scales. */
+export interface ScaledByPlaybook {
+  readonly service: string;
+  readonly env: string;
+}
+
 export interface ScalingPort {
   services(): readonly string[];
+  /** The service environments `playbook` (a catalog id) scales, sorted; empty when it scales none. */
+  scaledBy(playbook: string): readonly ScaledByPlaybook[];
   /** Throws UsageError for an unknown service or environment. */
   resolve(service: string, env: string | undefined): ScaleTarget;
   /** `scale:<service>:<env>` for the resolved environment: throws DeniedError when not granted. */

@@ -73,8 +73,22 @@ export function createScalingPort(deps: ScalingPortDeps): ScalingPort {
     };
   };
 
+  // Which service environments each scale playbook changes (the config does not change while running).
+  const scaledBy = new Map<string, { service: string; env: string }[]>();
+  for (const service of names) {
+    const envs = [...(deps.services.get(service)?.environments ?? new Map<string, ConfiguredEnvironment>())].sort(([a], [b]) => a.localeCompare(b));
+    for (const [env, e] of envs) {
+      const playbook = e.orchestrator.scalePlaybook;
+      if (playbook === undefined) continue;
+      const list = scaledBy.get(playbook) ?? [];
+      list.push({ service, env });
+      scaledBy.set(playbook, list);
+    }
+  }
+
   return {
     services: () => names,
+    scaledBy: (playbook) => scaledBy.get(playbook) ?? [],
     resolve,
     authorize(target, principal, conversation) {
       const permission = scalePermission(target.service, target.env);
