@@ -38,6 +38,7 @@ import { createScalingPortFromConfig } from './backends/containers/scaling-from-
 import { wireAlerts, type AlertsWiring } from './adapters/alerts/wire.js';
 import type { AlertPoster } from './core/alerts/poster.js';
 import { ProfileDirectory } from './core/profiles.js';
+import { Pruner } from './core/retention/pruner.js';
 
 export interface AppOptions {
   readonly loaded: LoadedConfig;
@@ -88,10 +89,12 @@ export interface App {
   readonly alerts: AlertsWiring;
   /** Viewers' time zones; chat adapters register how their platform answers. */
   readonly profiles: ProfileDirectory;
+  /** Deletes what has aged out per the `retention` config (started by `startWorkers`). */
+  readonly retention: Pruner;
   /**
    * Starts the background work of a serving replica (serve, once it listens): schedule and
-   * maintenance passes, alert flushes and tickets, periodic recovery, and outbox delivery when it was
-   * deferred. `close` stops them.
+   * maintenance passes, alert flushes and tickets, periodic recovery, retention passes, and outbox
+   * delivery when it was deferred. `close` stops them.
    */
   startWorkers(): void;
   /** Marks jobs of dead processes interrupted and tells their conversations. */
@@ -221,6 +224,8 @@ async function assembleApp(options: AppOptions, store: Store): Promise<App> {
   const liveJobs = new LiveJobPosts({ runner, outbox, clock, logger });
   const dispatcher = new Dispatcher({ registry, policy, runner, store, clock, logger, metrics, ports: getPorts, inlineTimeoutMs: 30_000, configSecrets: loaded.secrets });
   const scheduler = buildScheduler(scheduleDeps, dispatcher);
+  const { interval, ...ages } = config.retention;
+  const retention = new Pruner({ store: store.retention, clock, logger, settings: { ages, intervalMs: interval } });
 
   const recover = (): Promise<JobRecord[]> =>
     recoverInterruptedJobs({ store, clock, logger, notifier, me: identity, pidAlive, staleAfterMs: config.jobs.lockTtl * 2 });
@@ -232,7 +237,7 @@ async function assembleApp(options: AppOptions, store: Store): Promise<App> {
       // No new jobs from now on (the runner refuses them at once), and no new ticks while jobs drain;
       // a scheduled job already running finishes like any other.
       const jobs = runner.shutdown(graceMs);
-      await Promise.all([scheduler.stop(), maintenance.stop(), alerts.pipeline?.stop(), jobs]);
+      await Promise.all([scheduler.stop(), maintenance.stop(), alerts.pipeline?.stop(), retention.stop(), jobs]);
       // Scheduled jobs have ended now; let their outcomes reach the store before it closes.
       await scheduler.settled(5_000);
     })());
@@ -261,11 +266,13 @@ async function assembleApp(options: AppOptions, store: Store): Promise<App> {
     maintenance,
     alerts,
     profiles,
+    retention,
     startWorkers() {
       startReaper();
       scheduler.start();
       maintenance.start();
       alerts.pipeline?.start();
+      retention.start();
       outbox.start();
     },
     recover,

@@ -20,6 +20,9 @@ import { commandReference, REFERENCE_MARKERS, replaceReference } from './cli/doc
 import { applyHeapPolicy, collectBootGarbage } from './cli/heap-policy.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { systemClock } from './core/clock.js';
+import { silentLogger } from './core/log.js';
+import type { PruneTarget } from './core/retention/ports.js';
+import { Pruner, RETENTION_TARGETS, type RetentionKind } from './core/retention/pruner.js';
 import { commandRegistry } from './command-registry.js';
 import { openStore } from './store/open.js';
 
@@ -34,6 +37,7 @@ const USAGE = `Usage: opsbot <command> [options]
   config-schema                  print the JSON Schema of the config file (for editors)
   audit-export [--since <ISO date>] [--out <file>]
                                  write the audit log as JSON lines
+  prune [--dry-run]              delete what is past the config's retention now, and print the counts
   docs [--write README.md]       print (or write into the README) the generated command reference
   mattermost register --team <name> [--trigger <command>]…
                                  create or update the slash commands in a Mattermost team; prints their tokens
@@ -59,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
       version: { type: 'boolean' },
       team: { type: 'string' },
       trigger: { type: 'string', multiple: true },
+      'dry-run': { type: 'boolean' },
     },
   });
   const [subcommand = values.help === true ? 'help' : 'serve', ...rest] = positionals;
@@ -106,6 +111,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'audit-export':
       return auditExport(values.config, values.since, values.out);
+    case 'prune':
+      return prune(values.config, values['dry-run'] === true);
     case 'docs': {
       const reference = commandReference(commandRegistry().all());
       if (values.write === undefined) {
@@ -313,6 +320,45 @@ async function auditExport(config: string | undefined, since: string | undefined
   }
   return 0;
 }
+
+/** `opsbot prune [--dry-run]`: one retention pass to the end (no per-pass budget), or its counts. */
+async function prune(config: string | undefined, dryRun: boolean): Promise<number> {
+  const { loaded } = resolveConfig(config);
+  const { storage, retention } = loaded.config;
+  const { interval, ...ages } = retention;
+  const store = await openStore(storage.engine === 'sqlite' ? { engine: 'sqlite', path: storage.path } : { engine: 'postgres', url: storage.url, poolSize: storage.poolSize });
+  try {
+    const pruner = new Pruner({ store: store.retention, clock: systemClock, logger: silentLogger, settings: { ages, intervalMs: interval, maxBatches: null } });
+    const counts = dryRun ? await pruner.dryRun() : (await pruner.pass()).counts;
+    const verb = dryRun ? 'would delete' : 'deleted';
+    for (const [kind, targets] of Object.entries(RETENTION_TARGETS)) {
+      if (ages[kind as RetentionKind] === null) {
+        process.stdout.write(`${kind}: kept forever\n`);
+        continue;
+      }
+      process.stdout.write(`${kind}: ${verb} ${targets.map((t) => `${counts[t] ?? 0} ${TARGET_NOUNS[t]}`).join(', ')}\n`);
+    }
+    process.stdout.write(`expired: ${verb} ${counts.confirmations ?? 0} confirmation codes, ${counts.nonces ?? 0} button nonces\n`);
+  } finally {
+    await store.close();
+  }
+  return 0;
+}
+
+const TARGET_NOUNS: Record<PruneTarget, string> = {
+  jobs: 'jobs',
+  audit: 'audit entries',
+  alertGroups: 'alert groups',
+  alertTickets: 'tickets',
+  alertDigests: 'digests',
+  alertSilences: 'silences',
+  scheduleClaims: 'claims',
+  maintenanceWindows: 'windows',
+  scalingEvents: 'scaling events',
+  deadOutbox: 'dead posts',
+  confirmations: 'confirmation codes',
+  nonces: 'nonces',
+};
 
 // `opsbot config-schema | head`: once the reader has gone, the rest of the output has nowhere to go.
 // Stop quietly, as Unix tools do, instead of dying on an unhandled EPIPE with a stack trace.

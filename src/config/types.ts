@@ -36,6 +36,8 @@ export interface OpsbotConfig {
   /** Schedule name -> definition (empty when the file has none). */
   readonly schedules: SchedulesConfig;
   readonly maintenance: MaintenanceConfig;
+  /** How long each kind of data is kept once it is over. */
+  readonly retention: RetentionConfig;
 }
 
 export type SchedulesConfig = Readonly<Record<string, ScheduleConfig>>;
@@ -125,6 +127,20 @@ export interface JobsConfig {
   readonly progressThrottle: number;
   /** Bytes of job output kept (the tail). */
   readonly outputLimit: number;
+}
+
+export interface RetentionConfig {
+  /** Milliseconds each kind is kept once it is over; null: forever. */
+  readonly jobs: number | null;
+  /** Null unless the file sets it: the audit is kept forever by default. */
+  readonly audit: number | null;
+  readonly alerts: number | null;
+  readonly scheduleClaims: number | null;
+  readonly maintenanceWindows: number | null;
+  readonly scalingEvents: number | null;
+  readonly deadOutbox: number | null;
+  /** Milliseconds between the passes of `opsbot serve`. */
+  readonly interval: number;
 }
 
 export interface MattermostConfig {

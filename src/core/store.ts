@@ -13,6 +13,7 @@ import type { ScalingStore } from './scaling/ports.js';
 import type { AlertStore } from './alerts/store.js';
 import type { AlertThreadStore } from './alerts/thread.js';
 import type { AlertTicketStore } from './alerts/tickets.js';
+import type { RetentionStore } from './retention/ports.js';
 
 export const JOB_STATES = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed_out', 'interrupted'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -321,6 +322,8 @@ export interface Store {
   readonly alertThreads: AlertThreadStore;
   /** Tickets (GitLab issues) opened for alerts, claimed once per subject (src/core/alerts/tickets.ts). */
   readonly alertTickets: AlertTicketStore;
+  /** Deletes what has aged out (src/core/retention/ports.ts). */
+  readonly retention: RetentionStore;
   /** Cheap round trip for /readyz. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -18,6 +18,7 @@ import { createLockStore } from './locks.js';
 import { createMaintenanceStore } from './maintenance-windows.js';
 import { createMessageRefStore, createNonceStore, createOutboxStore, outboxWriter } from './outbox.js';
 import { createRateBudgetStore } from './rate-budgets.js';
+import { createRetentionStore } from './retention.js';
 import type { Database, StoreEngine } from './schema.js';
 import { createScheduleStore } from './schedules.js';
 import { createScalingStore } from './scaling.js';
@@ -64,6 +65,7 @@ export function createKyselyStore(db: Kysely<Database>, engine: StoreEngine, ext
     alerts: createAlertStore(db, engine),
     alertThreads: createAlertThreadStore(db),
     alertTickets: createAlertTicketStore(db, engine),
+    retention: createRetentionStore(db, engine),
     async ping() {
       await sql`select 1`.execute(db);
     },

@@ -107,6 +107,13 @@ describe('schema errors name file, line:col, path and reason', () => {
     );
   });
 
+  it('retention ages: a duration or forever, at least a day', () => {
+    expect(errorOf('retention:\n  jobs: always\n')).toBe('opsbot.yaml:2:9 retention.jobs: "always" is not a duration or forever (use e.g. 30d, 90d, forever)');
+    expect(errorOf('retention:\n  audit: 2h\n  interval: 10s\n')).toBe(
+      'opsbot.yaml:2:10 retention.audit: must be at least 1d, or forever\n' + 'opsbot.yaml:3:13 retention.interval: must be at least 1m',
+    );
+  });
+
   it('wrong types and out-of-range numbers', () => {
     expect(errorOf('server:\n  port: abc\n  host: ""\njobs:\n  outputLimit: 10\n')).toBe(
       'opsbot.yaml:2:9 server.port: must be a whole number (got "abc")\n' +

@@ -15,6 +15,7 @@ import { defaultDeployConfig } from '../../src/config/deploy-defaults.js';
 import { damaged } from '../support/mutate.js';
 import { load, loadText, writeConfig } from './fixtures.js';
 
+const DAY = 86_400_000;
 const DEFAULTS: OpsbotConfig = {
   storage: { engine: 'sqlite', path: '/srv/opsbot/data/opsbot.db' },
   server: { port: 8080, host: '127.0.0.1', shutdownGrace: 30_000 },
@@ -33,6 +34,8 @@ const DEFAULTS: OpsbotConfig = {
   services: {},
   schedules: {},
   maintenance: { targets: {}, recurring: [], displayZone: 'UTC', alertmanager: null },
+  // The audit is kept forever unless the file says otherwise.
+  retention: { jobs: 90 * DAY, audit: null, alerts: 90 * DAY, scheduleClaims: 30 * DAY, maintenanceWindows: 90 * DAY, scalingEvents: 90 * DAY, deadOutbox: 30 * DAY, interval: 600_000 },
   ...defaultDeployConfig('/srv/opsbot', {}),
 };
 
@@ -192,6 +195,13 @@ describe('conversions', () => {
     const loaded = loadText('server: { shutdownGrace: 1h30m }\njobs:\n  timeout: 2h\n  lockTtl: 90000\n  heartbeat: 15s\n  progressThrottle: 250ms\n');
     expect(loaded.config.server.shutdownGrace).toBe(5_400_000);
     expect(loaded.config.jobs).toEqual({ timeout: 7_200_000, queueWait: 3_600_000, lockTtl: 90_000, heartbeat: 15_000, progressThrottle: 250, outputLimit: 65_536 });
+  });
+
+  it('retention: durations, forever, and the audit kept forever unless the file sets it', () => {
+    const loaded = loadText('retention:\n  jobs: 30d\n  alerts: forever\n  deadOutbox: 7d 12h\n  interval: 1h\n');
+    expect(loaded.config.retention).toEqual({ ...DEFAULTS.retention, jobs: 30 * DAY, alerts: null, deadOutbox: 7.5 * DAY, interval: 3_600_000 });
+    expect(loaded.config.retention.audit).toBeNull();
+    expect(loadText('retention:\n  audit: 400d\n').config.retention.audit).toBe(400 * DAY);
   });
 
   it('resolves relative sqlite paths against the working directory and keeps :memory:', () => {

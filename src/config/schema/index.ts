@@ -24,6 +24,7 @@ import { mattermostSection } from './mattermost.js';
 import { alertsSection } from './alerts.js';
 import { maintenanceSection } from './maintenance.js';
 import { schedulesSection } from './schedules.js';
+import { retentionSection } from './retention.js';
 
 export const sections = {
   storage: storageSection,
@@ -41,6 +42,7 @@ export const sections = {
   services: servicesSection,
   schedules: schedulesSection,
   maintenance: maintenanceSection,
+  retention: retentionSection,
 } as const;
 
 type Sections = typeof sections;

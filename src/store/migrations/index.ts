@@ -17,6 +17,7 @@ import { rateBudgets0010 } from './0010-rate-budgets.js';
 import { auditDryRun0011 } from './0011-audit-dry-run.js';
 import { deployRolledBack0012 } from './0012-deploy-rolled-back.js';
 import { approvalOnBehalfOf0013 } from './0013-approval-on-behalf-of.js';
+import { retentionIndexes0014 } from './0014-retention-indexes.js';
 
 export function allMigrations(engine: StoreEngine): Record<string, Migration> {
   return {
@@ -33,5 +34,6 @@ export function allMigrations(engine: StoreEngine): Record<string, Migration> {
     '0011-audit-dry-run': auditDryRun0011(),
     '0012-deploy-rolled-back': deployRolledBack0012(),
     '0013-approval-on-behalf-of': approvalOnBehalfOf0013(),
+    '0014-retention-indexes': retentionIndexes0014(),
   };
 }
