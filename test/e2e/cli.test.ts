@@ -6,6 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/store/sqlite.js';
 import { assertBuilt, opsbot, spawnOpsbot } from '../support/cli.js';
 import { removeTempDirs, tempDir } from '../support/app.js';
 
@@ -229,6 +230,31 @@ describe('opsbot config-schema', { timeout: 300_000 }, () => {
     const result = await child;
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
+  });
+});
+
+describe('opsbot prune', { timeout: 300_000 }, () => {
+  it('counts, then deletes, what is past the retention; the audit stays', async () => {
+    const dir = tempDir('opsbot-e2e-');
+    expect((await opsbot(['run', 'lock web --dry-run'], { dir })).exitCode).toBe(0);
+    expect((await opsbot(['run', 'lock demo --dry-run'], { dir })).exitCode).toBe(0);
+    // One of the two finished 100 days ago (the demo config keeps jobs 90 days).
+    const db = openDatabase(join(dir, 'opsbot.db'));
+    db.prepare('update jobs set created_at = created_at - @age, started_at = started_at - @age, finished_at = finished_at - @age where id = 1').run({ age: 100 * 86_400_000 });
+    db.close();
+
+    const counted = await opsbot(['prune', '--dry-run'], { dir });
+    expect({ code: counted.exitCode, stderr: counted.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(counted.stdout).toContain('jobs: would delete 1 jobs\n');
+    expect(counted.stdout).toContain('audit: kept forever\n');
+    const pruned = await opsbot(['prune'], { dir });
+    expect({ code: pruned.exitCode, stderr: pruned.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(pruned.stdout).toContain('jobs: deleted 1 jobs\n');
+
+    const after = openDatabase(join(dir, 'opsbot.db'));
+    expect(after.prepare('select id, text from jobs').all()).toEqual([{ id: 2, text: 'lock demo --dry-run' }]);
+    expect(after.prepare("select job_id from audit where event = 'job_finished' order by job_id").all()).toEqual([{ job_id: 1 }, { job_id: 2 }]);
+    after.close();
   });
 });
 
