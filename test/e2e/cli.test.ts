@@ -240,7 +240,8 @@ describe('opsbot prune', { timeout: 300_000 }, () => {
     expect((await opsbot(['run', 'lock demo --dry-run'], { dir })).exitCode).toBe(0);
     // One of the two finished 100 days ago (the demo config keeps jobs 90 days).
     const db = openDatabase(join(dir, 'opsbot.db'));
-    db.prepare('update jobs set created_at = created_at - @age, started_at = started_at - @age, finished_at = finished_at - @age where id = 1').run({ age: 100 * 86_400_000 });
+    const age = 100 * 86_400_000;
+    db.prepare('update jobs set created_at = created_at - ?, started_at = started_at - ?, finished_at = finished_at - ? where id = 1').run([age, age, age]);
     db.close();
 
     const counted = await opsbot(['prune', '--dry-run'], { dir });
@@ -252,8 +253,8 @@ describe('opsbot prune', { timeout: 300_000 }, () => {
     expect(pruned.stdout).toContain('jobs: deleted 1 jobs\n');
 
     const after = openDatabase(join(dir, 'opsbot.db'));
-    expect(after.prepare('select id, text from jobs').all()).toEqual([{ id: 2, text: 'lock demo --dry-run' }]);
-    expect(after.prepare("select job_id from audit where event = 'job_finished' order by job_id").all()).toEqual([{ job_id: 1 }, { job_id: 2 }]);
+    expect(after.prepare('select id, text from jobs').all([])).toEqual([{ id: 2, text: 'lock demo --dry-run' }]);
+    expect(after.prepare("select job_id from audit where event = 'job_finished' order by job_id").all([])).toEqual([{ job_id: 1 }, { job_id: 2 }]);
     after.close();
   });
 });
