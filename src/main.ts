@@ -336,29 +336,34 @@ async function prune(config: string | undefined, dryRun: boolean): Promise<numbe
         process.stdout.write(`${kind}: kept forever\n`);
         continue;
       }
-      process.stdout.write(`${kind}: ${verb} ${targets.map((t) => `${counts[t] ?? 0} ${TARGET_NOUNS[t]}`).join(', ')}\n`);
+      process.stdout.write(`${kind}: ${verb} ${targets.map((t) => counted(counts[t] ?? 0, TARGET_NOUNS[t])).join(', ')}\n`);
     }
-    process.stdout.write(`expired: ${verb} ${counts.confirmations ?? 0} confirmation codes, ${counts.nonces ?? 0} button nonces\n`);
+    process.stdout.write(`expired: ${verb} ${counted(counts.confirmations ?? 0, ['confirmation code', 'confirmation codes'])}, ${counted(counts.nonces ?? 0, ['button nonce', 'button nonces'])}\n`);
   } finally {
     await store.close();
   }
   return 0;
 }
 
-const TARGET_NOUNS: Record<PruneTarget, string> = {
-  jobs: 'jobs',
-  audit: 'audit entries',
-  alertGroups: 'alert groups',
-  alertTickets: 'tickets',
-  alertDigests: 'digests',
-  alertSilences: 'silences',
-  scheduleClaims: 'claims',
-  maintenanceWindows: 'windows',
-  scalingEvents: 'scaling events',
-  deadOutbox: 'dead posts',
-  confirmations: 'confirmation codes',
-  nonces: 'nonces',
+/** Each target's noun, singular and plural. */
+const TARGET_NOUNS: Record<PruneTarget, readonly [string, string]> = {
+  jobs: ['job', 'jobs'],
+  audit: ['audit entry', 'audit entries'],
+  alertGroups: ['alert group', 'alert groups'],
+  alertTickets: ['ticket', 'tickets'],
+  alertDigests: ['digest', 'digests'],
+  alertSilences: ['silence', 'silences'],
+  scheduleClaims: ['claim', 'claims'],
+  maintenanceWindows: ['window', 'windows'],
+  scalingEvents: ['scaling event', 'scaling events'],
+  deadOutbox: ['dead post', 'dead posts'],
+  confirmations: ['confirmation code', 'confirmation codes'],
+  nonces: ['nonce', 'nonces'],
 };
+
+function counted(n: number, [one, many]: readonly [string, string]): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
 
 // `opsbot config-schema | head`: once the reader has gone, the rest of the output has nowhere to go.
 // Stop quietly, as Unix tools do, instead of dying on an unhandled EPIPE with a stack trace.

@@ -246,11 +246,12 @@ describe('opsbot prune', { timeout: 300_000 }, () => {
 
     const counted = await opsbot(['prune', '--dry-run'], { dir });
     expect({ code: counted.exitCode, stderr: counted.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(counted.stdout).toContain('jobs: would delete 1 jobs\n');
+    expect(counted.stdout).toContain('jobs: would delete 1 job\n');
     expect(counted.stdout).toContain('audit: kept forever\n');
+    expect(counted.stdout).toContain('deadOutbox: would delete 0 dead posts\n');
     const pruned = await opsbot(['prune'], { dir });
     expect({ code: pruned.exitCode, stderr: pruned.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(pruned.stdout).toContain('jobs: deleted 1 jobs\n');
+    expect(pruned.stdout).toContain('jobs: deleted 1 job\n');
 
     const after = openDatabase(join(dir, 'opsbot.db'));
     expect(after.prepare('select id, text from jobs').all([])).toEqual([{ id: 2, text: 'lock demo --dry-run' }]);
