@@ -122,7 +122,7 @@ export function pidAlive(pid: number): boolean {
 
 export async function buildApp(options: AppOptions): Promise<App> {
   const { storage } = options.loaded.config;
-  const store = options.store ?? (await openStore(storage.engine === 'sqlite' ? { engine: 'sqlite', path: storage.path } : { engine: 'postgres', url: storage.url, poolSize: storage.poolSize }));
+  const store = options.store ?? (await openStore(storage));
   try {
     return await assembleApp(options, store);
   } catch (error: unknown) {

@@ -300,8 +300,7 @@ async function auditExport(config: string | undefined, since: string | undefined
     return 2;
   }
   const { loaded } = resolveConfig(config);
-  const storage = loaded.config.storage;
-  const store = await openStore(storage.engine === 'sqlite' ? { engine: 'sqlite', path: storage.path } : { engine: 'postgres', url: storage.url, poolSize: storage.poolSize });
+  const store = await openStore(loaded.config.storage);
   async function* lines(): AsyncGenerator<string> {
     for await (const entry of store.audit.since(from)) yield `${JSON.stringify(entry)}\n`;
   }
@@ -326,7 +325,7 @@ async function prune(config: string | undefined, dryRun: boolean): Promise<numbe
   const { loaded } = resolveConfig(config);
   const { storage, retention } = loaded.config;
   const { interval, ...ages } = retention;
-  const store = await openStore(storage.engine === 'sqlite' ? { engine: 'sqlite', path: storage.path } : { engine: 'postgres', url: storage.url, poolSize: storage.poolSize });
+  const store = await openStore(storage);
   try {
     const pruner = new Pruner({ store: store.retention, clock: systemClock, logger: silentLogger, settings: { ages, intervalMs: interval, maxBatches: null } });
     const counts = dryRun ? await pruner.dryRun() : (await pruner.pass()).counts;
@@ -338,7 +337,7 @@ async function prune(config: string | undefined, dryRun: boolean): Promise<numbe
       }
       process.stdout.write(`${kind}: ${verb} ${targets.map((t) => counted(counts[t] ?? 0, TARGET_NOUNS[t])).join(', ')}\n`);
     }
-    process.stdout.write(`expired: ${verb} ${counted(counts.confirmations ?? 0, ['confirmation code', 'confirmation codes'])}, ${counted(counts.nonces ?? 0, ['button nonce', 'button nonces'])}\n`);
+    process.stdout.write(`expired: ${verb} ${counted(counts.confirmations ?? 0, TARGET_NOUNS.confirmations)}, ${counted(counts.nonces ?? 0, TARGET_NOUNS.nonces)}\n`);
   } finally {
     await store.close();
   }
@@ -358,7 +357,7 @@ const TARGET_NOUNS: Record<PruneTarget, readonly [string, string]> = {
   scalingEvents: ['scaling event', 'scaling events'],
   deadOutbox: ['dead post', 'dead posts'],
   confirmations: ['confirmation code', 'confirmation codes'],
-  nonces: ['nonce', 'nonces'],
+  nonces: ['button nonce', 'button nonces'],
 };
 
 function counted(n: number, [one, many]: readonly [string, string]): string {
