@@ -1,4 +1,5 @@
 /** Retries a probe until it answers healthy or the deadline passes; the signal ends the wait at once. */
+import { sleep } from '../../core/abort.js';
 import type { HealthOutcome } from '../../core/deploy/ports.js';
 
 export interface WaitOptions {
@@ -27,18 +28,4 @@ export async function waitHealthy(probe: () => Promise<HealthOutcome>, options: 
     if (Date.now() + options.intervalMs > until) return { healthy: false, attempts, detail: last };
     await sleep(options.intervalMs, options.signal);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
