@@ -227,13 +227,39 @@ async function assembleApp(options: AppOptions, store: Store): Promise<App> {
   const { interval, ...ages } = config.retention;
   const retention = new Pruner({ store: store.retention, clock, logger, settings: { ages, intervalMs: interval } });
 
-  const recover = (): Promise<JobRecord[]> =>
-    recoverInterruptedJobs({ store, clock, logger, notifier, me: identity, pidAlive, staleAfterMs: config.jobs.lockTtl * 2 });
+  const recovery = {
+    store,
+    clock,
+    logger,
+    notifier,
+    me: identity,
+    pidAlive,
+    staleAfterMs: config.jobs.lockTtl * 2,
+    // Two missed heartbeats, and never longer than the lease: by then the lease is gone anyway.
+    quietAfterMs: Math.min(config.jobs.heartbeat * 2, config.jobs.lockTtl),
+    startedAt: clock.now(),
+    reportedDuplicates: new Set<number>(),
+  };
+  let recheck: NodeJS.Timeout | 'done' | null = null;
+  const recover = async (): Promise<JobRecord[]> => {
+    const pass = await recoverInterruptedJobs(recovery);
+    // A job left by our predecessor may still look fresh in the first seconds after a restart: one
+    // more pass once it cannot, so its conversation hears soon, not only at the reaper's next round.
+    if (pass.undecided > 0 && recheck === null && drained === null) {
+      recheck = setTimeout(() => {
+        recheck = 'done';
+        recover().catch((error: unknown) => logger.warn({ err: error }, 'job recovery failed'));
+      }, recovery.quietAfterMs + 1_000);
+      recheck.unref();
+    }
+    return pass.recovered;
+  };
   let reaper: NodeJS.Timeout | null = null;
   let drained: Promise<void> | null = null;
   const drain = (graceMs: number): Promise<void> =>
     (drained ??= (async () => {
       if (reaper !== null) clearInterval(reaper);
+      if (recheck !== null && recheck !== 'done') clearTimeout(recheck);
       // No new jobs from now on (the runner refuses them at once), and no new ticks while jobs drain;
       // a scheduled job already running finishes like any other.
       const jobs = runner.shutdown(graceMs);

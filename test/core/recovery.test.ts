@@ -1,7 +1,8 @@
 /**
  * Start-up recovery: a job row left `running` (or `queued`) by a process that is gone becomes
  * `interrupted`, its lock is freed, the audit says so and its conversation is told. Jobs of live
- * processes are left alone; jobs of other hosts only once their heartbeat is stale.
+ * processes are left alone; jobs of other hosts only once their heartbeat is stale, and jobs of a
+ * gone process on this host once their heartbeat has stopped.
  */
 import { execa } from 'execa';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
@@ -63,6 +64,9 @@ async function orphan(store: Store, spec: Orphan): Promise<JobRecord> {
   return result.job;
 }
 
+/** When a crashed process last heartbeated, well before this test's recovery runs. */
+const crashedAgo = (): Date => new Date(Date.now() - 10_000);
+
 const apps: TestApp[] = [];
 
 async function app(): Promise<TestApp> {
@@ -81,7 +85,7 @@ afterAll(() => removeTempDirs());
 describe('recover()', () => {
   it('interrupts a running job of a dead process on this host, frees its lock, audits it and tells its conversation', async () => {
     const t = await app();
-    const job = await orphan(t.store, { owner: `${HOST}/${await deadPid()}/a1b2c3d4`, lock: 'web', step: 'restart web-2' });
+    const job = await orphan(t.store, { owner: `${HOST}/${await deadPid()}/a1b2c3d4`, lock: 'web', step: 'restart web-2', at: crashedAgo() });
     expect((await t.store.locks.get('web', new Date()))?.jobId).toBe(job.id);
 
     const recovered = await t.app.recover();
@@ -109,7 +113,7 @@ describe('recover()', () => {
 
   it('interrupts a job of an earlier run of this same pid (another nonce): the restarted process', async () => {
     const t = await app();
-    const job = await orphan(t.store, { owner: `${HOST}/${process.pid}/0ldn0nce`, lock: 'db' });
+    const job = await orphan(t.store, { owner: `${HOST}/${process.pid}/0ldn0nce`, lock: 'db', at: crashedAgo() });
     await t.app.recover();
     expect((await t.store.jobs.get(job.id))?.state).toBe('interrupted');
     expect(await t.store.locks.get('db', new Date())).toBeNull();
@@ -121,7 +125,7 @@ describe('recover()', () => {
       { key: 'web', holder: people.oscar, reason: 'freeze', acquiredAt: new Date(), expiresAt: null },
       { at: new Date(), event: 'lock', principal: people.oscar, conversation: places.ops, command: 'lock', args: { target: 'web' }, permission: null, jobId: null, outcome: null, detail: null, refs: {} },
     );
-    const job = await orphan(t.store, { owner: `${HOST}/${await deadPid()}/q`, lock: 'web', queued: true });
+    const job = await orphan(t.store, { owner: `${HOST}/${await deadPid()}/q`, lock: 'web', queued: true, at: crashedAgo() });
     expect(job.state).toBe('queued');
     await t.app.recover();
     expect((await t.store.jobs.get(job.id))?.state).toBe('interrupted');
@@ -129,6 +133,43 @@ describe('recover()', () => {
     expect(t.notices.at(-1)?.text).toMatch(/\(started by [^)]+\) did not finish: opsbot stopped\. Its lock is released\./);
     // The freeze is not the job's lock and stays.
     expect((await t.store.locks.get('web', new Date()))?.jobId).toBeNull();
+  });
+
+  it("waits for a gone process's job to stop heartbeating before calling it dead: its last heartbeat may be from just before this restart", async () => {
+    // Quiet after two heartbeats: 3 s here. The restarted process checks again once that has passed.
+    const t = await startTestApp({ extraCommands: [hold], instance: HOST, jobs: { lockTtl: 5_000, heartbeat: 1_500 } });
+    apps.push(t);
+    const job = await orphan(t.store, { owner: `${HOST}/${await deadPid()}/pr3d3ces`, lock: 'web' });
+    expect(await t.app.recover()).toEqual([]);
+    expect((await t.store.jobs.get(job.id))?.state).toBe('running');
+
+    // The predecessor heartbeats no more; the pass the first one scheduled finds it quiet and reports it.
+    t.clock.advance(3_500);
+    await eventually(() => t.store.jobs.get(job.id), (j) => j?.state === 'interrupted', 'the second pass to interrupt the job');
+    expect(await t.store.locks.get('web', t.clock.now())).toBeNull();
+    expect(t.notices.map((n) => n.text)).toContainEqual(expect.stringContaining(`Job #${job.id} was interrupted`));
+  });
+
+  it('leaves alone the jobs of another live process that runs under the same instance name, and says so once', async () => {
+    // Two replicas given one OPSBOT_INSTANCE: in containers both opsbot processes often have the same pid.
+    const t = await startTestApp({ extraCommands: [hold], instance: HOST, jobs: { lockTtl: 5_000, heartbeat: 1_500 } });
+    apps.push(t);
+    const job = await orphan(t.store, { owner: `${HOST}/${process.pid}/0th3rpod`, lock: 'web' });
+    // Long after this process started, the other one still heartbeats its job.
+    t.clock.advance(30_000);
+    const beat = t.clock.now();
+    await t.store.jobs.heartbeat([job.id], beat, 5_000);
+    expect((await t.store.jobs.get(job.id))?.heartbeatAt).toEqual(beat);
+
+    expect(await t.app.recover()).toEqual([]);
+    expect(await t.app.recover()).toEqual([]);
+    expect((await t.store.jobs.get(job.id))?.state).toBe('running');
+    expect((await t.store.locks.get('web', t.clock.now()))?.jobId).toBe(job.id);
+    expect(t.notices).toEqual([]);
+    const warnings = t.logs.filter((e) => e.level === 'error' && e.msg?.includes('another live opsbot process uses this instance name'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.obj).toMatchObject({ jobId: job.id, instance: HOST });
+    expect(warnings[0]?.msg).toContain('Give each replica its own OPSBOT_INSTANCE');
   });
 
   it('leaves alone a job whose owner is a live process on this host', async () => {
@@ -177,8 +218,8 @@ describe('recover()', () => {
     const t = await app();
     t.app.notifier.register('teams', { notify: () => Promise.reject(new Error('Teams is down')) });
     const dead = await deadPid();
-    const inTeams = await orphan(t.store, { owner: `${HOST}/${dead}/x`, lock: 'a', conversation: { platform: 'teams', id: '19:abc@thread.v2' }, principal: { platform: 'teams', id: 'aad-1', name: 'Tess' } });
-    const inMattermost = await orphan(t.store, { owner: `${HOST}/${dead}/x`, lock: 'b' });
+    const inTeams = await orphan(t.store, { owner: `${HOST}/${dead}/x`, lock: 'a', conversation: { platform: 'teams', id: '19:abc@thread.v2' }, principal: { platform: 'teams', id: 'aad-1', name: 'Tess' }, at: crashedAgo() });
+    const inMattermost = await orphan(t.store, { owner: `${HOST}/${dead}/x`, lock: 'b', at: crashedAgo() });
     const recovered = await t.app.recover();
     expect(recovered.map((j) => j.id)).toEqual([inTeams.id, inMattermost.id]);
     expect(t.notices.map((n) => n.conversation.id)).toEqual([places.ops.id]);

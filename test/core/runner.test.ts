@@ -322,7 +322,18 @@ describe.each(engines)('losing the lock ($name)', (engine) => {
 
     // Process B starts while A is paused: by B's clock A's heartbeat is stale (twice the 5 s lease).
     const later = (): Date => new Date(Date.now() + 11_000);
-    const recovered = await recoverInterruptedJobs({ store: b, clock: { now: later }, logger: memoryLogger(), notifier: nullNotifier, me: { host: 'host-b', pid: 2, nonce: 'bbbb' }, pidAlive: () => true, staleAfterMs: 10_000 });
+    const { recovered } = await recoverInterruptedJobs({
+      store: b,
+      clock: { now: later },
+      logger: memoryLogger(),
+      notifier: nullNotifier,
+      me: { host: 'host-b', pid: 2, nonce: 'bbbb' },
+      pidAlive: () => true,
+      staleAfterMs: 10_000,
+      quietAfterMs: 50,
+      startedAt: later(),
+      reportedDuplicates: new Set(),
+    });
     expect(recovered.map((j) => j.id)).toEqual([running.job.id]);
     const second = await otherProcessLocks(b, 'web', later());
 

@@ -2,6 +2,10 @@
  * After a crash or restart, jobs that were running are never silently lost: each one whose owner is
  * gone is marked `interrupted` (its lock released in the same transaction) and its conversation is
  * told. Run at start-up and then periodically, so one replica reports another replica's crash.
+ *
+ * An owner on this host whose process is gone (see owner.ts) must also have stopped heartbeating:
+ * two replicas given one OPSBOT_INSTANCE both look like "this host", and in containers their pids
+ * collide, so a pid alone would let each interrupt the other's running jobs and free their locks.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -18,12 +22,29 @@ export interface RecoveryDeps {
   readonly pidAlive: (pid: number) => boolean;
   /** A job of another host is dead once its heartbeat is older than this. */
   readonly staleAfterMs: number;
+  /** A job on this host whose process is gone is dead once its heartbeat is older than this (two heartbeats). */
+  readonly quietAfterMs: number;
+  /** When this process started: a predecessor under our name cannot have heartbeated since. */
+  readonly startedAt: Date;
+  /** Jobs already reported as another live process's under our name (logged once each). */
+  readonly reportedDuplicates: Set<number>;
 }
 
-export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<JobRecord[]> {
+export interface RecoveryPass {
+  readonly recovered: JobRecord[];
+  /**
+   * Jobs whose process on this host is gone but whose last heartbeat is too recent to call: this
+   * process started less than `quietAfterMs` ago, so it may be our predecessor's last heartbeat or
+   * another live process's. A pass once `quietAfterMs` has gone by decides them.
+   */
+  readonly undecided: number;
+}
+
+export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<RecoveryPass> {
   const { store, clock, logger, notifier } = deps;
   const now = clock.now();
   const recovered: JobRecord[] = [];
+  let undecided = 0;
   for (const job of await store.jobs.unfinished()) {
     const verdict = judgeOwner(job.owner, deps.me, deps.pidAlive);
     const lastSign = (job.heartbeatAt ?? job.startedAt ?? job.createdAt).getTime();
@@ -31,6 +52,18 @@ export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<JobRec
     // A live owner heartbeats every few seconds, so a stale lease means the owner is gone even when
     // its pid is alive (the pid may have been reused by another process).
     if (verdict === 'self' || (verdict === 'alive' && !stale) || (verdict === 'unknown' && !stale)) continue;
+    if (verdict === 'dead' && now.getTime() - lastSign <= deps.quietAfterMs) {
+      if (now.getTime() - deps.startedAt.getTime() <= deps.quietAfterMs) undecided += 1;
+      else if (!deps.reportedDuplicates.has(job.id)) {
+        // It heartbeated after we started: a live process elsewhere runs under our name.
+        deps.reportedDuplicates.add(job.id);
+        logger.error(
+          { jobId: job.id, owner: job.owner, instance: deps.me.host },
+          'another live opsbot process uses this instance name; its jobs are left alone. Give each replica its own OPSBOT_INSTANCE',
+        );
+      }
+      continue;
+    }
 
     const error = `opsbot stopped while this job was ${job.state}; it did not finish. Check the target before running it again.`;
     const finished = await store.jobs.finish(
@@ -68,5 +101,5 @@ export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<JobRec
       logger.warn({ err, jobId: job.id }, 'could not tell the conversation about an interrupted job');
     }
   }
-  return recovered;
+  return { recovered, undecided };
 }
