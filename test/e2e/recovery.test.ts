@@ -26,11 +26,14 @@ async function deadPid(): Promise<number> {
   return pid;
 }
 
-/** Leaves a running job holding `target` in the data dir's database, as a crashed opsbot would. */
+/**
+ * Leaves a running job holding `target` in the data dir's database, as an opsbot that crashed a
+ * minute ago would: its heartbeat stopped then (recovery waits for that on this host, see recovery.ts).
+ */
 async function leaveOrphan(dir: string, target: string, owner: string, conversation: Conversation): Promise<number> {
   const store = await openSqliteStore({ path: join(dir, 'opsbot.db') });
   try {
-    const now = new Date();
+    const now = new Date(Date.now() - 60_000);
     const result = await store.jobs.begin(
       { command: 'lock', text: `lock ${target}`, args: { target }, principal: local, conversation, lockKey: target, dryRun: false, owner, timeoutMs: 600_000, now },
       { at: now, event: 'job_started', principal: local, conversation, command: 'lock', args: { target }, permission: `locks:set:${target}`, jobId: null, outcome: null, detail: null, refs: {} },
