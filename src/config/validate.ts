@@ -1,29 +1,16 @@
-/** Validates raw config data against ConfigSchema with ajv and turns ajv's errors into issues. */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+/**
+ * Validates raw config data against ConfigSchema and turns ajv's errors into issues. The validator is
+ * ajv's code generated ahead of time (./validator-module.ts): compiling the schema here would cost
+ * about half a second of every opsbot process.
+ */
+import type { ErrorObject } from 'ajv';
 import { pathKey, pointerToPath } from './config-path.js';
 import { describeError } from './describe-error.js';
+import { validateConfigSchema } from './generated/config-validator.js';
 import type { Issue } from './issue.js';
-import { ConfigSchema } from './schema/index.js';
 
 /** The user:password part of a URL, kept out of error messages. */
 const URL_CREDENTIALS = /^([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/i;
-
-/** The ajv the loader uses; tests of the emitted JSON Schema validate with the same options. */
-export function createAjv(): Ajv {
-  const ajv = new Ajv({
-    allErrors: true,
-    // verbose puts the failing schema on each error: the allowed keys, enum values and
-    // patternErrorMessage that make the error text readable.
-    verbose: true,
-    // Schema-directed: `${PORT}` substitutes a string, and a field typed integer accepts "8080".
-    coerceTypes: true,
-    discriminator: true,
-    // Durations are `type: [string, integer]` on purpose (one error instead of an anyOf's three).
-    allowUnionTypes: true,
-  });
-  ajv.addVocabulary(['patternErrorMessage']);
-  return ajv;
-}
 
 export interface ValidationContext {
   /** pathKey -> variables substituted there, so a message names the variable instead of the value. */
@@ -32,15 +19,12 @@ export interface ValidationContext {
   readonly emptied: ReadonlySet<string>;
 }
 
-let compiled: ValidateFunction | undefined;
-
 /** Validates (and, through coerceTypes, normalises) `data` in place. */
 export function validateConfig(data: unknown, context: ValidationContext): Issue[] {
-  compiled ??= createAjv().compile(ConfigSchema);
-  if (compiled(data)) return [];
+  if (validateConfigSchema(data)) return [];
   const issues: Issue[] = [];
   const seen = new Set<string>();
-  for (const error of compiled.errors ?? []) {
+  for (const error of validateConfigSchema.errors ?? []) {
     const issue = toIssue(error, data, context);
     const id = issue === null ? '' : `${pathKey(issue.path)} ${issue.reason}`;
     if (issue === null || seen.has(id)) continue;

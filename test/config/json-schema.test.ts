@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { demoConfigPath } from '../../src/config/demo-path.js';
 import { configJsonSchema } from '../../src/config/json-schema.js';
-import { createAjv } from '../../src/config/validate.js';
+import { createAjv } from '../../src/config/ajv.js';
 
 describe('configJsonSchema', () => {
   const schema = configJsonSchema();

@@ -6,6 +6,7 @@
 // Loads vitest's types so the augmentation below has a module to extend.
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
+import { writeConfigValidator } from '../../src/config/validator-module.js';
 import { startPostgresCluster } from './postgres.js';
 import type { PostgresCluster } from './postgres.js';
 
@@ -19,6 +20,9 @@ declare module 'vitest' {
 let cluster: PostgresCluster | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
+  // The tests run src, which validates configs with ajv's generated code (never committed): write it
+  // from today's schema, as `npm run build` does for dist.
+  writeConfigValidator();
   cluster = await startPostgresCluster();
   project.provide('postgresUrl', cluster.url);
 }
