@@ -19,6 +19,7 @@ import { reportFailure } from './cli/failure-report.js';
 import { commandReference, REFERENCE_MARKERS, replaceReference } from './cli/docs.js';
 import { applyHeapPolicy, collectBootGarbage } from './cli/heap-policy.js';
 import { configJsonSchema } from './config/json-schema.js';
+import { namedTeamsConversations } from './config/named-conversations.js';
 import { systemClock } from './core/clock.js';
 import { silentLogger } from './core/log.js';
 import type { PruneTarget } from './core/retention/ports.js';
@@ -327,7 +328,7 @@ async function prune(config: string | undefined, dryRun: boolean): Promise<numbe
   const { interval, ...ages } = retention;
   const store = await openStore(storage);
   try {
-    const pruner = new Pruner({ store: store.retention, clock: systemClock, logger: silentLogger, settings: { ages, intervalMs: interval, maxBatches: null } });
+    const pruner = new Pruner({ store: store.retention, clock: systemClock, logger: silentLogger, settings: { ages, keep: { conversations: namedTeamsConversations(loaded.config) }, intervalMs: interval, maxBatches: null } });
     const counts = dryRun ? await pruner.dryRun() : (await pruner.pass()).counts;
     const verb = dryRun ? 'would delete' : 'deleted';
     for (const [kind, targets] of Object.entries(RETENTION_TARGETS)) {
@@ -354,8 +355,10 @@ const TARGET_NOUNS: Record<PruneTarget, readonly [string, string]> = {
   alertSilences: ['silence', 'silences'],
   scheduleClaims: ['claim', 'claims'],
   maintenanceWindows: ['window', 'windows'],
+  maintenanceSummaryRefs: ['leftover summary post ref', 'leftover summary post refs'],
   scalingEvents: ['scaling event', 'scaling events'],
   deadOutbox: ['dead post', 'dead posts'],
+  teamsConversations: ['conversation reference', 'conversation references'],
   confirmations: ['confirmation code', 'confirmation codes'],
   nonces: ['button nonce', 'button nonces'],
 };

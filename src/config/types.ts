@@ -139,6 +139,7 @@ export interface RetentionConfig {
   readonly maintenanceWindows: number | null;
   readonly scalingEvents: number | null;
   readonly deadOutbox: number | null;
+  readonly teamsConversations: number | null;
   /** Milliseconds between the passes of `opsbot serve`. */
   readonly interval: number;
 }

@@ -3,47 +3,65 @@
  * still needs. Every rule is one WHERE clause below, next to the reason for it.
  *
  * A prune is one short transaction: it picks at most `limit` rows through the index on the column
- * that ages them (migration 0014 added the missing ones), deletes what belongs to them, then them.
+ * that ages them (migrations 0014 and 0015 added the missing ones), deletes what belongs to them, then them.
  * On PostgreSQL the pick is `FOR UPDATE SKIP LOCKED`, so replicas pruning at once take different
  * rows and never wait for each other; on SQLite a batch holds the write lock for one small transaction.
  *
  * The tables other capabilities own are re-declared here with just the columns retention reads.
  */
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder, type Transaction } from 'kysely';
-import type { PruneTarget, RetentionStore } from '../core/retention/ports.js';
+import type { PruneTarget, RetentionKeep, RetentionStore } from '../core/retention/ports.js';
 import { toMs } from './codec.js';
 import type { Database, StoreEngine } from './schema.js';
 
 type RetentionTables = {
   deploy_state: { store: string; job_id: number | null };
   deploy_approvals: { job_id: number; decision: string | null; expires_at: number };
-  outbox: { id: number; state: string; ref_key: string | null; thread_key: string | null; updated_at: number };
-  message_refs: { key: string };
+  outbox: { id: number; state: string; conversation_key: string; ref_key: string | null; thread_key: string | null; fallback: string | null; updated_at: number };
+  message_refs: { key: string; updated_at: number };
   nonces: { nonce: string; expires_at: number };
-  alert_groups: { id: number; state: string; updated_at: number };
+  alert_groups: { id: number; state: string; conversations: string; updated_at: number };
   alert_instances: { source: string; fingerprint: string; group_id: number };
   alert_posts: { group_id: number; conversation_key: string; ref: string | null; digest_id: number | null };
   alert_tickets: { id: number; group_id: number; state: string; pending: string | null; resolved_at: number | null; claim_until: number | null };
   alert_digests: { id: number; ref: string | null; last_at: number };
   alert_silences: { id: string; ends_at: number };
   schedule_claims: { key: string; scheduled_at: number; claimed_at: number };
-  maintenance_windows: { id: number; ends_at: number; ended_at: number | null };
+  schedules: { id: string; action: string };
+  maintenance_windows: { id: number; target: string; starts_at: number; ends_at: number; announce_to: string; ended_at: number | null };
   scaling_events: { id: number; service: string; env: string; at: number };
+  conversation_refs: { platform: string; conversation_id: string; updated_at: number };
 };
 
 type Db = Database & RetentionTables;
 type Tx = Transaction<Db>;
 
-/** The times a rule compares with, in epoch milliseconds. */
+/** What a rule compares with: times in epoch milliseconds, and what the config keeps. */
 interface Cut {
   readonly cutoff: number;
   readonly now: number;
+  readonly keep: RetentionKeep;
 }
 
 /** The message key of a job's post (src/core/outbox/job-status.ts), as SQL. */
 const jobKey = sql<string>`'job:' || cast(jobs.id as text)`;
 /** The step claims of a maintenance window (src/core/maintenance/service.ts: stepKey). */
 const WINDOW_STEPS = ['silence', 'ahead', 'start', 'end'] as const;
+/** The outbox keys of maintenance summaries start so (src/core/alerts/pipeline.ts: maintenanceSummaryKey). */
+const SUMMARY_PREFIX = 'alerts:maintenance:';
+/** The key a window's summary of held-back alerts is posted under, as SQL (same source as above). */
+function summaryKeyOf(table: 'maintenance_windows' | 'w'): RawBuilder<string> {
+  return sql<string>`${sql.lit(SUMMARY_PREFIX)} || ${sql.ref(`${table}.target`)} || '@' || cast(${sql.ref(`${table}.starts_at`)} as text)`;
+}
+
+/** A Teams conversation reference's conversation key, as configs and outbox rows write it. */
+const teamsKey = sql<string>`'teams:' || conversation_refs.conversation_id`;
+/**
+ * That key as it appears inside JSON text (a schedule's `to`, a window's announce list, a group's
+ * conversations, an outbox row's fallback): `"teams:<id>"`, as a LIKE pattern. Teams ids have no
+ * quotes or backslashes; a `_` or `%` in one only widens the match, which keeps more, never less.
+ */
+const teamsKeyInJson = sql<string>`'%"teams:' || conversation_refs.conversation_id || '"%'`;
 
 /** A pending outbox row edits (`ref_key`) or replies under (`thread_key`) the message shown under `key`. */
 function pendingOutboxFor(trx: Kysely<Db>, key: RawBuilder<string>) {
@@ -74,8 +92,17 @@ function limited<DB, TB extends keyof DB, O>(qb: SelectQueryBuilder<DB, TB, O>, 
 }
 
 type Id = { id: number };
+/** The key columns each target picks by, where they are not a numeric id. */
+type Keys = {
+  scheduleClaims: { key: string; scheduled_at: number };
+  alertSilences: { id: string };
+  nonces: { nonce: string };
+  confirmations: { code: string };
+  maintenanceSummaryRefs: { key: string };
+  teamsConversations: { conversation_id: string };
+};
 
-const rules: { readonly [T in PruneTarget]: Rule<T extends 'scheduleClaims' ? { key: string; scheduled_at: number } : T extends 'alertSilences' ? { id: string } : T extends 'nonces' ? { nonce: string } : T extends 'confirmations' ? { code: string } : Id> } = {
+const rules: { readonly [T in PruneTarget]: Rule<T extends keyof Keys ? Keys[T] : Id> } = {
   jobs: {
     lockOnPick: true,
     pick: (trx, { cutoff, now }, limit) =>
@@ -263,14 +290,51 @@ const rules: { readonly [T in PruneTarget]: Rule<T extends 'scheduleClaims' ? { 
           .where('maintenance_windows.ends_at', '<', cutoff)
           .where('maintenance_windows.ended_at', 'is not', null)
           .where('maintenance_windows.ended_at', '<', cutoff)
+          // Its summary of held-back alerts, still to be posted or edited, needs its post's ref.
+          .where((eb) => eb.not(eb.exists(pendingOutboxFor(trx, summaryKeyOf('maintenance_windows')))))
           .orderBy('maintenance_windows.ends_at'),
         limit,
       ),
     async remove(trx, keys) {
       const ids = keys.map((k) => k.id);
+      const summaries = await trx.selectFrom('maintenance_windows').select(summaryKeyOf('maintenance_windows').as('key')).where('id', 'in', ids).execute();
       const claimKeys = ids.flatMap((id) => WINDOW_STEPS.map((step) => `maintenance:${id}:${step}`));
       await trx.deleteFrom('schedule_claims').where('key', 'in', claimKeys).execute();
-      return deleted(await trx.deleteFrom('maintenance_windows').where('id', 'in', ids).executeTakeFirstOrThrow());
+      const n = deleted(await trx.deleteFrom('maintenance_windows').where('id', 'in', ids).executeTakeFirstOrThrow());
+      // The ref of the window's summary post goes with it, unless another window of the same target
+      // that started at the same moment (its summary has the same key) stays.
+      if (summaries.length > 0) {
+        await trx
+          .deleteFrom('message_refs')
+          .where('key', 'in', summaries.map((s) => s.key))
+          .where((eb) => eb.not(eb.exists(eb.selectFrom('maintenance_windows as w').select('w.id').where(summaryKeyOf('w'), '=', eb.ref('message_refs.key')))))
+          .where((eb) => eb.not(eb.exists(pendingOutboxFor(trx, sql<string>`message_refs.key`))))
+          .execute();
+      }
+      return n;
+    },
+  },
+
+  maintenanceSummaryRefs: {
+    lockOnPick: true,
+    // The ref of a summary post whose window is gone already (pruned before refs went with their
+    // windows, or deleted by hand): it ages from when it was last written.
+    pick: (trx, { cutoff }, limit) =>
+      limited(
+        trx
+          .selectFrom('message_refs')
+          .select('message_refs.key as key')
+          .where('message_refs.key', 'like', `${SUMMARY_PREFIX}%`)
+          .where('message_refs.updated_at', '<', cutoff)
+          // A window that stays keeps its summary's ref (the rule above deletes them together).
+          .where((eb) => eb.not(eb.exists(eb.selectFrom('maintenance_windows as w').select('w.id').where(summaryKeyOf('w'), '=', eb.ref('message_refs.key')))))
+          .where((eb) => eb.not(eb.exists(pendingOutboxFor(trx, sql<string>`message_refs.key`))))
+          .orderBy('message_refs.updated_at'),
+        limit,
+      ),
+    async remove(trx, keys, { cutoff }) {
+      // A ref written again meanwhile (a new post under the same key) is current: its age is checked again.
+      return deleted(await trx.deleteFrom('message_refs').where('key', 'in', keys.map((k) => k.key)).where('updated_at', '<', cutoff).executeTakeFirstOrThrow());
     },
   },
 
@@ -312,6 +376,84 @@ const rules: { readonly [T in PruneTarget]: Rule<T extends 'scheduleClaims' ? { 
     },
   },
 
+  teamsConversations: {
+    lockOnPick: true,
+    // A reference is what lets opsbot post to a Teams conversation unprompted, and Teams rewrites it
+    // with every activity from there (so its age is the conversation's silence towards opsbot). One
+    // stays, however old, while anything may still post there: a channel where nobody talks to opsbot
+    // but alerts go is exactly one whose reference is old. Without it such a post fails until someone
+    // @mentions opsbot there again.
+    pick: (trx, { cutoff, now, keep }, limit) => {
+      const configured = keep.conversations.filter((k) => k.startsWith('teams:'));
+      return limited(
+        trx
+          .selectFrom('conversation_refs')
+          .select('conversation_refs.conversation_id as conversation_id')
+          .where('conversation_refs.platform', '=', 'teams')
+          .where('conversation_refs.updated_at', '<', cutoff)
+          // The config names it: a channel binding, an alert route, default or fallback, a schedule,
+          // maintenance announcements.
+          .$if(configured.length > 0, (qb) => qb.where(teamsKey, 'not in', configured))
+          // A job started there that is still going, or whose approval still waits, posts there.
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb.selectFrom('jobs')
+                  .select('jobs.id')
+                  .where('jobs.conversation_platform', '=', 'teams')
+                  .whereRef('jobs.conversation_id', '=', 'conversation_refs.conversation_id')
+                  .where((j) =>
+                    j.or([
+                      j('jobs.state', 'in', ['queued', 'running']),
+                      j.exists(
+                        j.selectFrom('deploy_approvals')
+                          .select('deploy_approvals.job_id')
+                          .whereRef('deploy_approvals.job_id', '=', 'jobs.id')
+                          .where('deploy_approvals.decision', 'is', null)
+                          .where('deploy_approvals.expires_at', '>', now),
+                      ),
+                    ]),
+                  ),
+              ),
+            ),
+          )
+          // A post still to be sent there, or to fall back there.
+          .where((eb) =>
+            eb.not(
+              eb.exists(
+                eb.selectFrom('outbox')
+                  .select('outbox.id')
+                  .where('outbox.state', '=', 'pending')
+                  .where((o) => o.or([o('outbox.conversation_key', '=', teamsKey), o('outbox.fallback', 'like', teamsKeyInJson)])),
+              ),
+            ),
+          )
+          // A schedule made from chat (paused ones too: they may be resumed) announces there.
+          .where((eb) => eb.not(eb.exists(eb.selectFrom('schedules').select('schedules.id').where('schedules.action', 'like', teamsKeyInJson))))
+          // A maintenance window not ended yet announces there.
+          .where((eb) =>
+            eb.not(eb.exists(eb.selectFrom('maintenance_windows').select('maintenance_windows.id').where('maintenance_windows.ended_at', 'is', null).where('maintenance_windows.announce_to', 'like', teamsKeyInJson))),
+          )
+          // An open alert group posts (and edits its post) there.
+          .where((eb) => eb.not(eb.exists(eb.selectFrom('alert_groups').select('alert_groups.id').where('alert_groups.state', '=', 'open').where('alert_groups.conversations', 'like', teamsKeyInJson))))
+          .orderBy('conversation_refs.platform')
+          .orderBy('conversation_refs.updated_at'),
+        limit,
+      );
+    },
+    async remove(trx, keys, { cutoff }) {
+      // One Teams rewrote meanwhile (an activity arrived) is current again: its age is checked again.
+      return deleted(
+        await trx
+          .deleteFrom('conversation_refs')
+          .where('platform', '=', 'teams')
+          .where('conversation_id', 'in', keys.map((k) => k.conversation_id))
+          .where('updated_at', '<', cutoff)
+          .executeTakeFirstOrThrow(),
+      );
+    },
+  },
+
   confirmations: {
     lockOnPick: true,
     // An expired code can never be confirmed (store/confirmations.ts drops them on each use, too).
@@ -334,8 +476,8 @@ const rules: { readonly [T in PruneTarget]: Rule<T extends 'scheduleClaims' ? { 
 export function createRetentionStore(base: Kysely<Database>, engine: StoreEngine): RetentionStore {
   const db = base.withTables<RetentionTables>();
   return {
-    async prune(target, cutoffDate, nowDate, limit) {
-      const cut: Cut = { cutoff: toMs(cutoffDate), now: toMs(nowDate) };
+    async prune(target, cutoffDate, nowDate, limit, keep) {
+      const cut: Cut = { cutoff: toMs(cutoffDate), now: toMs(nowDate), keep };
       const rule = rules[target] as Rule<object>;
       return db.transaction().execute(async (trx) => {
         const pick = rule.pick(trx, cut, Math.max(1, Math.trunc(limit)));
@@ -343,8 +485,8 @@ export function createRetentionStore(base: Kysely<Database>, engine: StoreEngine
         return keys.length === 0 ? 0 : rule.remove(trx, keys, cut);
       });
     },
-    async count(target, cutoffDate, nowDate) {
-      const cut: Cut = { cutoff: toMs(cutoffDate), now: toMs(nowDate) };
+    async count(target, cutoffDate, nowDate, keep) {
+      const cut: Cut = { cutoff: toMs(cutoffDate), now: toMs(nowDate), keep };
       const rule = rules[target] as Rule<object>;
       const row = await db
         .selectFrom(rule.pick(db, cut, null).as('picked'))

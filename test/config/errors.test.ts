@@ -9,7 +9,7 @@ import { readEnvironment } from '../../src/config/env.js';
 import { commandRegistry } from '../../src/command-registry.js';
 import { ConfigError, formatProblem } from '../../src/config/errors.js';
 import { loadConfig } from '../../src/config/load.js';
-import { errorOf, tempDir, writeConfig } from './fixtures.js';
+import { errorOf, loadText, tempDir, writeConfig } from './fixtures.js';
 
 describe('schema errors name file, line:col, path and reason', () => {
   it('unknown key, with the keys allowed there', () => {
@@ -112,6 +112,18 @@ describe('schema errors name file, line:col, path and reason', () => {
     expect(errorOf('retention:\n  audit: 2h\n  interval: 10s\n')).toBe(
       'opsbot.yaml:2:10 retention.audit: must be at least 1d, or forever\n' + 'opsbot.yaml:3:13 retention.interval: must be at least 1m',
     );
+  });
+
+  it('alerts.tickets.reopenWithin no longer than retention.alerts, which would delete the ticket to reopen first', () => {
+    const config = (reopenWithin: string, alerts: string): string =>
+      'alerts:\n  sources:\n    alertmanager: { bearer: tok }\n  tickets:\n    gitlab: { url: "https://gitlab.example.com", token: t, project: ops/alerts }\n' +
+      `    rules: [{}]\n    reopenWithin: ${reopenWithin}\nretention:\n  alerts: ${alerts}\n`;
+    expect(errorOf(config('120d', '90d'))).toBe(
+      'opsbot.yaml:7:19 alerts.tickets.reopenWithin: 120d is longer than retention.alerts (90d), which deletes a resolved ticket that long after it resolved: ' +
+        'an alert firing again later would open a new issue instead of reopening it. Shorten alerts.tickets.reopenWithin or lengthen retention.alerts',
+    );
+    expect(loadText(config('90d', '90d')).config.alerts?.tickets?.reopenWithin).toBe(90 * 86_400_000);
+    expect(loadText(config('400d', 'forever')).config.retention.alerts).toBeNull();
   });
 
   it('wrong types and out-of-range numbers', () => {

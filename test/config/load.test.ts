@@ -35,7 +35,7 @@ const DEFAULTS: OpsbotConfig = {
   schedules: {},
   maintenance: { targets: {}, recurring: [], displayZone: 'UTC', alertmanager: null },
   // The audit is kept forever unless the file says otherwise.
-  retention: { jobs: 90 * DAY, audit: null, alerts: 90 * DAY, scheduleClaims: 30 * DAY, maintenanceWindows: 90 * DAY, scalingEvents: 90 * DAY, deadOutbox: 30 * DAY, interval: 600_000 },
+  retention: { jobs: 90 * DAY, audit: null, alerts: 90 * DAY, scheduleClaims: 30 * DAY, maintenanceWindows: 90 * DAY, scalingEvents: 90 * DAY, deadOutbox: 30 * DAY, teamsConversations: 365 * DAY, interval: 600_000 },
   ...defaultDeployConfig('/srv/opsbot', {}),
 };
 

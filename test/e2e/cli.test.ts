@@ -242,6 +242,8 @@ describe('opsbot prune', { timeout: 300_000 }, () => {
     const db = openDatabase(join(dir, 'opsbot.db'));
     const age = 100 * 86_400_000;
     db.prepare('update jobs set created_at = created_at - ?, started_at = started_at - ?, finished_at = finished_at - ? where id = 1').run([age, age, age]);
+    // A Teams conversation silent for 400 days that the demo config does not name.
+    db.prepare("insert into conversation_refs (platform, conversation_id, address, updated_at) values ('teams', '19:old@thread.tacv2', '{}', ?)").run([Date.now() - 400 * 86_400_000]);
     db.close();
 
     const counted = await opsbot(['prune', '--dry-run'], { dir });
@@ -249,13 +251,17 @@ describe('opsbot prune', { timeout: 300_000 }, () => {
     expect(counted.stdout).toContain('jobs: would delete 1 job\n');
     expect(counted.stdout).toContain('audit: kept forever\n');
     expect(counted.stdout).toContain('deadOutbox: would delete 0 dead posts\n');
+    expect(counted.stdout).toContain('maintenanceWindows: would delete 0 windows, 0 leftover summary post refs\n');
+    expect(counted.stdout).toContain('teamsConversations: would delete 1 conversation reference\n');
     const pruned = await opsbot(['prune'], { dir });
     expect({ code: pruned.exitCode, stderr: pruned.stderr }).toEqual({ code: 0, stderr: '' });
     expect(pruned.stdout).toContain('jobs: deleted 1 job\n');
+    expect(pruned.stdout).toContain('teamsConversations: deleted 1 conversation reference\n');
 
     const after = openDatabase(join(dir, 'opsbot.db'));
     expect(after.prepare('select id, text from jobs').all([])).toEqual([{ id: 2, text: 'lock demo --dry-run' }]);
     expect(after.prepare("select job_id from audit where event = 'job_finished' order by job_id").all([])).toEqual([{ job_id: 1 }, { job_id: 2 }]);
+    expect(after.prepare('select count(*) as n from conversation_refs').all([])).toEqual([{ n: 0 }]);
     after.close();
   });
 });

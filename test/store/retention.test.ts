@@ -10,7 +10,8 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { silentLogger, type Logger } from '../../src/core/log.js';
-import type { PruneTarget } from '../../src/core/retention/ports.js';
+import { maintenanceSummaryKey } from '../../src/core/alerts/pipeline.js';
+import type { PruneTarget, RetentionKeep } from '../../src/core/retention/ports.js';
 import { Pruner, type RetentionSettings } from '../../src/core/retention/pruner.js';
 import type { Store } from '../../src/core/store.js';
 import { createKyselyStore } from '../../src/store/kysely-store.js';
@@ -67,7 +68,7 @@ type Row = Record<string, string | number | null>;
 async function insert(db: Kysely<Database>, table: string, row: Row): Promise<number | null> {
   const columns = Object.keys(row);
   const values = Object.values(row);
-  const hasId = !['locks', 'deploy_state', 'deploy_approvals', 'message_refs', 'nonces', 'confirmations', 'alert_instances', 'alert_posts', 'alert_threads', 'schedule_claims', 'alert_silences'].includes(table);
+  const hasId = !['locks', 'deploy_state', 'deploy_approvals', 'message_refs', 'nonces', 'confirmations', 'alert_instances', 'alert_posts', 'alert_threads', 'schedule_claims', 'alert_silences', 'conversation_refs', 'schedules'].includes(table);
   const result = await sql<{ id: number }>`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))}) values (${sql.join(values.map((v) => sql`${v}`))})${hasId ? sql` returning id` : sql``}`.execute(db);
   return hasId ? Number(result.rows[0]?.id) : null;
 }
@@ -196,7 +197,27 @@ function claim(key: string, at: number): Row {
   return { key, scheduled_at: at, kind: 'run', claimed_by: 'host/1/abcd', claimed_at: at, outcome: 'ok', finished_at: at };
 }
 
-const ALL_DEFAULTS: RetentionSettings['ages'] = { jobs: 90 * DAY, audit: null, alerts: 90 * DAY, scheduleClaims: 30 * DAY, maintenanceWindows: 90 * DAY, scalingEvents: 90 * DAY, deadOutbox: 30 * DAY };
+function teamsRef(conversationId: string, updatedAt: number, platform = 'teams'): Row {
+  return { platform, conversation_id: conversationId, address: '{"serviceUrl":"https://smba.example/emea/","botId":"28:bot"}', group_id: 'team-1', name: null, updated_at: updatedAt };
+}
+
+/** A maintenance window's summary post key, as the alert pipeline makes it. */
+function summaryKey(target: string, startsAt: number): string {
+  return maintenanceSummaryKey({ target, startsAt: new Date(startsAt) });
+}
+
+const ALL_DEFAULTS: RetentionSettings['ages'] = {
+  jobs: 90 * DAY,
+  audit: null,
+  alerts: 90 * DAY,
+  scheduleClaims: 30 * DAY,
+  maintenanceWindows: 90 * DAY,
+  scalingEvents: 90 * DAY,
+  deadOutbox: 30 * DAY,
+  teamsConversations: 365 * DAY,
+};
+const KEEP_NONE: RetentionKeep = { conversations: [] };
+const cutoff365 = new Date(ago(365));
 
 describe.each(engines)('$name retention', (engine) => {
   let opened: Opened;
@@ -216,10 +237,10 @@ describe.each(engines)('$name retention', (engine) => {
     await opened.dispose();
   });
 
-  const prune = (target: PruneTarget, cutoff = cutoff90, limit = 1000): Promise<number> => store.retention.prune(target, cutoff, now, limit);
+  const prune = (target: PruneTarget, cutoff = cutoff90, limit = 1000, keep = KEEP_NONE): Promise<number> => store.retention.prune(target, cutoff, now, limit, keep);
 
   function pruner(overrides: Partial<RetentionSettings> = {}, logger: Logger = silentLogger): Pruner {
-    return new Pruner({ store: store.retention, clock: { now: () => now }, logger, settings: { ages: ALL_DEFAULTS, intervalMs: 600_000, ...overrides } });
+    return new Pruner({ store: store.retention, clock: { now: () => now }, logger, settings: { ages: ALL_DEFAULTS, keep: KEEP_NONE, intervalMs: 600_000, ...overrides } });
   }
 
   describe('jobs', () => {
@@ -380,6 +401,130 @@ describe.each(engines)('$name retention', (engine) => {
     expect(await count(db, 'schedule_claims')).toBe(4);
   });
 
+  describe('maintenance summaries', () => {
+    it("an ended window goes with its summary post's ref, which stays while another window posting under the same key stays", async () => {
+      const old = (await insert(db, 'maintenance_windows', { ...window(ago(100), ago(100)), target: 'web' }))!;
+      const pair = { ...window(ago(100), ago(100)), target: 'db' };
+      const oldDb = (await insert(db, 'maintenance_windows', pair))!;
+      // Same target, same start: its summary has the same key. Not marked ended, so it stays.
+      const twin = (await insert(db, 'maintenance_windows', { ...pair, ended_at: null }))!;
+      const startsAt = ago(100) - 3_600_000;
+      const webKey = summaryKey('web', startsAt);
+      const dbKey = summaryKey('db', startsAt);
+      for (const key of [webKey, dbKey, 'job:1']) await insert(db, 'message_refs', { key, platform: 'mattermost', conversation_id: 'ch-ops', message_id: key, updated_at: ago(100) });
+
+      expect(await prune('maintenanceWindows')).toBe(2);
+      expect(await exists(db, 'maintenance_windows', 'id', old)).toBe(false);
+      expect(await exists(db, 'maintenance_windows', 'id', oldDb)).toBe(false);
+      expect(await exists(db, 'maintenance_windows', 'id', twin)).toBe(true);
+      expect(await exists(db, 'message_refs', 'key', webKey)).toBe(false);
+      expect(await exists(db, 'message_refs', 'key', dbKey)).toBe(true);
+      expect(await exists(db, 'message_refs', 'key', 'job:1')).toBe(true);
+    });
+
+    it('a window whose summary (or a reply under it) is still to be posted stays, with its ref', async () => {
+      const edited = (await insert(db, 'maintenance_windows', { ...window(ago(100), ago(100)), target: 'web' }))!;
+      const replied = (await insert(db, 'maintenance_windows', { ...window(ago(100), ago(100)), target: 'db' }))!;
+      const webKey = summaryKey('web', ago(100) - 3_600_000);
+      await insert(db, 'message_refs', { key: webKey, platform: 'mattermost', conversation_id: 'ch-ops', message_id: 'p1', updated_at: ago(100) });
+      await insert(db, 'outbox', outbox('pending', webKey, null, ago(1)));
+      await insert(db, 'outbox', outbox('pending', null, summaryKey('db', ago(100) - 3_600_000), ago(1)));
+
+      expect(await prune('maintenanceWindows')).toBe(0);
+      expect(await exists(db, 'maintenance_windows', 'id', edited)).toBe(true);
+      expect(await exists(db, 'maintenance_windows', 'id', replied)).toBe(true);
+      expect(await exists(db, 'message_refs', 'key', webKey)).toBe(true);
+    });
+
+    it("a summary post ref whose window is gone goes by its own age; one whose window stays, a recent one, one still pending, or another kind's stays", async () => {
+      const ref = (key: string, updatedAt: number): Row => ({ key, platform: 'mattermost', conversation_id: 'ch-ops', message_id: key, updated_at: updatedAt });
+      const gone = summaryKey('web', ago(300));
+      const recent = summaryKey('web', ago(20));
+      const pending = summaryKey('api', ago(300));
+      const stays = (await insert(db, 'maintenance_windows', { ...window(ago(10), ago(10)), target: 'db' }))!;
+      const withWindow = summaryKey('db', ago(10) - 3_600_000);
+      await insert(db, 'message_refs', ref(gone, ago(299)));
+      await insert(db, 'message_refs', ref(recent, ago(19)));
+      await insert(db, 'message_refs', ref(pending, ago(299)));
+      await insert(db, 'message_refs', ref(withWindow, ago(200)));
+      await insert(db, 'message_refs', ref('job:7', ago(299)));
+      await insert(db, 'outbox', outbox('pending', null, pending, ago(1)));
+
+      expect(await store.retention.count('maintenanceSummaryRefs', cutoff90, now, KEEP_NONE)).toBe(1);
+      expect(await prune('maintenanceSummaryRefs')).toBe(1);
+      expect(await exists(db, 'message_refs', 'key', gone)).toBe(false);
+      expect(await count(db, 'message_refs')).toBe(4);
+      expect(await exists(db, 'maintenance_windows', 'id', stays)).toBe(true);
+      // A pass runs it with the windows.
+      expect((await pruner().dryRun()).maintenanceSummaryRefs).toBe(0);
+    });
+  });
+
+  describe('Teams conversation references', () => {
+    it('one Teams has not refreshed since the cutoff goes; a recent one, one the config names, or another platform\'s stays', async () => {
+      await insert(db, 'conversation_refs', teamsRef('19:stale@thread.tacv2', ago(400)));
+      await insert(db, 'conversation_refs', teamsRef('19:recent@thread.tacv2', ago(10)));
+      await insert(db, 'conversation_refs', teamsRef('19:alerts@thread.tacv2', ago(400)));
+      await insert(db, 'conversation_refs', teamsRef('19:stale@thread.tacv2', ago(400), 'mattermost'));
+      const keep: RetentionKeep = { conversations: ['teams:19:alerts@thread.tacv2', 'mattermost:ch-ops'] };
+
+      expect(await store.retention.count('teamsConversations', cutoff365, now, keep)).toBe(1);
+      expect(await prune('teamsConversations', cutoff365, 1000, keep)).toBe(1);
+      expect(await count(db, 'conversation_refs', sql`platform = 'teams' and conversation_id = '19:stale@thread.tacv2'`)).toBe(0);
+      expect(await count(db, 'conversation_refs')).toBe(3);
+      expect(await store.conversationRefs.get('teams', '19:alerts@thread.tacv2')).not.toBeNull();
+    });
+
+    it('never deletes one a live job, a job awaiting approval, a pending post or fallback, a schedule, an open window or an open alert group may post to', async () => {
+      const ids = ['control', 'job', 'approval', 'outbox', 'fallback', 'schedule', 'window', 'group'].map((n) => `19:${n}@thread.tacv2`);
+      for (const id of ids) await insert(db, 'conversation_refs', teamsRef(id, ago(400)));
+      const [control, jobId, approvalId, outboxId, fallbackId, scheduleId, windowId, groupId] = ids as [string, string, string, string, string, string, string, string];
+      const inTeams = (row: Row, id: string): Row => ({ ...row, conversation_platform: 'teams', conversation_id: id });
+      // What only names the control conversation is over: a finished job, a dead post, an ended
+      // window, a closed group.
+      await insert(db, 'jobs', inTeams(job('succeeded', ago(400), ago(400)), control));
+      await insert(db, 'outbox', { ...outbox('dead', null, null, ago(400)), platform: 'teams', conversation_key: `teams:${control}` });
+      await insert(db, 'maintenance_windows', { ...window(ago(400), ago(400)), announce_to: JSON.stringify([`teams:${control}`]) });
+      await insert(db, 'alert_groups', { ...group('closed', ago(400)), conversations: JSON.stringify([`teams:${control}`]) });
+      // Each of the others is still named by something live.
+      await insert(db, 'jobs', inTeams(job('running', ago(1), null), jobId));
+      const waiting = (await insert(db, 'jobs', inTeams(job('succeeded', ago(1), ago(1)), approvalId)))!;
+      await insert(db, 'deploy_approvals', { job_id: waiting, store: 'web', requester_key: 'teams:u1', requester_name: 'A', summary: 's', requested_at: ago(1), expires_at: NOW + DAY, decision: null });
+      await insert(db, 'outbox', { ...outbox('pending', null, null, ago(1)), platform: 'teams', conversation: JSON.stringify({ platform: 'teams', id: outboxId }), conversation_key: `teams:${outboxId}` });
+      await insert(db, 'outbox', { ...outbox('pending', null, null, ago(1)), fallback: JSON.stringify({ to: `teams:${fallbackId}`, afterAttempts: 3, afterMs: null }) });
+      await insert(db, 'schedules', {
+        id: 'nightly',
+        source: 'chat',
+        cron: '0 2 * * *',
+        timezone: 'UTC',
+        action: JSON.stringify({ kind: 'announce', text: 'backup', to: [`teams:${scheduleId}`] }),
+        missed: 'skip',
+        paused: 1,
+        created_by: 'A',
+        created_at: ago(400),
+        updated_at: ago(400),
+        cursor_at: ago(1),
+      });
+      await insert(db, 'maintenance_windows', { ...window(NOW + DAY, null), announce_to: JSON.stringify([`teams:${windowId}`]) });
+      await insert(db, 'alert_groups', { ...group('open', ago(400)), conversations: JSON.stringify(['mattermost:ch-ops', `teams:${groupId}`]) });
+
+      expect(await prune('teamsConversations', cutoff365)).toBe(1);
+      expect(await store.conversationRefs.get('teams', control)).toBeNull();
+      expect((await store.conversationRefs.list('teams')).map((r) => r.conversationId).sort()).toEqual(ids.slice(1).sort());
+    });
+
+    it('a pass keeps what its settings say the config names, and deletes the rest once past teamsConversations', async () => {
+      await insert(db, 'conversation_refs', teamsRef('19:alerts@thread.tacv2', ago(400)));
+      await insert(db, 'conversation_refs', teamsRef('19:gone@thread.tacv2', ago(400)));
+      await insert(db, 'conversation_refs', teamsRef('19:quiet@thread.tacv2', ago(200)));
+      expect((await pruner({ ages: { ...ALL_DEFAULTS, teamsConversations: null } }).pass()).counts.teamsConversations).toBeUndefined();
+      expect(await count(db, 'conversation_refs')).toBe(3);
+      const { counts } = await pruner({ keep: { conversations: ['teams:19:alerts@thread.tacv2'] } }).pass();
+      expect(counts.teamsConversations).toBe(1);
+      expect((await store.conversationRefs.list('teams')).map((r) => r.conversationId)).toEqual(['19:alerts@thread.tacv2', '19:quiet@thread.tacv2']);
+    });
+  });
+
   it('scaling events: old ones go, but the last of each service environment stays', async () => {
     const event = (service: string, env: string, at: number): Row => ({ service, env, at, from_count: 1, to_count: 2, job_id: null, by_name: 'A' });
     await insert(db, 'scaling_events', event('web', 'prod', ago(300)));
@@ -453,7 +598,7 @@ describe.each(engines)('$name retention', (engine) => {
       (async () => {
         let total = 0;
         for (let n = -1; n !== 0; ) {
-          n = await s.retention.prune('jobs', cutoff90, now, 5);
+          n = await s.retention.prune('jobs', cutoff90, now, 5, KEEP_NONE);
           total += n;
         }
         return total;

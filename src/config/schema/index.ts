@@ -19,6 +19,7 @@ import { storesSection } from './stores.js';
 import { buildCrossChecks } from './build-checks.js';
 import { deployCrossChecks } from './deploy-checks.js';
 import { servicesCrossChecks } from './services-checks.js';
+import { retentionCrossChecks } from './retention-checks.js';
 import { teamsSection } from './teams.js';
 import { mattermostSection } from './mattermost.js';
 import { alertsSection } from './alerts.js';
@@ -90,6 +91,7 @@ export function buildConfig(raw: RawConfig, ctx: SectionContext): BuiltConfig {
   problems.push(...deployCrossChecks(loaded as unknown as Pick<LoadedSections, 'playbooks' | 'stores' | 'ssh'>));
   problems.push(...servicesCrossChecks(loaded as unknown as Pick<LoadedSections, 'playbooks' | 'services'>));
   problems.push(...buildCrossChecks(loaded as unknown as Pick<LoadedSections, 'stores' | 'pipelines'>));
+  problems.push(...retentionCrossChecks(loaded as unknown as Pick<LoadedSections, 'alerts' | 'retention'>));
   return { config: loaded as unknown as LoadedSections, problems };
 }
 

@@ -17,6 +17,9 @@ const DEFAULTS = {
   maintenanceWindows: '90d',
   scalingEvents: '90d',
   deadOutbox: '30d',
+  // A conversation silent towards opsbot for a year that nothing posts to any more (a personal chat of
+  // someone who left, a channel of a team since archived).
+  teamsConversations: '365d',
   interval: '10m',
 } as const;
 
@@ -66,13 +69,20 @@ const RetentionSchema = Type.Object(
       Age({ default: DEFAULTS.scheduleClaims, description: 'The claim rows of schedule ticks (one per tick), counted from when they were claimed.' }),
     ),
     maintenanceWindows: Type.Optional(
-      Age({ default: DEFAULTS.maintenanceWindows, description: 'Ended maintenance windows (with their step claims), counted from their end. Never one still open or ahead.' }),
+      Age({ default: DEFAULTS.maintenanceWindows, description: 'Ended maintenance windows (with their step claims and the chat post ref of their summary of held-back alerts), counted from their end; a summary post ref whose window is already gone, as long after it was written. Never one still open or ahead, or whose summary is still to be posted.' }),
     ),
     scalingEvents: Type.Optional(
       Age({ default: DEFAULTS.scalingEvents, description: 'Scalings done. The last one of each service environment is always kept (cooldown, status).' }),
     ),
     deadOutbox: Type.Optional(
       Age({ default: DEFAULTS.deadOutbox, description: 'Chat posts the outbox gave up on (dead), counted from when it gave up.' }),
+    ),
+    teamsConversations: Type.Optional(
+      Age({
+        default: DEFAULTS.teamsConversations,
+        description:
+          'Teams conversation references (what lets opsbot post to a conversation unprompted), counted from the last activity Teams sent from there. Never one the config names (channel bindings, alert routes, defaultTo and fallbacks, schedules, maintenance announceTo), nor one a queued or running job, a job awaiting approval, a pending chat post, a schedule, an open maintenance window or an open alert group may post to.',
+      }),
     ),
     interval: Type.Optional(
       Duration({ default: DEFAULTS.interval, description: 'How often opsbot serve deletes what has aged out (a bounded amount per pass). Expired confirmation codes and button nonces go too.' }),
@@ -96,6 +106,7 @@ export const retentionSection = defineSection({
       maintenanceWindows: ageMs(raw?.maintenanceWindows ?? DEFAULTS.maintenanceWindows),
       scalingEvents: ageMs(raw?.scalingEvents ?? DEFAULTS.scalingEvents),
       deadOutbox: ageMs(raw?.deadOutbox ?? DEFAULTS.deadOutbox),
+      teamsConversations: ageMs(raw?.teamsConversations ?? DEFAULTS.teamsConversations),
       interval: durationMs(raw?.interval ?? DEFAULTS.interval),
     };
   },
@@ -110,4 +121,4 @@ export const retentionSection = defineSection({
   },
 });
 
-export const RETENTION_KINDS = ['jobs', 'audit', 'alerts', 'scheduleClaims', 'maintenanceWindows', 'scalingEvents', 'deadOutbox'] as const;
+export const RETENTION_KINDS = ['jobs', 'audit', 'alerts', 'scheduleClaims', 'maintenanceWindows', 'scalingEvents', 'deadOutbox', 'teamsConversations'] as const;

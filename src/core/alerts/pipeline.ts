@@ -135,6 +135,14 @@ function windowKey(w: { readonly target: string; readonly startsAt: Date }): str
   return `${w.target}@${w.startsAt.getTime()}`;
 }
 
+/**
+ * The outbox key of a window's summary of held-back alerts. Retention (src/store/retention.ts) builds
+ * the same key from the window's row to delete the post's ref with the window: keep the two in step.
+ */
+export function maintenanceSummaryKey(w: { readonly target: string; readonly startsAt: Date }): string {
+  return `alerts:maintenance:${windowKey(w)}`;
+}
+
 export class AlertPipeline {
   private readonly limiters = new Map<Platform, RateLimiter>();
   private silenceCache: { at: number; silences: readonly SilenceRecord[] } | null = null;
@@ -183,7 +191,7 @@ export class AlertPipeline {
     };
     for (const key of window.announceTo) {
       try {
-        await this.deps.poster.show(conversationFromKey(key), `alerts:maintenance:${windowKey(window)}`, message);
+        await this.deps.poster.show(conversationFromKey(key), maintenanceSummaryKey(window), message);
       } catch (error: unknown) {
         this.deps.logger.warn({ err: error, conversation: key, target: window.target }, 'maintenance summary could not be posted');
       }

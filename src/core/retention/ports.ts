@@ -13,8 +13,10 @@ export type PruneTarget =
   | 'alertSilences'
   | 'scheduleClaims'
   | 'maintenanceWindows'
+  | 'maintenanceSummaryRefs'
   | 'scalingEvents'
   | 'deadOutbox'
+  | 'teamsConversations'
   | 'confirmations'
   | 'nonces';
 
@@ -27,20 +29,32 @@ export const PRUNE_TARGETS: readonly PruneTarget[] = [
   'alertSilences',
   'scheduleClaims',
   'maintenanceWindows',
+  'maintenanceSummaryRefs',
   'scalingEvents',
   'deadOutbox',
+  'teamsConversations',
   'confirmations',
   'nonces',
 ];
+
+/**
+ * What the config keeps, however old: the store cannot see the config, and a conversation only the
+ * config names (an alert route's channel, where nobody ever talks to opsbot) has no live row naming it.
+ */
+export interface RetentionKeep {
+  /** Conversation keys (`teams:<conversation id>`) the config names; their references are never pruned. */
+  readonly conversations: readonly string[];
+}
 
 export interface RetentionStore {
   /**
    * Deletes up to `limit` rows of `target` that aged out before `cutoff` and that nothing live still
    * needs at `now`, with what belongs to them (a job's message ref and decided approval, a window's
-   * step claims, a group's alerts, posts and thread state); returns how many rows of `target` went.
-   * One short transaction; on PostgreSQL rows another replica is deleting are skipped, not waited for.
+   * step claims and summary post ref, a group's alerts, posts and thread state); returns how many rows
+   * of `target` went. Never what `keep` names. One short transaction; on PostgreSQL rows another
+   * replica is deleting are skipped, not waited for.
    */
-  prune(target: PruneTarget, cutoff: Date, now: Date, limit: number): Promise<number>;
+  prune(target: PruneTarget, cutoff: Date, now: Date, limit: number, keep: RetentionKeep): Promise<number>;
   /** How many rows `prune` would delete in all (for a dry run). */
-  count(target: PruneTarget, cutoff: Date, now: Date): Promise<number>;
+  count(target: PruneTarget, cutoff: Date, now: Date, keep: RetentionKeep): Promise<number>;
 }

@@ -11,7 +11,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { Ticker } from '../scheduler/ticker.js';
-import type { PruneTarget, RetentionStore } from './ports.js';
+import type { PruneTarget, RetentionKeep, RetentionStore } from './ports.js';
 
 /** The configured kinds (the `retention` section's keys) and the targets each one covers. */
 export const RETENTION_TARGETS = {
@@ -21,9 +21,11 @@ export const RETENTION_TARGETS = {
   // Digests after the groups: a digest stays while a post of a group is folded into it.
   alerts: ['alertTickets', 'alertGroups', 'alertDigests', 'alertSilences'],
   scheduleClaims: ['scheduleClaims'],
-  maintenanceWindows: ['maintenanceWindows'],
+  // The refs of summary posts whose window is already gone after the windows (which take their own).
+  maintenanceWindows: ['maintenanceWindows', 'maintenanceSummaryRefs'],
   scalingEvents: ['scalingEvents'],
   deadOutbox: ['deadOutbox'],
+  teamsConversations: ['teamsConversations'],
 } as const satisfies Record<string, readonly PruneTarget[]>;
 
 export type RetentionKind = keyof typeof RETENTION_TARGETS;
@@ -34,6 +36,8 @@ const ALWAYS: readonly PruneTarget[] = ['confirmations', 'nonces'];
 export interface RetentionSettings {
   /** Milliseconds each kind is kept once over; null: forever. */
   readonly ages: Readonly<Record<RetentionKind, number | null>>;
+  /** What the config keeps whatever its age (the conversations it names). */
+  readonly keep: RetentionKeep;
   /** Milliseconds between passes of `start()`. */
   readonly intervalMs: number;
   readonly batchSize?: number;
@@ -97,7 +101,7 @@ export class Pruner {
       try {
         for (let batches = 0; !this.stopping; ) {
           const now = clock.now();
-          const n = await store.prune(target, new Date(now.getTime() - age), now, batch);
+          const n = await store.prune(target, new Date(now.getTime() - age), now, batch, settings.keep);
           total += n;
           batches += 1;
           if (n < batch) break;
@@ -123,7 +127,7 @@ export class Pruner {
   async dryRun(): Promise<PruneCounts> {
     const now = this.deps.clock.now();
     const counts: PruneCounts = {};
-    for (const [target, age] of this.plan()) counts[target] = await this.deps.store.count(target, new Date(now.getTime() - age), now);
+    for (const [target, age] of this.plan()) counts[target] = await this.deps.store.count(target, new Date(now.getTime() - age), now, this.deps.settings.keep);
     return counts;
   }
 
