@@ -31,6 +31,7 @@ import type { Scheduler } from './core/scheduler/scheduler.js';
 import { openStore } from './store/open.js';
 import { createDeployPorts } from './backends/deploy/wire.js';
 import type { DeployPorts } from './core/deploy/ports.js';
+import { trafficAfterInterruption } from './core/deploy/interrupted.js';
 import { createBuildPort } from './core/pipelines/build-port.js';
 import { PipelineEventHub } from './core/pipelines/events.js';
 import { createPipelinePortFromConfig } from './backends/gitlab/pipelines-from-config.js';
@@ -228,7 +229,16 @@ async function assembleApp(options: AppOptions, store: Store): Promise<App> {
   const retention = new Pruner({ store: store.retention, clock, logger, settings: { ages, intervalMs: interval } });
 
   const recover = (): Promise<JobRecord[]> =>
-    recoverInterruptedJobs({ store, clock, logger, notifier, me: identity, pidAlive, staleAfterMs: config.jobs.lockTtl * 2 });
+    recoverInterruptedJobs({
+      store,
+      clock,
+      logger,
+      notifier,
+      me: identity,
+      pidAlive,
+      staleAfterMs: config.jobs.lockTtl * 2,
+      leftBehind: (job) => trafficAfterInterruption(job, store.deployState),
+    });
   let reaper: NodeJS.Timeout | null = null;
   let drained: Promise<void> | null = null;
   const drain = (graceMs: number): Promise<void> =>

@@ -18,6 +18,7 @@ import { auditDryRun0011 } from './0011-audit-dry-run.js';
 import { deployRolledBack0012 } from './0012-deploy-rolled-back.js';
 import { approvalOnBehalfOf0013 } from './0013-approval-on-behalf-of.js';
 import { retentionIndexes0014 } from './0014-retention-indexes.js';
+import { deploySwitching0015 } from './0015-deploy-switching.js';
 
 export function allMigrations(engine: StoreEngine): Record<string, Migration> {
   return {
@@ -35,5 +36,6 @@ export function allMigrations(engine: StoreEngine): Record<string, Migration> {
     '0012-deploy-rolled-back': deployRolledBack0012(),
     '0013-approval-on-behalf-of': approvalOnBehalfOf0013(),
     '0014-retention-indexes': retentionIndexes0014(),
+    '0015-deploy-switching': deploySwitching0015(),
   };
 }
