@@ -31,6 +31,7 @@ import type { Scheduler } from './core/scheduler/scheduler.js';
 import { openStore } from './store/open.js';
 import { createDeployPorts } from './backends/deploy/wire.js';
 import type { DeployPorts } from './core/deploy/ports.js';
+import { trafficAfterInterruption } from './core/deploy/interrupted.js';
 import { createBuildPort } from './core/pipelines/build-port.js';
 import { PipelineEventHub } from './core/pipelines/events.js';
 import { createPipelinePortFromConfig } from './backends/gitlab/pipelines-from-config.js';
@@ -240,6 +241,7 @@ async function assembleApp(options: AppOptions, store: Store): Promise<App> {
     quietAfterMs: Math.min(config.jobs.heartbeat * 2, config.jobs.lockTtl),
     startedAt: clock.now(),
     reportedDuplicates: new Set<number>(),
+    leftBehind: (job: JobRecord) => trafficAfterInterruption(job, store.deployState),
   };
   let recheck: NodeJS.Timeout | 'done' | null = null;
   const recover = async (): Promise<JobRecord[]> => {

@@ -2,9 +2,9 @@
  * The DeployStateStore over Kysely, for both engines. Its tables are declared here (not in
  * schema.ts) and added to the database type with `withTables`, so this capability stays in its files.
  */
-import type { Kysely } from 'kysely';
+import type { ExpressionBuilder, Kysely } from 'kysely';
 import type { ApprovalDecision, ApprovalRequest, DeployStateStore } from '../core/deploy/ports.js';
-import { COLOURS, type Colour, type DeployState } from '../core/deploy/types.js';
+import { COLOURS, type Colour, type DeployState, type PendingSwitch } from '../core/deploy/types.js';
 import { fromMsOrNull, toMs } from './codec.js';
 import type { Database } from './schema.js';
 
@@ -21,6 +21,12 @@ type DeployStateTable = {
   rolled_back: number;
   job_id: number | null;
   updated_at: number;
+  /** A switch begun and not yet settled (migration 0016); switching_to is null when none is. */
+  switching_from: string | null;
+  switching_to: string | null;
+  switching_job_id: number | null;
+  switching_rollback: number;
+  switching_at: number | null;
 };
 
 type DeployApprovalsTable = {
@@ -62,8 +68,24 @@ function fromRow(row: Row): DeployState {
     switchedAt: fromMsOrNull(numberOrNull(row.switched_at)),
     rolledBack: Number(row.rolled_back) === 1,
     jobId: numberOrNull(row.job_id),
+    switching: pendingSwitch(row),
   };
 }
+
+function pendingSwitch(row: Row): PendingSwitch | null {
+  const to = colourOf(row.switching_to);
+  if (to === null) return null;
+  return {
+    from: colourOf(row.switching_from),
+    to,
+    jobId: numberOrNull(row.switching_job_id),
+    rollback: Number(row.switching_rollback) === 1,
+    at: new Date(Number(row.switching_at)),
+  };
+}
+
+/** Settles a pending switch: what a record of the switch, or undoing it, writes with its changes. */
+const NO_SWITCH = { switching_from: null, switching_to: null, switching_job_id: null, switching_rollback: 0, switching_at: null } as const;
 
 /** PostgreSQL returns bigint as a string unless the pool parses it; accept both. */
 function numberOrNull(value: number | string | null): number | null {
@@ -71,13 +93,22 @@ function numberOrNull(value: number | string | null): number | null {
 }
 
 function emptyRow(store: string, now: number): Row {
-  return { store, live_colour: null, previous_colour: null, blue_version: null, green_version: null, blue_deployed_at: null, green_deployed_at: null, switched_at: null, rolled_back: 0, job_id: null, updated_at: now };
+  return { store, live_colour: null, previous_colour: null, blue_version: null, green_version: null, blue_deployed_at: null, green_deployed_at: null, switched_at: null, rolled_back: 0, job_id: null, updated_at: now, ...NO_SWITCH };
 }
 
 function decisionOf(value: string | null): 'approved' | 'rejected' | null {
   if (value === null) return null;
   if (value === 'approved' || value === 'rejected') return value;
   throw new Error(`store: unexpected approval decision ${JSON.stringify(value)}`);
+}
+
+/**
+ * An approval is open only while its deploy job may still act on it: one whose job has ended (opsbot
+ * died while it waited, and recovery marked it interrupted; or it was cancelled) would otherwise be
+ * "approved" for nothing until it expires.
+ */
+function notEnded(eb: ExpressionBuilder<Database & DeployTables, 'deploy_approvals'>) {
+  return eb.not(eb.exists(eb.selectFrom('jobs').select('jobs.id').whereRef('jobs.id', '=', 'deploy_approvals.job_id').where('jobs.state', 'not in', ['queued', 'running'])));
 }
 
 export function createDeployStateStore(base: Kysely<Database>): DeployStateStore {
@@ -105,12 +136,26 @@ export function createDeployStateStore(base: Kysely<Database>): DeployStateStore
 
     async recordSwitch(store, live, previous, at, jobId, rolledBack) {
       const now = toMs(at);
-      const changes = { live_colour: live, previous_colour: previous, switched_at: now, rolled_back: rolledBack ? 1 : 0 };
+      const changes = { live_colour: live, previous_colour: previous, switched_at: now, rolled_back: rolledBack ? 1 : 0, ...NO_SWITCH };
       await db
         .insertInto('deploy_state')
         .values({ ...emptyRow(store, now), ...changes, job_id: jobId })
         .onConflict((oc) => oc.column('store').doUpdateSet({ ...changes, job_id: jobId, updated_at: now }))
         .execute();
+    },
+
+    async beginSwitch(store, pending) {
+      const now = toMs(pending.at);
+      const changes = { switching_from: pending.from, switching_to: pending.to, switching_job_id: pending.jobId, switching_rollback: pending.rollback ? 1 : 0, switching_at: now };
+      await db
+        .insertInto('deploy_state')
+        .values({ ...emptyRow(store, now), ...changes })
+        .onConflict((oc) => oc.column('store').doUpdateSet({ ...changes, updated_at: now }))
+        .execute();
+    },
+
+    async clearSwitch(store) {
+      await db.updateTable('deploy_state').set(NO_SWITCH).where('store', '=', store).execute();
     },
 
     async requestApproval(request: ApprovalRequest) {
@@ -144,6 +189,7 @@ export function createDeployStateStore(base: Kysely<Database>): DeployStateStore
         .where('store', '=', store)
         .where('decision', 'is', null)
         .where('expires_at', '>', toMs(now))
+        .where(notEnded)
         .orderBy('requested_at', 'desc')
         .executeTakeFirst();
       if (row === undefined) return null;
@@ -166,6 +212,7 @@ export function createDeployStateStore(base: Kysely<Database>): DeployStateStore
         .where('store', '=', store)
         .where('job_id', '=', jobId)
         .where('decision', 'is', null)
+        .where(notEnded)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) === 1;
     },

@@ -111,6 +111,23 @@ describe('recover()', () => {
     expect(next.job.state).toBe('running');
   });
 
+  it('says where traffic may be when a deploy stopped in the middle of its switch, and that nothing moved when it had not begun one', async () => {
+    const t = await app();
+    const dead = await deadPid();
+    const switching = await orphan(t.store, { owner: `${HOST}/${dead}/a1b2c3d4`, lock: 'store-pl', step: 'verifying https://store.example.com/health' });
+    await t.store.deployState.beginSwitch('store-pl', { from: 'blue', to: 'green', jobId: switching.id, rollback: false, at: new Date() });
+    const building = await orphan(t.store, { owner: `${HOST}/${dead}/a1b2c3d4`, lock: 'store-de', step: 'building with pipeline store-build' });
+
+    await t.app.recover();
+    const moved =
+      'It had begun switching traffic blue → green and never verified it: traffic may have moved to green (or both colours may take it). Check `status store-pl`. The next deploy or rollback of store-pl records what the balancer shows first, and refuses to act while it shows no single live colour.';
+    expect((await t.store.jobs.get(switching.id))?.error).toContain(moved);
+    expect(t.notices.find((n) => n.text.includes(`Job #${switching.id} was interrupted`))?.text).toContain(moved);
+    const untouched = 'It left no traffic switch half done: traffic is where `status store-de` shows it.';
+    expect((await t.store.jobs.get(building.id))?.error).toContain(untouched);
+    expect(t.notices.find((n) => n.text.includes(`Job #${building.id} was interrupted`))?.text).toContain(untouched);
+  });
+
   it('interrupts a job of an earlier run of this same pid (another nonce): the restarted process', async () => {
     const t = await app();
     const job = await orphan(t.store, { owner: `${HOST}/${process.pid}/0ldn0nce`, lock: 'db', at: crashedAgo() });

@@ -58,6 +58,7 @@ describe.each(engines)('deploy state on $name', (engine) => {
       switchedAt: t(2),
       rolledBack: false,
       jobId: 8,
+      switching: null,
     });
     await state.recordSwitch('demo', 'blue', null, t(4), null, false);
     expect((await state.list()).map((s) => [s.store, s.live])).toEqual([
@@ -69,6 +70,44 @@ describe.each(engines)('deploy state on $name', (engine) => {
     expect(await state.get('store-pl')).toMatchObject({ live: 'blue', previous: 'green', rolledBack: true, switchedAt: t(5) });
     await state.recordSwitch('store-pl', 'green', 'blue', t(6), 10, false);
     expect((await state.get('store-pl'))?.rolledBack).toBe(false);
+  });
+
+  it('keeps a switch pending from its start until it is recorded or cleared (migration 0016)', async () => {
+    const state = opened.store.deployState;
+    // A first deploy's switch, before any row exists.
+    await state.beginSwitch('fresh', { from: null, to: 'blue', jobId: 5, rollback: false, at: t(1) });
+    expect(await state.get('fresh')).toMatchObject({ live: null, switching: { from: null, to: 'blue', jobId: 5, rollback: false, at: t(1) } });
+    await state.recordSwitch('fresh', 'blue', null, t(2), 5, false);
+    expect(await state.get('fresh')).toMatchObject({ live: 'blue', switching: null });
+
+    await state.beginSwitch('fresh', { from: 'blue', to: 'green', jobId: 6, rollback: true, at: t(3) });
+    // Beginning a switch changes nothing the record says about traffic.
+    expect(await state.get('fresh')).toMatchObject({ live: 'blue', jobId: 5, switchedAt: t(2), switching: { from: 'blue', to: 'green', jobId: 6, rollback: true, at: t(3) } });
+    await state.clearSwitch('fresh');
+    expect(await state.get('fresh')).toMatchObject({ live: 'blue', jobId: 5, switching: null });
+  });
+
+  it('closes the approval of a deploy that ended while it waited (opsbot died, recovery marked it interrupted)', async () => {
+    const { store } = opened;
+    const olga = { platform: 'mattermost' as const, id: 'u-olga', name: 'Olga' };
+    const ops = { platform: 'mattermost' as const, id: 'ops' };
+    const begun = await store.jobs.begin(
+      { command: 'deploy', text: 'deploy store-pl green', args: { store: 'store-pl' }, principal: olga, conversation: ops, lockKey: 'store-pl', dryRun: false, owner: 'h/1/x', timeoutMs: 600_000, now: t(0) },
+      { at: t(0), event: 'job_started', principal: olga, conversation: ops, command: 'deploy', args: {}, permission: 'deploy:store-pl', jobId: null, outcome: null, detail: null, refs: {} },
+      { lock: { key: 'store-pl', ttlMs: 60_000 }, queueIfLocked: false },
+    );
+    if (!begun.ok) throw new Error('could not begin the job');
+    const id = begun.job.id;
+    await store.deployState.requestApproval({ store: 'store-pl', jobId: id, requester: 'mattermost:u-olga', requesterName: 'Olga', onBehalfOf: null, summary: 'deploy 1.5.0 to store-pl/green', requestedAt: t(1), expiresAt: t(600) });
+    expect((await store.deployState.pendingApproval('store-pl', t(2)))?.jobId).toBe(id);
+
+    await store.jobs.finish(
+      id,
+      { state: 'interrupted', summary: null, error: 'opsbot stopped', output: '', refs: {}, now: t(3) },
+      { at: t(3), event: 'job_finished', principal: olga, conversation: ops, command: 'deploy', args: {}, permission: null, jobId: id, outcome: 'interrupted', detail: null, refs: {} },
+    );
+    expect(await store.deployState.pendingApproval('store-pl', t(4))).toBeNull();
+    expect(await store.deployState.decideApproval('store-pl', id, { decision: 'approved', by: 'mattermost:u-piotr', byName: 'Piotr', at: t(4) })).toBe(false);
   });
 
   it('keeps one open approval per store, decided once', async () => {

@@ -18,6 +18,7 @@ import { playbookFailure, runPlaybookStep } from './playbook-step.js';
 import type { StoresPort } from './ports.js';
 import { recapBlock, refsBlock } from './summary.js';
 import { switchBackAfter } from './switch-back.js';
+import { trafficNow } from './traffic-now.js';
 import { otherColour, type Colour, type PlaybookResult, type StoreSpec } from './types.js';
 import { checkVar } from './vars.js';
 
@@ -36,8 +37,7 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
   const window = ctx.deployBlockedBy?.(spec.name, ctx.clock.now()) ?? null;
   if (window !== null && !ctx.dryRun) throw new ConflictError(`\`${spec.name}\` is in a maintenance window that blocks deploys: ${window}.`, { hint: '`maintenance list` shows it; `rollback` still works.' });
 
-  const [balancerLive, state] = await Promise.all([deploy.traffic.live(spec.name, ctx.signal), deploy.state.get(spec.name)]);
-  const live = balancerLive ?? state?.live ?? null;
+  const { live, state } = await trafficNow(ctx, spec);
   const target: Colour = request.colour === 'auto' ? (live === null ? 'blue' : otherColour(live)) : request.colour;
   const inPlace = target === live;
   if (inPlace && !request.force) {
@@ -84,6 +84,10 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
   // In place, the playbook itself changes what takes traffic: the second person approves before it runs.
   if (spec.approval.required && inPlace && !ctx.dryRun) await approval(`deploy ${version} in place to ${spec.name}/${target}, which is live`);
   steps.next(`${ctx.dryRun ? 'checking' : 'deploying'} ${what}`);
+  // Recorded before the playbook touches the colour: from its first task on, the colour no longer
+  // surely holds the release it had, so `rollback` must not switch to it, even when the playbook
+  // fails or opsbot dies halfway through it.
+  if (!ctx.dryRun) await deploy.state.recordVersion(spec.name, target, version, ctx.clock.now(), ctx.jobId);
   const result: PlaybookResult = await runPlaybookStep(
     ctx,
     { playbook: spec.playbook, limit: spec.limit, connection: spec.connection, check: ctx.dryRun, vars: { ...spec.vars, colour: checkVar(playbook, 'colour', target), version } },
@@ -96,8 +100,6 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
     const freeze = spec.build === null ? null : ((await ctx.buildFrozenBy?.(spec.build.pipeline)) ?? null);
     return dryRunReport(spec, target, live, version, result, facts, freeze === null || spec.build === null ? null : `${frozenBuild(spec.name, spec.build.pipeline, freeze)}.`);
   }
-
-  await deploy.state.recordVersion(spec.name, target, version, ctx.clock.now(), ctx.jobId);
 
   steps.next(`health checks on ${spec.name}/${target}`);
   const health = await deploy.health.waitHealthy(spec.name, target, {
@@ -116,6 +118,8 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
 
   if (!inPlace) {
     steps.next(`switching traffic ${live ?? 'nothing'} → ${target} (${spec.traffic})`);
+    // Noted before the balancer is touched: a crash from here to the record leaves it behind (see trafficNow).
+    await deploy.state.beginSwitch(spec.name, { from: live, to: target, jobId: ctx.jobId, rollback: false, at: ctx.clock.now() });
     await deploy.traffic.switchTo(spec.name, target, ctx.signal);
   }
 

@@ -3,7 +3,7 @@
  * under src/backends (Ansible, git, HAProxy/nginx/symlink switchers, HTTP/SSH health, SSH), wired in
  * src/app.ts; the orchestration in this folder is a function over them, tested with fakes.
  */
-import type { Colour, DeployState, InventorySpec, PlaybookEvent, PlaybookResult, PlaybookSpec, StoreSpec, VarValues } from './types.js';
+import type { Colour, DeployState, InventorySpec, PendingSwitch, PlaybookEvent, PlaybookResult, PlaybookSpec, StoreSpec, VarValues } from './types.js';
 
 /** The stores named in the config. */
 export interface StoresPort {
@@ -125,7 +125,12 @@ export interface DeployStateStore {
   get(store: string): Promise<DeployState | null>;
   list(): Promise<DeployState[]>;
   recordVersion(store: string, colour: Colour, version: string, at: Date, jobId: number | null): Promise<void>;
+  /** Records where traffic is now; settles any pending switch. */
   recordSwitch(store: string, live: Colour, previous: Colour | null, at: Date, jobId: number | null, rolledBack: boolean): Promise<void>;
+  /** Notes a switch about to begin, before the balancer is touched (see DeployState.switching). */
+  beginSwitch(store: string, pending: PendingSwitch): Promise<void>;
+  /** Settles a pending switch that left the recorded live colour true (traffic is back where it was). */
+  clearSwitch(store: string): Promise<void>;
   /** Opens an approval for a job (replacing any earlier one of the same store). */
   requestApproval(request: ApprovalRequest): Promise<void>;
   /** The open approval of a store, if any (expired ones are not open). */

@@ -7,13 +7,13 @@ import type { Message } from '../message.js';
 import { Steps, type FlowContext } from './context.js';
 import { requireStore } from './deploy-flow.js';
 import { switchBackAfter } from './switch-back.js';
+import { trafficNow } from './traffic-now.js';
 import { otherColour, type Colour, type DeployState } from './types.js';
 
 export async function runRollback(storeName: string, ctx: FlowContext): Promise<Message> {
   const { deploy } = ctx;
   const spec = requireStore(ctx, storeName);
-  const [balancerLive, state] = await Promise.all([deploy.traffic.live(spec.name, ctx.signal), deploy.state.get(spec.name)]);
-  const live = balancerLive ?? state?.live ?? null;
+  const { live, state } = await trafficNow(ctx, spec);
   if (live === null) throw new ConflictError(`Nothing is live on \`${spec.name}\` yet, so there is nothing to roll back.`);
   const target: Colour = state !== null && state.live === live && state.previous !== null ? state.previous : otherColour(live);
   const version = state?.versions[target] ?? null;
@@ -43,6 +43,8 @@ export async function runRollback(storeName: string, ctx: FlowContext): Promise<
   }
 
   steps.next(`switching traffic ${live} → ${target} (${spec.traffic})`);
+  // Noted before the balancer is touched: a crash from here to the record leaves it behind (see trafficNow).
+  await deploy.state.beginSwitch(spec.name, { from: live, to: target, jobId: ctx.jobId, rollback: true, at: ctx.clock.now() });
   await deploy.traffic.switchTo(spec.name, target, ctx.signal);
   steps.next(`verifying ${spec.frontend}`);
   await switchBackAfter(ctx, spec, { from: live, to: target }, async () => {

@@ -6,6 +6,7 @@ import type { Message } from '../message.js';
 import type { JobsPort, LocksPort } from '../ports.js';
 import type { DeployPorts } from './ports.js';
 import { requireStore } from './deploy-flow.js';
+import { describePending } from './traffic-now.js';
 import { COLOURS, type Colour, type StoreSpec } from './types.js';
 
 export interface StatusContext {
@@ -37,7 +38,15 @@ async function storeRow(spec: StoreSpec, ctx: StatusContext, locks: Awaited<Retu
     ...COLOURS.map((colour) => ctx.deploy.health.probe(spec.name, colour, ctx.signal)),
   ]);
   const recorded = state?.live ?? null;
-  const liveText = recorded === null || recorded === live ? live : `${live} (recorded: ${recorded})`;
+  const pending = state?.switching ?? null;
+  // A switch left pending by a job that stopped: the record may be behind the balancer until the
+  // next deploy or rollback settles it, so status says so rather than show the record as settled.
+  const liveText =
+    pending !== null
+      ? `${live} (recorded: ${recorded ?? 'none'}; ${describePending(pending)} did not finish)`
+      : recorded === null || recorded === live
+        ? live
+        : `${live} (recorded: ${recorded})`;
   const colourText = (colour: Colour, i: number): string => {
     const probe = health[i];
     return `${state?.versions[colour] ?? '—'} ${probe === undefined ? '' : probe.healthy ? 'healthy' : `unhealthy: ${probe.detail}`}`.trim();

@@ -22,6 +22,9 @@ export async function switchBackAfter(ctx: FlowContext, spec: StoreSpec, move: {
       throw new BackendError(`${capitalize(reason)}. Switching back to ${move.from} FAILED too (${messageOf(backError)}): check ${spec.traffic} now.`, 'traffic', { cause: error });
     }
     ctx.log(`traffic is back on ${move.from}`);
+    // Back where the record says: the switch is settled. Had switching back failed, it stays pending,
+    // and the next deploy or rollback settles it from what the balancer shows.
+    await ctx.deploy.state.clearSwitch(spec.name);
     throw new BackendError(`${capitalize(reason)}. Switched traffic back to ${move.from}; ${move.from} is live again.`, 'deploy', { cause: error });
   }
 }

@@ -108,4 +108,20 @@ export interface DeployState {
    */
   readonly rolledBack: boolean;
   readonly jobId: number | null;
+  /**
+   * A traffic switch begun and not yet settled (recorded, or switched back): written before the
+   * balancer is touched, so a crash between the switch and the record leaves this behind, not a
+   * record that silently disagrees with the balancer. Null when none is under way.
+   */
+  readonly switching: PendingSwitch | null;
+}
+
+export interface PendingSwitch {
+  /** The colour that was live when the switch began; null on a first deploy. */
+  readonly from: Colour | null;
+  readonly to: Colour;
+  /** The job that began it (a deploy, or a rollback when `rollback`). */
+  readonly jobId: number | null;
+  readonly rollback: boolean;
+  readonly at: Date;
 }

@@ -28,6 +28,11 @@ export interface RecoveryDeps {
   readonly startedAt: Date;
   /** Jobs already reported as another live process's under our name (logged once each). */
   readonly reportedDuplicates: Set<number>;
+  /**
+   * What the job's interruption leaves behind beyond its step (a deploy: where traffic may be), or
+   * null; added to its error and its report. Read before the job is marked, from its capability.
+   */
+  readonly leftBehind?: (job: JobRecord) => Promise<string | null>;
 }
 
 export interface RecoveryPass {
@@ -65,7 +70,8 @@ export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<Recove
       continue;
     }
 
-    const error = `opsbot stopped while this job was ${job.state}; it did not finish. Check the target before running it again.`;
+    const note = await leftBehind(deps, job);
+    const error = `opsbot stopped while this job was ${job.state}; it did not finish.${note === null ? '' : ` ${note}`} Check the target before running it again.`;
     const finished = await store.jobs.finish(
       job.id,
       { state: 'interrupted', summary: null, error, output: job.output, refs: job.refs, now },
@@ -94,6 +100,7 @@ export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<Recove
         tone: 'danger',
         blocks: [
           { kind: 'text', text: `\`${job.text}\` (started by ${job.principal.name}) ${job.step === null ? 'did not finish: opsbot stopped' : `was at step "${job.step}" when opsbot stopped`}. Its lock is released.` },
+          ...(note === null ? [] : [{ kind: 'text' as const, text: note }]),
           { kind: 'text', text: `Check the target before running it again; \`job ${job.id}\` shows its log.` },
         ],
       });
@@ -102,4 +109,15 @@ export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<Recove
     }
   }
   return { recovered, undecided };
+}
+
+/** The capability's note on an interrupted job; a failure to read it never stops the recovery. */
+async function leftBehind(deps: RecoveryDeps, job: JobRecord): Promise<string | null> {
+  if (deps.leftBehind === undefined) return null;
+  try {
+    return await deps.leftBehind(job);
+  } catch (err: unknown) {
+    deps.logger.warn({ err, jobId: job.id }, 'could not tell what an interrupted job left behind');
+    return null;
+  }
 }

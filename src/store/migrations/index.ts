@@ -19,6 +19,7 @@ import { deployRolledBack0012 } from './0012-deploy-rolled-back.js';
 import { approvalOnBehalfOf0013 } from './0013-approval-on-behalf-of.js';
 import { retentionIndexes0014 } from './0014-retention-indexes.js';
 import { retentionRefs0015 } from './0015-retention-refs.js';
+import { deploySwitching0016 } from './0016-deploy-switching.js';
 
 export function allMigrations(engine: StoreEngine): Record<string, Migration> {
   return {
@@ -37,5 +38,6 @@ export function allMigrations(engine: StoreEngine): Record<string, Migration> {
     '0013-approval-on-behalf-of': approvalOnBehalfOf0013(),
     '0014-retention-indexes': retentionIndexes0014(),
     '0015-retention-refs': retentionRefs0015(),
+    '0016-deploy-switching': deploySwitching0016(),
   };
 }

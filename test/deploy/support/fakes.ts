@@ -15,7 +15,7 @@ import type {
   StoresPort,
   TrafficPort,
 } from '../../../src/core/deploy/ports.js';
-import type { Colour, DeployState, InventorySpec, PlaybookResult, PlaybookSpec, StoreSpec } from '../../../src/core/deploy/types.js';
+import type { Colour, DeployState, InventorySpec, PendingSwitch, PlaybookResult, PlaybookSpec, StoreSpec } from '../../../src/core/deploy/types.js';
 import type { FlowContext } from '../../../src/core/deploy/context.js';
 import type { Principal } from '../../../src/core/identity.js';
 
@@ -135,7 +135,7 @@ export class MemoryState implements DeployStateStore {
   readonly states = new Map<string, DeployState>();
   approvals: (ApprovalRequest & { decision: ApprovalDecision | null })[] = [];
   private base(store: string): DeployState {
-    return this.states.get(store) ?? { store, live: null, previous: null, versions: { blue: null, green: null }, deployedAt: { blue: null, green: null }, switchedAt: null, rolledBack: false, jobId: null };
+    return this.states.get(store) ?? { store, live: null, previous: null, versions: { blue: null, green: null }, deployedAt: { blue: null, green: null }, switchedAt: null, rolledBack: false, jobId: null, switching: null };
   }
   get(store: string): Promise<DeployState | null> {
     return Promise.resolve(this.states.get(store) ?? null);
@@ -149,7 +149,16 @@ export class MemoryState implements DeployStateStore {
     return Promise.resolve();
   }
   recordSwitch(store: string, live: Colour, previous: Colour | null, at: Date, jobId: number | null, rolledBack: boolean): Promise<void> {
-    this.states.set(store, { ...this.base(store), live, previous, switchedAt: at, rolledBack, jobId });
+    this.states.set(store, { ...this.base(store), live, previous, switchedAt: at, rolledBack, jobId, switching: null });
+    return Promise.resolve();
+  }
+  beginSwitch(store: string, pending: PendingSwitch): Promise<void> {
+    this.states.set(store, { ...this.base(store), switching: pending });
+    return Promise.resolve();
+  }
+  clearSwitch(store: string): Promise<void> {
+    const s = this.states.get(store);
+    if (s !== undefined) this.states.set(store, { ...s, switching: null });
     return Promise.resolve();
   }
   requestApproval(request: ApprovalRequest): Promise<void> {
