@@ -2,6 +2,7 @@
  * Composition root: config → store → core (registry, policy, runner, dispatcher) → ports. Wired by
  * hand; no container. main.ts adds the adapters and the HTTP server around it.
  */
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { commandRegistry } from './command-registry.js';
@@ -122,6 +123,20 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The boot and pid namespace this process's pid belongs to (Linux: the kernel's boot id and the pid
+ * namespace's inode), so that recovery trusts a pid only where pids are comparable; null elsewhere.
+ */
+export function pidSpace(): string | null {
+  try {
+    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const namespace = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1];
+    return boot === '' || namespace === undefined ? null : `${boot}:${namespace}`;
+  } catch {
+    return null;
+  }
+}
+
 export async function buildApp(options: AppOptions): Promise<App> {
   const { storage } = options.loaded.config;
   const store = options.store ?? (await openStore(storage));
@@ -138,7 +153,7 @@ async function assembleApp(options: AppOptions, store: Store): Promise<App> {
   const { loaded, logger } = options;
   const { config } = loaded;
   const clock = options.clock ?? systemClock;
-  const identity: OwnerIdentity = { host: options.instance ?? hostname(), pid: process.pid, nonce: randomBytes(4).toString('hex') };
+  const identity: OwnerIdentity = { host: options.instance ?? hostname(), pid: process.pid, nonce: randomBytes(4).toString('hex'), space: pidSpace() };
   const owner = formatOwner(identity);
 
   const registry = commandRegistry(options.extraCommands);

@@ -1,12 +1,12 @@
 /**
  * Start-up recovery: a job row left `running` (or `queued`) by a process that is gone becomes
  * `interrupted`, its lock is freed, the audit says so and its conversation is told. Jobs of live
- * processes are left alone; jobs of other hosts only once their heartbeat is stale, and jobs of a
- * gone process on this host once their heartbeat has stopped.
+ * processes are left alone; jobs of other hosts only once their heartbeat is stale, and jobs under
+ * our name whose pid cannot be judged here once their heartbeat has stopped.
  */
 import { execa } from 'execa';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { pidAlive } from '../../src/app.js';
+import { pidAlive, pidSpace } from '../../src/app.js';
 import { defineCommand, msg } from '../../src/core/index.js';
 import type { Conversation, Principal } from '../../src/core/identity.js';
 import type { JobRecord, Store } from '../../src/core/store.js';
@@ -64,8 +64,8 @@ async function orphan(store: Store, spec: Orphan): Promise<JobRecord> {
   return result.job;
 }
 
-/** When a crashed process last heartbeated, well before this test's recovery runs. */
-const crashedAgo = (): Date => new Date(Date.now() - 10_000);
+/** This machine's boot and pid namespace: a pid written with it is one recovery can judge at once. */
+const HERE = pidSpace();
 
 const apps: TestApp[] = [];
 
@@ -85,7 +85,7 @@ afterAll(() => removeTempDirs());
 describe('recover()', () => {
   it('interrupts a running job of a dead process on this host, frees its lock, audits it and tells its conversation', async () => {
     const t = await app();
-    const job = await orphan(t.store, { owner: `${HOST}/${await deadPid()}/a1b2c3d4`, lock: 'web', step: 'restart web-2', at: crashedAgo() });
+    const job = await orphan(t.store, { owner: `${HOST}/${await deadPid()}/a1b2c3d4@${HERE}`, lock: 'web', step: 'restart web-2' });
     expect((await t.store.locks.get('web', new Date()))?.jobId).toBe(job.id);
 
     const recovered = await t.app.recover();
@@ -114,9 +114,9 @@ describe('recover()', () => {
   it('says where traffic may be when a deploy stopped in the middle of its switch, and that nothing moved when it had not begun one', async () => {
     const t = await app();
     const dead = await deadPid();
-    const switching = await orphan(t.store, { owner: `${HOST}/${dead}/a1b2c3d4`, lock: 'store-pl', step: 'verifying https://store.example.com/health' });
+    const switching = await orphan(t.store, { owner: `${HOST}/${dead}/a1b2c3d4@${HERE}`, lock: 'store-pl', step: 'verifying https://store.example.com/health' });
     await t.store.deployState.beginSwitch('store-pl', { from: 'blue', to: 'green', jobId: switching.id, rollback: false, at: new Date() });
-    const building = await orphan(t.store, { owner: `${HOST}/${dead}/a1b2c3d4`, lock: 'store-de', step: 'building with pipeline store-build' });
+    const building = await orphan(t.store, { owner: `${HOST}/${dead}/a1b2c3d4@${HERE}`, lock: 'store-de', step: 'building with pipeline store-build' });
 
     await t.app.recover();
     const moved =
@@ -130,7 +130,7 @@ describe('recover()', () => {
 
   it('interrupts a job of an earlier run of this same pid (another nonce): the restarted process', async () => {
     const t = await app();
-    const job = await orphan(t.store, { owner: `${HOST}/${process.pid}/0ldn0nce`, lock: 'db', at: crashedAgo() });
+    const job = await orphan(t.store, { owner: `${HOST}/${process.pid}/0ldn0nce@${HERE}`, lock: 'db' });
     await t.app.recover();
     expect((await t.store.jobs.get(job.id))?.state).toBe('interrupted');
     expect(await t.store.locks.get('db', new Date())).toBeNull();
@@ -142,7 +142,7 @@ describe('recover()', () => {
       { key: 'web', holder: people.oscar, reason: 'freeze', acquiredAt: new Date(), expiresAt: null },
       { at: new Date(), event: 'lock', principal: people.oscar, conversation: places.ops, command: 'lock', args: { target: 'web' }, permission: null, jobId: null, outcome: null, detail: null, refs: {} },
     );
-    const job = await orphan(t.store, { owner: `${HOST}/${await deadPid()}/q`, lock: 'web', queued: true, at: crashedAgo() });
+    const job = await orphan(t.store, { owner: `${HOST}/${await deadPid()}/q@${HERE}`, lock: 'web', queued: true });
     expect(job.state).toBe('queued');
     await t.app.recover();
     expect((await t.store.jobs.get(job.id))?.state).toBe('interrupted');
@@ -152,11 +152,12 @@ describe('recover()', () => {
     expect((await t.store.locks.get('web', new Date()))?.jobId).toBeNull();
   });
 
-  it("waits for a gone process's job to stop heartbeating before calling it dead: its last heartbeat may be from just before this restart", async () => {
+  it('waits for a job under our name whose pid it cannot judge to stop heartbeating: a restarted container, where pids mean nothing', async () => {
     // Quiet after two heartbeats: 3 s here. The restarted process checks again once that has passed.
     const t = await startTestApp({ extraCommands: [hold], instance: HOST, jobs: { lockTtl: 5_000, heartbeat: 1_500 } });
     apps.push(t);
-    const job = await orphan(t.store, { owner: `${HOST}/${await deadPid()}/pr3d3ces`, lock: 'web' });
+    // The previous container's pid namespace; its last heartbeat was just before this restart.
+    const job = await orphan(t.store, { owner: `${HOST}/${process.pid}/pr3d3ces@${HERE}0`, lock: 'web' });
     expect(await t.app.recover()).toEqual([]);
     expect((await t.store.jobs.get(job.id))?.state).toBe('running');
 
@@ -171,7 +172,7 @@ describe('recover()', () => {
     // Two replicas given one OPSBOT_INSTANCE: in containers both opsbot processes often have the same pid.
     const t = await startTestApp({ extraCommands: [hold], instance: HOST, jobs: { lockTtl: 5_000, heartbeat: 1_500 } });
     apps.push(t);
-    const job = await orphan(t.store, { owner: `${HOST}/${process.pid}/0th3rpod`, lock: 'web' });
+    const job = await orphan(t.store, { owner: `${HOST}/${process.pid}/0th3rpod@other-boot:4026531836`, lock: 'web' });
     // Long after this process started, the other one still heartbeats its job.
     t.clock.advance(30_000);
     const beat = t.clock.now();
@@ -192,7 +193,7 @@ describe('recover()', () => {
   it('leaves alone a job whose owner is a live process on this host', async () => {
     const t = await app();
     // The test runner's parent process is certainly alive.
-    const job = await orphan(t.store, { owner: `${HOST}/${process.ppid}/l1ve`, lock: 'web' });
+    const job = await orphan(t.store, { owner: `${HOST}/${process.ppid}/l1ve@${HERE}`, lock: 'web' });
     expect(await t.app.recover()).toEqual([]);
     expect((await t.store.jobs.get(job.id))?.state).toBe('running');
     expect((await t.store.locks.get('web', new Date()))?.jobId).toBe(job.id);
@@ -235,8 +236,8 @@ describe('recover()', () => {
     const t = await app();
     t.app.notifier.register('teams', { notify: () => Promise.reject(new Error('Teams is down')) });
     const dead = await deadPid();
-    const inTeams = await orphan(t.store, { owner: `${HOST}/${dead}/x`, lock: 'a', conversation: { platform: 'teams', id: '19:abc@thread.v2' }, principal: { platform: 'teams', id: 'aad-1', name: 'Tess' }, at: crashedAgo() });
-    const inMattermost = await orphan(t.store, { owner: `${HOST}/${dead}/x`, lock: 'b', at: crashedAgo() });
+    const inTeams = await orphan(t.store, { owner: `${HOST}/${dead}/x@${HERE}`, lock: 'a', conversation: { platform: 'teams', id: '19:abc@thread.v2' }, principal: { platform: 'teams', id: 'aad-1', name: 'Tess' } });
+    const inMattermost = await orphan(t.store, { owner: `${HOST}/${dead}/x@${HERE}`, lock: 'b' });
     const recovered = await t.app.recover();
     expect(recovered.map((j) => j.id)).toEqual([inTeams.id, inMattermost.id]);
     expect(t.notices.map((n) => n.conversation.id)).toEqual([places.ops.id]);

@@ -327,7 +327,7 @@ describe.each(engines)('losing the lock ($name)', (engine) => {
       clock: { now: later },
       logger: memoryLogger(),
       notifier: nullNotifier,
-      me: { host: 'host-b', pid: 2, nonce: 'bbbb' },
+      me: { host: 'host-b', pid: 2, nonce: 'bbbb', space: null },
       pidAlive: () => true,
       staleAfterMs: 10_000,
       quietAfterMs: 50,

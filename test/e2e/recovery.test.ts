@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pidAlive } from '../../src/app.js';
+import { pidAlive, pidSpace } from '../../src/app.js';
 import type { Conversation, Principal } from '../../src/core/identity.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { assertBuilt, opsbot } from '../support/cli.js';
@@ -26,14 +26,11 @@ async function deadPid(): Promise<number> {
   return pid;
 }
 
-/**
- * Leaves a running job holding `target` in the data dir's database, as an opsbot that crashed a
- * minute ago would: its heartbeat stopped then (recovery waits for that on this host, see recovery.ts).
- */
+/** Leaves a running job holding `target` in the data dir's database, as a crashed opsbot would. */
 async function leaveOrphan(dir: string, target: string, owner: string, conversation: Conversation): Promise<number> {
   const store = await openSqliteStore({ path: join(dir, 'opsbot.db') });
   try {
-    const now = new Date(Date.now() - 60_000);
+    const now = new Date();
     const result = await store.jobs.begin(
       { command: 'lock', text: `lock ${target}`, args: { target }, principal: local, conversation, lockKey: target, dryRun: false, owner, timeoutMs: 600_000, now },
       { at: now, event: 'job_started', principal: local, conversation, command: 'lock', args: { target }, permission: `locks:set:${target}`, jobId: null, outcome: null, detail: null, refs: {} },
@@ -51,9 +48,10 @@ describe('recovery as processes', { timeout: 300_000 }, () => {
   it('reports a job of a dead process as interrupted, frees its lock, and `job <id>` shows it', async () => {
     const dir = tempDir('opsbot-e2e-');
     const pid = await deadPid();
-    // OPSBOT_INSTANCE is e2e-host in every test process: the same "host", another (dead) pid.
-    const mine = await leaveOrphan(dir, 'web', `e2e-host/${pid}/c0ffee00`, terminal);
-    const elsewhere = await leaveOrphan(dir, 'db', `e2e-host/${pid}/c0ffee00`, { platform: 'shell', id: 'other-terminal' });
+    // OPSBOT_INSTANCE is e2e-host in every test process: the same "host" and pid namespace, another (dead) pid.
+    const owner = `e2e-host/${pid}/c0ffee00@${pidSpace()}`;
+    const mine = await leaveOrphan(dir, 'web', owner, terminal);
+    const elsewhere = await leaveOrphan(dir, 'db', owner, { platform: 'shell', id: 'other-terminal' });
 
     const run = await opsbot(['run', 'jobs'], { dir });
     expect(run.exitCode).toBe(0);

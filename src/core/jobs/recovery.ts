@@ -3,9 +3,10 @@
  * gone is marked `interrupted` (its lock released in the same transaction) and its conversation is
  * told. Run at start-up and then periodically, so one replica reports another replica's crash.
  *
- * An owner on this host whose process is gone (see owner.ts) must also have stopped heartbeating:
- * two replicas given one OPSBOT_INSTANCE both look like "this host", and in containers their pids
- * collide, so a pid alone would let each interrupt the other's running jobs and free their locks.
+ * An owner under our name whose pid we cannot judge (see owner.ts: `unsure`) is gone once it has
+ * stopped heartbeating: two replicas given one OPSBOT_INSTANCE both look like "this host", and in
+ * containers their pids collide, so a pid alone would let each interrupt the other's running jobs
+ * and free their locks.
  */
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
@@ -22,7 +23,7 @@ export interface RecoveryDeps {
   readonly pidAlive: (pid: number) => boolean;
   /** A job of another host is dead once its heartbeat is older than this. */
   readonly staleAfterMs: number;
-  /** A job on this host whose process is gone is dead once its heartbeat is older than this (two heartbeats). */
+  /** A job under our name whose pid we cannot judge is dead once its heartbeat is older than this (two heartbeats). */
   readonly quietAfterMs: number;
   /** When this process started: a predecessor under our name cannot have heartbeated since. */
   readonly startedAt: Date;
@@ -38,9 +39,9 @@ export interface RecoveryDeps {
 export interface RecoveryPass {
   readonly recovered: JobRecord[];
   /**
-   * Jobs whose process on this host is gone but whose last heartbeat is too recent to call: this
-   * process started less than `quietAfterMs` ago, so it may be our predecessor's last heartbeat or
-   * another live process's. A pass once `quietAfterMs` has gone by decides them.
+   * Jobs under our name whose pid we cannot judge and whose last heartbeat is too recent to call:
+   * this process started less than `quietAfterMs` ago, so it may be our predecessor's last heartbeat
+   * or another live process's. A pass once `quietAfterMs` has gone by decides them.
    */
   readonly undecided: number;
 }
@@ -57,7 +58,7 @@ export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<Recove
     // A live owner heartbeats every few seconds, so a stale lease means the owner is gone even when
     // its pid is alive (the pid may have been reused by another process).
     if (verdict === 'self' || (verdict === 'alive' && !stale) || (verdict === 'unknown' && !stale)) continue;
-    if (verdict === 'dead' && now.getTime() - lastSign <= deps.quietAfterMs) {
+    if (verdict === 'unsure' && now.getTime() - lastSign <= deps.quietAfterMs) {
       if (now.getTime() - deps.startedAt.getTime() <= deps.quietAfterMs) undecided += 1;
       else if (!deps.reportedDuplicates.has(job.id)) {
         // It heartbeated after we started: a live process elsewhere runs under our name.
