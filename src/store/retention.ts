@@ -49,9 +49,15 @@ const jobKey = sql<string>`'job:' || cast(jobs.id as text)`;
 const WINDOW_STEPS = ['silence', 'ahead', 'start', 'end'] as const;
 /** The outbox keys of maintenance summaries start so (src/core/alerts/pipeline.ts: maintenanceSummaryKey). */
 const SUMMARY_PREFIX = 'alerts:maintenance:';
-/** The key a window's summary of held-back alerts is posted under, as SQL (same source as above). */
-function summaryKeyOf(table: 'maintenance_windows' | 'w'): RawBuilder<string> {
-  return sql<string>`${sql.lit(SUMMARY_PREFIX)} || ${sql.ref(`${table}.target`)} || '@' || cast(${sql.ref(`${table}.starts_at`)} as text)`;
+/**
+ * Whether `key` is a key the window in `table` posts its summary of held-back alerts under, as SQL:
+ * `<prefix><target>@<start ms>:<conversation key>`, one per conversation (same source as above), or
+ * that without the conversation, as refs written before it had one. Compared by substring, not LIKE:
+ * a target may hold `_`.
+ */
+function summaryOf(table: 'maintenance_windows' | 'w', key: RawBuilder<string>): RawBuilder<boolean> {
+  const window = sql<string>`${sql.lit(SUMMARY_PREFIX)} || ${sql.ref(`${table}.target`)} || '@' || cast(${sql.ref(`${table}.starts_at`)} as text)`;
+  return sql<boolean>`(${key} = ${window} or substr(${key}, 1, length(${window}) + 1) = ${window} || ':')`;
 }
 
 /** A Teams conversation reference's conversation key, as configs and outbox rows write it. */
@@ -70,6 +76,15 @@ function pendingOutboxFor(trx: Kysely<Db>, key: RawBuilder<string>) {
     .select(sql.lit(1).as('one'))
     .where('outbox.state', '=', 'pending')
     .where((eb) => eb.or([eb('outbox.ref_key', '=', key), eb('outbox.thread_key', '=', key)]));
+}
+
+/** A pending outbox row edits or replies under a summary post of the window in `table`. */
+function pendingSummaryOf(trx: Kysely<Db>, table: 'maintenance_windows') {
+  return trx
+    .selectFrom('outbox')
+    .select(sql.lit(1).as('one'))
+    .where('outbox.state', '=', 'pending')
+    .where((eb) => eb.or([summaryOf(table, sql<string>`outbox.ref_key`), summaryOf(table, sql<string>`outbox.thread_key`)]));
 }
 
 /**
@@ -291,34 +306,24 @@ const rules: { readonly [T in PruneTarget]: Rule<T extends keyof Keys ? Keys[T] 
           .where('maintenance_windows.ended_at', 'is not', null)
           .where('maintenance_windows.ended_at', '<', cutoff)
           // Its summary of held-back alerts, still to be posted or edited, needs its post's ref.
-          .where((eb) => eb.not(eb.exists(pendingOutboxFor(trx, summaryKeyOf('maintenance_windows')))))
+          .where((eb) => eb.not(eb.exists(pendingSummaryOf(trx, 'maintenance_windows'))))
           .orderBy('maintenance_windows.ends_at'),
         limit,
       ),
     async remove(trx, keys) {
       const ids = keys.map((k) => k.id);
-      const summaries = await trx.selectFrom('maintenance_windows').select(summaryKeyOf('maintenance_windows').as('key')).where('id', 'in', ids).execute();
       const claimKeys = ids.flatMap((id) => WINDOW_STEPS.map((step) => `maintenance:${id}:${step}`));
       await trx.deleteFrom('schedule_claims').where('key', 'in', claimKeys).execute();
-      const n = deleted(await trx.deleteFrom('maintenance_windows').where('id', 'in', ids).executeTakeFirstOrThrow());
-      // The ref of the window's summary post goes with it, unless another window of the same target
-      // that started at the same moment (its summary has the same key) stays.
-      if (summaries.length > 0) {
-        await trx
-          .deleteFrom('message_refs')
-          .where('key', 'in', summaries.map((s) => s.key))
-          .where((eb) => eb.not(eb.exists(eb.selectFrom('maintenance_windows as w').select('w.id').where(summaryKeyOf('w'), '=', eb.ref('message_refs.key')))))
-          .where((eb) => eb.not(eb.exists(pendingOutboxFor(trx, sql<string>`message_refs.key`))))
-          .execute();
-      }
-      return n;
+      // Its summary posts' refs (one per conversation) go next, by the rule below, in the same pass.
+      return deleted(await trx.deleteFrom('maintenance_windows').where('id', 'in', ids).executeTakeFirstOrThrow());
     },
   },
 
   maintenanceSummaryRefs: {
     lockOnPick: true,
-    // The ref of a summary post whose window is gone already (pruned before refs went with their
-    // windows, or deleted by hand): it ages from when it was last written.
+    // The ref of a summary post whose window is gone (pruned by the rule above, just before this one
+    // in a pass, or deleted by hand): it ages from when it was last written, which is when its
+    // window ended. A window of the same target that started at the same moment keeps it.
     pick: (trx, { cutoff }, limit) =>
       limited(
         trx
@@ -326,8 +331,8 @@ const rules: { readonly [T in PruneTarget]: Rule<T extends keyof Keys ? Keys[T] 
           .select('message_refs.key as key')
           .where('message_refs.key', 'like', `${SUMMARY_PREFIX}%`)
           .where('message_refs.updated_at', '<', cutoff)
-          // A window that stays keeps its summary's ref (the rule above deletes them together).
-          .where((eb) => eb.not(eb.exists(eb.selectFrom('maintenance_windows as w').select('w.id').where(summaryKeyOf('w'), '=', eb.ref('message_refs.key')))))
+          // A window that stays keeps its summaries' refs.
+          .where((eb) => eb.not(eb.exists(eb.selectFrom('maintenance_windows as w').select('w.id').where(summaryOf('w', sql<string>`message_refs.key`)))))
           .where((eb) => eb.not(eb.exists(pendingOutboxFor(trx, sql<string>`message_refs.key`))))
           .orderBy('message_refs.updated_at'),
         limit,

@@ -236,7 +236,7 @@ describe.each(engines)('alert pipeline on $name', (engine) => {
   });
 
   it('holds back alerts of a target in maintenance and sums them up when the window ends', async () => {
-    const window: Window = { id: 7, target: 'db', startsAt: at(0), endsAt: at(3600), reason: null, recurring: null, createdBy: 'mattermost:u-olga', createdAt: at(0), matchers: { instance: 'db-1' }, announceTo: ['mattermost:ch-db'], leadMs: 0, blockDeploys: false, silenceIds: [], endedAt: null, endedBy: null };
+    const window: Window = { id: 7, target: 'db', startsAt: at(0), endsAt: at(3600), reason: null, recurring: null, createdBy: 'mattermost:u-olga', createdAt: at(0), matchers: { instance: 'db-1' }, announceTo: ['mattermost:ch-db', 'mattermost:ch-ops'], leadMs: 0, blockDeploys: false, silenceIds: [], endedAt: null, endedBy: null };
     let ended: ((w: Window) => void) | null = null;
     const maintenance = {
       activeWindows: (t: Date) => (t >= window.startsAt && t < window.endsAt ? [window] : []),
@@ -252,8 +252,11 @@ describe.each(engines)('alert pipeline on $name', (engine) => {
     expect(poster.take().map((s) => s.message.title)).toEqual(['[FIRING:1] HighCPU']);
     (ended as ((w: Window) => void) | null)?.({ ...window, endedAt: at(3600) });
     await new Promise((resolve) => setImmediate(resolve));
-    const [summary] = poster.take();
+    const [summary, inOps] = poster.take();
     expect(summary).toMatchObject({ conversation: { platform: 'mattermost', id: 'ch-db' }, message: { title: 'Maintenance of db ended' } });
+    // Each conversation it was announced to gets a post of its own: one key would edit the first.
+    expect(inOps).toMatchObject({ conversation: { platform: 'mattermost', id: 'ch-ops' }, message: { title: 'Maintenance of db ended' } });
+    expect(new Set([summary?.key, inOps?.key]).size).toBe(2);
     expect(JSON.stringify(summary?.message.blocks)).toContain('3 alert deliveries were held back');
     expect(JSON.stringify(summary?.message.blocks)).toContain('["HighCPU","2"]');
   });

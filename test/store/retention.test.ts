@@ -201,9 +201,9 @@ function teamsRef(conversationId: string, updatedAt: number, platform = 'teams')
   return { platform, conversation_id: conversationId, address: '{"serviceUrl":"https://smba.example/emea/","botId":"28:bot"}', group_id: 'team-1', name: null, updated_at: updatedAt };
 }
 
-/** A maintenance window's summary post key, as the alert pipeline makes it. */
-function summaryKey(target: string, startsAt: number): string {
-  return maintenanceSummaryKey({ target, startsAt: new Date(startsAt) });
+/** A maintenance window's summary post key in one conversation, as the alert pipeline makes it. */
+function summaryKey(target: string, startsAt: number, conversation = 'mattermost:ch-ops'): string {
+  return maintenanceSummaryKey({ target, startsAt: new Date(startsAt) }, conversation);
 }
 
 const ALL_DEFAULTS: RetentionSettings['ages'] = {
@@ -402,7 +402,7 @@ describe.each(engines)('$name retention', (engine) => {
   });
 
   describe('maintenance summaries', () => {
-    it("an ended window goes with its summary post's ref, which stays while another window posting under the same key stays", async () => {
+    it("an ended window goes, then its summary posts' refs (one per conversation), which stay while another window posting under the same keys stays", async () => {
       const old = (await insert(db, 'maintenance_windows', { ...window(ago(100), ago(100)), target: 'web' }))!;
       const pair = { ...window(ago(100), ago(100)), target: 'db' };
       const oldDb = (await insert(db, 'maintenance_windows', pair))!;
@@ -410,15 +410,26 @@ describe.each(engines)('$name retention', (engine) => {
       const twin = (await insert(db, 'maintenance_windows', { ...pair, ended_at: null }))!;
       const startsAt = ago(100) - 3_600_000;
       const webKey = summaryKey('web', startsAt);
+      const webDevKey = summaryKey('web', startsAt, 'teams:19:dev@thread.v2');
+      // Written before summaries had a key per conversation.
+      const webOldKey = `alerts:maintenance:web@${startsAt}`;
       const dbKey = summaryKey('db', startsAt);
-      for (const key of [webKey, dbKey, 'job:1']) await insert(db, 'message_refs', { key, platform: 'mattermost', conversation_id: 'ch-ops', message_id: key, updated_at: ago(100) });
+      // Another target whose name starts the same: not the web window's.
+      const webApiKey = summaryKey('web-api', startsAt);
+      for (const key of [webKey, webDevKey, webOldKey, dbKey, webApiKey, 'job:1']) await insert(db, 'message_refs', { key, platform: 'mattermost', conversation_id: 'ch-ops', message_id: key, updated_at: ago(100) });
+      await insert(db, 'maintenance_windows', { ...window(ago(10), ago(10)), target: 'web-api', starts_at: startsAt });
 
       expect(await prune('maintenanceWindows')).toBe(2);
       expect(await exists(db, 'maintenance_windows', 'id', old)).toBe(false);
       expect(await exists(db, 'maintenance_windows', 'id', oldDb)).toBe(false);
       expect(await exists(db, 'maintenance_windows', 'id', twin)).toBe(true);
+      // A pass prunes the refs of the windows gone right after the windows.
+      expect(await prune('maintenanceSummaryRefs')).toBe(3);
       expect(await exists(db, 'message_refs', 'key', webKey)).toBe(false);
+      expect(await exists(db, 'message_refs', 'key', webDevKey)).toBe(false);
+      expect(await exists(db, 'message_refs', 'key', webOldKey)).toBe(false);
       expect(await exists(db, 'message_refs', 'key', dbKey)).toBe(true);
+      expect(await exists(db, 'message_refs', 'key', webApiKey)).toBe(true);
       expect(await exists(db, 'message_refs', 'key', 'job:1')).toBe(true);
     });
 

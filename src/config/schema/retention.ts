@@ -69,7 +69,7 @@ const RetentionSchema = Type.Object(
       Age({ default: DEFAULTS.scheduleClaims, description: 'The claim rows of schedule ticks (one per tick), counted from when they were claimed.' }),
     ),
     maintenanceWindows: Type.Optional(
-      Age({ default: DEFAULTS.maintenanceWindows, description: 'Ended maintenance windows (with their step claims and the chat post ref of their summary of held-back alerts), counted from their end; a summary post ref whose window is already gone, as long after it was written. Never one still open or ahead, or whose summary is still to be posted.' }),
+      Age({ default: DEFAULTS.maintenanceWindows, description: 'Ended maintenance windows (with their step claims and the chat post refs of their summaries of held-back alerts, one per conversation), counted from their end; a summary post ref whose window is already gone, as long after it was written. Never one still open or ahead, or whose summary is still to be posted.' }),
     ),
     scalingEvents: Type.Optional(
       Age({ default: DEFAULTS.scalingEvents, description: 'Scalings done. The last one of each service environment is always kept (cooldown, status).' }),

@@ -136,11 +136,13 @@ function windowKey(w: { readonly target: string; readonly startsAt: Date }): str
 }
 
 /**
- * The outbox key of a window's summary of held-back alerts. Retention (src/store/retention.ts) builds
- * the same key from the window's row to delete the post's ref with the window: keep the two in step.
+ * The outbox key of a window's summary of held-back alerts in one conversation: one post per
+ * conversation it is announced to (a key names one post, so a key shared by two conversations would
+ * edit the first one's post instead of posting in the second). Retention (src/store/retention.ts)
+ * builds the window's part from its row to tell whose refs these are: keep the two in step.
  */
-export function maintenanceSummaryKey(w: { readonly target: string; readonly startsAt: Date }): string {
-  return `alerts:maintenance:${windowKey(w)}`;
+export function maintenanceSummaryKey(w: { readonly target: string; readonly startsAt: Date }, conversationKey: string): string {
+  return `alerts:maintenance:${windowKey(w)}:${conversationKey}`;
 }
 
 export class AlertPipeline {
@@ -191,7 +193,7 @@ export class AlertPipeline {
     };
     for (const key of window.announceTo) {
       try {
-        await this.deps.poster.show(conversationFromKey(key), maintenanceSummaryKey(window), message);
+        await this.deps.poster.show(conversationFromKey(key), maintenanceSummaryKey(window, key), message);
       } catch (error: unknown) {
         this.deps.logger.warn({ err: error, conversation: key, target: window.target }, 'maintenance summary could not be posted');
       }
