@@ -85,6 +85,19 @@ describe('deploy flow', () => {
     expect(f.traffic.switches).toEqual(['green', 'blue']);
   });
 
+  it('finishes a switch it was cancelled in the middle of, then switches back: never half switched', async () => {
+    const f = fakes({ live: 'blue' });
+    const { ctx, controller } = flowContext(f.ports);
+    f.traffic.onSwitch = (colour) => {
+      if (colour === 'green') controller.abort(new CancelledError('Cancelled by Olga.'));
+    };
+    await expect(runDeploy(deployTo('green'), ctx)).rejects.toThrow(/Switched traffic back to blue; blue is live again/);
+    expect(f.traffic.switches).toEqual(['green', 'blue']);
+    expect(f.traffic.current).toBe('blue');
+    expect(f.health.verified).toBe(0);
+    expect((await f.state.get('store-pl'))?.switching).toBeNull();
+  });
+
   it('stops at a failed playbook with the task and host, before health checks', async () => {
     const f = fakes({ live: 'blue' });
     f.playbooks.result = { ok: false, exitCode: 2, recap: [{ host: 'web1', ok: 1, changed: 0, failed: 1, unreachable: 0, skipped: 0 }], failures: [{ host: 'web1', task: 'install release', message: 'disk full' }], tasks: 2, check: false };
@@ -276,6 +289,17 @@ describe('rollback flow', () => {
     expect(f.traffic.switches).toEqual(['green', 'blue']);
     expect(reply.title).toBe('Rolled back store-pl to blue (1.4.1); blue is live');
     expect(await f.state.get('store-pl')).toMatchObject({ live: 'blue', previous: 'green', rolledBack: true });
+  });
+
+  it('finishes a switch it was cancelled in the middle of, then switches back to where it was', async () => {
+    const f = fakes({ live: 'blue' });
+    await f.state.recordVersion('store-pl', 'blue', '1.4.1', new Date(0), 1);
+    await runDeploy(deployTo('green'), flowContext(f.ports).ctx);
+    const { ctx, controller } = flowContext(f.ports);
+    f.traffic.onSwitch = () => controller.abort(new CancelledError('Cancelled by Olga.'));
+    await expect(runRollback('store-pl', ctx)).rejects.toThrow(/Switched traffic back to green; green is live again/);
+    expect(f.traffic.switches).toEqual(['green', 'blue', 'green']);
+    expect(await f.state.get('store-pl')).toMatchObject({ live: 'green', previous: 'blue', rolledBack: false, switching: null });
   });
 
   it('refuses a second rollback, which would put the release rolled back from live again; a deploy may', async () => {

@@ -17,7 +17,7 @@ import { Steps, type FlowContext } from './context.js';
 import { playbookFailure, runPlaybookStep } from './playbook-step.js';
 import type { StoresPort } from './ports.js';
 import { recapBlock, refsBlock } from './summary.js';
-import { switchBackAfter } from './switch-back.js';
+import { switchBackAfter, switchWholly } from './switch-back.js';
 import { trafficNow } from './traffic-now.js';
 import { otherColour, type Colour, type PlaybookResult, type StoreSpec } from './types.js';
 import { checkVar } from './vars.js';
@@ -120,7 +120,7 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
     steps.next(`switching traffic ${live ?? 'nothing'} → ${target} (${spec.traffic})`);
     // Noted before the balancer is touched: a crash from here to the record leaves it behind (see trafficNow).
     await deploy.state.beginSwitch(spec.name, { from: live, to: target, jobId: ctx.jobId, rollback: false, at: ctx.clock.now() });
-    await deploy.traffic.switchTo(spec.name, target, ctx.signal);
+    await switchWholly(ctx, spec, target);
   }
 
   steps.next(`verifying ${spec.frontend}`);

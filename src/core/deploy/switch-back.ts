@@ -3,11 +3,23 @@ import { BackendError } from '../errors.js';
 import type { FlowContext } from './context.js';
 import type { Colour, StoreSpec } from './types.js';
 
-/** Switching back must not depend on the job's signal: a cancel after the switch still restores traffic. */
-const SWITCH_BACK_TIMEOUT_MS = 30_000;
+/**
+ * A switch runs to its end under its own time bound, never the job's signal: a cancel (or the job's
+ * timeout) in the middle of one would leave it half done (HAProxy: the new colour ready, the old one
+ * not yet idle, so both take traffic). A cancel during the switch is honoured right after it, by
+ * switching back (switchBackAfter), and a cancel after the switch still restores traffic.
+ */
+const SWITCH_TIMEOUT_MS = 30_000;
+
+/** Moves traffic to `colour`, whatever happens to the job meanwhile (see SWITCH_TIMEOUT_MS). */
+export function switchWholly(ctx: FlowContext, spec: StoreSpec, colour: Colour): Promise<void> {
+  return ctx.deploy.traffic.switchTo(spec.name, colour, AbortSignal.timeout(SWITCH_TIMEOUT_MS));
+}
 
 export async function switchBackAfter(ctx: FlowContext, spec: StoreSpec, move: { readonly from: Colour | null; readonly to: Colour }, check: () => Promise<void>): Promise<void> {
   try {
+    // Cancelled while the switch ran: undo it now rather than verify.
+    ctx.signal.throwIfAborted();
     await check();
   } catch (error: unknown) {
     const reason = messageOf(error);
@@ -17,7 +29,7 @@ export async function switchBackAfter(ctx: FlowContext, spec: StoreSpec, move: {
     ctx.log(`switching traffic back to ${move.from}: ${reason}`);
     ctx.progress(`switching traffic back to ${move.from}`);
     try {
-      await ctx.deploy.traffic.switchTo(spec.name, move.from, AbortSignal.timeout(SWITCH_BACK_TIMEOUT_MS));
+      await switchWholly(ctx, spec, move.from);
     } catch (backError: unknown) {
       throw new BackendError(`${capitalize(reason)}. Switching back to ${move.from} FAILED too (${messageOf(backError)}): check ${spec.traffic} now.`, 'traffic', { cause: error });
     }

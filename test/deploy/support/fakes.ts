@@ -102,9 +102,17 @@ export class FakeTraffic implements TrafficPort {
   live(): Promise<Colour | null> {
     return Promise.resolve(this.current);
   }
-  switchTo(_store: string, colour: Colour): Promise<void> {
+  /** Runs inside each switch, before it takes effect (e.g. to cancel there). */
+  onSwitch: (colour: Colour) => void = () => undefined;
+  switchTo(_store: string, colour: Colour, signal: AbortSignal): Promise<void> {
     const failure = this.failures.shift();
     if (failure !== undefined) return Promise.reject(failure);
+    this.onSwitch(colour);
+    // As a real balancer's switch stopped halfway: the new colour takes traffic, the old one still too.
+    if (signal.aborted) {
+      this.current = null;
+      return Promise.reject(signal.reason as Error);
+    }
     this.switches.push(colour);
     this.current = colour;
     return Promise.resolve();
@@ -124,7 +132,10 @@ export class FakeHealth implements HealthPort {
   probe(_store: string, colour: Colour): Promise<HealthOutcome> {
     return Promise.resolve(this.healthy[colour] ? { healthy: true, attempts: 1, detail: 'HTTP 200' } : { healthy: false, attempts: 1, detail: 'ECONNREFUSED' });
   }
+  /** How many frontend verifications ran. */
+  verified = 0;
   verifyFrontend(_store: string, options: { signal: AbortSignal }): Promise<HealthOutcome> {
+    this.verified += 1;
     this.onVerify();
     if (options.signal.aborted) return Promise.reject(options.signal.reason as Error);
     return Promise.resolve(this.frontend ? { healthy: true, attempts: 3, detail: 'HTTP 200' } : { healthy: false, attempts: 10, detail: 'HTTP 502' });
