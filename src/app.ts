@@ -36,6 +36,7 @@ import { trafficAfterInterruption } from './core/deploy/interrupted.js';
 import { leftBehindByCommand } from './core/jobs/left-behind.js';
 import { pipelineAfterInterruption } from './core/pipelines/interrupted.js';
 import { playbookAfterInterruption } from './core/deploy/playbook-interrupted.js';
+import { scalingAfterInterruption } from './core/scaling/interrupted.js';
 import { createBuildPort } from './core/pipelines/build-port.js';
 import { PipelineEventHub } from './core/pipelines/events.js';
 import { createPipelinePortFromConfig } from './backends/gitlab/pipelines-from-config.js';
@@ -265,6 +266,7 @@ async function assembleApp(options: AppOptions, store: Store): Promise<App> {
       rollback: (job) => trafficAfterInterruption(job, store.deployState),
       pipeline: (job) => Promise.resolve(pipelineAfterInterruption(job)),
       run: (job) => Promise.resolve(playbookAfterInterruption(job, getPorts().deploy.playbooks)),
+      scale: (job) => scalingAfterInterruption(job, store.scaling),
     }),
   };
   let recheck: NodeJS.Timeout | 'done' | null = null;
