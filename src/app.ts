@@ -33,6 +33,10 @@ import { openStore } from './store/open.js';
 import { createDeployPorts } from './backends/deploy/wire.js';
 import type { DeployPorts } from './core/deploy/ports.js';
 import { trafficAfterInterruption } from './core/deploy/interrupted.js';
+import { leftBehindByCommand } from './core/jobs/left-behind.js';
+import { pipelineAfterInterruption } from './core/pipelines/interrupted.js';
+import { playbookAfterInterruption } from './core/deploy/playbook-interrupted.js';
+import { scalingAfterInterruption } from './core/scaling/interrupted.js';
 import { createBuildPort } from './core/pipelines/build-port.js';
 import { PipelineEventHub } from './core/pipelines/events.js';
 import { createPipelinePortFromConfig } from './backends/gitlab/pipelines-from-config.js';
@@ -256,7 +260,14 @@ async function assembleApp(options: AppOptions, store: Store): Promise<App> {
     quietAfterMs: Math.min(config.jobs.heartbeat * 2, config.jobs.lockTtl),
     startedAt: clock.now(),
     reportedDuplicates: new Set<number>(),
-    leftBehind: (job: JobRecord) => trafficAfterInterruption(job, store.deployState),
+    // What each kind of job may have left half done, in its capability's words.
+    leftBehind: leftBehindByCommand({
+      deploy: (job) => trafficAfterInterruption(job, store.deployState),
+      rollback: (job) => trafficAfterInterruption(job, store.deployState),
+      pipeline: (job) => Promise.resolve(pipelineAfterInterruption(job)),
+      run: (job) => Promise.resolve(playbookAfterInterruption(job, getPorts().deploy.playbooks)),
+      scale: (job) => scalingAfterInterruption(job, store.scaling),
+    }),
   };
   let recheck: NodeJS.Timeout | 'done' | null = null;
   const recover = async (): Promise<JobRecord[]> => {

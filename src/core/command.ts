@@ -40,6 +40,12 @@ export interface CommandContext {
   progress(step: string, counts?: { done: number; total: number | null }): void;
   /** Remembers a backend fact with the job and its audit: a run id, a commit sha, a link. */
   ref(name: string, value: string): void;
+  /**
+   * Writes the job's refs to the store now instead of with the next throttled progress: for a fact a
+   * restart must find if opsbot dies the next moment (a run it started on a server). Never rejects: a
+   * store that cannot take it now gets it with the next progress.
+   */
+  keepRefs(): Promise<void>;
   readonly ports: Ports;
 }
 

@@ -63,6 +63,11 @@ export class InlineRun implements CommandContext {
   /** … nor refs to remember. */
   ref(): void {}
 
+  /** … nor any to keep. */
+  keepRefs(): Promise<void> {
+    return Promise.resolve();
+  }
+
   /**
    * Runs the command. An answer given synchronously (or a synchronous throw) comes straight back; a
    * promised one is abandoned (and its signal aborted) once `limitMs` have passed.

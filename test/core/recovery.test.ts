@@ -46,6 +46,8 @@ interface Orphan {
   readonly queued?: boolean;
   readonly at?: Date;
   readonly step?: string;
+  /** Another command than `deploy <lock>`, with its args and the refs it had kept. */
+  readonly command?: { readonly name: string; readonly text: string; readonly args: Record<string, unknown>; readonly refs?: Record<string, string> };
 }
 
 /** Writes a job as the given owner left it: running (holding `lock`) or queued. */
@@ -53,14 +55,16 @@ async function orphan(store: Store, spec: Orphan): Promise<JobRecord> {
   const now = spec.at ?? new Date();
   const principal = spec.principal ?? people.olga;
   const conversation = spec.conversation ?? places.ops;
-  const text = `deploy ${spec.lock ?? 'web'}`;
+  const command = spec.command?.name ?? 'deploy';
+  const text = spec.command?.text ?? `deploy ${spec.lock ?? 'web'}`;
+  const args = spec.command?.args ?? { store: spec.lock ?? 'web' };
   const result = await store.jobs.begin(
-    { command: 'deploy', text, args: { store: spec.lock ?? 'web' }, principal, conversation, lockKey: spec.lock ?? null, dryRun: false, owner: spec.owner, timeoutMs: 600_000, now },
-    { at: now, event: 'job_started', principal, conversation, command: 'deploy', args: { store: spec.lock ?? 'web' }, permission: 'deploy:web', jobId: null, outcome: null, detail: null, refs: {} },
+    { command, text, args, principal, conversation, lockKey: spec.lock ?? null, dryRun: false, owner: spec.owner, timeoutMs: 600_000, now },
+    { at: now, event: 'job_started', principal, conversation, command, args, permission: 'deploy:web', jobId: null, outcome: null, detail: null, refs: {} },
     { lock: spec.lock === undefined ? null : { key: spec.lock, ttlMs: 60_000 }, queueIfLocked: spec.queued === true },
   );
   if (!result.ok) throw new Error(`could not create the orphan: ${result.holder.key} is held`);
-  if (spec.step !== undefined) await store.jobs.progress(result.job.id, { step: spec.step, done: 3, total: 7, output: 'TASK [restart]', refs: { run: 'r-17' } });
+  if (spec.step !== undefined) await store.jobs.progress(result.job.id, { step: spec.step, done: 3, total: 7, output: 'TASK [restart]', refs: spec.command?.refs ?? { run: 'r-17' } });
   return result.job;
 }
 
@@ -126,6 +130,31 @@ describe('recover()', () => {
     const untouched = 'It left no traffic switch half done: traffic is where `status store-de` shows it.';
     expect((await t.store.jobs.get(building.id))?.error).toContain(untouched);
     expect(t.notices.find((n) => n.text.includes(`Job #${building.id} was interrupted`))?.text).toContain(untouched);
+  });
+
+  it('says what a pipeline run, a scaling and a playbook run may have left behind, each in its own words', async () => {
+    const t = await app();
+    const owner = `${HOST}/${await deadPid()}/a1b2c3d4@${HERE}`;
+    const pipeline = await orphan(t.store, {
+      owner,
+      lock: 'pipeline.build',
+      step: 'stage deploy running',
+      command: { name: 'pipeline', text: 'pipeline run build', args: { action: 'run', target: 'build', variables: {} }, refs: { pipeline: 'build', run: '57', url: 'https://ci.example.com/job/build/57/' } },
+    });
+    const unstarted = await orphan(t.store, { owner, lock: 'pipeline.app', command: { name: 'pipeline', text: 'pipeline run app', args: { action: 'run', target: 'app', variables: {} } } });
+    const scaling = await orphan(t.store, { owner, lock: 'api', step: 'scaling api 3 → 6', command: { name: 'scale', text: 'scale api x2', args: { service: 'api', change: 'x2' }, refs: {} } });
+    await t.store.scaling.record({ service: 'api', env: 'production', at: new Date(), from: 3, to: 6, jobId: scaling.id, by: 'Olga', pending: true });
+    const playbook = await orphan(t.store, { owner, lock: 'playbook:backup', command: { name: 'run', text: 'run backup --limit localhost', args: { playbook: 'backup', limit: 'localhost', check: false, vars: {} } } });
+
+    await t.app.recover();
+    const said = (id: number) => t.notices.find((n) => n.text.includes(`Job #${id} was interrupted`))?.text ?? '';
+    expect(said(pipeline.id)).toContain(
+      'It had started build#57 (https://ci.example.com/job/build/57/), which goes on on the server without opsbot, and its lock is free: `pipeline status build#57` shows where it is, `pipeline cancel build#57` stops it.',
+    );
+    expect(said(unstarted.id)).toContain('It may have started a run of `app` that it never recorded (opsbot stopped while the server was answering): look for it on the server before running it again.');
+    expect(said(scaling.id)).toContain('It had asked for 3 → 6 replicas of `api` (production) and never saw the answer: the service may now run 6 or still 3.');
+    expect(said(playbook.id)).toContain('Playbook `backup` was stopped with opsbot (it never runs on without it), but it may have run part of its tasks on localhost');
+    expect((await t.store.jobs.get(scaling.id))?.error).toContain('the cooldown counts this scaling');
   });
 
   it('interrupts a job of an earlier run of this same pid (another nonce): the restarted process', async () => {

@@ -7,8 +7,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gitlabWebhookSecrets } from '../../src/backends/gitlab/pipelines-from-config.js';
 import type { AccessConfig, PipelineConfig, PipelinesConfig } from '../../src/config/types.js';
 import { gitlabWebhookRoutes } from '../../src/http/gitlab-webhook-route.js';
+import { pipelineAfterInterruption } from '../../src/core/pipelines/interrupted.js';
 import { startContractServer, type ContractServer } from '../support/contract/contract-server.js';
-import { eventually, people, removeTempDirs, startTestApp, testAccess, type TestApp } from '../support/app.js';
+import { eventually, people, removeTempDirs, startTestApp, testAccess, type TestApp, type TestAppOptions } from '../support/app.js';
 import { closedPort, gitlab, gitlabSpec, jenkins, jenkinsSpec, progressiveText } from './support.js';
 
 const jenkinsAuth = `Basic ${Buffer.from('opsbot:jenkins-token').toString('base64')}`;
@@ -96,8 +97,8 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-async function startBot(pipelines: PipelinesConfig): Promise<TestApp> {
-  bot = await startTestApp({ access, config: { pipelines } });
+async function startBot(pipelines: PipelinesConfig, jobs: TestAppOptions['jobs'] = {}): Promise<TestApp> {
+  bot = await startTestApp({ access, jobs, config: { pipelines } });
   return bot;
 }
 
@@ -356,5 +357,24 @@ describe('/pipeline run on GitLab with Pipeline events', () => {
     } finally {
       await http.close();
     }
+  });
+});
+
+describe('opsbot dies while following a run', () => {
+  it('the run number and link are in the store before opsbot first asks about the run, so the report names them', async () => {
+    gitlabStatus = 'running';
+    // Progress as slow as a minute: only a write that does not wait for it keeps the run number.
+    await startBot({ app: gitlabPipeline(gitlabServer.url) }, { progressThrottle: 60_000 });
+    const { job } = await bot.start('pipeline run app DEPLOY_ENV=production');
+    // The first poll is where opsbot dies: nothing after it runs.
+    await eventually(() => gitlabServer.callsTo('getApiV4ProjectsIdPipelinesPipelineId').length, (n) => n >= 1, 'the first poll');
+    const stored = await bot.store.jobs.get(job.id);
+    expect(stored?.refs).toMatchObject({ pipeline: 'app', run: '31' });
+    const url = stored?.refs.url ?? '';
+    expect(url).not.toBe('');
+    if (stored === null) throw new Error('no job');
+    expect(pipelineAfterInterruption(stored)).toBe(
+      `It had started app#31 (${url}), which goes on on the server without opsbot, and its lock is free: \`pipeline status app#31\` shows where it is, \`pipeline cancel app#31\` stops it.`,
+    );
   });
 });

@@ -45,7 +45,7 @@ function scalingPort(port: AnsiblePlaybooksPort, clock: MovableClock): ScalingPo
     orchestrator: new AnsibleOrchestrator({ service: 'procs', env, playbook: 'scale-replicas', statusPlaybook: 'scale-replicas-status', limit: null, connection: 'local', vars: {} }, { playbooks: port }),
   });
   const procs: ConfiguredService = { cooldownMs: 0, readyTimeoutMs: 1_000, pollIntervalMs: 10, defaultEnv: 'local', environments: new Map([['local', environment('local')], ['staging', environment('staging')]]) };
-  return createScalingPort({ services: new Map([['procs', procs]]), store: { record: () => Promise.resolve(), last: () => Promise.resolve(null) }, authorize: () => undefined, clock });
+  return createScalingPort({ services: new Map([['procs', procs]]), store: { record: () => Promise.resolve(), settle: () => Promise.resolve(), last: () => Promise.resolve(null), ofJob: () => Promise.resolve(null) }, authorize: () => undefined, clock });
 }
 
 const signal = (): AbortSignal => new AbortController().signal;

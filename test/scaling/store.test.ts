@@ -37,4 +37,21 @@ describe.each(engines)('scaling records on %s', (_engine, open) => {
     expect(await store.scaling.last('web', 'staging')).toEqual({ service: 'web', env: 'staging', at: t(45), from: 1, to: 0, jobId: null, by: 'Olga' });
     expect(await store.scaling.last('api', 'staging')).toBeNull();
   });
+
+  it('keeps a scaling asked of the orchestrator as pending until it is confirmed, or removes it when it did not happen', async () => {
+    const store = await open();
+    cleanups.push(() => store.close());
+    const t = (s: number) => new Date(Date.UTC(2026, 0, 15, 10, 0, s));
+    await store.scaling.record({ service: 'web', env: 'prod', at: t(0), from: 2, to: 4, jobId: 7, by: 'Olga', pending: true });
+    expect(await store.scaling.last('web', 'prod')).toEqual({ service: 'web', env: 'prod', at: t(0), from: 2, to: 4, jobId: 7, by: 'Olga', pending: true });
+    expect(await store.scaling.ofJob(7)).toMatchObject({ to: 4, pending: true });
+    await store.scaling.settle(7, true);
+    expect(await store.scaling.ofJob(7)).toEqual({ service: 'web', env: 'prod', at: t(0), from: 2, to: 4, jobId: 7, by: 'Olga' });
+
+    await store.scaling.record({ service: 'web', env: 'prod', at: t(90), from: 4, to: 8, jobId: 9, by: 'Oscar', pending: true });
+    await store.scaling.settle(9, false);
+    expect(await store.scaling.ofJob(9)).toBeNull();
+    // Settling one job never touches another's record.
+    expect(await store.scaling.last('web', 'prod')).toMatchObject({ jobId: 7, to: 4 });
+  });
 });

@@ -1,7 +1,8 @@
 /**
  * Runs ansible-playbook: argv only (never a shell), an allowlisted environment (`extendEnv: false`),
  * structured events from the jsonl stdout callback, and on cancel the whole process group is
- * terminated (SIGTERM, then SIGKILL) before the run settles, so no worker or ssh survives it.
+ * terminated (SIGTERM, then SIGKILL) before the run settles, so no worker or ssh survives it. If
+ * opsbot itself dies, the guard it runs under ends the group the same way (process/guard.ts).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import type { PlaybookEvent, PlaybookResult } from '../../core/deploy/types.js';
 import { BackendError } from '../../core/errors.js';
 import type { AnsibleConfig } from '../../config/deploy-types.js';
 import { terminateGroup } from '../process/group.js';
+import { GUARD_NOT_FOUND, guardedCommand } from '../process/guard.js';
 import { ansibleArgv, type AnsibleInvocation } from './argv.js';
 import { JsonlEvents, type HostOutputs } from './events.js';
 
@@ -60,7 +62,9 @@ export class AnsibleRunner {
     const argv = ansibleArgv({ ...run, vaultPasswordFile });
     // execa loads on first use: a process that never runs a playbook does not carry it.
     const { execa } = await import('execa');
-    const child = execa(this.config.binary, argv, {
+    // Under the guard (process/guard.ts), so the run ends with opsbot if opsbot dies.
+    const guarded = guardedCommand(this.config.binary, argv, this.config.killGrace);
+    const child = execa(guarded.file, guarded.args, {
       env: this.environment(),
       extendEnv: false,
       cwd: this.config.workdir,
@@ -68,10 +72,12 @@ export class AnsibleRunner {
       detached: true,
       cancelSignal: run.signal,
       forceKillAfterDelay: this.config.killGrace,
-      stdin: 'ignore',
+      // The guard's lifeline: never written, closed by the kernel when this process dies.
+      stdin: 'pipe',
       buffer: false,
       reject: false,
     });
+    child.stdin.on('error', () => undefined);
     const pid = child.pid;
     const kill: { done: Promise<boolean> | null } = { done: null };
     const onAbort = (): void => {
@@ -106,7 +112,7 @@ export class AnsibleRunner {
       }
       // Workers left behind by a crashed ansible-playbook are still ours to clean up.
       if (pid !== undefined) await terminateGroup(pid, 0).catch(() => false);
-      const failedToStart = (result as { failed?: boolean; code?: string }).code === 'ENOENT';
+      const failedToStart = (result as { failed?: boolean; code?: string }).code === 'ENOENT' || (result.exitCode === GUARD_NOT_FOUND && events.recap === null);
       if (failedToStart) throw new BackendError(`${this.config.binary} was not found: install ansible (Debian: apt-get install ansible).`, 'ansible');
       const exitCode = result.exitCode ?? -1;
       const recap = events.recap;

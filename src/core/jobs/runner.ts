@@ -257,6 +257,14 @@ export class JobRunner {
           refs[name] = output.redact(value);
           publish.push(null);
         },
+        keepRefs: async () => {
+          const current = snapshot();
+          try {
+            await store.jobs.progress(job.id, { step: current.step, done: current.progressDone, total: current.progressTotal, output: current.output, refs: current.refs });
+          } catch (error: unknown) {
+            log().warn({ err: error }, 'could not persist job refs; they follow with the next progress');
+          }
+        },
       };
       reply = redactMessage(await untilAborted(request.command.run(request.values, ctx), controller.signal), (text) => output.redact(text));
       final = { state: 'succeeded', summary: summarize(reply), error: null, output: output.toString(), refs };

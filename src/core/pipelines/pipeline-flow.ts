@@ -106,9 +106,16 @@ async function follow(run: PipelineRun, ctx: CommandContext, verb: string): Prom
     ctx.ref('run', r.id);
     if (r.url !== null) ctx.ref('url', r.url);
   };
+  // The run goes on on the server if opsbot dies: its number and link are in the store before opsbot
+  // waits on it, so the interrupted job's report names them (pipeline/interrupted.ts).
   remember(run);
+  await ctx.keepRefs();
   const onUpdate = (update: PipelineUpdate): void => {
-    if (update.run.id !== current.id || update.run.url !== current.url) remember(update.run);
+    if (update.run.id !== current.id || update.run.url !== current.url) {
+      remember(update.run);
+      // A Jenkins queue item became a build number: that is what people look for.
+      void ctx.keepRefs();
+    }
     for (const line of update.lines) ctx.log(line);
     ctx.progress(update.step, update.done === null ? undefined : { done: update.done, total: update.total });
   };

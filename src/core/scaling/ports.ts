@@ -54,13 +54,22 @@ export interface ScalingRecord {
   readonly to: number;
   readonly jobId: number | null;
   readonly by: string;
+  /**
+   * Asked of the orchestrator, not (yet) confirmed: written before the orchestrator is told, so a
+   * crash in between leaves this, never nothing. The cooldown counts it; it may or may not have happened.
+   */
+  readonly pending?: true;
 }
 
 /** Persisted scalings (src/store/scaling.ts). */
 export interface ScalingStore {
   record(entry: ScalingRecord): Promise<void>;
+  /** The job's pending scaling happened (`taken`: confirmed) or did not (removed). */
+  settle(jobId: number, taken: boolean): Promise<void>;
   /** The newest scaling of a service environment, or null. */
   last(service: string, env: string): Promise<ScalingRecord | null>;
+  /** The scaling a job wrote, or null (for recovery's report). */
+  ofJob(jobId: number): Promise<ScalingRecord | null>;
 }
 
 /** Per environment, for `/status`: the counts, or why they could not be read. */
@@ -93,6 +102,7 @@ export interface ScalingPort {
   scale(target: ScaleTarget, replicas: number, expected: number, signal: AbortSignal): Promise<void>;
   lastScaling(target: ScaleTarget): Promise<ScalingRecord | null>;
   record(entry: ScalingRecord): Promise<void>;
+  settle(jobId: number, taken: boolean): Promise<void>;
   /** Desired and ready replicas of a service in each environment (for `/status`); never throws for one unreachable orchestrator. */
   describe(service: string, signal: AbortSignal): Promise<ServiceReplicas[]>;
 }

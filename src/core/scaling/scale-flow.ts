@@ -10,6 +10,7 @@ import type { Field, Message } from '../message.js';
 import { pause } from '../pipelines/pause.js';
 import { asksForZero, describeChange, namedCount, planScale, type ScaleChange } from './change.js';
 import type { ReplicaCount, ScaleTarget, ScalingPort } from './ports.js';
+import { unconfirmed } from './unconfirmed.js';
 
 export interface ScaleRequest {
   readonly service: string;
@@ -43,7 +44,7 @@ export async function runScale(port: ScalingPort, request: ScaleRequest, ctx: Co
   const cooldownText = (): string =>
     last === null || sinceLast === null
       ? ''
-      : `${where} was scaled ${last.from} → ${last.to} by ${last.by} ${formatDuration(Math.max(Math.floor(sinceLast / 1000), 0) * 1000)} ago; the cooldown is ${formatDuration(target.cooldownMs)}, so try again in ${formatDuration(Math.ceil((target.cooldownMs - sinceLast) / 1000) * 1000)}.`;
+      : `${where} was ${last.pending === true ? 'being ' : ''}scaled ${last.from} → ${last.to} by ${last.by} ${formatDuration(Math.max(Math.floor(sinceLast / 1000), 0) * 1000)} ago${last.pending === true ? ` (${unconfirmed(last)})` : ''}; the cooldown is ${formatDuration(target.cooldownMs)}, so try again in ${formatDuration(Math.ceil((target.cooldownMs - sinceLast) / 1000) * 1000)}.`;
 
   if (ctx.dryRun) {
     const blocks: Message['blocks'] = [
@@ -69,13 +70,40 @@ export async function runScale(port: ScalingPort, request: ScaleRequest, ctx: Co
 
   ctx.progress(`scaling ${target.service} ${before.desired} → ${plan.to}`);
   ctx.log(`${target.target}: ${before.desired} → ${plan.to}`);
-  await port.scale(target, plan.to, before.desired, ctx.signal);
+  // Noted before the orchestrator is told, as a deploy notes its traffic switch: if opsbot dies before
+  // the answer, the scaling that may have happened is what the cooldown counts, `status` shows as
+  // unconfirmed and recovery reports, instead of no trace (and a next `scale` with no cooldown).
+  const jobId = ctx.jobId ?? 0;
+  await port.record({ service: target.service, env: target.env, at: ctx.clock.now(), from: before.desired, to: plan.to, jobId, by: ctx.principal.name, pending: true });
+  try {
+    await port.scale(target, plan.to, before.desired, ctx.signal);
+  } catch (error: unknown) {
+    await settleRefused(port, target, jobId, before.desired, ctx);
+    throw error;
+  }
+  // Confirmed as soon as the orchestrator took the change, converged or not: the cooldown protects it.
+  await port.settle(jobId, true);
   ctx.ref('after', String(plan.to));
-  // Recorded as soon as the orchestrator took the change, converged or not: the cooldown protects it.
-  await port.record({ service: target.service, env: target.env, at: ctx.clock.now(), from: before.desired, to: plan.to, jobId: ctx.jobId, by: ctx.principal.name });
 
   const after = await waitReady(port, target, plan.to, ctx);
   return reply(target, `${where} scaled ${before.desired} → ${plan.to}; ${after.ready}/${plan.to} ready.`, 'success', before, after, plan.notes);
+}
+
+/**
+ * The orchestrator refused or failed: whether the change happened anyway is read, not guessed. The
+ * count still where it was: no scaling (and no cooldown). Anything else, or no answer: it stays
+ * unconfirmed, and the cooldown counts it. A job cancelled (or timed out) halfway reads nothing, since
+ * it has ended: its scaling stays unconfirmed too.
+ */
+async function settleRefused(port: ScalingPort, target: ScaleTarget, jobId: number, before: number, ctx: CommandContext): Promise<void> {
+  if (ctx.signal.aborted) return;
+  try {
+    const now = await port.read(target, AbortSignal.timeout(10_000));
+    if (now.desired === before) await port.settle(jobId, false);
+    else ctx.log(`${target.target} shows ${now.desired} desired after the failed change: kept as an unconfirmed scaling, which the cooldown counts.`);
+  } catch (error: unknown) {
+    ctx.log(`Could not read ${target.target} after the failed change (${error instanceof Error ? error.message : String(error)}): kept as an unconfirmed scaling, which the cooldown counts.`);
+  }
 }
 
 async function waitReady(port: ScalingPort, target: ScaleTarget, wanted: number, ctx: CommandContext): Promise<ReplicaCount> {

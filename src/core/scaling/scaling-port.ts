@@ -105,6 +105,7 @@ export function createScalingPort(deps: ScalingPortDeps): ScalingPort {
     },
     lastScaling: (target) => deps.store.last(target.service, target.env),
     record: (entry) => deps.store.record(entry),
+    settle: (jobId, taken) => deps.store.settle(jobId, taken),
     async describe(name, signal) {
       const s = service(name);
       const rows = [...s.environments.entries()].sort(([a], [b]) => a.localeCompare(b));

@@ -5,6 +5,7 @@
 import { formatTime } from '../format.js';
 import type { Block, Message } from '../message.js';
 import type { ScalingPort } from './ports.js';
+import { unconfirmed } from './unconfirmed.js';
 
 export async function serviceStatusBlocks(port: ScalingPort, names: readonly string[], signal: AbortSignal): Promise<Block[]> {
   if (names.length === 0) return [];
@@ -16,7 +17,7 @@ export async function serviceStatusBlocks(port: ScalingPort, names: readonly str
     s.counts === null ? '?' : String(s.counts.desired),
     s.counts === null ? `? (${s.error ?? 'unknown'})` : `${s.counts.ready}/${s.counts.desired}`,
     `${s.min}…${s.max}`,
-    s.last === null ? '—' : `${s.last.from} → ${s.last.to} by ${s.last.by}, ${formatTime(s.last.at)}`,
+    s.last === null ? '—' : `${s.last.from} → ${s.last.to} by ${s.last.by}, ${formatTime(s.last.at)}${s.last.pending === true ? ` (${unconfirmed(s.last)})` : ''}`,
   ]);
   return [{ kind: 'table', columns: ['service', 'env', 'runs on', 'desired', 'ready', 'bounds', 'last scaled'], rows }];
 }

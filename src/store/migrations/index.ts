@@ -20,6 +20,7 @@ import { approvalOnBehalfOf0013 } from './0013-approval-on-behalf-of.js';
 import { retentionIndexes0014 } from './0014-retention-indexes.js';
 import { retentionRefs0015 } from './0015-retention-refs.js';
 import { deploySwitching0016 } from './0016-deploy-switching.js';
+import { scalingPending0017 } from './0017-scaling-pending.js';
 
 export function allMigrations(engine: StoreEngine): Record<string, Migration> {
   return {
@@ -39,5 +40,6 @@ export function allMigrations(engine: StoreEngine): Record<string, Migration> {
     '0014-retention-indexes': retentionIndexes0014(),
     '0015-retention-refs': retentionRefs0015(),
     '0016-deploy-switching': deploySwitching0016(),
+    '0017-scaling-pending': scalingPending0017(),
   };
 }
