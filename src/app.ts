@@ -2,9 +2,6 @@
  * Composition root: config → store → core (registry, policy, runner, dispatcher) → ports. Wired by
  * hand; no container. main.ts adds the adapters and the HTTP server around it.
  */
-import { readFileSync, readlinkSync } from 'node:fs';
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import { commandRegistry } from './command-registry.js';
 import { NotifierRouter } from './adapters/notify-router.js';
 import type { LoadedConfig } from './config/types.js';
@@ -13,9 +10,9 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { Command } from './core/command.js';
 import { Dispatcher } from './core/dispatch.js';
 import type { Logger } from './core/log.js';
-import { formatOwner, type OwnerIdentity } from './core/jobs/owner.js';
+import { formatOwner } from './core/jobs/owner.js';
+import { ownerIdentity, wireRecovery } from './app-recovery.js';
 import { createCancelAuthorizer } from './core/jobs/cancel-authorizer.js';
-import { recoverInterruptedJobs } from './core/jobs/recovery.js';
 import { JobRunner } from './core/jobs/runner.js';
 import { LiveJobPosts } from './core/outbox/live-jobs.js';
 import { Outbox } from './core/outbox/outbox.js';
@@ -32,11 +29,6 @@ import type { Scheduler } from './core/scheduler/scheduler.js';
 import { openStore } from './store/open.js';
 import { createDeployPorts } from './backends/deploy/wire.js';
 import type { DeployPorts } from './core/deploy/ports.js';
-import { trafficAfterInterruption } from './core/deploy/interrupted.js';
-import { leftBehindByCommand } from './core/jobs/left-behind.js';
-import { pipelineAfterInterruption } from './core/pipelines/interrupted.js';
-import { playbookAfterInterruption } from './core/deploy/playbook-interrupted.js';
-import { scalingAfterInterruption } from './core/scaling/interrupted.js';
 import { createBuildPort } from './core/pipelines/build-port.js';
 import { PipelineEventHub } from './core/pipelines/events.js';
 import { createPipelinePortFromConfig } from './backends/gitlab/pipelines-from-config.js';
@@ -118,29 +110,6 @@ export interface App {
   close(graceMs: number): Promise<void>;
 }
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error: unknown) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * The boot and pid namespace this process's pid belongs to (Linux: the kernel's boot id and the pid
- * namespace's inode), so that recovery trusts a pid only where pids are comparable; null elsewhere.
- */
-export function pidSpace(): string | null {
-  try {
-    const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-    const namespace = /\[(\d+)\]/.exec(readlinkSync('/proc/self/ns/pid'))?.[1];
-    return boot === '' || namespace === undefined ? null : `${boot}:${namespace}`;
-  } catch {
-    return null;
-  }
-}
-
 export async function buildApp(options: AppOptions): Promise<App> {
   const { storage } = options.loaded.config;
   const store = options.store ?? (await openStore(storage));
@@ -157,7 +126,7 @@ async function assembleApp(options: AppOptions, store: Store): Promise<App> {
   const { loaded, logger } = options;
   const { config } = loaded;
   const clock = options.clock ?? systemClock;
-  const identity: OwnerIdentity = { host: options.instance ?? hostname(), pid: process.pid, nonce: randomBytes(4).toString('hex'), space: pidSpace() };
+  const identity = ownerIdentity(options.instance);
   const owner = formatOwner(identity);
 
   const registry = commandRegistry(options.extraCommands);
@@ -248,47 +217,14 @@ async function assembleApp(options: AppOptions, store: Store): Promise<App> {
   const { interval, ...ages } = config.retention;
   const retention = new Pruner({ store: store.retention, clock, logger, settings: { ages, keep: { conversations: namedTeamsConversations(config) }, intervalMs: interval } });
 
-  const recovery = {
-    store,
-    clock,
-    logger,
-    notifier,
-    me: identity,
-    pidAlive,
-    staleAfterMs: config.jobs.lockTtl * 2,
-    // Two missed heartbeats, and never longer than the lease: by then the lease is gone anyway.
-    quietAfterMs: Math.min(config.jobs.heartbeat * 2, config.jobs.lockTtl),
-    startedAt: clock.now(),
-    reportedDuplicates: new Set<number>(),
-    // What each kind of job may have left half done, in its capability's words.
-    leftBehind: leftBehindByCommand({
-      deploy: (job) => trafficAfterInterruption(job, store.deployState),
-      rollback: (job) => trafficAfterInterruption(job, store.deployState),
-      pipeline: (job) => Promise.resolve(pipelineAfterInterruption(job)),
-      run: (job) => Promise.resolve(playbookAfterInterruption(job, getPorts().deploy.playbooks)),
-      scale: (job) => scalingAfterInterruption(job, store.scaling),
-    }),
-  };
-  let recheck: NodeJS.Timeout | 'done' | null = null;
-  const recover = async (): Promise<JobRecord[]> => {
-    const pass = await recoverInterruptedJobs(recovery);
-    // A job left by our predecessor may still look fresh in the first seconds after a restart: one
-    // more pass once it cannot, so its conversation hears soon, not only at the reaper's next round.
-    if (pass.undecided > 0 && recheck === null && drained === null) {
-      recheck = setTimeout(() => {
-        recheck = 'done';
-        recover().catch((error: unknown) => logger.warn({ err: error }, 'job recovery failed'));
-      }, recovery.quietAfterMs + 1_000);
-      recheck.unref();
-    }
-    return pass.recovered;
-  };
+  const recovery = wireRecovery({ store, clock, logger, notifier, identity, jobs: config.jobs, playbooks: () => getPorts().deploy.playbooks });
+  const recover = (): Promise<JobRecord[]> => recovery.recover();
   let reaper: NodeJS.Timeout | null = null;
   let drained: Promise<void> | null = null;
   const drain = (graceMs: number): Promise<void> =>
     (drained ??= (async () => {
       if (reaper !== null) clearInterval(reaper);
-      if (recheck !== null && recheck !== 'done') clearTimeout(recheck);
+      recovery.stop();
       // No new jobs from now on (the runner refuses them at once), and no new ticks while jobs drain;
       // a scheduled job already running finishes like any other.
       const jobs = runner.shutdown(graceMs);

@@ -6,7 +6,7 @@
  */
 import { execa } from 'execa';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { pidAlive, pidSpace } from '../../src/app.js';
+import { pidAlive, pidSpace } from '../../src/app-recovery.js';
 import { defineCommand, msg } from '../../src/core/index.js';
 import type { Conversation, Principal } from '../../src/core/identity.js';
 import type { JobRecord, Store } from '../../src/core/store.js';

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pidAlive, pidSpace } from '../../src/app.js';
+import { pidAlive, pidSpace } from '../../src/app-recovery.js';
 import type { Conversation, Principal } from '../../src/core/identity.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { assertBuilt, opsbot } from '../support/cli.js';
