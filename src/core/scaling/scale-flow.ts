@@ -98,7 +98,9 @@ export async function runScale(port: ScalingPort, request: ScaleRequest, ctx: Co
 async function settleRefused(port: ScalingPort, target: ScaleTarget, jobId: number, before: number, ctx: CommandContext): Promise<void> {
   if (ctx.signal.aborted) return;
   try {
-    const now = await port.read(target, AbortSignal.timeout(10_000));
+    // Bounded by the job's own timeout, as every read of the job is: an orchestrator read through a
+    // playbook may take a while, and a shorter bound would only leave the question open.
+    const now = await port.read(target, ctx.signal);
     if (now.desired === before) await port.settle(jobId, false);
     else ctx.log(`${target.target} shows ${now.desired} desired after the failed change: kept as an unconfirmed scaling, which the cooldown counts.`);
   } catch (error: unknown) {
