@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haproxyCommand } from '../../src/backends/traffic/haproxy-socket.js';
 import { HaproxySwitcher } from '../../src/backends/traffic/haproxy.js';
 import { assertBuilt, opsbot, spawnOpsbot } from '../support/cli.js';
+import { CRASH_TEST_CONFIG } from './support/crash-config.js';
 import { writePlaybookDir } from './support/playbooks.js';
 import { removeDir, sleep, startColourBackend, startHaproxy, tempDir, type ColourBackend, type Haproxy } from './support/servers.js';
 
@@ -52,18 +53,7 @@ beforeAll(async () => {
   config = join(dir, 'opsbot.yaml');
   writeFileSync(
     config,
-    `
-storage: { engine: sqlite, path: ./opsbot.db }
-log: { level: error }
-jobs: { heartbeat: 1s, lockTtl: 10s, progressThrottle: 100ms }
-access:
-  roles:
-    operator: { members: [shell:local], allow: ["*"] }
-  channels:
-    "shell:local": { commands: ["*"] }
-playbooks:
-  catalog: playbooks/test-catalog.yaml
-  vars: { app_root: ./app }
+    `${CRASH_TEST_CONFIG}  vars: { app_root: ./app }
 stores:
   shop:
     env: prod

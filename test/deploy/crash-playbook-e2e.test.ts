@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, opsbot, spawnOpsbot } from '../support/cli.js';
+import { CRASH_TEST_CONFIG } from './support/crash-config.js';
 import { writePlaybookDir } from './support/playbooks.js';
 import { eventually, processesMatching, removeDir, tempDir } from './support/servers.js';
 
@@ -21,18 +22,7 @@ beforeAll(() => {
   config = join(dir, 'opsbot.yaml');
   writeFileSync(
     config,
-    `
-storage: { engine: sqlite, path: ./opsbot.db }
-log: { level: error }
-jobs: { heartbeat: 1s, lockTtl: 10s, progressThrottle: 100ms }
-access:
-  roles:
-    operator: { members: [shell:local], allow: ["*"] }
-  channels:
-    "shell:local": { commands: ["*"] }
-playbooks:
-  catalog: playbooks/test-catalog.yaml
-  ansible: { killGrace: 2s }
+    `${CRASH_TEST_CONFIG}  ansible: { killGrace: 2s }
 `,
   );
 });
