@@ -218,12 +218,13 @@ export class JobRunner {
     const startedAt = Date.now();
 
     const snapshot = (): JobRecord => ({ ...job, step: progress.step, progressDone: progress.done, progressTotal: progress.total, output: output.toString(), refs: { ...refs } });
+    /** Writes the job's step, output and refs as they are now. */
+    const persist = (current: JobRecord): Promise<void> =>
+      store.jobs.progress(job.id, { step: current.step, done: current.progressDone, total: current.progressTotal, output: current.output, refs: current.refs });
     const publish = new Throttle<null>(settings.progressThrottleMs, () => {
       const current = snapshot();
       this.emit({ type: 'progress', job: current });
-      store.jobs
-        .progress(job.id, { step: current.step, done: current.progressDone, total: current.progressTotal, output: current.output, refs: current.refs })
-        .catch((error: unknown) => log().warn({ err: error }, 'could not persist job progress'));
+      persist(current).catch((error: unknown) => log().warn({ err: error }, 'could not persist job progress'));
     });
 
     let final: Omit<JobFinal, 'now'>;
@@ -258,9 +259,8 @@ export class JobRunner {
           publish.push(null);
         },
         keepRefs: async () => {
-          const current = snapshot();
           try {
-            await store.jobs.progress(job.id, { step: current.step, done: current.progressDone, total: current.progressTotal, output: current.output, refs: current.refs });
+            await persist(snapshot());
           } catch (error: unknown) {
             log().warn({ err: error }, 'could not persist job refs; they follow with the next progress');
           }
