@@ -13,7 +13,11 @@
  * run as before. A cancel signals the group: the guard dies with it, which changes nothing.
  */
 
-/** Plain CommonJS for `node -e`: argv is [grace ms, file, ...args]. */
+/**
+ * Plain CommonJS for `node -e`: argv is [grace ms, file, ...args]. Started by execa with an argument
+ * array; it has no package to import execa from, so it starts the program with node's own spawn, also
+ * with an argument array and never a shell.
+ */
 const GUARD_SOURCE = `'use strict';
 const { spawn } = require('node:child_process');
 const { constants } = require('node:os');
