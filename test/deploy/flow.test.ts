@@ -220,6 +220,19 @@ describe('approvals', () => {
     expect(g.traffic.switches).toEqual([]);
   });
 
+  it('checks the colour again once approved: one that died during the wait is not switched to', async () => {
+    const f = prod();
+    const running = runDeploy(deployTo('green'), flowContext(f.ports).ctx);
+    while ((await f.state.pendingApproval('store-pl', new Date(0))) === null) await new Promise((r) => setTimeout(r, 5));
+    expect(f.health.waits.map((w) => w.colour)).toEqual(['green']);
+    f.health.healthy.green = false;
+    await decideApproval('store-pl', 'approved', flowContext(f.ports, { principal: piotr }).ctx);
+    await expect(running).rejects.toThrow('store-pl/green was approved but is no longer healthy (30 attempts, last: HTTP 503). Traffic was not switched; blue stays live.');
+    expect(f.health.waits.map((w) => w.colour)).toEqual(['green', 'green']);
+    expect(f.traffic.switches).toEqual([]);
+    expect(f.health.verified).toBe(0);
+  });
+
   it('redeploying the live colour in place (--force) waits for approval before the playbook runs', async () => {
     const f = prod();
     const running = runDeploy(deployTo('blue', '1.4.3', true), flowContext(f.ports).ctx);

@@ -114,7 +114,24 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
     );
   }
 
-  if (spec.approval.required && !inPlace) await approval(`deploy ${version} to ${spec.name}/${target}`);
+  if (spec.approval.required && !inPlace) {
+    await approval(`deploy ${version} to ${spec.name}/${target}`);
+    // The approval may have taken up to its whole time: the colour that was healthy before it is
+    // looked at again, so a colour that died meanwhile is not switched to (and switched back from
+    // only after the frontend's verification failed, with users on it all that time).
+    steps.detail(`approved; health checks on ${spec.name}/${target} again before the switch`);
+    const still = await deploy.health.waitHealthy(spec.name, target, {
+      version,
+      signal: ctx.signal,
+      onAttempt: (n, detail) => steps.detail(`health checks on ${spec.name}/${target} again: attempt ${n}: ${detail}`),
+    });
+    if (!still.healthy) {
+      throw new BackendError(
+        `${spec.name}/${target} was approved but is no longer healthy (${still.attempts} attempts, last: ${still.detail}). Traffic was not switched${live === null ? '' : `; ${live} stays live`}.`,
+        'health',
+      );
+    }
+  }
 
   if (!inPlace) {
     steps.next(`switching traffic ${live ?? 'nothing'} → ${target} (${spec.traffic})`);
