@@ -29,6 +29,8 @@ export function asError(reason: unknown): Error {
  * that merely bounds other work (the shutdown grace) passes `unref`.
  */
 export function sleep(ms: number, signal?: AbortSignal, options: { readonly unref?: boolean } = {}): Promise<void> {
+  // An abort that came before the wait fires no event: without this the wait would run its length.
+  if (signal?.aborted === true) return Promise.reject(asError(signal.reason));
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);

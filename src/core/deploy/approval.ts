@@ -3,6 +3,7 @@
  * waits (its lock held, its timeout running) until someone else with `deploy:approve:<store>`
  * approves or rejects it with `approve <store>` / `reject <store>`, on any replica.
  */
+import { sleep } from '../abort.js';
 import { ConflictError, DeniedError, TimeoutError } from '../errors.js';
 import { principalKey } from '../identity.js';
 import type { FlowContext } from './context.js';
@@ -37,22 +38,4 @@ export async function waitForApproval(ctx: FlowContext, spec: StoreSpec, summary
     if (ctx.clock.now().getTime() >= expiresAt.getTime()) throw new TimeoutError(`Nobody approved ${summary} in time; traffic was not switched.`);
     await sleep(ctx.approvalPollMs ?? DEFAULT_POLL_MS, ctx.signal);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }
