@@ -151,6 +151,30 @@ describe('following a pipeline', () => {
     s.assertClean();
   });
 
+  it('reads every page of a pipeline\'s jobs (GitLab gives at most 100 a page) and names a failed job from a later page', async () => {
+    // 130 jobs; the one that failed is on the second page.
+    const many = Array.from({ length: 130 }, (_, i) => ({ ...gitlab.jobs()[0], id: 1000 + i, name: `test-${i + 1}`, status: i === 119 ? 'failed' : 'success', failure_reason: i === 119 ? 'script_failure' : null }));
+    const s = await start({
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs('failed') }),
+      getApiV4ProjectsIdPipelinesPipelineIdJobs: (call) => {
+        const page = Number(call.query.page ?? 1);
+        const perPage = Number(call.query.per_page ?? 20);
+        const last = Math.ceil(many.length / perPage);
+        return {
+          status: 200,
+          body: many.slice((page - 1) * perPage, page * perPage),
+          headers: { 'x-page': String(page), 'x-per-page': String(perPage), 'x-total': String(many.length), 'x-total-pages': String(last), 'x-next-page': page < last ? String(page + 1) : '' },
+        };
+      },
+    });
+    const outcome = await backend(s.url).follow(run61, () => undefined, signal());
+    expect(outcome.summary).toBe('Pipeline #61 on main failed. Failed: test-120 (script_failure).');
+    const snapshot = await backend(s.url).status(run61, signal());
+    expect(snapshot.parts).toHaveLength(130);
+    expect(snapshot.parts.at(-1)).toEqual({ name: 'build/test-130', status: 'success' });
+    s.assertClean();
+  });
+
   it('turns an unknown pipeline into a clear error', async () => {
     const s = await start({ getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 404, body: { message: '404 Not found' } }) });
     await expect(backend(s.url).follow(run61, () => undefined, signal())).rejects.toThrow(/GitLab found no such thing for pipeline #61 \(404\): 404 Not found/);
