@@ -4,7 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitlabPipeline, type GitlabPipelineSettings } from '../../src/backends/gitlab/gitlab-pipeline.js';
-import { BackendError } from '../../src/core/errors.js';
+import { createPipelinePortFromConfig } from '../../src/backends/gitlab/pipelines-from-config.js';
+import type { PipelineConfig } from '../../src/config/types.js';
+import { BackendError, UsageError } from '../../src/core/errors.js';
 import { PipelineEventHub } from '../../src/core/pipelines/events.js';
 import type { PipelineRun, PipelineUpdate } from '../../src/core/pipelines/ports.js';
 import { startContractServer, type ContractHandler, type ContractServer } from '../support/contract/contract-server.js';
@@ -186,10 +188,18 @@ describe('cancel, retry and status', () => {
   it('cancels (200 or 201 both count) and retries', async () => {
     const s = await start({
       postApiV4ProjectsIdPipelinesPipelineIdCancel: () => ({ status: 200, body: pipelineAs('canceling') }),
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs('failed') }),
       postApiV4ProjectsIdPipelinesPipelineIdRetry: () => ({ status: 201, body: pipelineAs('pending') }),
     });
     expect(await backend(s.url).cancel(run61, signal())).toBe('GitLab pipeline #61 is now canceling.');
-    expect((await backend(s.url).retry(run61, signal())).id).toBe('61');
+    const vetted: (string | null)[] = [];
+    const retried = await backend(s.url).retry(run61, signal(), (ref) => {
+      vetted.push(ref);
+      return { ref, variables: {} };
+    });
+    expect(retried.id).toBe('61');
+    // The pipeline's own ref went through the catalog before the retry.
+    expect(vetted).toEqual(['main']);
     s.assertClean();
   });
 
@@ -200,6 +210,44 @@ describe('cancel, retry and status', () => {
     });
     const snapshot = await backend(s.url).status(run61, signal());
     expect(snapshot.parts).toEqual([{ name: 'build/build-image', status: 'success' }, { name: 'deploy/deploy-production', status: 'running' }]);
+    s.assertClean();
+  });
+});
+
+describe('retry through the catalog', () => {
+  /** The pipeline `app` as the config declares it: a required variable, and only main or a release branch. */
+  function port(url: string): ReturnType<typeof createPipelinePortFromConfig> {
+    const config: PipelineConfig = {
+      description: null,
+      backend: { kind: 'gitlab', url, project: 'group/app', token: TOKEN, triggerToken: null, webhookToken: null, ref: 'main' },
+      variables: { APP_VERSION: { type: 'string', pattern: null, required: true, default: null, description: null } },
+      refPattern: '^(main|release/[0-9.]+)$',
+      permission: null,
+      pollInterval: 5,
+      requestTimeout: 5_000,
+    };
+    return createPipelinePortFromConfig({ pipelines: { app: config }, hub: new PipelineEventHub(), authorize: () => undefined });
+  }
+
+  it('retries a pipeline on a ref the config accepts (its variables stay GitLab\'s own)', async () => {
+    const s = await start({
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs('failed', { ref: 'release/2.1' }) }),
+      postApiV4ProjectsIdPipelinesPipelineIdRetry: () => ({ status: 201, body: pipelineAs('pending', { ref: 'release/2.1' }) }),
+    });
+    expect((await port(s.url).retry(run61, signal())).id).toBe('61');
+    expect(s.callsTo('postApiV4ProjectsIdPipelinesPipelineIdRetry')).toHaveLength(1);
+    s.assertClean();
+  });
+
+  it('refuses a pipeline on a ref outside the pipeline\'s ref pattern (one started in GitLab itself), and retries nothing', async () => {
+    const s = await start({
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs('failed', { ref: 'feature/x' }) }),
+      postApiV4ProjectsIdPipelinesPipelineIdRetry: () => ({ status: 201, body: pipelineAs('pending', { ref: 'feature/x' }) }),
+    });
+    const retried = port(s.url).retry(run61, signal());
+    await expect(retried).rejects.toBeInstanceOf(UsageError);
+    await expect(retried).rejects.toThrow('app#61 cannot be retried as it ran: `feature/x` is not an acceptable ref for `app`');
+    expect(s.callsTo('postApiV4ProjectsIdPipelinesPipelineIdRetry')).toEqual([]);
     s.assertClean();
   });
 });
