@@ -129,6 +129,16 @@ describe('deploy flow', () => {
     expect(reply.blocks).toContainEqual({ kind: 'links', links: [{ label: 'build', url: 'https://ci.example.com/job/store/311' }] });
   });
 
+  it('names the build in the job while it runs, so a deploy stopped during the build says which build goes on', async () => {
+    const f = fakes({ stores: [storeSpec({ build: { pipeline: 'store-build', variables: {} } })] });
+    f.build.started = { runId: 'store-build#311', url: 'https://ci.example.com/job/store/311' };
+    f.build.failure = new TimeoutError('Timed out after 3600 s.');
+    const { ctx, refs } = flowContext(f.ports);
+    await expect(runDeploy(deployTo('green'), ctx)).rejects.toThrow('Timed out after 3600 s.');
+    expect(refs).toMatchObject({ build: 'store-build#311', build_url: 'https://ci.example.com/job/store/311' });
+    expect(f.playbooks.runs).toEqual([]);
+  });
+
   it('deploys nothing when the build fails', async () => {
     const f = fakes({ stores: [storeSpec({ build: { pipeline: 'store-build', variables: {} } })] });
     f.build.result = { ok: false, runId: '312', url: null, version: null, detail: 'FAILURE' };

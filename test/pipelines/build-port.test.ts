@@ -47,6 +47,17 @@ describe('the build step of /deploy', () => {
     server.assertClean();
   });
 
+  it('names the run as soon as the server gives it, and again when the queue item becomes a build', async () => {
+    result = 'SUCCESS';
+    const port = createPipelinePortFromConfig({ pipelines: { 'store-build': config() }, hub: new PipelineEventHub(), authorize: () => undefined });
+    const runs: [string, string | null][] = [];
+    await createBuildPort(port).run('store-build', { VERSION: '1.4.2' }, { signal: new AbortController().signal, onRun: (runId, url) => runs.push([runId, url]) });
+    expect(runs).toEqual([
+      ['store-build#queue-1234', `${server.url}/queue/item/1234/`],
+      ['store-build#57', 'http://127.0.0.1:8080/job/api-deploy/57/'],
+    ]);
+  });
+
   it('reports a failed build as not ok, and refuses variables the pipeline does not declare', async () => {
     result = 'FAILURE';
     const port = createPipelinePortFromConfig({ pipelines: { 'store-build': config() }, hub: new PipelineEventHub(), authorize: () => undefined });

@@ -4,7 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { GitlabPipeline, type GitlabPipelineSettings } from '../../src/backends/gitlab/gitlab-pipeline.js';
-import { BackendError } from '../../src/core/errors.js';
+import { createPipelinePortFromConfig } from '../../src/backends/gitlab/pipelines-from-config.js';
+import type { PipelineConfig } from '../../src/config/types.js';
+import { BackendError, UsageError } from '../../src/core/errors.js';
 import { PipelineEventHub } from '../../src/core/pipelines/events.js';
 import type { PipelineRun, PipelineUpdate } from '../../src/core/pipelines/ports.js';
 import { startContractServer, type ContractHandler, type ContractServer } from '../support/contract/contract-server.js';
@@ -151,6 +153,30 @@ describe('following a pipeline', () => {
     s.assertClean();
   });
 
+  it('reads every page of a pipeline\'s jobs (GitLab gives at most 100 a page) and names a failed job from a later page', async () => {
+    // 130 jobs; the one that failed is on the second page.
+    const many = Array.from({ length: 130 }, (_, i) => ({ ...gitlab.jobs()[0], id: 1000 + i, name: `test-${i + 1}`, status: i === 119 ? 'failed' : 'success', failure_reason: i === 119 ? 'script_failure' : null }));
+    const s = await start({
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs('failed') }),
+      getApiV4ProjectsIdPipelinesPipelineIdJobs: (call) => {
+        const page = Number(call.query.page ?? 1);
+        const perPage = Number(call.query.per_page ?? 20);
+        const last = Math.ceil(many.length / perPage);
+        return {
+          status: 200,
+          body: many.slice((page - 1) * perPage, page * perPage),
+          headers: { 'x-page': String(page), 'x-per-page': String(perPage), 'x-total': String(many.length), 'x-total-pages': String(last), 'x-next-page': page < last ? String(page + 1) : '' },
+        };
+      },
+    });
+    const outcome = await backend(s.url).follow(run61, () => undefined, signal());
+    expect(outcome.summary).toBe('Pipeline #61 on main failed. Failed: test-120 (script_failure).');
+    const snapshot = await backend(s.url).status(run61, signal());
+    expect(snapshot.parts).toHaveLength(130);
+    expect(snapshot.parts.at(-1)).toEqual({ name: 'build/test-130', status: 'success' });
+    s.assertClean();
+  });
+
   it('turns an unknown pipeline into a clear error', async () => {
     const s = await start({ getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 404, body: { message: '404 Not found' } }) });
     await expect(backend(s.url).follow(run61, () => undefined, signal())).rejects.toThrow(/GitLab found no such thing for pipeline #61 \(404\): 404 Not found/);
@@ -162,10 +188,18 @@ describe('cancel, retry and status', () => {
   it('cancels (200 or 201 both count) and retries', async () => {
     const s = await start({
       postApiV4ProjectsIdPipelinesPipelineIdCancel: () => ({ status: 200, body: pipelineAs('canceling') }),
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs('failed') }),
       postApiV4ProjectsIdPipelinesPipelineIdRetry: () => ({ status: 201, body: pipelineAs('pending') }),
     });
     expect(await backend(s.url).cancel(run61, signal())).toBe('GitLab pipeline #61 is now canceling.');
-    expect((await backend(s.url).retry(run61, signal())).id).toBe('61');
+    const vetted: (string | null)[] = [];
+    const retried = await backend(s.url).retry(run61, signal(), (ref) => {
+      vetted.push(ref);
+      return { ref, variables: {} };
+    });
+    expect(retried.id).toBe('61');
+    // The pipeline's own ref went through the catalog before the retry.
+    expect(vetted).toEqual(['main']);
     s.assertClean();
   });
 
@@ -176,6 +210,44 @@ describe('cancel, retry and status', () => {
     });
     const snapshot = await backend(s.url).status(run61, signal());
     expect(snapshot.parts).toEqual([{ name: 'build/build-image', status: 'success' }, { name: 'deploy/deploy-production', status: 'running' }]);
+    s.assertClean();
+  });
+});
+
+describe('retry through the catalog', () => {
+  /** The pipeline `app` as the config declares it: a required variable, and only main or a release branch. */
+  function port(url: string): ReturnType<typeof createPipelinePortFromConfig> {
+    const config: PipelineConfig = {
+      description: null,
+      backend: { kind: 'gitlab', url, project: 'group/app', token: TOKEN, triggerToken: null, webhookToken: null, ref: 'main' },
+      variables: { APP_VERSION: { type: 'string', pattern: null, required: true, default: null, description: null } },
+      refPattern: '^(main|release/[0-9.]+)$',
+      permission: null,
+      pollInterval: 5,
+      requestTimeout: 5_000,
+    };
+    return createPipelinePortFromConfig({ pipelines: { app: config }, hub: new PipelineEventHub(), authorize: () => undefined });
+  }
+
+  it('retries a pipeline on a ref the config accepts (its variables stay GitLab\'s own)', async () => {
+    const s = await start({
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs('failed', { ref: 'release/2.1' }) }),
+      postApiV4ProjectsIdPipelinesPipelineIdRetry: () => ({ status: 201, body: pipelineAs('pending', { ref: 'release/2.1' }) }),
+    });
+    expect((await port(s.url).retry(run61, signal())).id).toBe('61');
+    expect(s.callsTo('postApiV4ProjectsIdPipelinesPipelineIdRetry')).toHaveLength(1);
+    s.assertClean();
+  });
+
+  it('refuses a pipeline on a ref outside the pipeline\'s ref pattern (one started in GitLab itself), and retries nothing', async () => {
+    const s = await start({
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs('failed', { ref: 'feature/x' }) }),
+      postApiV4ProjectsIdPipelinesPipelineIdRetry: () => ({ status: 201, body: pipelineAs('pending', { ref: 'feature/x' }) }),
+    });
+    const retried = port(s.url).retry(run61, signal());
+    await expect(retried).rejects.toBeInstanceOf(UsageError);
+    await expect(retried).rejects.toThrow('app#61 cannot be retried as it ran: `feature/x` is not an acceptable ref for `app`');
+    expect(s.callsTo('postApiV4ProjectsIdPipelinesPipelineIdRetry')).toEqual([]);
     s.assertClean();
   });
 });

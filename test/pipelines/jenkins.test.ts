@@ -50,7 +50,7 @@ function pipeline(url: string, overrides: Partial<JenkinsPipelineSettings> = {})
 
 const signal = (): AbortSignal => new AbortController().signal;
 /** Vets nothing: what the backend read from the old build goes out unchanged. */
-const asTheyWere: RetryVetting = (ref, variables) => ({ ref, variables });
+const asTheyWere: RetryVetting = (ref, variables) => ({ ref, variables: variables ?? {} });
 const crumb = (): ContractHandler => () => ({ status: 200, body: jenkins.crumb() });
 const queued = (id = 1234): ContractHandler => () => ({ status: 201, headers: { location: `${server?.url ?? ''}/queue/item/${id}/` } });
 

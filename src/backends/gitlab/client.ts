@@ -45,6 +45,8 @@ const pipelineShape = shapeCheck(PIPELINE);
 const jobsShape = shapeCheck(Type.Array(JOB));
 
 const BACKEND = 'GitLab';
+/** 5,000 jobs: more than any real pipeline has, and a bound on a server whose pages never end. */
+const MAX_JOB_PAGES = 50;
 
 export class GitlabClient {
   private readonly base: URL;
@@ -76,8 +78,23 @@ export class GitlabClient {
     return this.request(pipelineShape, 'GET', `projects/${GitlabClient.project(project)}/pipelines/${id}`, undefined, `pipeline #${id}`, [200], signal);
   }
 
-  jobs(project: string, id: number, signal: AbortSignal): Promise<GitlabJob[]> {
-    return this.request(jobsShape, 'GET', `projects/${GitlabClient.project(project)}/pipelines/${id}/jobs?per_page=100`, undefined, `the jobs of pipeline #${id}`, [200], signal);
+  /**
+   * Every job of the pipeline: GitLab answers at most 100 a page and says in `X-Next-Page` (empty on
+   * the last) whether there are more, so a failed job past the first page is still named.
+   */
+  async jobs(project: string, id: number, signal: AbortSignal): Promise<GitlabJob[]> {
+    const all: GitlabJob[] = [];
+    let page = 1;
+    for (let fetched = 0; fetched < MAX_JOB_PAGES; fetched += 1) {
+      const path = `projects/${GitlabClient.project(project)}/pipelines/${id}/jobs?per_page=100&page=${page}`;
+      const { value, headers } = await this.exchange(jobsShape, 'GET', path, undefined, `the jobs of pipeline #${id}`, [200], signal);
+      all.push(...value);
+      const next = Number(headers.get('x-next-page') ?? '');
+      // An empty or missing header ends it; so does a next page that does not move forward.
+      if (!Number.isSafeInteger(next) || next <= page || value.length === 0) break;
+      page = next;
+    }
+    return all;
   }
 
   cancel(project: string, id: number, signal: AbortSignal): Promise<GitlabPipeline> {
@@ -98,6 +115,20 @@ export class GitlabClient {
     signal: AbortSignal,
     options: { authenticated: boolean; idempotent: boolean } = { authenticated: true, idempotent: true },
   ): Promise<T> {
+    return (await this.exchange(shape, method, path, body, what, ok, signal, options)).value;
+  }
+
+  /** One request; the answer checked against `shape`, with the headers (pagination). */
+  private async exchange<T>(
+    shape: ShapeCheck<T>,
+    method: 'GET' | 'POST',
+    path: string,
+    body: unknown,
+    what: string,
+    ok: readonly number[],
+    signal: AbortSignal,
+    options: { authenticated: boolean; idempotent: boolean } = { authenticated: true, idempotent: true },
+  ): Promise<{ value: T; headers: Headers }> {
     const url = new URL(path, this.base);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.authenticated) headers['private-token'] = this.connection.token;
@@ -117,6 +148,6 @@ export class GitlabClient {
       throw error;
     });
     if (!ok.includes(reply.status)) throw statusError(BACKEND, reply.status, what, reply.text);
-    return jsonReply(shape, reply.text, BACKEND, 'gitlab', what);
+    return { value: jsonReply(shape, reply.text, BACKEND, 'gitlab', what), headers: reply.headers };
   }
 }

@@ -6,7 +6,7 @@
 import { BackendError, NotFoundError } from '../../core/errors.js';
 import type { PipelineEventHub } from '../../core/pipelines/events.js';
 import { pause } from '../../core/pipelines/pause.js';
-import type { PipelineBackend, PipelineOutcome, PipelineRun, PipelineSnapshot, PipelineState, PipelineUpdate, StartRequest } from '../../core/pipelines/ports.js';
+import type { PipelineBackend, PipelineOutcome, PipelineRun, PipelineSnapshot, PipelineState, PipelineUpdate, RetryVetting, StartRequest } from '../../core/pipelines/ports.js';
 import { GitlabClient, type GitlabJob, type GitlabPipeline as PipelineJson } from './client.js';
 
 export interface GitlabPipelineSettings {
@@ -104,9 +104,15 @@ export class GitlabPipeline implements PipelineBackend {
     return `GitLab pipeline #${pipeline.id} is now ${pipeline.status}.`;
   }
 
-  /** GitLab retries the pipeline's failed jobs in place, with the variables it had: nothing new to vet. */
-  async retry(run: PipelineRun, signal: AbortSignal): Promise<PipelineRun> {
-    return this.runOf(await this.client.retry(this.settings.project, this.pipelineId(run), signal));
+  /**
+   * GitLab retries the pipeline's failed jobs in place, with the variables it had. The pipeline may
+   * be any of the project's, started in GitLab itself on any branch: its ref must fit the catalog, as
+   * a `pipeline run` on it would. (Its variables cannot be read through the API used here.)
+   */
+  async retry(run: PipelineRun, signal: AbortSignal, vet: RetryVetting): Promise<PipelineRun> {
+    const id = this.pipelineId(run);
+    vet((await this.client.pipeline(this.settings.project, id, signal)).ref, null);
+    return this.runOf(await this.client.retry(this.settings.project, id, signal));
   }
 
   private pipelineId(run: PipelineRun): number {

@@ -68,9 +68,14 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
     if (freeze !== null) throw buildFreezeRefusal(spec.name, spec.build.pipeline, freeze);
     steps.next(`building with pipeline ${spec.build.pipeline}`);
     const variables = { ...spec.build.variables, ...(version === null ? {} : { VERSION: version }) };
-    const build = await deploy.build.run(spec.build.pipeline, variables, { signal: ctx.signal, onProgress: (d) => steps.detail(`building: ${d}`) });
-    note('build', build.runId);
-    if (build.url !== null) note('build_url', build.url);
+    // The run is noted the moment the server names it: a deploy that times out, is cancelled or dies
+    // during the build still says which build it started (it goes on, or was stopped, on the server).
+    const noteBuild = (runId: string, url: string | null): void => {
+      note('build', runId);
+      if (url !== null) note('build_url', url);
+    };
+    const build = await deploy.build.run(spec.build.pipeline, variables, { signal: ctx.signal, onProgress: (d) => steps.detail(`building: ${d}`), onRun: noteBuild });
+    noteBuild(build.runId, build.url);
     if (!build.ok) throw new BackendError(`Build ${build.runId} of pipeline ${spec.build.pipeline} failed: ${build.detail}. Nothing was deployed.`, 'build');
     version ??= build.version;
   }

@@ -100,7 +100,11 @@ export interface BuildPort {
   run(
     pipeline: string,
     variables: Readonly<Record<string, string>>,
-    options: { readonly signal: AbortSignal; onProgress?(detail: string): void },
+    /**
+     * `onRun` hears the run as soon as the server names it (and again when it changes, a Jenkins queue
+     * item becoming a build), before the build ends: a deploy stopped meanwhile still names it.
+     */
+    options: { readonly signal: AbortSignal; onProgress?(detail: string): void; onRun?(runId: string, url: string | null): void },
   ): Promise<BuildResult>;
 }
 

@@ -13,10 +13,12 @@ export function createBuildPort(pipelines: PipelinePort): BuildPort {
       const { signal } = options;
       const { run, prepared } = await pipelines.start(pipeline, undefined, variables, signal);
       let current: PipelineRun = run;
+      options.onRun?.(formatRun(run), run.url);
       try {
         const outcome = await pipelines.follow(
           run,
           (update) => {
+            if (update.run.id !== current.id || update.run.url !== current.url) options.onRun?.(formatRun(update.run), update.run.url);
             current = update.run;
             options.onProgress?.(`${formatRun(update.run)} ${update.step}`);
           },

@@ -110,16 +110,20 @@ export function checkRef(info: PipelineInfo, ref: string | undefined): string | 
  * The parameters of an earlier run, fit for a new start: only the catalog's variables, each checked
  * as `pipeline run` checks it, and the ref against its pattern. Others (the job's own parameters, or
  * ones typed into the CI server) are left to the server's defaults, and `note` is told which.
+ * `parameters` null: the server retries the run in place with its own variables (GitLab), so only
+ * the ref is checked, and no variables are returned.
  */
-export function vetRetry(info: PipelineInfo, runName: string, ref: string | null, parameters: Readonly<Record<string, string>>, note?: (line: string) => void): StartRequest {
+export function vetRetry(info: PipelineInfo, runName: string, ref: string | null, parameters: Readonly<Record<string, string>> | null, note?: (line: string) => void): StartRequest {
   const kept: Record<string, string> = {};
   const left: string[] = [];
-  for (const [name, value] of Object.entries(parameters)) {
+  for (const [name, value] of Object.entries(parameters ?? {})) {
     if (Object.hasOwn(info.variables, name)) kept[name] = value;
     else left.push(name);
   }
   try {
-    const start = { ref: info.acceptsRef ? checkRef(info, ref ?? undefined) : null, variables: typeVariables(info, kept) };
+    const checkedRef = info.acceptsRef ? checkRef(info, ref ?? undefined) : null;
+    if (parameters === null) return { ref: checkedRef, variables: {} };
+    const start = { ref: checkedRef, variables: typeVariables(info, kept) };
     if (left.length > 0) note?.(`Not passed on from ${runName} (not variables of \`${info.name}\` in the config; the server's defaults apply): ${left.sort().join(', ')}.`);
     return start;
   } catch (error: unknown) {

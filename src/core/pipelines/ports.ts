@@ -77,15 +77,18 @@ export interface PipelineBackend {
   /** Stops a queued or running run; returns what happened in the backend's words. */
   cancel(run: PipelineRun, signal: AbortSignal): Promise<string>;
   /**
-   * GitLab: retries the failed jobs of the same pipeline. Jenkins: a new build with the earlier
-   * build's parameters, which `vet` passes through the catalog first (they may have been typed into
-   * Jenkins itself).
+   * GitLab: retries the failed jobs of the same pipeline, once `vet` accepts its ref. Jenkins: a new
+   * build with the earlier build's parameters, which `vet` passes through the catalog first (they may
+   * have been typed into Jenkins itself).
    */
   retry(run: PipelineRun, signal: AbortSignal, vet: RetryVetting): Promise<PipelineRun>;
 }
 
-/** An earlier run's ref and parameters as a new start may use them; throws UsageError when they do not fit the catalog. */
-export type RetryVetting = (ref: string | null, parameters: Readonly<Record<string, string>>) => StartRequest;
+/**
+ * An earlier run's ref and parameters as a new start may use them; throws UsageError when they do not
+ * fit the catalog. `parameters` null: the run is retried in place with its own (GitLab), only the ref is checked.
+ */
+export type RetryVetting = (ref: string | null, parameters: Readonly<Record<string, string>> | null) => StartRequest;
 
 export type PipelineAction = 'run' | 'status' | 'cancel' | 'retry';
 

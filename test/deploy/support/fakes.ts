@@ -195,9 +195,14 @@ export class MemoryState implements DeployStateStore {
 export class FakeBuild implements BuildPort {
   readonly calls: { pipeline: string; variables: Readonly<Record<string, string>> }[] = [];
   result: BuildResult = { ok: true, runId: '311', url: 'https://ci.example.com/job/store/311', version: '2.0.0', detail: 'SUCCESS' };
-  run(pipeline: string, variables: Readonly<Record<string, string>>): Promise<BuildResult> {
+  /** The run the server gave at the start, told to `onRun` before the build ends. */
+  started: { runId: string; url: string | null } | null = null;
+  /** Set: the build ends with this instead of the result (a timeout, a cancellation). */
+  failure: Error | null = null;
+  run(pipeline: string, variables: Readonly<Record<string, string>>, options: Parameters<BuildPort['run']>[2]): Promise<BuildResult> {
     this.calls.push({ pipeline, variables });
-    return Promise.resolve(this.result);
+    if (this.started !== null) options.onRun?.(this.started.runId, this.started.url);
+    return this.failure === null ? Promise.resolve(this.result) : Promise.reject(this.failure);
   }
 }
 
