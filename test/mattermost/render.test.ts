@@ -145,4 +145,44 @@ describe('Mattermost rendering', () => {
     expect(renderPost(crowded, null).message.length).toBeLessThanOrEqual(POST_LIMIT);
     expect(renderMarkdown(crowded).length).toBeLessThanOrEqual(POST_LIMIT);
   });
+
+  it('breaks the group mentions Mattermost finds around punctuation and behind character references too', () => {
+    // Each of these notifies the whole channel when posted (mention_parser_standard.go: `:.-_` are
+    // dropped before and after a word, a word not starting with @ is split at `.-:`, and the markdown
+    // is read with its character references decoded first).
+    const notifying = ['_@here', '(_@channel)', 'done.@all', 'x-@here', 'x.@channel:y', '@here_', '@channel-', '@all__', '&#64;channel', '&#x40;here', '&commat;all', '@&#99;hannel', '&#64;&#104;&#101;&#114;&#101;'];
+    for (const reason of notifying) {
+      const text = renderPost({ tone: 'neutral', blocks: [{ kind: 'text', text: `frozen: ${reason} now` }] }, null).message;
+      expect(mentionsGroup(text), `${reason} → ${JSON.stringify(text)}`).toBe(false);
+      // Shown as written: only zero-width spaces were added.
+      expect(text.replace(/\u200B/g, '')).toBe(`frozen: ${reason} now`);
+    }
+    // What does not notify is left exactly as it was.
+    for (const harmless of ['ops@all.example.com', 'x_@here', '@all-hands', '@here.x', '@channelbot', ':@here:', '&#65;@x', 'a&amp;b @olga']) {
+      expect(renderPost({ tone: 'neutral', blocks: [{ kind: 'text', text: harmless }] }, null).message).toBe(harmless);
+    }
+  });
 });
+
+/**
+ * Whether the Mattermost server would notify the channel for this markdown: its word rules
+ * (mention_parser_standard.go) over the text with numeric and `&commat;` references decoded.
+ */
+function mentionsGroup(markdown: string): boolean {
+  const text = markdown
+    .replace(/&#[xX]([0-9a-fA-F]{1,8});/g, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16)))
+    .replace(/&#(\d{1,8});/g, (_, d: string) => String.fromCodePoint(Number.parseInt(d, 10)))
+    .replace(/&commat;/g, '@');
+  const group = (w: string): boolean => ['@here', '@channel', '@all'].includes(w.toLowerCase());
+  for (const field of text.split(/[^\p{L}\p{N}:.\-_@]+/u)) {
+    if (field === '' || (field.startsWith(':') && field.endsWith(':'))) continue;
+    const word = field.replace(/^[:.\-_]+/, '');
+    if (group(word)) return true;
+    for (let stripped = word; /[.\-:_]$/.test(stripped); ) {
+      stripped = stripped.slice(0, -1);
+      if (group(stripped)) return true;
+    }
+    if (!word.startsWith('@') && /[.\-:]/.test(word) && word.split(/[.\-:]/).some(group)) return true;
+  }
+  return false;
+}
