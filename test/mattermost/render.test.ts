@@ -146,6 +146,22 @@ describe('Mattermost rendering', () => {
     expect(renderMarkdown(crowded).length).toBeLessThanOrEqual(POST_LIMIT);
   });
 
+  it('keeps a table cell that holds a backslash before a pipe in its own column', () => {
+    const rows = [['43', "logs web grep 'error\\|warn'", 'running'], ['44', 'echo a\\\\|b|c', 'queued']];
+    const text = renderPost({ tone: 'neutral', blocks: [{ kind: 'table', columns: ['#', 'command', 'state'], rows }] }, null).message;
+    const body = text.split('\n').slice(2);
+    // Split as the Mattermost apps split a row (marked's splitCells: an odd run of backslashes escapes a pipe).
+    const cells = body.map((line) =>
+      line
+        .replace(/\|/g, (_, at: number, all: string) => (/\\*$/.exec(all.slice(0, at))![0].length % 2 === 1 ? '|' : ' |'))
+        .split(/ \|/)
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
+    expect(cells.map((c) => c.length)).toEqual([3, 3]);
+    expect(cells.map((c) => c[2])).toEqual(['running', 'queued']);
+  });
+
   it('breaks the group mentions Mattermost finds around punctuation and behind character references too', () => {
     // Each of these notifies the whole channel when posted (mention_parser_standard.go: `:.-_` are
     // dropped before and after a word, a word not starting with @ is split at `.-:`, and the markdown

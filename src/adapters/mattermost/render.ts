@@ -46,8 +46,13 @@ function fence(text: string): string {
   return `${marks}\n${text}\n${marks}`;
 }
 
+/**
+ * A table cell's text: its pipes escaped so they cannot start a new cell. Mattermost's markdown
+ * (marked's splitCells) counts the backslashes before a pipe, an even number leaving it a separator,
+ * so backslashes already in front of one (`grep 'a\|b'`) are doubled, or they would cancel the escape.
+ */
 function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return text.replace(/(\\*)\|/g, (_, slashes: string) => `${slashes}${slashes}\\|`).replace(/\r?\n/g, ' ');
 }
 
 function table(columns: readonly string[], rows: readonly (readonly string[])[]): string {
