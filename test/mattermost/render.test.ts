@@ -146,6 +146,20 @@ describe('Mattermost rendering', () => {
     expect(renderMarkdown(crowded).length).toBeLessThanOrEqual(POST_LIMIT);
   });
 
+  it('keeps a job\'s command line in its code span when it holds backticks (no link or emphasis forged in the bot\'s post)', () => {
+    const typed = 'lock web --reason "see `x` [the runbook](https://evil.example/login) **now**"';
+    for (const message of [jobStatusMessage({ ...job, text: typed }, new Date(T0)), acceptedReply({ ...job, text: typed })]) {
+      const text = renderPost(message, null).attachments[0]?.text ?? '';
+      const span = codeSpanAt(text, text.indexOf('`'));
+      expect(span, text).not.toBeNull();
+      // The span ends right after what was typed: nothing of it is left outside to be read as markdown.
+      expect(span?.content).toBe(typed);
+      expect(text.slice(span?.end).includes('evil.example')).toBe(false);
+    }
+    // Plain command lines keep their plain one-backtick span.
+    expect(renderPost(jobStatusMessage(job, new Date(T0)), null).attachments[0]?.text).toContain('`deploy store-pl 1.4.2` — Alice');
+  });
+
   it('keeps a table cell that holds a backslash before a pipe in its own column', () => {
     const rows = [['43', "logs web grep 'error\\|warn'", 'running'], ['44', 'echo a\\\\|b|c', 'queued']];
     const text = renderPost({ tone: 'neutral', blocks: [{ kind: 'table', columns: ['#', 'command', 'state'], rows }] }, null).message;
@@ -201,4 +215,20 @@ function mentionsGroup(markdown: string): boolean {
     if (!word.startsWith('@') && /[.\-:]/.test(word) && word.split(/[.\-:]/).some(group)) return true;
   }
   return false;
+}
+
+/**
+ * The CommonMark code span opened at `start`: a run of N backticks closed by the next run of exactly
+ * N; its content with one space stripped from each end when both ends have one. Null if unclosed.
+ */
+function codeSpanAt(text: string, start: number): { content: string; end: number } | null {
+  const open = /^`+/.exec(text.slice(start))?.[0].length ?? 0;
+  if (open === 0) return null;
+  for (const run of text.slice(start + open).matchAll(/`+/g)) {
+    if (run[0].length !== open) continue;
+    const raw = text.slice(start + open, start + open + run.index);
+    const content = raw.length > 1 && raw.startsWith(' ') && raw.endsWith(' ') ? raw.slice(1, -1) : raw;
+    return { content, end: start + open + run.index + open };
+  }
+  return null;
 }
