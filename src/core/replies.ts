@@ -1,5 +1,6 @@
 /** How outcomes and errors read in chat: one clear sentence, then the usage or a hint. */
 import { isOpsbotError } from './errors.js';
+import { inlineCode } from './format.js';
 import type { Block, Message } from './message.js';
 import type { JobRecord } from './store.js';
 
@@ -24,8 +25,8 @@ export function acceptedReply(job: JobRecord): Message {
       {
         kind: 'text',
         text: queued
-          ? `Job #${job.id} is queued until \`${job.lockKey ?? ''}\` is free: \`${job.text}\``
-          : `Job #${job.id} started: \`${job.text}\`${job.dryRun ? ' (dry run)' : ''}`,
+          ? `Job #${job.id} is queued until \`${job.lockKey ?? ''}\` is free: ${inlineCode(job.text)}`
+          : `Job #${job.id} started: ${inlineCode(job.text)}${job.dryRun ? ' (dry run)' : ''}`,
       },
     ],
     actions: [{ id: 'cancel', label: 'Cancel', style: 'default', command: `cancel ${job.id}` }],

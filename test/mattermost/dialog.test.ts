@@ -80,6 +80,22 @@ describe('dialogs', () => {
     harness.server?.assertClean();
   });
 
+  it('answers a form opened in a thread in that thread, under the name of who filled it in', async () => {
+    h = await startHarness({ extraCommands: testCommands });
+    const root = 'rootpost000000000000000000';
+    const answer = await sendCommand(h, slashForm(slashFields('ops', 'mm-form store-pl', { root_id: root })));
+    expect(answer.body).toMatchObject({ text: 'Fill in the form to run the command.' });
+    const opened = h.server!.callsTo('OpenInteractiveDialog')[0]?.body as Opened;
+    expect(await answerTo(h, submit(opened.dialog.state, { store: 'store-pl', colour: 'green', reason: 'r' }))).toEqual({});
+    const harness = h;
+    const [job] = await eventually(() => harness.t.store.jobs.list({ limit: 5 }), (j) => j[0]?.state === 'succeeded', 'the job from the form');
+    expect(job?.conversation).toMatchObject({ id: 'ch-ops', threadId: root });
+    expect(job?.principal).toEqual({ platform: 'mattermost', id: 'u-olga', name: 'olga' });
+    // Its post goes in the thread the command was typed in, not to the channel's root.
+    const [post] = await eventually(() => Promise.resolve(harness.server!.callsTo('CreatePost')), (calls) => calls.length > 0, 'the job post');
+    expect(post?.body).toMatchObject({ channel_id: 'ch-ops', root_id: root });
+  });
+
   it('keeps the form open with the reason when a value is wrong', async () => {
     h = await startHarness({ extraCommands: testCommands });
     const opened = await openForm(h, 'mm-form store-pl');

@@ -145,4 +145,90 @@ describe('Mattermost rendering', () => {
     expect(renderPost(crowded, null).message.length).toBeLessThanOrEqual(POST_LIMIT);
     expect(renderMarkdown(crowded).length).toBeLessThanOrEqual(POST_LIMIT);
   });
+
+  it('keeps a job\'s command line in its code span when it holds backticks (no link or emphasis forged in the bot\'s post)', () => {
+    const typed = 'lock web --reason "see `x` [the runbook](https://evil.example/login) **now**"';
+    for (const message of [jobStatusMessage({ ...job, text: typed }, new Date(T0)), acceptedReply({ ...job, text: typed })]) {
+      const text = renderPost(message, null).attachments[0]?.text ?? '';
+      const span = codeSpanAt(text, text.indexOf('`'));
+      expect(span, text).not.toBeNull();
+      // The span ends right after what was typed: nothing of it is left outside to be read as markdown.
+      expect(span?.content).toBe(typed);
+      expect(text.slice(span?.end).includes('evil.example')).toBe(false);
+    }
+    // Plain command lines keep their plain one-backtick span.
+    expect(renderPost(jobStatusMessage(job, new Date(T0)), null).attachments[0]?.text).toContain('`deploy store-pl 1.4.2` — Alice');
+  });
+
+  it('keeps a table cell that holds a backslash before a pipe in its own column', () => {
+    const rows = [['43', "logs web grep 'error\\|warn'", 'running'], ['44', 'echo a\\\\|b|c', 'queued']];
+    const text = renderPost({ tone: 'neutral', blocks: [{ kind: 'table', columns: ['#', 'command', 'state'], rows }] }, null).message;
+    const body = text.split('\n').slice(2);
+    // Split as the Mattermost apps split a row (marked's splitCells: an odd run of backslashes escapes a pipe).
+    const cells = body.map((line) =>
+      line
+        .replace(/\|/g, (_, at: number, all: string) => (/\\*$/.exec(all.slice(0, at))![0].length % 2 === 1 ? '|' : ' |'))
+        .split(/ \|/)
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
+    expect(cells.map((c) => c.length)).toEqual([3, 3]);
+    expect(cells.map((c) => c[2])).toEqual(['running', 'queued']);
+  });
+
+  it('breaks the group mentions Mattermost finds around punctuation and behind character references too', () => {
+    // Each of these notifies the whole channel when posted (mention_parser_standard.go: `:.-_` are
+    // dropped before and after a word, a word not starting with @ is split at `.-:`, and the markdown
+    // is read with its character references decoded first).
+    const notifying = ['_@here', '(_@channel)', 'done.@all', 'x-@here', 'x.@channel:y', '@here_', '@channel-', '@all__', '&#64;channel', '&#x40;here', '&commat;all', '@&#99;hannel', '&#64;&#104;&#101;&#114;&#101;'];
+    for (const reason of notifying) {
+      const text = renderPost({ tone: 'neutral', blocks: [{ kind: 'text', text: `frozen: ${reason} now` }] }, null).message;
+      expect(mentionsGroup(text), `${reason} → ${JSON.stringify(text)}`).toBe(false);
+      // Shown as written: only zero-width spaces were added.
+      expect(text.replace(/\u200B/g, '')).toBe(`frozen: ${reason} now`);
+    }
+    // What does not notify is left exactly as it was.
+    for (const harmless of ['ops@all.example.com', 'x_@here', '@all-hands', '@here.x', '@channelbot', ':@here:', '&#65;@x', 'a&amp;b @olga']) {
+      expect(renderPost({ tone: 'neutral', blocks: [{ kind: 'text', text: harmless }] }, null).message).toBe(harmless);
+    }
+  });
 });
+
+/**
+ * Whether the Mattermost server would notify the channel for this markdown: its word rules
+ * (mention_parser_standard.go) over the text with numeric and `&commat;` references decoded.
+ */
+function mentionsGroup(markdown: string): boolean {
+  const text = markdown
+    .replace(/&#[xX]([0-9a-fA-F]{1,8});/g, (_, h: string) => String.fromCodePoint(Number.parseInt(h, 16)))
+    .replace(/&#(\d{1,8});/g, (_, d: string) => String.fromCodePoint(Number.parseInt(d, 10)))
+    .replace(/&commat;/g, '@');
+  const group = (w: string): boolean => ['@here', '@channel', '@all'].includes(w.toLowerCase());
+  for (const field of text.split(/[^\p{L}\p{N}:.\-_@]+/u)) {
+    if (field === '' || (field.startsWith(':') && field.endsWith(':'))) continue;
+    const word = field.replace(/^[:.\-_]+/, '');
+    if (group(word)) return true;
+    for (let stripped = word; /[.\-:_]$/.test(stripped); ) {
+      stripped = stripped.slice(0, -1);
+      if (group(stripped)) return true;
+    }
+    if (!word.startsWith('@') && /[.\-:]/.test(word) && word.split(/[.\-:]/).some(group)) return true;
+  }
+  return false;
+}
+
+/**
+ * The CommonMark code span opened at `start`: a run of N backticks closed by the next run of exactly
+ * N; its content with one space stripped from each end when both ends have one. Null if unclosed.
+ */
+function codeSpanAt(text: string, start: number): { content: string; end: number } | null {
+  const open = /^`+/.exec(text.slice(start))?.[0].length ?? 0;
+  if (open === 0) return null;
+  for (const run of text.slice(start + open).matchAll(/`+/g)) {
+    if (run[0].length !== open) continue;
+    const raw = text.slice(start + open, start + open + run.index);
+    const content = raw.length > 1 && raw.startsWith(' ') && raw.endsWith(' ') ? raw.slice(1, -1) : raw;
+    return { content, end: start + open + run.index + open };
+  }
+  return null;
+}

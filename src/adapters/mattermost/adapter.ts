@@ -161,19 +161,22 @@ export class MattermostAdapter {
   async dialog(submission: DialogSubmission): Promise<DialogResponse> {
     const { deps } = this;
     if (submission.cancelled) return {};
-    const principal: Principal = { platform: 'mattermost', id: submission.userId, name: submission.userId };
-    const conversation: Conversation = { platform: 'mattermost', id: submission.channelId };
+    const claimed: Principal = { platform: 'mattermost', id: submission.userId, name: submission.userId };
+    const channel: Conversation = { platform: 'mattermost', id: submission.channelId };
     const verified = deps.signer.verifyDialog(submission.state);
     const invalid = 'This form is not valid any more. Run the command again.';
     if (!verified.ok) {
-      await this.audit(principal, conversation, null, `dialog refused: ${verified.reason}`);
+      await this.audit(claimed, channel, null, `dialog refused: ${verified.reason}`);
       return { error: invalid };
     }
     const { grant } = verified;
     if (grant.userId !== submission.userId || grant.channelId !== submission.channelId || deps.clock.now().getTime() > grant.expiresAt) {
-      await this.audit(principal, conversation, grant.command, 'dialog refused: another person, another channel, or expired');
+      await this.audit(claimed, channel, grant.command, 'dialog refused: another person, another channel, or expired');
       return { error: invalid };
     }
+    // The submission names neither the thread nor the person: both come from the signed state.
+    const principal: Principal = { ...claimed, name: grant.userName ?? claimed.name };
+    const conversation: Conversation = grant.threadId === null ? channel : { ...channel, threadId: grant.threadId };
     const command = deps.registry.find(grant.command);
     if (command === null) return { error: invalid };
     let text: string;
@@ -247,6 +250,8 @@ export class MattermostAdapter {
       userId: audience.principal.id,
       channelId: audience.conversation.id,
       expiresAt: deps.clock.now().getTime() + deps.dialogTtlMs,
+      threadId: audience.conversation.threadId ?? null,
+      userName: audience.principal.name,
     });
     try {
       await deps.client.openInteractiveDialog({ trigger_id: triggerId, url: deps.dialogUrl, dialog: buildDialog(command, form.given, state) });

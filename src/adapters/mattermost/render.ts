@@ -6,6 +6,7 @@
  * block loses its head first (its tail is what matters in a log), then the text is cut.
  */
 import type { Action, Block, Message, Tone } from '../../core/message.js';
+import { inertGroupMentions } from './group-mentions.js';
 import type { AttachmentField, MessageAttachment, PostAction } from './wire.js';
 import type { Writable } from './writable.js';
 
@@ -31,22 +32,6 @@ export type ButtonMaker = ((action: Action) => PostAction) | null;
 
 const BAR_WIDTH = 20;
 
-/**
- * `@channel`, `@all` and `@here` as Mattermost reads them: not inside a word or an address, and not
- * the start of a longer name (`@all-hands` is a person).
- */
-const GROUP_MENTION = /(?<![\w@.-])@(channel|all|here)(?![\w-])/gi;
-
-/**
- * The text of a post is not only opsbot's own words: a lock's reason, an alert's summary, a job's
- * step come from other people and systems. Posted by the bot, an `@channel` in them would notify the
- * whole channel, whoever wrote it and whether or not they may. A zero-width space after the `@`
- * keeps what is shown and breaks the mention.
- */
-export function inertGroupMentions(text: string): string {
-  return text.includes('@') ? text.replace(GROUP_MENTION, '@\u200B$1') : text;
-}
-
 export function progressBar(done: number, total: number | null): string {
   if (total === null || total <= 0) return `${done} done`;
   const ratio = Math.max(0, Math.min(1, done / total));
@@ -61,8 +46,13 @@ function fence(text: string): string {
   return `${marks}\n${text}\n${marks}`;
 }
 
+/**
+ * A table cell's text: its pipes escaped so they cannot start a new cell. Mattermost's markdown
+ * (marked's splitCells) counts the backslashes before a pipe, an even number leaving it a separator,
+ * so backslashes already in front of one (`grep 'a\|b'`) are doubled, or they would cancel the escape.
+ */
 function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+  return text.replace(/(\\*)\|/g, (_, slashes: string) => `${slashes}${slashes}\\|`).replace(/\r?\n/g, ' ');
 }
 
 function table(columns: readonly string[], rows: readonly (readonly string[])[]): string {

@@ -34,6 +34,13 @@ export interface DialogGrant {
   readonly userId: string;
   readonly channelId: string;
   readonly expiresAt: number;
+  /**
+   * The thread the command was typed in, and the name of who typed it: a submission carries neither,
+   * and its answer (a job's live post) belongs where the command was, under the person's name. Null
+   * in a state signed before they were kept (version 1).
+   */
+  readonly threadId: string | null;
+  readonly userName: string | null;
 }
 
 type Verified<T> = { readonly ok: true; readonly grant: T } | { readonly ok: false; readonly reason: 'malformed' | 'bad signature' };
@@ -41,6 +48,8 @@ type Verified<T> = { readonly ok: true; readonly grant: T } | { readonly ok: fal
 const VERSION = 1;
 /** Buttons: version 2 binds the channel. */
 const BUTTON_VERSION = 2;
+/** Dialog states: version 2 keeps the thread and the person's name. */
+const DIALOG_VERSION = 2;
 
 export class ActionSigner {
   constructor(private readonly secret: string) {}
@@ -73,8 +82,8 @@ export class ActionSigner {
   }
 
   signDialog(grant: DialogGrant): string {
-    const body = { v: VERSION, cmd: grant.command, u: grant.userId, c: grant.channelId, exp: grant.expiresAt };
-    return JSON.stringify({ ...body, sig: this.mac('dialog', JSON.stringify([body.v, body.cmd, body.u, body.c, body.exp])) });
+    const body = { v: DIALOG_VERSION, cmd: grant.command, u: grant.userId, c: grant.channelId, exp: grant.expiresAt, t: grant.threadId, un: grant.userName };
+    return JSON.stringify({ ...body, sig: this.mac('dialog', JSON.stringify([body.v, body.cmd, body.u, body.c, body.exp, body.t, body.un])) });
   }
 
   verifyDialog(state: unknown): Verified<DialogGrant> {
@@ -86,12 +95,18 @@ export class ActionSigner {
       return { ok: false, reason: 'malformed' };
     }
     if (!isRecord(parsed)) return { ok: false, reason: 'malformed' };
-    const { v, cmd, u, c, exp, sig } = parsed;
-    if (v !== VERSION || typeof cmd !== 'string' || typeof u !== 'string' || typeof c !== 'string' || typeof exp !== 'number' || typeof sig !== 'string') {
+    const { v, cmd, u, c, exp, t, un, sig } = parsed;
+    if (typeof cmd !== 'string' || typeof u !== 'string' || typeof c !== 'string' || typeof exp !== 'number' || typeof sig !== 'string') {
       return { ok: false, reason: 'malformed' };
     }
-    if (!this.matches('dialog', JSON.stringify([v, cmd, u, c, exp]), sig)) return { ok: false, reason: 'bad signature' };
-    return { ok: true, grant: { command: cmd, userId: u, channelId: c, expiresAt: exp } };
+    if (v === VERSION && t === undefined && un === undefined) {
+      // A form opened before an upgrade, still open: it knew no thread or name.
+      if (!this.matches('dialog', JSON.stringify([v, cmd, u, c, exp]), sig)) return { ok: false, reason: 'bad signature' };
+      return { ok: true, grant: { command: cmd, userId: u, channelId: c, expiresAt: exp, threadId: null, userName: null } };
+    }
+    if (v !== DIALOG_VERSION || (t !== null && typeof t !== 'string') || (un !== null && typeof un !== 'string')) return { ok: false, reason: 'malformed' };
+    if (!this.matches('dialog', JSON.stringify([v, cmd, u, c, exp, t, un]), sig)) return { ok: false, reason: 'bad signature' };
+    return { ok: true, grant: { command: cmd, userId: u, channelId: c, expiresAt: exp, threadId: t, userName: un } };
   }
 
   /** The domain keeps a button signature from ever passing as a dialog state, and the other way round. */

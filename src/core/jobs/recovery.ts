@@ -9,6 +9,7 @@
  * and free their locks.
  */
 import type { Clock } from '../clock.js';
+import { inlineCode } from '../format.js';
 import type { Logger } from '../log.js';
 import type { Notifier } from '../notify.js';
 import type { JobRecord, Store } from '../store.js';
@@ -100,7 +101,7 @@ export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<Recove
         title: `Job #${job.id} was interrupted`,
         tone: 'danger',
         blocks: [
-          { kind: 'text', text: `\`${job.text}\` (started by ${job.principal.name}) ${job.step === null ? 'did not finish: opsbot stopped' : `was at step "${job.step}" when opsbot stopped`}. Its lock is released.` },
+          { kind: 'text', text: `${inlineCode(job.text)} (started by ${job.principal.name}) ${job.step === null ? 'did not finish: opsbot stopped' : `was at step "${job.step}" when opsbot stopped`}. Its lock is released.` },
           ...(note === null ? [] : [{ kind: 'text' as const, text: note }]),
           { kind: 'text', text: `Check the target before running it again; \`job ${job.id}\` shows its log.` },
         ],

@@ -2,7 +2,7 @@
 import type { Block, Message } from '../message.js';
 import { formatDuration } from '../args/duration.js';
 import type { JobRecord, JobState, LockRecord, LostJob } from '../store.js';
-import { formatTime } from '../format.js';
+import { formatTime, inlineCode } from '../format.js';
 
 export function describeHolder(holder: LockRecord): string {
   const what = holder.jobId !== null ? `job #${holder.jobId}` : `a freeze${holder.reason === null ? '' : `: "${holder.reason}"`}`;
@@ -57,7 +57,7 @@ export function failureMessage(job: JobRecord, state: JobState, error: string): 
     tone: state === 'cancelled' ? 'warning' : 'danger',
     blocks: [
       { kind: 'text', text: error },
-      { kind: 'text', text: `\`${job.text}\` — see \`job ${job.id}\` for its log.` },
+      { kind: 'text', text: `${inlineCode(job.text)} — see \`job ${job.id}\` for its log.` },
     ],
   };
 }

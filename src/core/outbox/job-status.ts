@@ -4,7 +4,7 @@
  * handler's result or the error, how long it took, links from its refs). Each chat adapter renders it.
  */
 import { formatDuration } from '../args/duration.js';
-import { formatTime, tail } from '../format.js';
+import { formatTime, inlineCode, tail } from '../format.js';
 import { stateWords } from '../jobs/texts.js';
 import type { Block, Field, Link, Message, Tone } from '../message.js';
 import { FINAL_JOB_STATES, type JobRecord, type JobState } from '../store.js';
@@ -47,7 +47,7 @@ function refsAsFieldsAndLinks(job: JobRecord): { fields: Field[]; links: Link[] 
 
 export function jobStatusMessage(job: JobRecord, now: Date, reply?: Message): Message {
   const final = FINAL_JOB_STATES.includes(job.state);
-  const blocks: Block[] = [{ kind: 'text', text: `\`${job.text}\`${job.dryRun ? ' (dry run)' : ''} — ${job.principal.name}` }];
+  const blocks: Block[] = [{ kind: 'text', text: `${inlineCode(job.text)}${job.dryRun ? ' (dry run)' : ''} — ${job.principal.name}` }];
   const { fields: refFields, links } = refsAsFieldsAndLinks(job);
 
   if (!final) {
