@@ -235,6 +235,41 @@ describe.each(engines)('alert pipeline on $name', (engine) => {
     expect(await p.ingest([alert({ instance: 'web-1' }), alert({ instance: 'web-3' })])).toMatchObject({ silenced: 1, new: 1 });
   });
 
+  it('lets the resolve of a posted alert through a silence made after it fired: the group resolves and closes', async () => {
+    const { pipeline: p, clock, poster } = pipeline(store.alerts);
+    await p.ingest([alert({ instance: 'web-1' })]);
+    clock.set(at(30));
+    await p.tick();
+    expect(poster.take()[0]?.message.title).toBe('[FIRING:1] HighCPU');
+    // Someone presses "Silence 1h" on the post; the problem is fixed meanwhile.
+    await store.alerts.addSilence({ id: 's1', matchers: parseMatchers('alertname=HighCPU'), startsAt: at(40), endsAt: at(3640), createdBy: { platform: 'mattermost', id: 'u-olga', name: 'Olga' }, comment: '', inAlertmanager: false, expiredAt: null });
+    p.silencesChanged();
+    clock.set(at(60));
+    expect(await p.ingest([alert({ instance: 'web-1', status: 'resolved' })])).toMatchObject({ changed: 1, silenced: 0 });
+    // Still silenced: a new firing alert posts nothing.
+    expect(await p.ingest([alert({ instance: 'web-2' })])).toMatchObject({ silenced: 1, new: 0 });
+    clock.set(at(330));
+    await p.tick();
+    expect(poster.take().map((s) => s.message.title)).toEqual(['[RESOLVED] HighCPU']);
+    expect(await store.alerts.openGroups(10)).toEqual([]);
+  });
+
+  it('lets the resolve of a posted alert through a maintenance window that began after it fired', async () => {
+    const window: Window = { id: 8, target: 'web', startsAt: at(40), endsAt: at(3600), reason: null, recurring: null, createdBy: 'mattermost:u-olga', createdAt: at(40), matchers: { instance: 'web-1' }, announceTo: [], leadMs: 0, blockDeploys: false, silenceIds: [], endedAt: null, endedBy: null };
+    const maintenance = { activeWindows: (t: Date) => (t >= window.startsAt && t < window.endsAt ? [window] : []), onEnded: () => () => undefined };
+    const { pipeline: p, clock, poster } = pipeline(store.alerts, { maintenance });
+    await p.ingest([alert({ instance: 'web-1' })]);
+    clock.set(at(30));
+    await p.tick();
+    poster.take();
+    clock.set(at(60));
+    expect(await p.ingest([alert({ instance: 'web-1', status: 'resolved' })])).toMatchObject({ changed: 1, maintenance: 0 });
+    clock.set(at(330));
+    await p.tick();
+    expect(poster.take().map((s) => s.message.title)).toEqual(['[RESOLVED] HighCPU']);
+    expect(await store.alerts.openGroups(10)).toEqual([]);
+  });
+
   it('holds back alerts of a target in maintenance and sums them up when the window ends', async () => {
     const window: Window = { id: 7, target: 'db', startsAt: at(0), endsAt: at(3600), reason: null, recurring: null, createdBy: 'mattermost:u-olga', createdAt: at(0), matchers: { instance: 'db-1' }, announceTo: ['mattermost:ch-db', 'mattermost:ch-ops'], leadMs: 0, blockDeploys: false, silenceIds: [], endedAt: null, endedBy: null };
     let ended: ((w: Window) => void) | null = null;
