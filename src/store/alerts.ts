@@ -325,7 +325,9 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
     const group = stored === undefined ? undefined : state.groups.get(Number(stored.group_id));
     if (stored !== undefined && group !== undefined && group.state === 'open') {
       const values = alertValues(incoming, stored);
-      if (stored.status === a.status) {
+      // Sources that keep one alert through its states (Netdata, Alerta, Zabbix) send a new
+      // severity with the same status: warning to critical is news for the post, not a repeat.
+      if (stored.status === a.status && values.severity === stored.severity) {
         if (sameContent(values, stored)) {
           state.counted.set(key, (state.counted.get(key) ?? 0) + 1);
         } else {

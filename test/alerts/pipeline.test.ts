@@ -3,10 +3,14 @@
  * folding, pacing, failed posts, restarts and a second replica.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { alertSources } from '../../src/alert-sources/index.js';
 import { tokenize } from '../../src/core/args/tokenize.js';
 import { parseMatchers } from '../../src/core/alerts/matchers.js';
 import type { Window } from '../../src/core/maintenance/types.js';
 import type { Store } from '../../src/core/store.js';
+import { sharedDir } from '../support/shared.js';
 import { alert, at, engines, incoming, type Opened } from './support/fixtures.js';
 import { pipeline, RecordingPoster, SetClock } from './support/pipeline.js';
 
@@ -202,6 +206,26 @@ describe.each(engines)('alert pipeline on $name', (engine) => {
     clock.set(at(30));
     expect(await p.tick()).toMatchObject({ closedQuietly: 1, shown: 0 });
     expect(poster.take()).toEqual([]);
+  });
+
+  it('shows a firing alert whose severity changes (Netdata warning to critical) after group_interval', async () => {
+    const { pipeline: p, clock, poster } = pipeline(store.alerts);
+    const critical = JSON.parse(readFileSync(join(sharedDir(), 'fixtures', 'netdata', 'constructed_alert_critical.json'), 'utf8')) as Record<string, unknown>;
+    const warning = { ...critical, severity: 'warning', message: 'Warning alert on web-01: 10min_cpu_usage = 91.2%', date: '2024-05-14T13:52:11Z' };
+    const netdata = (body: unknown) => alertSources.netdata.parse({ kind: 'json', value: body }, { receivedAt: clock.now() });
+    await p.ingest(netdata(warning));
+    clock.set(at(30));
+    await p.tick();
+    expect(poster.take()[0]?.message).toMatchObject({ title: '[FIRING:1] 10min_cpu_usage', tone: 'warning' });
+    clock.set(at(60));
+    expect(await p.ingest(netdata(critical))).toMatchObject({ changed: 1, duplicates: 0 });
+    // The same state again is a repeat.
+    expect(await p.ingest(netdata(critical))).toMatchObject({ changed: 0, duplicates: 1 });
+    clock.set(at(330));
+    await p.tick();
+    const [post] = poster.take();
+    expect(post?.message).toMatchObject({ title: '[FIRING:1] 10min_cpu_usage', tone: 'danger' });
+    expect(JSON.stringify(post?.message.blocks)).toContain('[critical] Critical alert on web-01');
   });
 
   it('treats a firing alert whose endsAt passed as resolved', async () => {
