@@ -291,10 +291,15 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
     }
   }
 
-  function alertValues(incoming: IncomingAlert, stored: InstanceRow | undefined): Pick<InstanceRow, 'status' | 'severity' | 'summary' | 'labels' | 'annotations' | 'links' | 'starts_at' | 'ends_at'> {
+  function alertValues(incoming: IncomingAlert, stored: InstanceRow | undefined, now: number): Pick<InstanceRow, 'status' | 'severity' | 'summary' | 'labels' | 'annotations' | 'links' | 'starts_at' | 'ends_at'> {
     const a = incoming.alert;
     // A resolve often says nothing about severity (Netdata's clear, Alerta's normal): keep what it fired with.
     const severity = a.severity === 'unknown' && stored !== undefined ? stored.severity : a.severity;
+    // An alert still firing keeps the start it was recorded with: a repeat may carry the time of its
+    // own delivery (Uptime Kuma's resend of a down, on a later heartbeat; Netdata's warning turning
+    // critical), and "since" in the post and tickets' `after` count from when the trouble began.
+    const stillFiring = stored !== undefined && stored.status === 'firing' && a.status === 'firing' && (stored.ends_at === null || Number(stored.ends_at) > now);
+    const keptStart = stillFiring && stored.starts_at !== null ? Number(stored.starts_at) : null;
     return {
       status: a.status,
       severity,
@@ -302,7 +307,7 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
       labels: JSON.stringify(a.labels),
       annotations: JSON.stringify(a.annotations),
       links: JSON.stringify(a.links),
-      starts_at: a.startsAt === null ? (stored?.starts_at ?? null) : toMs(a.startsAt),
+      starts_at: keptStart ?? (a.startsAt === null ? (stored?.starts_at ?? null) : toMs(a.startsAt)),
       ends_at: a.endsAt === null ? null : toMs(a.endsAt),
     };
   }
@@ -324,8 +329,10 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
     const key = `${a.source}\u0000${a.fingerprint}`;
     const group = stored === undefined ? undefined : state.groups.get(Number(stored.group_id));
     if (stored !== undefined && group !== undefined && group.state === 'open') {
-      const values = alertValues(incoming, stored);
-      if (stored.status === a.status) {
+      const values = alertValues(incoming, stored, now);
+      // Sources that keep one alert through its states (Netdata, Alerta, Zabbix) send a new
+      // severity with the same status: warning to critical is news for the post, not a repeat.
+      if (stored.status === a.status && values.severity === stored.severity) {
         if (sameContent(values, stored)) {
           state.counted.set(key, (state.counted.get(key) ?? 0) + 1);
         } else {
@@ -349,7 +356,7 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
       return 'duplicate';
     }
     const open = await openGroupFor(trx, incoming, now, state);
-    const values = { ...alertValues(incoming, undefined), group_id: Number(open.id), first_seen_at: now, last_seen_at: now, changed_at: now, received_count: 1 };
+    const values = { ...alertValues(incoming, undefined, now), group_id: Number(open.id), first_seen_at: now, last_seen_at: now, changed_at: now, received_count: 1 };
     if (stored === undefined) {
       const inserted = await trx
         .insertInto('alert_instances')

@@ -3,10 +3,14 @@
  * folding, pacing, failed posts, restarts and a second replica.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { alertSources } from '../../src/alert-sources/index.js';
 import { tokenize } from '../../src/core/args/tokenize.js';
 import { parseMatchers } from '../../src/core/alerts/matchers.js';
 import type { Window } from '../../src/core/maintenance/types.js';
 import type { Store } from '../../src/core/store.js';
+import { sharedDir } from '../support/shared.js';
 import { alert, at, engines, incoming, type Opened } from './support/fixtures.js';
 import { pipeline, RecordingPoster, SetClock } from './support/pipeline.js';
 
@@ -204,6 +208,26 @@ describe.each(engines)('alert pipeline on $name', (engine) => {
     expect(poster.take()).toEqual([]);
   });
 
+  it('shows a firing alert whose severity changes (Netdata warning to critical) after group_interval', async () => {
+    const { pipeline: p, clock, poster } = pipeline(store.alerts);
+    const critical = JSON.parse(readFileSync(join(sharedDir(), 'fixtures', 'netdata', 'constructed_alert_critical.json'), 'utf8')) as Record<string, unknown>;
+    const warning = { ...critical, severity: 'warning', message: 'Warning alert on web-01: 10min_cpu_usage = 91.2%', date: '2024-05-14T13:52:11Z' };
+    const netdata = (body: unknown) => alertSources.netdata.parse({ kind: 'json', value: body }, { receivedAt: clock.now() });
+    await p.ingest(netdata(warning));
+    clock.set(at(30));
+    await p.tick();
+    expect(poster.take()[0]?.message).toMatchObject({ title: '[FIRING:1] 10min_cpu_usage', tone: 'warning' });
+    clock.set(at(60));
+    expect(await p.ingest(netdata(critical))).toMatchObject({ changed: 1, duplicates: 0 });
+    // The same state again is a repeat.
+    expect(await p.ingest(netdata(critical))).toMatchObject({ changed: 0, duplicates: 1 });
+    clock.set(at(330));
+    await p.tick();
+    const [post] = poster.take();
+    expect(post?.message).toMatchObject({ title: '[FIRING:1] 10min_cpu_usage', tone: 'danger' });
+    expect(JSON.stringify(post?.message.blocks)).toContain('[critical] Critical alert on web-01');
+  });
+
   it('treats a firing alert whose endsAt passed as resolved', async () => {
     const { pipeline: p, clock, poster } = pipeline(store.alerts);
     await p.ingest([alert({ endsAt: at(100) })]);
@@ -233,6 +257,41 @@ describe.each(engines)('alert pipeline on $name', (engine) => {
     await store.alerts.addSilence({ id: 's1', matchers: parseMatchers('instance=~"web-[12]"'), startsAt: at(0), endsAt: at(3600), createdBy: { platform: 'mattermost', id: 'u-olga', name: 'Olga' }, comment: '', inAlertmanager: false, expiredAt: null });
     p.silencesChanged();
     expect(await p.ingest([alert({ instance: 'web-1' }), alert({ instance: 'web-3' })])).toMatchObject({ silenced: 1, new: 1 });
+  });
+
+  it('lets the resolve of a posted alert through a silence made after it fired: the group resolves and closes', async () => {
+    const { pipeline: p, clock, poster } = pipeline(store.alerts);
+    await p.ingest([alert({ instance: 'web-1' })]);
+    clock.set(at(30));
+    await p.tick();
+    expect(poster.take()[0]?.message.title).toBe('[FIRING:1] HighCPU');
+    // Someone presses "Silence 1h" on the post; the problem is fixed meanwhile.
+    await store.alerts.addSilence({ id: 's1', matchers: parseMatchers('alertname=HighCPU'), startsAt: at(40), endsAt: at(3640), createdBy: { platform: 'mattermost', id: 'u-olga', name: 'Olga' }, comment: '', inAlertmanager: false, expiredAt: null });
+    p.silencesChanged();
+    clock.set(at(60));
+    expect(await p.ingest([alert({ instance: 'web-1', status: 'resolved' })])).toMatchObject({ changed: 1, silenced: 0 });
+    // Still silenced: a new firing alert posts nothing.
+    expect(await p.ingest([alert({ instance: 'web-2' })])).toMatchObject({ silenced: 1, new: 0 });
+    clock.set(at(330));
+    await p.tick();
+    expect(poster.take().map((s) => s.message.title)).toEqual(['[RESOLVED] HighCPU']);
+    expect(await store.alerts.openGroups(10)).toEqual([]);
+  });
+
+  it('lets the resolve of a posted alert through a maintenance window that began after it fired', async () => {
+    const window: Window = { id: 8, target: 'web', startsAt: at(40), endsAt: at(3600), reason: null, recurring: null, createdBy: 'mattermost:u-olga', createdAt: at(40), matchers: { instance: 'web-1' }, announceTo: [], leadMs: 0, blockDeploys: false, silenceIds: [], endedAt: null, endedBy: null };
+    const maintenance = { activeWindows: (t: Date) => (t >= window.startsAt && t < window.endsAt ? [window] : []), onEnded: () => () => undefined };
+    const { pipeline: p, clock, poster } = pipeline(store.alerts, { maintenance });
+    await p.ingest([alert({ instance: 'web-1' })]);
+    clock.set(at(30));
+    await p.tick();
+    poster.take();
+    clock.set(at(60));
+    expect(await p.ingest([alert({ instance: 'web-1', status: 'resolved' })])).toMatchObject({ changed: 1, maintenance: 0 });
+    clock.set(at(330));
+    await p.tick();
+    expect(poster.take().map((s) => s.message.title)).toEqual(['[RESOLVED] HighCPU']);
+    expect(await store.alerts.openGroups(10)).toEqual([]);
   });
 
   it('holds back alerts of a target in maintenance and sums them up when the window ends', async () => {

@@ -5,7 +5,10 @@
  * it, resolution comments once, firing again reuses or replaces it, and GitLab failures are retried
  * without duplicates.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { alertSources } from '../../src/alert-sources/index.js';
 import { GitlabIssues } from '../../src/backends/gitlab/issues.js';
 import { AlertPipeline } from '../../src/core/alerts/pipeline.js';
 import { AlertRouter } from '../../src/core/alerts/routing.js';
@@ -19,6 +22,7 @@ import { alert, at, engines, type Opened } from './support/fixtures.js';
 import { RecordingPoster, ROUTING, SETTINGS, SetClock } from './support/pipeline.js';
 import { GITLAB_TOKEN, startFakeGitlab, type FakeGitlab } from './support/tickets-gitlab.js';
 import { closedPort } from '../pipelines/support.js';
+import { sharedDir } from '../support/shared.js';
 
 const AFTER = 600;
 const RULE: TicketRule = {
@@ -322,6 +326,28 @@ describe.each(engines)('alert tickets on $name', (engine) => {
     await w.pipeline.ingest([alert({ instance: 'web-3', status: 'resolved', startsAt: at(500) })]);
     await step(w, 1_400);
     expect(gitlab.issues[0]?.notes).toEqual([expect.stringMatching(/^Resolved: no alert of the group fires any more/)]);
+    gitlab.server.assertClean();
+  });
+
+  it('counts `after` from when an Uptime Kuma monitor went down, not from its last resend', async () => {
+    const w = make(store);
+    const down = JSON.parse(readFileSync(join(sharedDir(), 'fixtures', 'uptime-kuma', 'constructed_down.json'), 'utf8')) as { heartbeat: Record<string, unknown> };
+    // "Resend notification if down X times": the same down, on a later heartbeat.
+    const beat = (seconds: number) => {
+      const time = at(seconds).toISOString().replace('T', ' ').replace('Z', '');
+      return alertSources['uptime-kuma'].parse({ kind: 'json', value: { ...down, heartbeat: { ...down.heartbeat, time } } }, { receivedAt: at(seconds) });
+    };
+    await w.pipeline.ingest(beat(0));
+    await step(w, 30);
+    for (const t of [300, AFTER - 60]) {
+      w.clock.set(at(t));
+      expect(await w.pipeline.ingest(beat(t))).toMatchObject({ duplicates: 1 });
+      await step(w, t);
+    }
+    await step(w, AFTER);
+    expect(gitlab.issues).toHaveLength(1);
+    const group = (await store.alerts.openGroups(1))[0];
+    expect((await store.alerts.alertsOf(group?.id ?? 0))[0]?.startsAt).toEqual(at(0));
     gitlab.server.assertClean();
   });
 

@@ -252,11 +252,15 @@ export class AlertPipeline {
     // Checked per alert only when there is something to check (usually nothing is silenced or held).
     const holding = windows.filter((w) => Object.keys(w.matchers).length > 0);
     for (const alert of alerts) {
-      if (silences.length > 0 && silences.some((s) => matchesAll(s.matchers, { ...alert.labels, severity: alert.labels.severity ?? alert.severity }))) {
+      // Silences and maintenance hold back news, never a resolve: a silence made from a firing post
+      // (its "Silence 1h" button) would otherwise keep that post FIRING, and its ticket open, for
+      // good, since sources say "resolved" once. A resolve of an alert never posted is stale anyway.
+      const holdable = alert.status === 'firing';
+      if (holdable && silences.length > 0 && silences.some((s) => matchesAll(s.matchers, { ...alert.labels, severity: alert.labels.severity ?? alert.severity }))) {
         silenced += 1;
         continue;
       }
-      const window = holding.length === 0 ? undefined : holding.find((w) => Object.entries(w.matchers).every(([k, v]) => alert.labels[k] === v));
+      const window = !holdable || holding.length === 0 ? undefined : holding.find((w) => Object.entries(w.matchers).every(([k, v]) => alert.labels[k] === v));
       if (window !== undefined) {
         held += 1;
         const entry = this.heldBack.get(windowKey(window)) ?? { count: 0, names: new Map<string, number>() };

@@ -34,9 +34,18 @@ export function silenceCommand(labels: Labels, duration: string, groupId: number
   return `silence ${shellQuote(formatMatchers(matchers))} ${duration} group #${groupId}`;
 }
 
+/**
+ * A label value inside one of our lines. Labels may hold any text, line breaks included (summaries
+ * are made one line by the parsers; labels are kept as sent): on a line of its own a value would be
+ * read by Markdown as a code fence, a heading or a table row, swallowing the rest of the post.
+ */
+export function inlineText(value: string): string {
+  return /[\r\n\t\v\f\u0085\u2028\u2029]/.test(value) ? value.replace(/\s+/g, ' ').trim() : value;
+}
+
 export function groupTitle(labels: Labels): string {
   const values = Object.values(labels).filter((v) => v !== '');
-  return values.length === 0 ? 'alerts' : values.join(' · ');
+  return values.length === 0 ? 'alerts' : inlineText(values.join(' · '));
 }
 
 /** Firing alerts whose endsAt has passed count as resolved (Alertmanager's rule). */
@@ -45,7 +54,8 @@ export function isFiring(alert: StoredAlert, now: Date): boolean {
 }
 
 function alertLine(alert: StoredAlert, firing: boolean): string {
-  const where = alert.labels.instance ?? alert.labels.host ?? alert.labels.monitor;
+  const label = alert.labels.instance ?? alert.labels.host ?? alert.labels.monitor;
+  const where = label === undefined ? undefined : inlineText(label);
   const repeats = alert.receivedCount > 1 ? ` ×${alert.receivedCount}` : '';
   return `${firing ? `• [${alert.severity}]` : '✓'} ${alert.summary}${where === undefined || alert.summary.includes(where) ? '' : ` (${where})`}${repeats}`;
 }

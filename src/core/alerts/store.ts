@@ -29,8 +29,8 @@ export interface IncomingAlert {
 
 /**
  * - `new`: a firing alert not in an open group (joins or opens one);
- * - `changed`: firing ⇄ resolved in its open group;
- * - `duplicate`: same status again (counted, nothing to post);
+ * - `changed`: firing ⇄ resolved in its open group, or a new severity (same status);
+ * - `duplicate`: same status and severity again (counted, nothing to post);
  * - `stale`: resolved, never seen firing (nothing to tell anyone).
  */
 export type RecordOutcome = 'new' | 'changed' | 'duplicate' | 'stale';

@@ -15,7 +15,7 @@ import type { Message, Tone } from '../message.js';
 import { matchesAll } from './matchers.js';
 import { mostSevere, severityRank } from './model.js';
 import type { AlertPoster } from './poster.js';
-import { isFiring, toneOf } from './render.js';
+import { inlineText, isFiring, toneOf } from './render.js';
 import { conversationFromKey } from './routing.js';
 import type { AlertGroupRecord, AlertStore, SilenceRecord, StoredAlert } from './store.js';
 
@@ -46,7 +46,7 @@ function alertId(a: Pick<StoredAlert, 'source' | 'fingerprint'>): string {
 
 /** How a reply names an alert: the instance where it has one (the group's labels are the same for all). */
 export function alertName(a: StoredAlert): string {
-  return a.labels.instance ?? a.labels.host ?? a.labels.monitor ?? a.summary;
+  return inlineText(a.labels.instance ?? a.labels.host ?? a.labels.monitor ?? a.summary);
 }
 
 // Made on first use: a collator maps ICU's collation data (about 3 MB of resident memory), which a
