@@ -177,6 +177,41 @@ describe('following a pipeline', () => {
     s.assertClean();
   });
 
+  it('waits out GitLab being unavailable while following (502, 503, a 429 with Retry-After), then follows on', async () => {
+    const outage = [
+      { status: 502, body: { message: '502 Bad Gateway' } },
+      { status: 429, body: { message: 'Retry later' }, headers: { 'retry-after': '0' } },
+      { status: 503, body: { message: 'GitLab is not responding' } },
+    ];
+    let reads = 0;
+    const s = await start({
+      getApiV4ProjectsIdPipelinesPipelineId: () => outage[reads++] ?? { status: 200, body: pipelineAs('success', { duration: 147 }) },
+      getApiV4ProjectsIdPipelinesPipelineIdJobs: () => ({ status: 200, body: jobsAs('success', 'success') }),
+    });
+    const updates: PipelineUpdate[] = [];
+    const outcome = await backend(s.url).follow(run61, (u) => updates.push(u), signal());
+    expect(outcome.state).toBe('succeeded');
+    expect(updates.map((u) => u.step)).toEqual([
+      expect.stringMatching(/^GitLab failed pipeline #61 \(502\): 502 Bad Gateway\. Asking again in 1s; the run goes on on the server\.$/),
+      expect.stringMatching(/^GitLab is limiting its rate and refused pipeline #61 \(429\): Retry later\. Asking again in 1s/),
+      expect.stringMatching(/^GitLab failed pipeline #61 \(503\): GitLab is not responding\. Asking again/),
+    ]);
+    expect(s.callsTo('getApiV4ProjectsIdPipelinesPipelineId')).toHaveLength(4);
+    s.assertClean();
+  });
+
+  it('gives up following once GitLab stays unavailable past the outage bound, saying the run may go on; a 401 fails at once', async () => {
+    const s = await start({ getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 503, body: { message: 'GitLab is not responding' } }) });
+    const error = await backend(s.url, { outageMs: 200 }).follow(run61, () => undefined, signal()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendError);
+    expect((error as Error).message).toMatch(/^GitLab failed pipeline #61 \(503\): GitLab is not responding\. It stayed unavailable for .*, so opsbot stopped following; the run may still be going on the server\.$/);
+    expect(s.callsTo('getApiV4ProjectsIdPipelinesPipelineId').length).toBeGreaterThan(1);
+
+    const denied = await start({ getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 401, body: { message: '401 Unauthorized' } }) });
+    await expect(backend(denied.url).follow(run61, () => undefined, signal())).rejects.toThrow(/refused the credentials \(401\)/);
+    expect(denied.callsTo('getApiV4ProjectsIdPipelinesPipelineId')).toHaveLength(1);
+  });
+
   it('turns an unknown pipeline into a clear error', async () => {
     const s = await start({ getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 404, body: { message: '404 Not found' } }) });
     await expect(backend(s.url).follow(run61, () => undefined, signal())).rejects.toThrow(/GitLab found no such thing for pipeline #61 \(404\): 404 Not found/);

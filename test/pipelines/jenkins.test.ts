@@ -160,6 +160,35 @@ describe('following a build', () => {
     s.assertClean();
   });
 
+  it('waits out Jenkins being unavailable (a 503 in the queue while it restarts, a 502 from a proxy in the log), losing and repeating no console line', async () => {
+    let queueReads = 0;
+    let logReads = 0;
+    const s = await start({
+      getQueueItem: () => (++queueReads === 1 ? { status: 503, body: 'Jenkins is getting ready to work' } : { status: 200, body: jenkins.queueLeft() }),
+      // The second chunk's first ask meets a proxy's 502; it is asked again from the same offset.
+      getProgressiveText: (call) => (++logReads === 2 ? { status: 502, body: '<html><title>502 Bad Gateway</title></html>' } : progressiveText(Number(call.query.start ?? 0))),
+      getBuild: () => ({ status: 200, body: { ...jenkins.buildFinished(), result: 'SUCCESS' } }),
+    });
+    const updates: PipelineUpdate[] = [];
+    const outcome = await pipeline(s.url).follow({ pipeline: 'build', backend: 'jenkins', id: 'queue-1234', url: null }, (u) => updates.push(u), signal());
+    expect(outcome.state).toBe('succeeded');
+    expect(updates[0]).toMatchObject({ state: 'queued', step: expect.stringMatching(/^Jenkins failed queue item 1234 \(503\): Jenkins is getting ready to work\. Asking again in 1s; the run goes on on the server\.$/) });
+    expect(updates.some((u) => u.state === 'running' && /^Jenkins failed the console log of build #57 \(502\): 502 Bad Gateway\. Asking again/.test(u.step))).toBe(true);
+    expect(updates.flatMap((u) => u.lines)).toEqual(progressiveText.lines);
+    const starts = s.callsTo('getProgressiveText').map((c) => c.query.start);
+    expect(starts).toEqual([progressiveText.offsets[0], progressiveText.offsets[1], ...progressiveText.offsets.slice(1)].map(String));
+    s.assertClean();
+  });
+
+  it('gives up once Jenkins stays unavailable past the outage bound, saying the build may go on', async () => {
+    const s = await start({ getBuild: () => ({ status: 503, body: 'Jenkins is going to shut down' }), getProgressiveText: () => ({ status: 200, body: '', headers: { 'x-text-size': '0' } }) });
+    const error = await pipeline(s.url, { outageMs: 200 })
+      .follow({ pipeline: 'build', backend: 'jenkins', id: '57', url: null }, () => undefined, signal())
+      .catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/^Jenkins failed build #57 of api-deploy \(503\): Jenkins is going to shut down\. It stayed unavailable for .*; the run may still be going on the server\.$/);
+    expect(s.callsTo('getBuild').length).toBeGreaterThan(1);
+  });
+
   it.each([
     ['FAILURE', 'failed'],
     ['UNSTABLE', 'failed'],

@@ -147,7 +147,7 @@ export class GitlabClient {
       }
       throw error;
     });
-    if (!ok.includes(reply.status)) throw statusError(BACKEND, reply.status, what, reply.text);
+    if (!ok.includes(reply.status)) throw statusError(BACKEND, reply.status, what, reply.text, reply.headers);
     return { value: jsonReply(shape, reply.text, BACKEND, 'gitlab', what), headers: reply.headers };
   }
 }

@@ -7,6 +7,8 @@ import { BackendError, NotFoundError } from '../../core/errors.js';
 import type { PipelineEventHub } from '../../core/pipelines/events.js';
 import { pause } from '../../core/pipelines/pause.js';
 import type { PipelineBackend, PipelineOutcome, PipelineRun, PipelineSnapshot, PipelineState, PipelineUpdate, RetryVetting, StartRequest } from '../../core/pipelines/ports.js';
+import type { UnavailableError } from '../jenkins/http.js';
+import { DEFAULT_OUTAGE_MS, patiently, waitingWords } from '../jenkins/patient.js';
 import { GitlabClient, type GitlabJob, type GitlabPipeline as PipelineJson } from './client.js';
 
 export interface GitlabPipelineSettings {
@@ -19,6 +21,8 @@ export interface GitlabPipelineSettings {
   readonly triggerToken: string | null;
   readonly pollIntervalMs: number;
   readonly requestTimeoutMs: number;
+  /** How long a follow waits out GitLab being unavailable (patient.ts); DEFAULT_OUTAGE_MS when absent. */
+  readonly outageMs?: number;
 }
 
 interface JobLike {
@@ -59,10 +63,20 @@ export class GitlabPipeline implements PipelineBackend {
     let resume: (() => void) | null = null;
     // An event that lands between two polls (not during a pause) must still cut the next pause short.
     let woken = false;
+    let lastState: PipelineState = 'queued';
+    // GitLab briefly unavailable (a 502 while it deploys itself, a 429) is waited out, not a failure.
+    const patience = {
+      signal,
+      firstWaitMs: this.settings.pollIntervalMs,
+      outageMs: this.settings.outageMs ?? DEFAULT_OUTAGE_MS,
+      onWait: (error: UnavailableError, ms: number) => onUpdate({ run: current, state: lastState, step: waitingWords(error, ms), done: null, total: null, lines: [] }),
+    } as const;
     try {
       for (;;) {
-        const pipeline = await this.client.pipeline(this.settings.project, id, signal);
-        const jobs = await this.client.jobs(this.settings.project, id, signal);
+        const { pipeline, jobs } = await patiently(async () => {
+          const read = await this.client.pipeline(this.settings.project, id, signal);
+          return { pipeline: read, jobs: await this.client.jobs(this.settings.project, id, signal) };
+        }, patience);
         current = this.runOf(pipeline);
         unsubscribe ??= this.hub.subscribe({ project: this.settings.project, projectId: pipeline.project_id, pipelineId: pipeline.id }, (event) => {
           // Pushed: report at once, then poll now for the authoritative state.
@@ -71,6 +85,7 @@ export class GitlabPipeline implements PipelineBackend {
           resume?.();
         });
         const state = stateOf(pipeline.status);
+        lastState = state;
         if (isFinal(state)) return outcomeOf(current, pipeline, jobs);
         onUpdate(this.updateOf(current, pipeline.status, jobs));
         await pause(this.settings.pollIntervalMs, signal, (wake) => {

@@ -95,13 +95,13 @@ export class JenkinsClient {
 
   async getJson<T>(shape: ShapeCheck<T>, path: string, what: string, signal: AbortSignal): Promise<T> {
     const reply = await this.exchange('GET', path, undefined, signal);
-    if (reply.status !== 200) throw statusError(BACKEND, reply.status, what, reply.text);
+    if (reply.status !== 200) throw statusError(BACKEND, reply.status, what, reply.text, reply.headers);
     return jsonReply(shape, reply.text, BACKEND, 'jenkins', what);
   }
 
   async progressiveText(jobPath: string, build: number, start: number, signal: AbortSignal): Promise<LogChunk> {
     const reply = await this.exchange('GET', `${jobPath}${build}/logText/progressiveText?start=${start}`, undefined, signal);
-    if (reply.status !== 200) throw statusError(BACKEND, reply.status, `the console log of build #${build}`, reply.text);
+    if (reply.status !== 200) throw statusError(BACKEND, reply.status, `the console log of build #${build}`, reply.text, reply.headers);
     const size = Number(reply.headers.get('x-text-size'));
     return {
       text: reply.text,

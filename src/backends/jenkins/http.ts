@@ -2,7 +2,8 @@
  * One HTTP exchange with a CI server (shared by the Jenkins and GitLab clients), with the failure modes turned into BackendErrors that carry
  * the server's own words. Cancellation (the job's signal) is passed through untouched so the runner
  * records it as cancelled or timed out; a server that does not answer in time is a backend failure.
- * Nothing here retries: callers decide what is safe to repeat.
+ * Nothing here retries: callers decide what is safe to repeat (a follow's reads wait out an
+ * UnavailableError, patient.ts; nothing that starts or stops a run is ever repeated).
  */
 import { BackendError } from '../../core/errors.js';
 
@@ -24,6 +25,23 @@ export interface SendOptions {
   readonly timeoutMs: number;
 }
 
+/**
+ * The server could not serve the request now: unreachable, too slow, or it said so (429, 502, 503,
+ * 504). Whether the request happened is unknown for a POST; a read may simply be asked again later
+ * (patient.ts), which is what a follow does while a CI server restarts or sheds load.
+ */
+export class UnavailableError extends BackendError {
+  constructor(
+    message: string,
+    backend: string,
+    /** The server's Retry-After, when it gave one. */
+    readonly retryAfterMs: number | null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, backend, options);
+  }
+}
+
 export async function send(options: SendOptions): Promise<HttpExchange> {
   const { backend, method, url, signal, timeoutMs } = options;
   signal.throwIfAborted();
@@ -42,9 +60,9 @@ export async function send(options: SendOptions): Promise<HttpExchange> {
     if (signal.aborted) throw signal.reason as Error;
     const where = `${method} ${url.origin}${url.pathname}`;
     if (deadline.aborted) {
-      throw new BackendError(`${backend} did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`} (${where}).`, backend.toLowerCase(), { cause: error });
+      throw new UnavailableError(`${backend} did not answer within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${Math.round(timeoutMs / 1000)} s`} (${where}).`, backend.toLowerCase(), null, { cause: error });
     }
-    throw new BackendError(`Cannot reach ${backend} at ${url.origin}: ${networkReason(error)}.`, backend.toLowerCase(), { cause: error });
+    throw new UnavailableError(`Cannot reach ${backend} at ${url.origin}: ${networkReason(error)}.`, backend.toLowerCase(), null, { cause: error });
   }
 }
 
@@ -80,11 +98,17 @@ function clip(text: string): string {
 }
 
 /** The standard sentence for an HTTP error status, with the server's reason appended. */
-export function statusError(backend: string, status: number, what: string, text: string): BackendError {
+export function statusError(backend: string, status: number, what: string, text: string, headers?: Headers): BackendError {
   const reason = reasonOf(text);
   const said = reason === '' ? '' : `: ${reason}`;
   const kind = backend.toLowerCase();
   switch (status) {
+    case 429:
+      return new UnavailableError(`${backend} is limiting its rate and refused ${what} (429)${said}.`, kind, retryAfterMs(headers));
+    case 502:
+    case 503:
+    case 504:
+      return new UnavailableError(`${backend} failed ${what} (${status})${said}.`, kind, retryAfterMs(headers));
     case 401:
       return new BackendError(`${backend} refused the credentials (401) for ${what}${said}. Check the user and token in the config.`, kind);
     case 403:
@@ -96,4 +120,13 @@ export function statusError(backend: string, status: number, what: string, text:
     default:
       return new BackendError(`${backend} failed ${what} (${status})${said}.`, kind);
   }
+}
+
+/** Retry-After in seconds or as an HTTP date, in ms from now; null when absent or unreadable. */
+function retryAfterMs(headers: Headers | undefined): number | null {
+  const value = headers?.get('retry-after')?.trim();
+  if (value === undefined || value === '') return null;
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
 }

@@ -9,6 +9,7 @@ import type { PipelineBackend, PipelineOutcome, PipelineRun, PipelineSnapshot, P
 import { statusError } from './http.js';
 import { buildShape, JenkinsClient, queueItemShape, type BuildInfo, type QueueItem } from './client.js';
 import { ConsoleLines } from './console.js';
+import { DEFAULT_OUTAGE_MS, patiently, waitingWords, type Patience } from './patient.js';
 
 export interface JenkinsPipelineSettings {
   readonly pipeline: string;
@@ -25,6 +26,8 @@ export interface JenkinsPipelineSettings {
   /** How long a build may wait in the queue (blocked, stuck, no executor) before we cancel it. */
   readonly queueTimeoutMs: number;
   readonly requestTimeoutMs: number;
+  /** How long a follow waits out Jenkins being unavailable (patient.ts); DEFAULT_OUTAGE_MS when absent. */
+  readonly outageMs?: number;
 }
 
 const QUEUE_PREFIX = 'queue-';
@@ -123,6 +126,16 @@ export class JenkinsPipeline implements PipelineBackend {
     return this.start(vet(ref, parameters), signal);
   }
 
+  /** Jenkins briefly unavailable (a restart's 503, a proxy's 502) is waited out while following, not a failure. */
+  private patience(signal: AbortSignal, report: (step: string) => void): Patience {
+    return {
+      signal,
+      firstWaitMs: this.settings.pollIntervalMs,
+      outageMs: this.settings.outageMs ?? DEFAULT_OUTAGE_MS,
+      onWait: (error, ms) => report(waitingWords(error, ms)),
+    };
+  }
+
   private buildRun(number: number, url: string | null): PipelineRun {
     return { pipeline: this.settings.pipeline, backend: 'jenkins', id: String(number), url: url ?? this.client.url(`${this.jobPath}${number}/`).href };
   }
@@ -139,8 +152,9 @@ export class JenkinsPipeline implements PipelineBackend {
   /** Polls the queue item until it becomes a build; cancelled items end the run, stuck ones time out. */
   private async leaveQueue(run: PipelineRun, onUpdate: (update: PipelineUpdate) => void, signal: AbortSignal): Promise<PipelineRun> {
     const since = Date.now();
+    const patience = this.patience(signal, (step) => onUpdate({ run, state: 'queued', step, done: null, total: null, lines: [] }));
     for (;;) {
-      const item = await this.queueItem(run.id, signal);
+      const item = await patiently(() => this.queueItem(run.id, signal), patience);
       const number = item.executable?.number;
       if (number !== undefined) return this.buildRun(number, item.executable?.url ?? null);
       if (item.cancelled === true) throw new CancelledError(`Jenkins cancelled queue item ${item.id} of ${this.settings.job} before it started.`);
@@ -158,8 +172,10 @@ export class JenkinsPipeline implements PipelineBackend {
     const number = Number(run.id);
     const lines = new ConsoleLines();
     let offset = 0;
+    const patience = this.patience(signal, (step) => onUpdate({ run, state: 'running', step, done: null, total: null, lines: [] }));
     for (;;) {
-      const chunk = await this.client.progressiveText(this.jobPath, number, offset, signal);
+      // Asked again from the same offset after an outage: no console line is lost or repeated.
+      const chunk = await patiently(() => this.client.progressiveText(this.jobPath, number, offset, signal), patience);
       offset = chunk.next;
       const complete = lines.push(chunk.text, !chunk.more);
       const step = `build #${number} running${lines.stage === null ? '' : `: ${lines.stage}`}`;
@@ -169,7 +185,7 @@ export class JenkinsPipeline implements PipelineBackend {
     }
     // The log is complete; the result is set at the same moment or just after.
     for (;;) {
-      const build = await this.build(number, signal);
+      const build = await patiently(() => this.build(number, signal), patience);
       if (!build.building) return outcomeOf(this.buildRun(build.number, build.url), build);
       await pause(this.settings.pollIntervalMs, signal);
     }
