@@ -274,6 +274,16 @@ describe('retry through the catalog', () => {
     s.assertClean();
   });
 
+  it('refuses to retry a pipeline that succeeded (GitLab would re-run nothing), and retries nothing', async () => {
+    const s = await start({
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs('success') }),
+      postApiV4ProjectsIdPipelinesPipelineIdRetry: () => ({ status: 201, body: pipelineAs('success') }),
+    });
+    await expect(port(s.url).retry(run61, signal())).rejects.toThrow('app#61 succeeded: GitLab retries only failed or cancelled jobs, so nothing would run again. Start a new run with `pipeline run app`.');
+    expect(s.callsTo('postApiV4ProjectsIdPipelinesPipelineIdRetry')).toEqual([]);
+    s.assertClean();
+  });
+
   it('refuses a pipeline on a ref outside the pipeline\'s ref pattern (one started in GitLab itself), and retries nothing', async () => {
     const s = await start({
       getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs('failed', { ref: 'feature/x' }) }),

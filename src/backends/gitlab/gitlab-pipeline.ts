@@ -3,7 +3,7 @@
  * (trigger token) with variables, follow its status and jobs by polling, and take Pipeline Hook
  * events pushed through the hub as they come so chat sees progress before the next poll.
  */
-import { BackendError, NotFoundError } from '../../core/errors.js';
+import { BackendError, ConflictError, NotFoundError } from '../../core/errors.js';
 import type { PipelineEventHub } from '../../core/pipelines/events.js';
 import { pause } from '../../core/pipelines/pause.js';
 import type { PipelineBackend, PipelineOutcome, PipelineRun, PipelineSnapshot, PipelineState, PipelineUpdate, RetryVetting, StartRequest } from '../../core/pipelines/ports.js';
@@ -126,7 +126,13 @@ export class GitlabPipeline implements PipelineBackend {
    */
   async retry(run: PipelineRun, signal: AbortSignal, vet: RetryVetting): Promise<PipelineRun> {
     const id = this.pipelineId(run);
-    vet((await this.client.pipeline(this.settings.project, id, signal)).ref, null);
+    const pipeline = await this.client.pipeline(this.settings.project, id, signal);
+    // GitLab re-runs only failed and cancelled jobs: "retrying" a pipeline that succeeded runs
+    // nothing, and following it would report a success at once that no new run earned.
+    if (pipeline.status === 'success') {
+      throw new ConflictError(`${run.pipeline}#${id} succeeded: GitLab retries only failed or cancelled jobs, so nothing would run again. Start a new run with \`pipeline run ${run.pipeline}\`.`);
+    }
+    vet(pipeline.ref, null);
     return this.runOf(await this.client.retry(this.settings.project, id, signal));
   }
 
