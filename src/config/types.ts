@@ -364,6 +364,8 @@ export interface GitlabPipelineConfig {
   readonly webhookToken: string | null;
   /** Default ref. */
   readonly ref: string;
+  /** Milliseconds a pipeline may wait to start before it is cancelled. */
+  readonly queueTimeout: number;
 }
 
 /** Service name -> service (src/config/schema/services.ts). */

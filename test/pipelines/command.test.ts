@@ -35,7 +35,7 @@ function jenkinsPipeline(url: string, extra: Partial<PipelineConfig> = {}): Pipe
 function gitlabPipeline(url: string): PipelineConfig {
   return {
     description: null,
-    backend: { kind: 'gitlab', url, project: 'gitlab-org/gitlab-test', token: 'glpat-x', triggerToken: null, webhookToken: 'hook-secret', ref: 'master' },
+    backend: { kind: 'gitlab', url, project: 'gitlab-org/gitlab-test', token: 'glpat-x', triggerToken: null, webhookToken: 'hook-secret', ref: 'master', queueTimeout: 600_000 },
     variables: { DEPLOY_ENV: { type: 'enum', values: ['staging', 'production'], required: true, default: null, description: null } },
     refPattern: '^[a-z]+$',
     permission: null,

@@ -212,6 +212,33 @@ describe('following a pipeline', () => {
     expect(denied.callsTo('getApiV4ProjectsIdPipelinesPipelineId')).toHaveLength(1);
   });
 
+  it('cancels a pipeline that waits to start past its queue timeout (no runner takes its jobs) and fails, naming the wait', async () => {
+    const s = await start({
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs('pending') }),
+      getApiV4ProjectsIdPipelinesPipelineIdJobs: () => ({ status: 200, body: jobsAs('pending', 'created') }),
+      postApiV4ProjectsIdPipelinesPipelineIdCancel: () => ({ status: 200, body: pipelineAs('canceled') }),
+    });
+    const error = await backend(s.url, { queueTimeoutMs: 100 }).follow(run61, () => undefined, signal()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendError);
+    expect((error as Error).message).toMatch(/^GitLab pipeline #61 waited \d+s to start \(pending: no runner took its jobs\) and was cancelled\.$/);
+    expect(s.callsTo('postApiV4ProjectsIdPipelinesPipelineIdCancel')).toHaveLength(1);
+    s.assertClean();
+  });
+
+  it('counts only an unbroken wait to start: a pipeline that runs between two waits, or a scheduled (delayed) one, is not cancelled', async () => {
+    // No two waiting polls in a row: however slow the machine, no wait is ever unbroken for long.
+    const statuses = ['pending', 'running', 'created', 'running', 'scheduled', 'scheduled', 'scheduled', 'success'];
+    let poll = 0;
+    const s = await start({
+      getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 200, body: pipelineAs(statuses[Math.min(poll++, statuses.length - 1)] ?? 'success') }),
+      getApiV4ProjectsIdPipelinesPipelineIdJobs: () => ({ status: 200, body: jobsAs('success', 'running') }),
+    });
+    const finished = await backend(s.url, { queueTimeoutMs: 30, pollIntervalMs: 40 }).follow(run61, () => undefined, signal());
+    expect(finished.state).toBe('succeeded');
+    expect(s.callsTo('postApiV4ProjectsIdPipelinesPipelineIdCancel')).toEqual([]);
+    s.assertClean();
+  });
+
   it('turns an unknown pipeline into a clear error', async () => {
     const s = await start({ getApiV4ProjectsIdPipelinesPipelineId: () => ({ status: 404, body: { message: '404 Not found' } }) });
     await expect(backend(s.url).follow(run61, () => undefined, signal())).rejects.toThrow(/GitLab found no such thing for pipeline #61 \(404\): 404 Not found/);
@@ -254,7 +281,7 @@ describe('retry through the catalog', () => {
   function port(url: string): ReturnType<typeof createPipelinePortFromConfig> {
     const config: PipelineConfig = {
       description: null,
-      backend: { kind: 'gitlab', url, project: 'group/app', token: TOKEN, triggerToken: null, webhookToken: null, ref: 'main' },
+      backend: { kind: 'gitlab', url, project: 'group/app', token: TOKEN, triggerToken: null, webhookToken: null, ref: 'main', queueTimeout: 600_000 },
       variables: { APP_VERSION: { type: 'string', pattern: null, required: true, default: null, description: null } },
       refPattern: '^(main|release/[0-9.]+)$',
       permission: null,

@@ -3,6 +3,7 @@
  * (trigger token) with variables, follow its status and jobs by polling, and take Pipeline Hook
  * events pushed through the hub as they come so chat sees progress before the next poll.
  */
+import { formatDuration } from '../../core/args/duration.js';
 import { BackendError, ConflictError, NotFoundError } from '../../core/errors.js';
 import type { PipelineEventHub } from '../../core/pipelines/events.js';
 import { pause } from '../../core/pipelines/pause.js';
@@ -23,7 +24,12 @@ export interface GitlabPipelineSettings {
   readonly requestTimeoutMs: number;
   /** How long a follow waits out GitLab being unavailable (patient.ts); DEFAULT_OUTAGE_MS when absent. */
   readonly outageMs?: number;
+  /** How long a pipeline may wait to start before the follow cancels it; no limit when absent. */
+  readonly queueTimeoutMs?: number;
 }
+
+/** A pipeline waiting to start: no job of it runs yet (`scheduled`, a delayed job's timer, is meant to wait). */
+const WAITING = new Set(['created', 'pending', 'waiting_for_resource', 'preparing']);
 
 interface JobLike {
   readonly name: string;
@@ -64,6 +70,8 @@ export class GitlabPipeline implements PipelineBackend {
     // An event that lands between two polls (not during a pause) must still cut the next pause short.
     let woken = false;
     let lastState: PipelineState = 'queued';
+    /** Since when the pipeline has waited to start (no runner takes its jobs); null while it runs. */
+    let waitingSince: number | null = null;
     // GitLab briefly unavailable (a 502 while it deploys itself, a 429) is waited out, not a failure.
     const patience = {
       signal,
@@ -87,6 +95,10 @@ export class GitlabPipeline implements PipelineBackend {
         const state = stateOf(pipeline.status);
         lastState = state;
         if (isFinal(state)) return outcomeOf(current, pipeline, jobs);
+        waitingSince = WAITING.has(pipeline.status) ? (waitingSince ?? Date.now()) : null;
+        if (waitingSince !== null && this.settings.queueTimeoutMs !== undefined && Date.now() - waitingSince >= this.settings.queueTimeoutMs) {
+          await this.giveUpWaiting(pipeline, Date.now() - waitingSince, signal);
+        }
         onUpdate(this.updateOf(current, pipeline.status, jobs));
         await pause(this.settings.pollIntervalMs, signal, (wake) => {
           if (woken) wake();
@@ -134,6 +146,18 @@ export class GitlabPipeline implements PipelineBackend {
     }
     vet(pipeline.ref, null);
     return this.runOf(await this.client.retry(this.settings.project, id, signal));
+  }
+
+  /**
+   * A pipeline no runner takes would otherwise hold its job (and a deploy waiting on its build) for
+   * the job's whole timeout: it is cancelled, as a Jenkins build stuck in the queue is removed from it.
+   */
+  private async giveUpWaiting(pipeline: PipelineJson, waitedMs: number, signal: AbortSignal): Promise<never> {
+    const cancelled = await this.client.cancel(this.settings.project, pipeline.id, signal).then(
+      () => ' and was cancelled',
+      () => '; cancelling it failed, so it may still start',
+    );
+    throw new BackendError(`GitLab pipeline #${pipeline.id} waited ${formatDuration(Math.round(waitedMs / 1000) * 1000)} to start (${pipeline.status}: no runner took its jobs)${cancelled}.`, 'gitlab');
   }
 
   private pipelineId(run: PipelineRun): number {

@@ -43,7 +43,16 @@ function backendOf(name: string, config: PipelineConfig, hub: PipelineEventHub):
     });
   }
   return new GitlabPipeline(
-    { pipeline: name, url: b.url, project: b.project, token: b.token, triggerToken: b.triggerToken, pollIntervalMs: config.pollInterval, requestTimeoutMs: config.requestTimeout },
+    {
+      pipeline: name,
+      url: b.url,
+      project: b.project,
+      token: b.token,
+      triggerToken: b.triggerToken,
+      pollIntervalMs: config.pollInterval,
+      requestTimeoutMs: config.requestTimeout,
+      queueTimeoutMs: b.queueTimeout,
+    },
     hub,
   );
 }

@@ -50,6 +50,9 @@ const Gitlab = Type.Object(
     triggerToken: Type.Optional(Secret('Pipeline trigger token: when set, runs start through the trigger endpoint.')),
     webhookToken: Type.Optional(Secret('Secret token of the project\'s Pipeline events webhook (POST /webhooks/gitlab).')),
     ref: Type.Optional(Type.String({ minLength: 1, default: DEFAULTS.ref, description: 'Default ref when --ref is not given.' })),
+    queueTimeout: Type.Optional(
+      Duration({ default: DEFAULTS.queueTimeout, description: 'How long a pipeline may wait to start (created, pending, waiting for a resource: no runner takes its jobs) before opsbot cancels it.' }),
+    ),
   },
   { additionalProperties: false, title: 'GitLab project' },
 );
@@ -131,7 +134,16 @@ function loadPipeline(raw: RawPipeline): PipelineConfig {
     const g = raw.gitlab;
     return {
       ...common,
-      backend: { kind: 'gitlab', url: g.url, project: g.project, token: g.token, triggerToken: g.triggerToken ?? null, webhookToken: g.webhookToken ?? null, ref: g.ref ?? DEFAULTS.ref },
+      backend: {
+        kind: 'gitlab',
+        url: g.url,
+        project: g.project,
+        token: g.token,
+        triggerToken: g.triggerToken ?? null,
+        webhookToken: g.webhookToken ?? null,
+        ref: g.ref ?? DEFAULTS.ref,
+        queueTimeout: durationMs(g.queueTimeout ?? DEFAULTS.queueTimeout),
+      },
     };
   }
   // check() reports a pipeline with neither or both (an empty url); load must still return something typed.
