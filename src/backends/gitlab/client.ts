@@ -45,6 +45,14 @@ const pipelineShape = shapeCheck(PIPELINE);
 const jobsShape = shapeCheck(Type.Array(JOB));
 
 const BACKEND = 'GitLab';
+
+interface RequestOptions {
+  readonly authenticated: boolean;
+  /** False for a create: one that timed out may have happened, and is never repeated. */
+  readonly idempotent: boolean;
+}
+const READ: RequestOptions = { authenticated: true, idempotent: true };
+type RequestArgs = [method: 'GET' | 'POST', path: string, body: unknown, what: string, ok: readonly number[], signal: AbortSignal, options?: RequestOptions];
 /** 5,000 jobs: more than any real pipeline has, and a bound on a server whose pages never end. */
 const MAX_JOB_PAGES = 50;
 
@@ -105,30 +113,12 @@ export class GitlabClient {
     return this.request(pipelineShape, 'POST', `projects/${GitlabClient.project(project)}/pipelines/${id}/retry`, undefined, `retrying pipeline #${id}`, [201], signal);
   }
 
-  private async request<T>(
-    shape: ShapeCheck<T>,
-    method: 'GET' | 'POST',
-    path: string,
-    body: unknown,
-    what: string,
-    ok: readonly number[],
-    signal: AbortSignal,
-    options: { authenticated: boolean; idempotent: boolean } = { authenticated: true, idempotent: true },
-  ): Promise<T> {
-    return (await this.exchange(shape, method, path, body, what, ok, signal, options)).value;
+  private async request<T>(shape: ShapeCheck<T>, ...args: RequestArgs): Promise<T> {
+    return (await this.exchange(shape, ...args)).value;
   }
 
   /** One request; the answer checked against `shape`, with the headers (pagination). */
-  private async exchange<T>(
-    shape: ShapeCheck<T>,
-    method: 'GET' | 'POST',
-    path: string,
-    body: unknown,
-    what: string,
-    ok: readonly number[],
-    signal: AbortSignal,
-    options: { authenticated: boolean; idempotent: boolean } = { authenticated: true, idempotent: true },
-  ): Promise<{ value: T; headers: Headers }> {
+  private async exchange<T>(shape: ShapeCheck<T>, ...[method, path, body, what, ok, signal, options = READ]: RequestArgs): Promise<{ value: T; headers: Headers }> {
     const url = new URL(path, this.base);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.authenticated) headers['private-token'] = this.connection.token;
