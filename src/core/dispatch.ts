@@ -13,6 +13,7 @@ import type { Clock } from './clock.js';
 import type { Command } from './command.js';
 import { CONFIRM_CODE, CONFIRM_TTL_MS, confirmCommand, confirmationPrompt, newConfirmationCode } from './confirm.js';
 import { DeniedError, LockedError, UsageError, isOpsbotError } from './errors.js';
+import { inlineCode } from './format.js';
 import { conversationKey, principalKey, type Invocation } from './identity.js';
 import type { Logger } from './log.js';
 import type { Message } from './message.js';
@@ -94,7 +95,7 @@ export class Dispatcher {
         const suggestion = this.deps.registry.suggest(name);
         // Whatever was typed is quoted back, but not at any length: a pasted page is not a command name.
         const shown = name.length > 40 ? `${name.slice(0, 39)}…` : name;
-        throw new UsageError(`Unknown command \`${shown}\`.${suggestion === null ? '' : didYouMean(name, [suggestion])}`, { hint: 'Type `help` to list the commands.' });
+        throw new UsageError(`Unknown command ${inlineCode(shown)}.${suggestion === null ? '' : didYouMean(name, [suggestion])}`, { hint: 'Type `help` to list the commands.' });
       }
       commandName = command.name;
       // The redeemed command is counted by its own dispatch; `confirm` only when it fails.

@@ -142,6 +142,32 @@ describe('Adaptive Card rendering', () => {
     expect(json.length).toBeLessThan(20_000);
   });
 
+  it('keeps quoted text literal: a typed [label](url) becomes no link in the bot\'s card; opsbot\'s own links stay', () => {
+    const forged = '[the runbook](https://evil.example/login)';
+    const unknown = errorReply(new UsageError(`Unknown command \`${forged}\`.`), 'u');
+    const message: Message = {
+      title: `Job #7 started: \`lock demo ${forged}\``,
+      tone: 'info',
+      blocks: [
+        ...unknown.blocks,
+        { kind: 'code', text: `TASK [deploy] ${forged}` },
+        { kind: 'table', columns: ['why'], rows: [[`\`${forged}\``]] },
+        { kind: 'links', links: [{ label: 'Build #57', url: 'https://ci.example.com/job/57/' }] },
+        { kind: 'text', text: 'See [the job](https://ci.example.com/job/57/) for more.' },
+      ],
+    };
+    const texts = (JSON.stringify(renderCard(message, signer())).match(/"text":"(?:[^"\\]|\\.)*"/g) ?? []).map((t) => JSON.parse(`{${t}}`) as { text: string }).map((t) => t.text);
+    const withForged = texts.filter((t) => t.includes('the runbook'));
+    expect(withForged).toHaveLength(4);
+    for (const text of withForged) {
+      // What is shown is unchanged; only the link syntax is broken.
+      expect(text.replaceAll('\u200B', '')).toContain(forged);
+      expect(text).not.toContain('](');
+    }
+    expect(texts).toContain('[Build #57](https://ci.example.com/job/57/)');
+    expect(texts).toContain('See [the job](https://ci.example.com/job/57/) for more.');
+  });
+
   it('gives every activity a one-line summary for notifications', () => {
     expect(summaryOf(cases['confirm-prompt']!.message)).toBe('Confirm: `wipe store-pl`');
     expect(summaryOf({ tone: 'info', blocks: [{ kind: 'text', text: 'Job #7\nstarted' }] })).toBe('Job #7 started');

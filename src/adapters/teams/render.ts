@@ -4,6 +4,7 @@
  * Buttons become Action.Submit whose data is a signed token (./action-token.ts); links become
  * markdown links. Pure: the signer is passed in, so golden files can pin the output.
  */
+import { literal, literalCodeSpans } from './literal.js';
 import type { Action, Block, Message, Tone } from '../../core/message.js';
 
 export const CARD_VERSION = '1.4';
@@ -43,7 +44,7 @@ function progressBar(done: number, total: number | null): string {
 function renderBlock(block: Block): CardJson[] {
   switch (block.kind) {
     case 'text':
-      return [textBlock(clip(block.text, LIMITS.text))];
+      return [textBlock(literalCodeSpans(clip(block.text, LIMITS.text)))];
     case 'fields': {
       const facts = block.fields.slice(0, LIMITS.facts).map((f) => ({ title: clip(f.label, LIMITS.cell), value: clip(f.value, LIMITS.cell) }));
       return facts.length === 0 ? [] : [{ type: 'FactSet', facts }];
@@ -53,13 +54,13 @@ function renderBlock(block: Block): CardJson[] {
         {
           type: 'Container',
           style: 'emphasis',
-          items: [textBlock(clipHead(block.text, LIMITS.code), { fontType: 'Monospace', size: 'Small' })],
+          items: [textBlock(literal(clipHead(block.text, LIMITS.code)), { fontType: 'Monospace', size: 'Small' })],
         },
       ];
     case 'table':
       return renderTable(block.columns, block.rows);
     case 'progress':
-      return [textBlock(block.step, { weight: 'Bolder' }), textBlock(progressBar(block.done, block.total), { fontType: 'Monospace', isSubtle: true, spacing: 'None' })];
+      return [textBlock(literalCodeSpans(block.step), { weight: 'Bolder' }), textBlock(progressBar(block.done, block.total), { fontType: 'Monospace', isSubtle: true, spacing: 'None' })];
     case 'links':
       return block.links.length === 0 ? [] : [textBlock(block.links.map((l) => `[${l.label.replace(/[[\]]/g, '')}](${l.url})`).join(' · '))];
   }
@@ -74,7 +75,7 @@ function renderTable(columns: readonly string[], rows: readonly (readonly string
     columns: shown.map((_, i) => ({
       type: 'Column',
       width: 'stretch',
-      items: [textBlock(clip(cells[i] ?? '', LIMITS.cell), header ? { weight: 'Bolder' } : { spacing: 'None' })],
+      items: [textBlock(literalCodeSpans(clip(cells[i] ?? '', LIMITS.cell)), header ? { weight: 'Bolder' } : { spacing: 'None' })],
     })),
   });
   const out = [row(shown, true), ...rows.slice(0, LIMITS.tableRows).map((r) => row(r, false))];
@@ -90,7 +91,7 @@ function renderAction(action: Action, sign: ActionSigner): CardJson {
 export function renderCard(message: Message, sign: ActionSigner): CardJson {
   const body: CardJson[] = [];
   if (message.title !== undefined) {
-    body.push(textBlock(`${TONE_MARK[message.tone]}${clip(message.title, LIMITS.cell * 2)}`, { weight: 'Bolder', size: 'Medium', color: TONE_COLOR[message.tone] }));
+    body.push(textBlock(`${TONE_MARK[message.tone]}${literalCodeSpans(clip(message.title, LIMITS.cell * 2))}`, { weight: 'Bolder', size: 'Medium', color: TONE_COLOR[message.tone] }));
   }
   message.blocks.forEach((block, i) => {
     const rendered = renderBlock(block);
