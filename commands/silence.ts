@@ -42,9 +42,11 @@ export const silence = defineCommand({
     if (ctx.dryRun) return { tone: 'info', blocks: [{ kind: 'text', text: `Would silence ${formatMatchers(parsed)}${where} for ${formatDuration(duration)}.` }] };
     const created = await port.silence({ matchers: parsed, durationMs: duration, comment: reason ?? '' }, ctx.principal, ctx.signal);
     ctx.ref('silence', created.id);
+    // A silence for another source's alerts (`__source__`) is not sent to Alertmanager.
+    const kept = created.inAlertmanager ? where : '';
     return {
       tone: 'warning',
-      blocks: [{ kind: 'text', text: `Silenced ${formatMatchers(parsed)}${where} until ${formatTime(created.endsAt)} (silence ${created.id}). \`unsilence ${created.id}\` ends it.` }],
+      blocks: [{ kind: 'text', text: `Silenced ${formatMatchers(parsed)}${kept} until ${formatTime(created.endsAt)} (silence ${created.id}). \`unsilence ${created.id}\` ends it.` }],
     };
   },
 });

@@ -3,12 +3,13 @@
  * clicked; forged, tampered, expired, replayed or other-person clicks do nothing and are audited.
  * Every upstream action sample is accepted on the wire (and refused: none carries an opsbot signature).
  */
+import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, removeTempDirs } from '../support/app.js';
 import { gates, testCommands } from './support/commands.js';
 import { integrationViolations } from './support/contracts.js';
 import { actionSamples } from './support/fixtures.js';
-import { sendCommand, sendJson, slashFields, slashForm, startHarness, type FakePost, type Harness } from './support/harness.js';
+import { ACTION_SECRET, sendCommand, sendJson, slashFields, slashForm, startHarness, type FakePost, type Harness } from './support/harness.js';
 
 let h: Harness | null = null;
 
@@ -57,8 +58,8 @@ async function denials(harness: Harness) {
   return (await harness.t.store.audit.recent(50)).filter((e) => e.event === 'denied' && e.permission === 'mattermost:interaction');
 }
 
-async function confirmButton(harness: Harness): Promise<Button> {
-  const prompt = await sendCommand(harness, slashForm(slashFields('mm-nuke', 'web')));
+async function confirmButton(harness: Harness, fields: Record<string, string> = {}): Promise<Button> {
+  const prompt = await sendCommand(harness, slashForm(slashFields('mm-nuke', 'web', fields)));
   expect(prompt.body.response_type).toBe('ephemeral');
   const [button] = buttonsOf(prompt.body);
   expect(button?.name).toBe('Confirm');
@@ -93,6 +94,37 @@ describe('signed buttons', () => {
     const [job] = await eventually(() => harness.t.store.jobs.list({ limit: 5 }), (j) => j[0]?.state === 'succeeded', 'the confirmed job');
     expect(job).toMatchObject({ command: 'mm-nuke', principal: { id: 'u-olga' }, conversation: { id: 'ch-ops' } });
     expect((await harness.t.store.audit.recent(20)).map((e) => e.event)).toContain('confirmed');
+  });
+
+  it('starts the job of a button pressed in a thread in that thread, where its live post goes', async () => {
+    h = await startHarness({ extraCommands: testCommands });
+    const root = 'rootpost000000000000000000';
+    const button = await confirmButton(h, { root_id: root });
+    // The press itself names no thread (Mattermost sends none): it comes from the signed context.
+    const body = await press(h, click(button));
+    expect(body.ephemeral_text).toMatch(/^Job #\d+ started: `mm-nuke web`/);
+    const harness = h;
+    const [job] = await eventually(() => harness.t.store.jobs.list({ limit: 5 }), (j) => j[0]?.state === 'succeeded', 'the confirmed job');
+    expect(job?.conversation).toMatchObject({ id: 'ch-ops', threadId: root });
+    const [post] = await eventually(() => Promise.resolve(harness.server!.callsTo('CreatePost')), (calls) => calls.length > 0, 'the job post');
+    expect(post?.body).toMatchObject({ channel_id: 'ch-ops', root_id: root });
+    // Moved to another thread, the button is refused.
+    const moved = await confirmButton(h, { root_id: root });
+    const elsewhere = await press(h, click({ ...moved, integration: { ...moved.integration, context: { ...moved.integration.context, th: 'otherroot00000000000000000' } } }));
+    expect(elsewhere.ephemeral_text).toBe('That button is not a valid opsbot button. Nothing was done.');
+  });
+
+  it('still runs a button signed before threads were kept (version 2), at the channel root', async () => {
+    h = await startHarness({ extraCommands: testCommands });
+    const fresh = (await confirmButton(h)).integration.context;
+    const body = { v: 2, cmd: fresh.cmd, lbl: fresh.lbl, act: fresh.act, ch: fresh.ch, exp: fresh.exp, n: 'older-nonce', note: fresh.note, upd: fresh.upd };
+    const payload = JSON.stringify([body.v, body.cmd, body.lbl, body.act, body.ch, body.exp, body.n, body.note, body.upd]);
+    const sig = createHmac('sha256', ACTION_SECRET).update(`button\n${payload}`).digest('base64url');
+    const answer = await press(h, click({ name: 'Confirm', integration: { url: 'https://opsbot.example.test/mattermost/action', context: { ...body, sig } } }));
+    expect(answer.ephemeral_text).toMatch(/^Job #\d+ started: `mm-nuke web`/);
+    const harness = h;
+    const [job] = await eventually(() => harness.t.store.jobs.list({ limit: 5 }), (j) => j[0]?.state === 'succeeded', 'the confirmed job');
+    expect(job?.conversation.threadId).toBeUndefined();
   });
 
   it('refuses a replayed click', async () => {
@@ -175,6 +207,24 @@ describe('signed buttons', () => {
     const [job] = await eventually(() => harness.t.store.jobs.list({ limit: 1 }), (j) => j[0]?.state === 'cancelled', 'the cancelled job');
     await eventually(() => harness.posts.get(live.id)?.props.attachments?.[0]?.title, (t) => t === `Job #${job?.id} was cancelled`, 'the live post showing it');
     harness.server?.assertClean();
+  });
+
+  it('signs the buttons of a live post in a thread with that thread', async () => {
+    h = await startHarness({ extraCommands: testCommands });
+    const harness = h;
+    const root = 'rootpost000000000000000000';
+    await sendCommand(harness, slashForm(slashFields('mm-job', 'web --wait', { root_id: root })));
+    await gates.entered('job:web');
+    const live: FakePost = (await eventually(
+      () => [...harness.posts.values()][0],
+      (p) => (p?.props.attachments?.[0]?.actions?.length ?? 0) > 0,
+      'the live post with its Cancel button',
+    ))!;
+    const cancel = live.props.attachments![0]!.actions![0]! as Button;
+    expect(cancel.integration.context).toMatchObject({ v: 3, ch: 'ch-ops', th: root });
+    const body = await press(harness, click(cancel, { post_id: live.id }));
+    expect(body.ephemeral_text).toMatch(/^Cancelling job #\d+/);
+    await eventually(() => harness.t.store.jobs.list({ limit: 1 }), (j) => j[0]?.state === 'cancelled', 'the cancelled job');
   });
 
   it('answers a malformed click with 400 and the reason', async () => {

@@ -84,7 +84,7 @@ describe('Mattermost rendering', () => {
   for (const [name, message] of Object.entries(samples)) {
     it(`renders ${name} as pinned`, () => {
       nonces = 0;
-      const rendered = renderPost(message, buttons.maker({ actors: ['u8k3alice'], channel: 'ch4opsxyz', note: message.title ?? null, update: true }));
+      const rendered = renderPost(message, buttons.maker({ actors: ['u8k3alice'], channel: 'ch4opsxyz', threadId: null, note: message.title ?? null, update: true }));
       golden(name, rendered);
       for (const attachment of rendered.attachments) expect(integrationViolations('MessageAttachment', attachment)).toEqual([]);
       expect(integrationViolations('CommandResponse', { response_type: 'in_channel', text: rendered.message, attachments: rendered.attachments })).toEqual([]);
@@ -92,7 +92,7 @@ describe('Mattermost rendering', () => {
   }
 
   it('colours by tone and signs one button per action', () => {
-    const rendered = renderPost(samples['job-running']!, buttons.maker({ actors: ['u8k3alice'], channel: 'ch4opsxyz', note: null, update: false }));
+    const rendered = renderPost(samples['job-running']!, buttons.maker({ actors: ['u8k3alice'], channel: 'ch4opsxyz', threadId: null, note: null, update: false }));
     const [attachment] = rendered.attachments;
     expect(attachment?.color).toBe('#2389D7');
     expect(attachment?.actions?.map((a) => [a.name, a.style, a.integration.url, a.integration.context.cmd, a.integration.context.act])).toEqual([

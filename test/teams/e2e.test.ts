@@ -129,6 +129,10 @@ describe('Teams endpoint with Bot Framework authentication', () => {
     await until(() => h.sent().find((c) => c.operationId !== 'Conversations_ReplyToActivity' && cardText(cardOf(c)).includes('store-pl wiped')), 'the wiped job card');
     const [job] = await h.test.store.jobs.list({ limit: 5 });
     expect(job).toMatchObject({ command: 'wipe', state: 'succeeded', principal: { id: ALAN.aad } });
+    // A click names its reply chain itself (`;messageid=` in its conversation id): the job's card goes there.
+    expect(job?.conversation.threadId).toBe('1700000000123');
+    const card = h.sent().find((c) => c.operationId === 'Conversations_SendToConversation' && cardText(cardOf(c)).includes('wipe'));
+    expect(card?.params.conversationId).toBe(`${CHANNEL};messageid=1700000000123`);
 
     // The same button cannot be used twice.
     await h.send(click(confirm));

@@ -129,7 +129,9 @@ export class MattermostAdapter {
       return this.refuse(principal, conversation, grant.command, 'button refused: already used (replayed)', 'was already used');
     }
 
-    const audience: Audience = { principal, conversation, hook: await deps.replies.lastHook(conversation, principal) };
+    // A press names no thread: the one the button was posted in is in its signed context.
+    const here: Conversation = grant.threadId === null ? conversation : { ...conversation, threadId: grant.threadId };
+    const audience: Audience = { principal, conversation: here, hook: await deps.replies.lastHook(here, principal) };
     const invocation = this.invocation(grant.command, audience);
     const settled = await dispatchWithinBudget(this.deps, invocation, audience, this.deps.replyBudgetMs);
     let answer: Message;
@@ -206,7 +208,7 @@ export class MattermostAdapter {
 
   /** Dispatches; if the answer is not ready within the budget, it is delivered later instead. */
   private response(message: Message, audience: Audience, type: CommandResponse['response_type']): CommandResponse {
-    const rendered = renderPost(message, this.deps.buttons.maker({ actors: [audience.principal.id], channel: audience.conversation.id, note: message.title ?? null, update: true }));
+    const rendered = renderPost(message, this.deps.buttons.maker({ actors: [audience.principal.id], channel: audience.conversation.id, threadId: audience.conversation.threadId ?? null, note: message.title ?? null, update: true }));
     return {
       response_type: type,
       text: rendered.message,

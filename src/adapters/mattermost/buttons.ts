@@ -14,6 +14,8 @@ export interface ButtonOptions {
   readonly actors: readonly string[];
   /** The channel the buttons are posted in: a press from anywhere else is refused. */
   readonly channel: string;
+  /** The thread they are posted in, or null at the channel's root: what a press starts goes there. */
+  readonly threadId: string | null;
   /** What the post said, shown with "who pressed what" once pressed. */
   readonly note: string | null;
   /** Replace the post when pressed (replies), or leave it (live job posts edit themselves). */
@@ -39,6 +41,7 @@ export class ButtonFactory {
         label: action.label,
         actors: options.actors,
         channel: options.channel,
+        threadId: options.threadId,
         expiresAt: this.clock.now().getTime() + ttl,
         nonce: this.nonce(),
         note: options.note,

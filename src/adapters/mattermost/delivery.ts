@@ -69,7 +69,7 @@ export class MattermostDelivery implements ChatDelivery {
   async post(conversation: Conversation, message: Message, options: PostOptions = {}): Promise<MessageRef> {
     const client = this.requireClient();
     const actors = options.actors ?? [];
-    const rendered = renderPost(message, this.deps.buttons.maker({ actors, channel: conversation.id, note: message.title ?? null, update: false }));
+    const rendered = renderPost(message, this.deps.buttons.maker({ actors, channel: conversation.id, threadId: options.threadId ?? null, note: message.title ?? null, update: false }));
     const onlyFor = actors.length === 1 ? actors[0] : undefined;
     const ephemeral = message.ephemeral === true && onlyFor !== undefined;
     // An ephemeral post is never stored by the server, so it cannot hold a file.
@@ -97,7 +97,7 @@ export class MattermostDelivery implements ChatDelivery {
       return;
     }
     const client = this.requireClient();
-    const rendered = renderPost(message, this.deps.buttons.maker({ actors: options.actors ?? [], channel: ref.conversationId, note: message.title ?? null, update: false }));
+    const rendered = renderPost(message, this.deps.buttons.maker({ actors: options.actors ?? [], channel: ref.conversationId, threadId: options.threadId ?? null, note: message.title ?? null, update: false }));
     const upload = await this.upload(client, ref.conversationId, message, rendered);
     const patched = await this.withFile(upload, (fileIds) => client.patchPost({ id: ref.messageId, message: rendered.message, props: { attachments: rendered.attachments }, ...fileIds }));
     if (upload !== null && !showsFile(patched, upload.fileId)) await this.replyWithFile(client, ref, upload.fileId, upload.name, options);
@@ -159,7 +159,7 @@ export class MattermostDelivery implements ChatDelivery {
     if (this.deps.clock.now().getTime() - issuedAt > RESPONSE_URL_TTL_MS) {
       throw new PermanentDeliveryError('the command\'s response_url has expired (Mattermost allows 30 minutes); the result is in `job <id>`');
     }
-    const rendered = renderPost(message, this.deps.buttons.maker({ actors: options.actors ?? [], channel: ref.conversationId, note: message.title ?? null, update: true }));
+    const rendered = renderPost(message, this.deps.buttons.maker({ actors: options.actors ?? [], channel: ref.conversationId, threadId: options.threadId ?? null, note: message.title ?? null, update: true }));
     const body: CommandResponse = {
       response_type: message.ephemeral === true ? 'ephemeral' : 'in_channel',
       text: rendered.message,

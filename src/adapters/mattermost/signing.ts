@@ -1,7 +1,7 @@
 /**
  * Signed button contexts and dialog states. Mattermost echoes a button's `context` back verbatim when
  * it is clicked, and anyone who can reach opsbot can post a forged one: so the context carries the
- * command, who may press it, in which channel, until when, and a one-time nonce, all under an
+ * command, who may press it, in which channel and thread, until when, and a one-time nonce, all under an
  * HMAC-SHA256 made with the configured actionSecret. Verification recomputes the HMAC and compares in
  * constant time.
  */
@@ -19,6 +19,12 @@ export interface ButtonGrant {
    * signed before channels were bound (version 1), accepted until they expire.
    */
   readonly channel: string | null;
+  /**
+   * The thread it was posted in (a root post id), or null at the channel's root. A press carries no
+   * thread, and what it starts (a job's live post) belongs where the button was. Null too for buttons
+   * signed before threads were kept (versions 1 and 2).
+   */
+  readonly threadId: string | null;
   /** Epoch milliseconds. */
   readonly expiresAt: number;
   readonly nonce: string;
@@ -46,8 +52,9 @@ export interface DialogGrant {
 type Verified<T> = { readonly ok: true; readonly grant: T } | { readonly ok: false; readonly reason: 'malformed' | 'bad signature' };
 
 const VERSION = 1;
-/** Buttons: version 2 binds the channel. */
-const BUTTON_VERSION = 2;
+/** Buttons: version 2 binds the channel, version 3 the thread too. */
+const CHANNEL_BUTTON_VERSION = 2;
+const BUTTON_VERSION = 3;
 /** Dialog states: version 2 keeps the thread and the person's name. */
 const DIALOG_VERSION = 2;
 
@@ -55,15 +62,21 @@ export class ActionSigner {
   constructor(private readonly secret: string) {}
 
   signButton(grant: ButtonGrant & { readonly channel: string }): Record<string, unknown> {
-    const body = { v: BUTTON_VERSION, cmd: grant.command, lbl: grant.label, act: [...grant.actors], ch: grant.channel, exp: grant.expiresAt, n: grant.nonce, note: grant.note, upd: grant.update };
+    const body = { v: BUTTON_VERSION, cmd: grant.command, lbl: grant.label, act: [...grant.actors], ch: grant.channel, th: grant.threadId, exp: grant.expiresAt, n: grant.nonce, note: grant.note, upd: grant.update };
     return { ...body, sig: this.mac('button', buttonPayload(body)) };
   }
 
   verifyButton(context: unknown): Verified<ButtonGrant> {
     if (!isRecord(context)) return { ok: false, reason: 'malformed' };
-    const { v, cmd, lbl, act, ch, exp, n, note, upd, sig } = context;
+    const { v, cmd, lbl, act, ch, th, exp, n, note, upd, sig } = context;
+    // Each version has exactly its own fields: a thread dropped from a version 3 context does not make
+    // it a version 2 one (and the version is under the signature anyway).
+    const shaped =
+      (v === BUTTON_VERSION && typeof ch === 'string' && (th === null || typeof th === 'string')) ||
+      (v === CHANNEL_BUTTON_VERSION && typeof ch === 'string' && th === undefined) ||
+      (v === VERSION && ch === undefined && th === undefined);
     if (
-      !((v === BUTTON_VERSION && typeof ch === 'string') || (v === VERSION && ch === undefined)) ||
+      !shaped ||
       typeof cmd !== 'string' ||
       typeof lbl !== 'string' ||
       !Array.isArray(act) ||
@@ -77,8 +90,9 @@ export class ActionSigner {
       return { ok: false, reason: 'malformed' };
     }
     const channel = typeof ch === 'string' ? ch : null;
-    if (!this.matches('button', buttonPayload({ v, cmd, lbl, act, ch: channel, exp, n, note, upd }), sig)) return { ok: false, reason: 'bad signature' };
-    return { ok: true, grant: { command: cmd, label: lbl, actors: act, channel, expiresAt: exp, nonce: n, note, update: upd } };
+    const threadId = typeof th === 'string' ? th : null;
+    if (!this.matches('button', buttonPayload({ v, cmd, lbl, act, ch: channel, th: threadId, exp, n, note, upd }), sig)) return { ok: false, reason: 'bad signature' };
+    return { ok: true, grant: { command: cmd, label: lbl, actors: act, channel, threadId, expiresAt: exp, nonce: n, note, update: upd } };
   }
 
   signDialog(grant: DialogGrant): string {
@@ -122,8 +136,13 @@ export class ActionSigner {
   }
 }
 
-/** What the signature covers; version 1 had no channel, and its payload is kept as it was signed. */
-function buttonPayload(b: { v: unknown; cmd: string; lbl: string; act: readonly string[]; ch: string | null; exp: number; n: string; note: string | null; upd: boolean }): string {
+/**
+ * What the signature covers, per version, each kept as it was signed: version 1 had no channel,
+ * version 2 no thread; version 3 covers the thread, null included (a root button cannot be moved into
+ * a thread).
+ */
+function buttonPayload(b: { v: unknown; cmd: string; lbl: string; act: readonly string[]; ch: string | null; th: string | null; exp: number; n: string; note: string | null; upd: boolean }): string {
+  if (b.v === BUTTON_VERSION) return JSON.stringify([b.v, b.cmd, b.lbl, b.act, b.ch, b.th, b.exp, b.n, b.note, b.upd]);
   return b.ch === null ? JSON.stringify([b.v, b.cmd, b.lbl, b.act, b.exp, b.n, b.note, b.upd]) : JSON.stringify([b.v, b.cmd, b.lbl, b.act, b.ch, b.exp, b.n, b.note, b.upd]);
 }
 

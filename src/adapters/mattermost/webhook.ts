@@ -102,7 +102,7 @@ export class WebhookAdapter {
   /** As the slash command's: dispatches; an answer not ready within the budget is delivered later. */
   /** Rendered like a slash command's answer; `ephemeral` cannot be honoured here (see the top). */
   private response(message: Message, audience: Audience): OutgoingWebhookResponse {
-    const rendered = renderPost(message, this.deps.buttons.maker({ actors: [audience.principal.id], channel: audience.conversation.id, note: message.title ?? null, update: true }));
+    const rendered = renderPost(message, this.deps.buttons.maker({ actors: [audience.principal.id], channel: audience.conversation.id, threadId: audience.conversation.threadId ?? null, note: message.title ?? null, update: true }));
     return {
       text: rendered.message,
       ...(rendered.attachments.length === 0 ? {} : { attachments: rendered.attachments }),

@@ -14,6 +14,7 @@ import type { Window } from '../maintenance/types.js';
 import type { Message } from '../message.js';
 import { RateLimiter } from '../outbox/rate-limit.js';
 import { matchesAll } from './matchers.js';
+import { silenceLabels } from './silence-view.js';
 import { contentOf, sameContent, type AlertContent } from './same-content.js';
 import type { Alert } from './model.js';
 import type { AlertPoster } from './poster.js';
@@ -256,7 +257,7 @@ export class AlertPipeline {
       // (its "Silence 1h" button) would otherwise keep that post FIRING, and its ticket open, for
       // good, since sources say "resolved" once. A resolve of an alert never posted is stale anyway.
       const holdable = alert.status === 'firing';
-      if (holdable && silences.length > 0 && silences.some((s) => matchesAll(s.matchers, { ...alert.labels, severity: alert.labels.severity ?? alert.severity }))) {
+      if (holdable && silences.length > 0 && silences.some((s) => matchesAll(s.matchers, silenceLabels(alert)))) {
         silenced += 1;
         continue;
       }

@@ -7,6 +7,7 @@ import { formatTime } from '../format.js';
 import type { Action, Block, Link, Message, Tone } from '../message.js';
 import { formatMatchers, type Matcher } from './matchers.js';
 import { mostSevere, severityRank, type AlertSeverity, type Labels } from './model.js';
+import { silenceLabels, SOURCE_LABEL } from './silence-view.js';
 import type { AlertGroupRecord, GroupSummary, StoredAlert } from './store.js';
 import type { TicketLink } from './tickets.js';
 
@@ -27,11 +28,28 @@ export function shellQuote(text: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The `silence` command for a group: its labels as equality matchers. Null if it has none. */
-export function silenceCommand(labels: Labels, duration: string, groupId: number): string | null {
-  const matchers: Matcher[] = Object.entries(labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }));
+/**
+ * The `silence` command for a group: a matcher per grouping label, on what silences see of its alerts
+ * (silence-view.ts). The group holds opsbot's values for `severity` and `source`, which its alerts'
+ * labels may not: `severity` takes the words its alerts carry (`page` for critical), `source` the
+ * reserved source label. Null if it has no labels.
+ */
+export function silenceCommand(labels: Labels, alerts: readonly StoredAlert[], duration: string, groupId: number): string | null {
+  const matchers: Matcher[] = [];
+  for (const [name, value] of Object.entries(labels)) {
+    if (name === 'source') matchers.push({ name: SOURCE_LABEL, value, isRegex: false, isEqual: true });
+    else if (name === 'severity') matchers.push(oneOf(name, alerts.length === 0 ? [value] : alerts.map((a) => silenceLabels(a).severity ?? value)));
+    else matchers.push({ name, value, isRegex: false, isEqual: true });
+  }
   if (matchers.length === 0 || matchers.every((m) => m.value === '')) return null;
   return `silence ${shellQuote(formatMatchers(matchers))} ${duration} group #${groupId}`;
+}
+
+/** `name="v"` for one value, else `name=~"v1|v2"` with each value literal (RE2 metacharacters escaped). */
+function oneOf(name: string, values: readonly string[]): Matcher {
+  const distinct = [...new Set(values)].sort();
+  if (distinct.length === 1) return { name, value: distinct[0] ?? '', isRegex: false, isEqual: true };
+  return { name, value: distinct.map((v) => v.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&')).join('|'), isRegex: true, isEqual: true };
 }
 
 /**
@@ -111,9 +129,9 @@ export function renderGroup(group: AlertGroupRecord, alerts: readonly StoredAler
 
   const actions: Action[] = [];
   if (firing.length > 0 && group.ackedBy === null) actions.push({ id: `ack-${group.id}`, label: 'Ack', style: 'primary', command: `ack ${group.id}` });
-  const silence = firing.length > 0 ? silenceCommand(group.labels, '1h', group.id) : null;
+  const silence = firing.length > 0 ? silenceCommand(group.labels, alerts, '1h', group.id) : null;
   if (silence !== null) actions.push({ id: `silence-${group.id}-1h`, label: 'Silence 1h', style: 'danger', command: silence });
-  const silence4h = firing.length > 0 ? silenceCommand(group.labels, '4h', group.id) : null;
+  const silence4h = firing.length > 0 ? silenceCommand(group.labels, alerts, '4h', group.id) : null;
   if (silence4h !== null) actions.push({ id: `silence-${group.id}-4h`, label: 'Silence 4h', style: 'default', command: silence4h });
 
   return { title: `[${status}] ${groupTitle(group.labels)}`, tone: toneOf(worst), blocks, ...(actions.length === 0 ? {} : { actions }) };

@@ -9,6 +9,7 @@ import type { Clock } from '../clock.js';
 import { BackendError, NotFoundError, UsageError } from '../errors.js';
 import type { Principal } from '../identity.js';
 import type { Matcher } from './matchers.js';
+import { alertmanagerMatchers } from './silence-view.js';
 import type { AlertGroupRecord, AlertStore, GroupSummary, SilenceRecord } from './store.js';
 
 export interface NewSilence {
@@ -74,8 +75,11 @@ export function createAlertsPort(deps: AlertsServiceDeps): AlertsPort {
       const endsAt = new Date(startsAt.getTime() + request.durationMs);
       const comment = request.comment.trim() === '' ? `silenced from chat by ${by.name}` : request.comment;
       let id: string = randomUUID();
-      if (backend !== null) id = await backend.create({ matchers: request.matchers, startsAt, endsAt, createdBy: `${by.name} (${by.platform}:${by.id}) via opsbot`, comment }, signal);
-      const record: SilenceRecord = { id, matchers: request.matchers, startsAt, endsAt, createdBy: by, comment, inAlertmanager: backend !== null, expiredAt: null };
+      // Alertmanager gets the matchers it understands for its own alerts, or nothing when the silence is
+      // for another source's (opsbot still keeps it and mutes them at intake).
+      const forAlertmanager = backend === null ? null : alertmanagerMatchers(request.matchers);
+      if (backend !== null && forAlertmanager !== null) id = await backend.create({ matchers: forAlertmanager, startsAt, endsAt, createdBy: `${by.name} (${by.platform}:${by.id}) via opsbot`, comment }, signal);
+      const record: SilenceRecord = { id, matchers: request.matchers, startsAt, endsAt, createdBy: by, comment, inAlertmanager: forAlertmanager !== null, expiredAt: null };
       await store.addSilence(record);
       deps.onChange.silencesChanged();
       return record;

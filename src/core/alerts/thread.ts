@@ -13,6 +13,7 @@ import { principalKey } from '../identity.js';
 import type { Logger } from '../log.js';
 import type { Message, Tone } from '../message.js';
 import { matchesAll } from './matchers.js';
+import { silenceLabels } from './silence-view.js';
 import { mostSevere, severityRank } from './model.js';
 import type { AlertPoster } from './poster.js';
 import { inlineText, isFiring, toneOf } from './render.js';
@@ -152,7 +153,7 @@ export class AlertThreads {
     for (const group of await store.openGroups(MAX_SILENCE_GROUPS)) {
       if (group.counts.firing === 0) continue;
       const alerts = await store.alertsOf(group.id);
-      const matched = alerts.filter((a) => isFiring(a, silence.startsAt) && matchesAll(silence.matchers, { ...a.labels, severity: a.labels.severity ?? a.severity })).length;
+      const matched = alerts.filter((a) => isFiring(a, silence.startsAt) && matchesAll(silence.matchers, silenceLabels(a))).length;
       if (matched === 0) continue;
       for (const post of await store.posts(group.id)) {
         // Only the group's own post has a thread; a group in a digest gets none.
