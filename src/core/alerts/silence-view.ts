@@ -16,13 +16,14 @@ export function silenceLabels(alert: Pick<Alert, 'labels' | 'severity' | 'source
 }
 
 /**
- * The matchers to send to Alertmanager, or null when the silence cannot match any alert it holds.
- * Every Alertmanager alert has an alertname: it stands in when dropping the source left nothing (a
- * silence needs a matcher that does not match the empty value).
+ * The matchers to send to Alertmanager, or null when it gets no silence: one for another source's
+ * alerts concerns nothing it holds, and one on the source alone (a route grouping by `source` only)
+ * would mute every alert in Alertmanager, pages to other receivers included: far wider than the
+ * group the button was on. opsbot keeps such a silence and mutes the group's alerts at intake.
  */
 export function alertmanagerMatchers(matchers: readonly Matcher[]): Matcher[] | null {
   const onSource = matchers.filter((m) => m.name === SOURCE_LABEL);
   if (!matchesAll(onSource, { [SOURCE_LABEL]: 'alertmanager' })) return null;
   const rest = matchers.filter((m) => m.name !== SOURCE_LABEL);
-  return onSource.length > 0 && rest.length === 0 ? [{ name: 'alertname', value: '.+', isRegex: true, isEqual: true }] : rest;
+  return rest.length === 0 ? null : rest;
 }
