@@ -14,7 +14,7 @@ describe('pipelines:', () => {
     const { build, app } = loaded.config.pipelines;
     expect(build?.backend).toEqual({ kind: 'jenkins', url: 'https://ci.example.com/', job: 'store/build', user: 'opsbot', token: 'jt-secret', refParameter: null, parameterized: true, queueTimeout: 600_000 });
     expect(build?.variables.N).toEqual({ type: 'integer', min: 1, max: 5, required: false, default: null, description: null });
-    expect(app?.backend).toMatchObject({ kind: 'gitlab', project: 'group/app', ref: 'main', triggerToken: null, webhookToken: 'hook-secret' });
+    expect(app?.backend).toMatchObject({ kind: 'gitlab', project: 'group/app', ref: 'main', triggerToken: null, webhookToken: 'hook-secret', queueTimeout: 30 * 60_000 });
     expect(app?.permission).toBe('deploy:prod');
     expect(loaded.secrets).toEqual(expect.arrayContaining(['jt-secret', 'gl-secret', 'hook-secret']));
   });

@@ -11,7 +11,9 @@ import { KeyedMap, StringEnum } from './primitives.js';
 import { defineSection, type SectionProblem } from './section.js';
 import { HttpUrl } from './url.js';
 
-const DEFAULTS = { pollInterval: '5s', requestTimeout: '30s', queueTimeout: '10m', ref: 'main' } as const;
+// GitLab's default wait to start is longer than Jenkins' queue: shared runners are often busy for a
+// while, and cancelling a pipeline that would have run is worse than waiting for it.
+const DEFAULTS = { pollInterval: '5s', requestTimeout: '30s', queueTimeout: '10m', gitlabQueueTimeout: '30m', ref: 'main' } as const;
 
 export const PIPELINE_NAME_PATTERN = '^[a-z][a-z0-9_-]{0,62}$';
 export const VARIABLE_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
@@ -51,7 +53,7 @@ const Gitlab = Type.Object(
     webhookToken: Type.Optional(Secret('Secret token of the project\'s Pipeline events webhook (POST /webhooks/gitlab).')),
     ref: Type.Optional(Type.String({ minLength: 1, default: DEFAULTS.ref, description: 'Default ref when --ref is not given.' })),
     queueTimeout: Type.Optional(
-      Duration({ default: DEFAULTS.queueTimeout, description: 'How long a pipeline may wait to start (created, pending, waiting for a resource: no runner takes its jobs) before opsbot cancels it.' }),
+      Duration({ default: DEFAULTS.gitlabQueueTimeout, description: 'How long a pipeline may wait to start (created, pending, waiting for a resource: no runner takes its jobs) before opsbot cancels it.' }),
     ),
   },
   { additionalProperties: false, title: 'GitLab project' },
@@ -142,7 +144,7 @@ function loadPipeline(raw: RawPipeline): PipelineConfig {
         triggerToken: g.triggerToken ?? null,
         webhookToken: g.webhookToken ?? null,
         ref: g.ref ?? DEFAULTS.ref,
-        queueTimeout: durationMs(g.queueTimeout ?? DEFAULTS.queueTimeout),
+        queueTimeout: durationMs(g.queueTimeout ?? DEFAULTS.gitlabQueueTimeout),
       },
     };
   }
