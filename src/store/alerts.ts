@@ -47,6 +47,8 @@ export type AlertGroupsTable = {
   acked_id: string | null;
   acked_name: string | null;
   acked_at: number | null;
+  /** Set when a held alert joined (its hold end); null: the group never held one since its last look. */
+  held_until: number | null;
 };
 
 export type AlertInstancesTable = {
@@ -259,6 +261,7 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
         acked_id: null,
         acked_name: null,
         acked_at: null,
+        held_until: null,
       })
       .onConflict((oc) => oc.column('open_key').doNothing())
       .returningAll()
@@ -280,10 +283,13 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
       if (group === undefined) continue;
       const dirty = state.dirty.has(id);
       const pending = dirty ? nextFlushAfterChange(group, now) : group.next_flush_at === null ? Number.POSITIVE_INFINITY : Number(group.next_flush_at);
-      const next = Math.min(pending, state.holdEnds.get(id) ?? Number.POSITIVE_INFINITY);
+      const holdEnd = state.holdEnds.get(id);
+      const next = Math.min(pending, holdEnd ?? Number.POSITIVE_INFINITY);
+      // A stale (past) held_until may stay smaller: it only tells the flush to look the holds up.
+      const heldUntil = holdEnd === undefined ? group.held_until : Math.min(holdEnd, group.held_until === null ? Number.POSITIVE_INFINITY : Number(group.held_until));
       await trx
         .updateTable('alert_groups')
-        .set({ version: Number(group.version) + (dirty ? 1 : 0), next_flush_at: next, updated_at: now })
+        .set({ version: Number(group.version) + (dirty ? 1 : 0), next_flush_at: next, updated_at: now, held_until: heldUntil })
         .where('id', '=', id)
         .execute();
     }
@@ -578,8 +584,9 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
           else if (stillFiring) next = Math.min(now + Number(group.repeat_ms), nextExpiry === null ? Number.POSITIVE_INFINITY : Math.max(now, toMs(nextExpiry)));
           else next = null;
           // Held firing alerts keep the group open and bring it back when their hold ends (read
-          // under the group's lock: intake recording a held alert meanwhile is seen here).
-          const heldEnd = await firstHoldEnd(trx, groupId, now);
+          // under the group's lock: intake recording a held alert meanwhile is seen here). Only
+          // groups a held alert joined are looked at.
+          const heldEnd = group.held_until === null ? null : await firstHoldEnd(trx, groupId, now);
           if (heldEnd !== null) next = Math.min(next ?? Number.POSITIVE_INFINITY, heldEnd);
           const close = next === null;
           await trx
@@ -591,6 +598,7 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
               updated_at: now,
               claim_owner: null,
               claim_until: null,
+              held_until: heldEnd,
               ...(close ? { state: 'closed', open_key: null } : {}),
             })
             .where('id', '=', groupId)
@@ -607,7 +615,7 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
           if (group === undefined || group.claim_owner !== owner) return;
           const heldEnd = await firstHoldEnd(trx, groupId, now);
           const next = Number(group.version) > version || heldEnd === null ? now : heldEnd;
-          await trx.updateTable('alert_groups').set({ next_flush_at: next, claim_owner: null, claim_until: null }).where('id', '=', groupId).execute();
+          await trx.updateTable('alert_groups').set({ next_flush_at: next, claim_owner: null, claim_until: null, held_until: heldEnd }).where('id', '=', groupId).execute();
         }),
       );
     },
@@ -621,7 +629,14 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
           const ids = [...new Set(rows.map((r) => Number(r.group_id)))].sort((a, b) => a - b);
           await trx.updateTable('alert_instances').set({ held_until: now }).where('held_by', '=', by).where('held_until', '>', now).execute();
           for (let i = 0; i < ids.length; i += 500) {
-            await trx.updateTable('alert_groups').set({ next_flush_at: now }).where('id', 'in', ids.slice(i, i + 500)).where('state', '=', 'open').where('next_flush_at', '>', now).execute();
+            // A version step too: a flush that read the alerts still held and finishes after this
+            // sees a change and comes back, instead of waiting for repeat_interval.
+            await trx
+              .updateTable('alert_groups')
+              .set((eb) => ({ version: eb('version', '+', 1), next_flush_at: now, updated_at: now }))
+              .where('id', 'in', ids.slice(i, i + 500))
+              .where('state', '=', 'open')
+              .execute();
           }
           return rows.length;
         }),

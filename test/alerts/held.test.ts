@@ -123,6 +123,24 @@ describe.each(engines)('alerts held back on $name', (engine) => {
     }
     expect(poster.take()).toEqual([]);
     expect(await store.alerts.openGroups(10)).toEqual([]);
+    // The same problem again later is news (intake's memory of it went with the store's).
+    expect(await p.ingest(zabbix('constructed_value_problem.json', at(9000)))).toMatchObject({ new: 1, duplicates: 0 });
+    clock.set(at(9030));
+    await p.tick();
+    expect(poster.take().map((s) => s.message.title)).toEqual(['[FIRING:1] Linux: High CPU utilization (over 90% for 5m)']);
+  });
+
+  it('shows each held alert of a group when its own hold ends', async () => {
+    const { pipeline: p, clock, poster } = pipeline(store.alerts);
+    const until = (id: string, seconds: number) => ({ id, matchers: parseMatchers(`instance=${id}`), startsAt: at(0), endsAt: at(seconds), createdBy: OLGA, comment: '', inAlertmanager: false, expiredAt: null });
+    await store.alerts.addSilence(until('web-1', 3600));
+    await store.alerts.addSilence(until('web-2', 7200));
+    expect(await p.ingest([alert({ instance: 'web-1' }), alert({ instance: 'web-2' })])).toMatchObject({ silenced: 2 });
+    for (const [t, titles] of [[60, []], [3600, ['[FIRING:1] HighCPU']], [3700, []], [7200, ['[FIRING:2] HighCPU']]] as const) {
+      clock.set(at(t));
+      await p.tick();
+      expect(poster.take().map((s) => s.message.title)).toEqual(titles);
+    }
   });
 
   it('posts what still fires right after a window ended early, after its summary', async () => {
@@ -225,6 +243,17 @@ describe.each(engines)('alerts held back on $name', (engine) => {
     clock.set(at(3600));
     await Promise.all([a.pipeline.tick(), b.pipeline.tick(), a.pipeline.tick(), b.pipeline.tick()]);
     expect(poster.take().map((s) => s.message.title)).toEqual(['[FIRING:1] Linux: High CPU utilization (over 90% for 5m)']);
+  });
+
+  it('keeps a group open, due at the hold end, when a held alert joins while a flush is closing it', async () => {
+    await store.alerts.record([incoming(alert({ instance: 'web-1' }))], at(0));
+    await store.alerts.record([incoming(alert({ instance: 'web-1', status: 'resolved' }))], at(10));
+    const id = (await store.alerts.openGroups(1))[0]?.id ?? 0;
+    const claimed = await store.alerts.claim(id, 'a', at(30), 60_000);
+    // The flush saw nothing firing; before it records that, intake adds a held alert to the group.
+    await store.alerts.record([{ ...incoming(alert({ instance: 'web-2' })), hold: { until: at(3600), by: 'silence:s1' } }], at(31));
+    await store.alerts.flushed(id, 'a', claimed?.version ?? -1, false, null, at(32));
+    expect(await store.alerts.group(id)).toMatchObject({ state: 'open', nextFlushAt: at(3600) });
   });
 
   it('opens no ticket for a held alert until its hold ends (the store offers it to the ticket stage only then)', async () => {

@@ -338,8 +338,13 @@ export class AlertPipeline {
     }
     outcomes.forEach((outcome, i) => {
       const item = items[i];
-      if (item === undefined || outcome === 'stale') return;
+      if (item === undefined) return;
       const { source, fingerprint } = item.alert;
+      if (outcome === 'stale') {
+        // Resolved while held back, the store forgot it: so must we, or firing again would look like a repeat.
+        if (this.known.get(source)?.delete(fingerprint) === true) this.knownCount -= 1;
+        return;
+      }
       let bySource = this.known.get(source);
       if (bySource === undefined) this.known.set(source, (bySource = new Map<string, KnownAlert>()));
       if (!bySource.has(fingerprint)) this.knownCount += 1;
