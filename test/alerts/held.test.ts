@@ -40,10 +40,10 @@ function maintenance(window: Window = { id: 3, target: 'web', startsAt: at(0), e
         return () => undefined;
       },
     },
-    /** Ends the window at `t` (early, from chat), telling the pipeline like MaintenanceService does. */
-    end(t: Date): void {
+    /** Ends the window at `t` (early, from chat), telling the pipeline like MaintenanceService does (`told`: false when another replica ended it). */
+    end(t: Date, told = true): void {
       endedAt = t;
-      for (const l of listeners) l({ ...window, endedAt: t });
+      if (told) for (const l of listeners) l({ ...window, endedAt: t });
     },
   };
 }
@@ -208,6 +208,27 @@ describe.each(engines)('alerts held back on $name', (engine) => {
     await port.unsilence(s2.id, new AbortController().signal);
     await p.tick();
     expect(poster.take().map((s) => s.message.title)).toEqual(['[FIRING:1] OtherDown']);
+  });
+
+  it('releases what this replica held under a window or silence that another replica ended early', async () => {
+    let mono = 0;
+    const clock = new SetClock(at(600));
+    const m = maintenance();
+    const b = pipeline(store.alerts, { clock, owner: 'b', maintenance: m.port, monotonic: () => mono });
+    await store.alerts.addSilence({ id: 's1', matchers: parseMatchers('alertname=MonitorDown'), startsAt: at(0), endsAt: at(7200), createdBy: OLGA, comment: '', inAlertmanager: false, expiredAt: null });
+    expect(await b.pipeline.ingest([alert({ name: 'MonitorDown', instance: 'api' })])).toMatchObject({ silenced: 1 });
+    // Replica A ends both; B's views lag (silences cached for a second, windows until the next
+    // scheduler pass) and B is not the one `onEnded` is called on.
+    await store.alerts.expireSilence('s1', at(700));
+    clock.set(at(700));
+    expect(await b.pipeline.ingest([alert({ name: 'MonitorDown', instance: 'api-2' }), ...zabbix('constructed_value_problem.json', at(700))])).toMatchObject({ silenced: 1, maintenance: 1 });
+    await b.pipeline.tick();
+    expect(b.poster.take()).toEqual([]);
+    m.end(at(800), false);
+    mono = 1_001;
+    clock.set(at(800));
+    await b.pipeline.tick();
+    expect(b.poster.take().map((s) => s.message.title).sort()).toEqual(['[FIRING:2] MonitorDown', '[FIRING:1] Linux: High CPU utilization (over 90% for 5m)'].sort());
   });
 
   it('keeps held alerts across a restart during the window', async () => {

@@ -168,6 +168,12 @@ export class AlertPipeline {
   private stopped = false;
   /** Alerts held back per maintenance window (this replica's share), summed up when it ends. */
   private readonly heldBack = new Map<string, HeldBack>();
+  /**
+   * Holds this replica recorded alerts under and their planned end (ms). A window ended early on
+   * another replica (`onEnded` runs only there) or a silence removed there may still have looked
+   * active here for a moment; each tick ends, in the store, those this replica no longer sees.
+   */
+  private readonly holdsRecorded = new Map<string, number>();
   private readonly unsubscribe: (() => void) | null;
   /** Source → fingerprint → what the store holds and when we learnt it (no key string built per alert). */
   private readonly known = new Map<string, Map<string, KnownAlert>>();
@@ -328,6 +334,7 @@ export class AlertPipeline {
       if (hold === undefined) items.push({ alert, target });
       else {
         items.push({ alert, target, hold });
+        this.holdsRecorded.set(hold.by, hold.until.getTime());
         heldItems += 1;
       }
     }
@@ -431,6 +438,10 @@ export class AlertPipeline {
     const { store, owner, settings } = this.deps;
     const now = this.deps.clock.now();
     await this.writeCounts(now, false);
+    if (this.holdsRecorded.size > 0) {
+      // Never in the way of posting: a hold left here lapses at its planned end anyway.
+      await this.endVanishedHolds(now).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'ended holds could not be checked'));
+    }
     const due = await store.due(now, settings.batchLimit ?? 500);
     const plans: Plan[] = [];
     let closedQuietly = 0;
@@ -485,6 +496,22 @@ export class AlertPipeline {
     const shown = shownCounts.reduce((a, b) => a + b, 0);
     this.shownTotal += shown;
     return { flushed, shown, failed: failedGroups.size, closedQuietly };
+  }
+
+  /** Ends the holds this replica recorded whose window or silence it no longer sees (see holdsRecorded). */
+  private async endVanishedHolds(now: Date): Promise<void> {
+    const cached = this.silences();
+    const silences = cached instanceof Promise ? await cached : cached;
+    const active = new Set([
+      ...silences.filter((s) => s.startsAt <= now && s.endsAt > now).map((s) => silenceHold(s.id)),
+      ...(this.deps.maintenance?.activeWindows(now) ?? []).map((w) => maintenanceHold(w)),
+    ]);
+    for (const [by, until] of [...this.holdsRecorded]) {
+      if (active.has(by)) continue;
+      this.holdsRecorded.delete(by);
+      // Over on time: the store's held_until says so already.
+      if (until > now.getTime()) await this.endHolds(by);
+    }
   }
 
   private async pace(platform: Platform, conversation: string): Promise<void> {
