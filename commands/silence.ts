@@ -6,7 +6,7 @@ export const silence = defineCommand({
   name: 'silence',
   summary: 'Mute alerts matching label matchers for a while (in Alertmanager too, when configured). Without arguments, list silences.',
   description:
-    'Matchers are name=value, name!=value, name=~regex or name!~regex, separated by commas, optionally in { } as Alertmanager writes them; quote values with spaces: alertname="High CPU". Regexes are RE2, as in Alertmanager (`(?i)` for any case), and match the whole value. Silenced alerts post nothing until the silence ends or `unsilence <id>`.',
+    'Matchers are name=value, name!=value, name=~regex or name!~regex, separated by commas, optionally in { } as Alertmanager writes them; quote values with spaces: alertname="High CPU". Regexes are RE2, as in Alertmanager (`(?i)` for any case), and match the whole value. Silenced alerts post nothing until the silence ends or `unsilence <id>`; then those still firing post.',
   examples: ['silence', 'silence alertname=HighCPU,instance=~"web-.*" 2h deploying web', "silence '{alertname=\"Disk full\"}' 30m"],
   args: {
     matchers: { type: 'string', positional: 0, maxLength: 2000, description: 'Label matchers, e.g. alertname=HighCPU,env=prod.' },

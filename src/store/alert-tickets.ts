@@ -131,6 +131,8 @@ export function createAlertTicketStore(database: Kysely<Database>, engine: Store
         .where('g.state', '=', 'open')
         .where('i.status', '=', 'firing')
         .where((eb) => eb.or([eb('i.ends_at', 'is', null), eb('i.ends_at', '>', now)]))
+        // Held back by a maintenance window or a silence: no ticket until the hold ends, like the post.
+        .where((eb) => eb.or([eb('i.held_until', 'is', null), eb('i.held_until', '<=', now)]))
         .where(sql<boolean>`coalesce(i.starts_at, i.first_seen_at) <= ${toMs(firingSince)}`)
         // Covered already: by an open ticket of its own, or of its group.
         .where(sql<boolean>`not exists (select 1 from alert_tickets t where t.open_key = 'alert|' || i.source || '|' || i.fingerprint)`)

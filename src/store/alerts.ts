@@ -47,6 +47,8 @@ export type AlertGroupsTable = {
   acked_id: string | null;
   acked_name: string | null;
   acked_at: number | null;
+  /** Set when a held alert joined (its hold end); null: the group never held one since its last look. */
+  held_until: number | null;
 };
 
 export type AlertInstancesTable = {
@@ -65,6 +67,8 @@ export type AlertInstancesTable = {
   last_seen_at: number;
   changed_at: number;
   received_count: number;
+  held_until: number | null;
+  held_by: string | null;
 };
 
 type AlertPostsTable = {
@@ -155,6 +159,8 @@ function alertFromRow(row: InstanceRow): StoredAlert {
     receivedCount: Number(row.received_count),
     firstSeenAt: fromMs(Number(row.first_seen_at)),
     lastSeenAt: fromMs(Number(row.last_seen_at)),
+    heldUntil: fromMsOrNull(row.held_until === null ? null : Number(row.held_until)),
+    heldBy: row.held_by,
   };
 }
 
@@ -212,6 +218,12 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
     readonly dirty: Set<number>;
     /** Deliveries that changed nothing but the counters: `source\0fingerprint` -> how many. */
     readonly counted: Map<string, number>;
+    /** Groups with a held alert recorded: due by the earliest hold end, without a version step. */
+    readonly holdEnds: Map<number, number>;
+  }
+
+  function holdUntil(state: BatchState, groupId: number, until: number): void {
+    state.holdEnds.set(groupId, Math.min(until, state.holdEnds.get(groupId) ?? Number.POSITIVE_INFINITY));
   }
 
   async function openGroupFor(trx: Trx, incoming: IncomingAlert, now: number, state: BatchState): Promise<GroupRow> {
@@ -249,6 +261,7 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
         acked_id: null,
         acked_name: null,
         acked_at: null,
+        held_until: null,
       })
       .onConflict((oc) => oc.column('open_key').doNothing())
       .returningAll()
@@ -260,13 +273,39 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
     return created;
   }
 
-  /** One version step per changed group per batch: the flush shows the batch as one change. */
+  /**
+   * One version step per changed group per batch: the flush shows the batch as one change. A group
+   * that only got held alerts keeps its version (nothing to show yet) but is due by their hold end.
+   */
   async function bumpDirty(trx: Trx, state: BatchState, now: number): Promise<void> {
-    for (const id of [...state.dirty].sort((a, b) => a - b)) {
+    for (const id of [...new Set([...state.dirty, ...state.holdEnds.keys()])].sort((a, b) => a - b)) {
       const group = state.groups.get(id);
       if (group === undefined) continue;
-      await trx.updateTable('alert_groups').set({ version: Number(group.version) + 1, next_flush_at: nextFlushAfterChange(group, now), updated_at: now }).where('id', '=', id).execute();
+      const dirty = state.dirty.has(id);
+      const pending = dirty ? nextFlushAfterChange(group, now) : group.next_flush_at === null ? Number.POSITIVE_INFINITY : Number(group.next_flush_at);
+      const holdEnd = state.holdEnds.get(id);
+      const next = Math.min(pending, holdEnd ?? Number.POSITIVE_INFINITY);
+      // A stale (past) held_until may stay smaller: it only tells the flush to look the holds up.
+      const heldUntil = holdEnd === undefined ? group.held_until : Math.min(holdEnd, group.held_until === null ? Number.POSITIVE_INFINITY : Number(group.held_until));
+      await trx
+        .updateTable('alert_groups')
+        .set({ version: Number(group.version) + (dirty ? 1 : 0), next_flush_at: next, updated_at: now, held_until: heldUntil })
+        .where('id', '=', id)
+        .execute();
     }
+  }
+
+  /** The earliest end of a hold on a firing alert of the group still in force at `now`, or null. */
+  async function firstHoldEnd(trx: Trx, groupId: number, now: number): Promise<number | null> {
+    const row = await trx
+      .selectFrom('alert_instances')
+      .select((eb) => eb.fn.min<number | string | null>('held_until').as('until'))
+      .where('group_id', '=', groupId)
+      .where('status', '=', 'firing')
+      .where('held_until', '>', now)
+      .where((eb) => eb.or([eb('ends_at', 'is', null), eb('ends_at', '>', now)]))
+      .executeTakeFirst();
+    return row?.until === null || row?.until === undefined ? null : Number(row.until);
   }
 
   /** Counter-only duplicates in one statement per source and count. */
@@ -328,7 +367,43 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
     const a = incoming.alert;
     const key = `${a.source}\u0000${a.fingerprint}`;
     const group = stored === undefined ? undefined : state.groups.get(Number(stored.group_id));
+    const where = { source: a.source, fingerprint: a.fingerprint };
+    if (stored !== undefined && group !== undefined && group.state === 'open' && stored.held_until !== null && Number(stored.held_until) > now) {
+      // Held back and not shown yet. Resolved before its hold ended: nobody was told it fired, so it
+      // is forgotten (a later "resolved" is stale) and its group may close quietly.
+      if (a.status === 'resolved') {
+        await trx.deleteFrom('alert_instances').where('source', '=', where.source).where('fingerprint', '=', where.fingerprint).execute();
+        return 'stale';
+      }
+      const values = alertValues(incoming, stored, now);
+      if (incoming.hold !== undefined) {
+        // Still held: keep the latest words, hidden until the later of the two ends.
+        const until = Math.max(Number(stored.held_until), toMs(incoming.hold.until));
+        await trx.updateTable('alert_instances').set({ ...values, last_seen_at: now, received_count: Number(stored.received_count) + 1, held_until: until }).where('source', '=', where.source).where('fingerprint', '=', where.fingerprint).execute();
+        holdUntil(state, Number(group.id), until);
+        return 'duplicate';
+      }
+      // Intake sees no hold any more (ended before the store heard of it): it is news now.
+      await trx.updateTable('alert_instances').set({ ...values, last_seen_at: now, changed_at: now, received_count: Number(stored.received_count) + 1, held_until: now }).where('source', '=', where.source).where('fingerprint', '=', where.fingerprint).execute();
+      state.dirty.add(Number(group.id));
+      return 'changed';
+    }
+    if (stored !== undefined && group !== undefined && group.state === 'open' && incoming.hold !== undefined && stored.status === 'resolved' && a.status === 'firing') {
+      // Shown resolved, firing again during a hold: news held back like a new alert.
+      const values = alertValues(incoming, stored, now);
+      const until = toMs(incoming.hold.until);
+      await trx
+        .updateTable('alert_instances')
+        .set({ ...values, last_seen_at: now, changed_at: now, received_count: Number(stored.received_count) + 1, held_until: until, held_by: incoming.hold.by })
+        .where('source', '=', where.source)
+        .where('fingerprint', '=', where.fingerprint)
+        .execute();
+      holdUntil(state, Number(group.id), until);
+      return 'changed';
+    }
     if (stored !== undefined && group !== undefined && group.state === 'open') {
+      // Shown already: a hold does not hide it again (a repeat, a new severity); the resolve of a
+      // shown alert always goes through.
       const values = alertValues(incoming, stored, now);
       // Sources that keep one alert through its states (Netdata, Alerta, Zabbix) send a new
       // severity with the same status: warning to critical is news for the post, not a repeat.
@@ -356,7 +431,17 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
       return 'duplicate';
     }
     const open = await openGroupFor(trx, incoming, now, state);
-    const values = { ...alertValues(incoming, undefined, now), group_id: Number(open.id), first_seen_at: now, last_seen_at: now, changed_at: now, received_count: 1 };
+    const hold = incoming.hold === undefined ? null : { until: toMs(incoming.hold.until), by: incoming.hold.by };
+    const values = {
+      ...alertValues(incoming, undefined, now),
+      group_id: Number(open.id),
+      first_seen_at: now,
+      last_seen_at: now,
+      changed_at: now,
+      received_count: 1,
+      held_until: hold?.until ?? null,
+      held_by: hold?.by ?? null,
+    };
     if (stored === undefined) {
       const inserted = await trx
         .insertInto('alert_instances')
@@ -368,7 +453,8 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
     } else {
       await trx.updateTable('alert_instances').set(values).where('source', '=', a.source).where('fingerprint', '=', a.fingerprint).execute();
     }
-    state.dirty.add(Number(open.id));
+    if (hold === null) state.dirty.add(Number(open.id));
+    else holdUntil(state, Number(open.id), hold.until);
     return 'new';
   }
 
@@ -416,7 +502,7 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
               for (const row of await (pg ? q.forUpdate() : q).execute()) existing.set(`${row.source}\u0000${row.fingerprint}`, row);
             }
           }
-          const state: BatchState = { groups: new Map(), openByKey: new Map(), dirty: new Set(), counted: new Map() };
+          const state: BatchState = { groups: new Map(), openByKey: new Map(), dirty: new Set(), counted: new Map(), holdEnds: new Map() };
           // The groups of the alerts already known, in one read (locked on PostgreSQL, in id order).
           const groupIds = [...new Set([...existing.values()].map((r) => Number(r.group_id)))].sort((a, b) => a - b);
           for (let i = 0; i < groupIds.length; i += 500) {
@@ -497,6 +583,11 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
           if (changedMeanwhile) next = now + Number(group.interval_ms);
           else if (stillFiring) next = Math.min(now + Number(group.repeat_ms), nextExpiry === null ? Number.POSITIVE_INFINITY : Math.max(now, toMs(nextExpiry)));
           else next = null;
+          // Held firing alerts keep the group open and bring it back when their hold ends (read
+          // under the group's lock: intake recording a held alert meanwhile is seen here). Only
+          // groups a held alert joined are looked at.
+          const heldEnd = group.held_until === null ? null : await firstHoldEnd(trx, groupId, now);
+          if (heldEnd !== null) next = Math.min(next ?? Number.POSITIVE_INFINITY, heldEnd);
           const close = next === null;
           await trx
             .updateTable('alert_groups')
@@ -507,10 +598,47 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
               updated_at: now,
               claim_owner: null,
               claim_until: null,
+              held_until: heldEnd,
               ...(close ? { state: 'closed', open_key: null } : {}),
             })
             .where('id', '=', groupId)
             .execute();
+        }),
+      );
+    },
+
+    postpone(groupId, owner, version, nowDate) {
+      const now = toMs(nowDate);
+      return retrying(() =>
+        db.transaction().execute(async (trx) => {
+          const group = await lockedGroup(trx, groupId);
+          if (group === undefined || group.claim_owner !== owner) return;
+          const heldEnd = await firstHoldEnd(trx, groupId, now);
+          const next = Number(group.version) > version || heldEnd === null ? now : heldEnd;
+          await trx.updateTable('alert_groups').set({ next_flush_at: next, claim_owner: null, claim_until: null, held_until: heldEnd }).where('id', '=', groupId).execute();
+        }),
+      );
+    },
+
+    endHolds(by, nowDate) {
+      const now = toMs(nowDate);
+      return retrying(() =>
+        db.transaction().execute(async (trx) => {
+          const rows = await trx.selectFrom('alert_instances').select('group_id').where('held_by', '=', by).where('held_until', '>', now).execute();
+          if (rows.length === 0) return 0;
+          const ids = [...new Set(rows.map((r) => Number(r.group_id)))].sort((a, b) => a - b);
+          await trx.updateTable('alert_instances').set({ held_until: now }).where('held_by', '=', by).where('held_until', '>', now).execute();
+          for (let i = 0; i < ids.length; i += 500) {
+            // A version step too: a flush that read the alerts still held and finishes after this
+            // sees a change and comes back, instead of waiting for repeat_interval.
+            await trx
+              .updateTable('alert_groups')
+              .set((eb) => ({ version: eb('version', '+', 1), next_flush_at: now, updated_at: now }))
+              .where('id', 'in', ids.slice(i, i + 500))
+              .where('state', '=', 'open')
+              .execute();
+          }
+          return rows.length;
         }),
       );
     },

@@ -40,7 +40,8 @@ describe('alert commands without an Alertmanager', () => {
     const pipeline = opsbot.app.alerts.pipeline;
     expect(await pipeline?.ingest([foo('a'), foo('keep')])).toMatchObject({ silenced: 1, new: 1 });
     expect(await opsbot.say(`unsilence ${id}`)).toMatchObject({ status: 'succeeded', text: expect.stringContaining(`Ended silence ${id}`) });
-    expect(await pipeline?.ingest([foo('a')])).toMatchObject({ silenced: 0, new: 1 });
+    // It was recorded while silenced and released by `unsilence` (it posts on the next tick): a repeat is no news.
+    expect(await pipeline?.ingest([foo('a')])).toMatchObject({ silenced: 0, new: 0, duplicates: 1 });
     expect(await opsbot.say(`unsilence ${id}`)).toMatchObject({ status: 'failed', text: expect.stringContaining('has already ended') });
     expect(await opsbot.say('unsilence 0000-not-a-silence')).toMatchObject({ status: 'failed', text: expect.stringContaining('There is no active silence') });
   });

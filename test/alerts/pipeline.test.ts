@@ -259,7 +259,7 @@ describe.each(engines)('alert pipeline on $name', (engine) => {
     expect(await p.ingest([alert({ instance: 'web-1' }), alert({ instance: 'web-3' })])).toMatchObject({ silenced: 1, new: 1 });
   });
 
-  it('lets the resolve of a posted alert through a silence made after it fired: the group resolves and closes', async () => {
+  it('lets the resolve of a posted alert through a silence made after it fired; what fires behind the silence shows when it ends', async () => {
     const { pipeline: p, clock, poster } = pipeline(store.alerts);
     await p.ingest([alert({ instance: 'web-1' })]);
     clock.set(at(30));
@@ -275,7 +275,13 @@ describe.each(engines)('alert pipeline on $name', (engine) => {
     clock.set(at(330));
     await p.tick();
     expect(poster.take().map((s) => s.message.title)).toEqual(['[RESOLVED] HighCPU']);
-    expect(await store.alerts.openGroups(10)).toEqual([]);
+    // web-2 fires on behind the silence: the group stays open and shows it once the silence ends.
+    expect((await store.alerts.openGroups(10)).map((g) => g.counts.firing)).toEqual([1]);
+    clock.set(at(3640));
+    await p.tick();
+    const [after] = poster.take();
+    expect(after?.message.title).toBe('[FIRING:1] HighCPU');
+    expect(JSON.stringify(after?.message.blocks)).toContain('HighCPU on web-2 · started while silenced');
   });
 
   it('lets the resolve of a posted alert through a maintenance window that began after it fired', async () => {

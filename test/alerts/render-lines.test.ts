@@ -18,7 +18,7 @@ const group: AlertGroupRecord = {
 };
 
 function stored(instance: string, status: 'firing' | 'resolved' = 'firing'): StoredAlert {
-  return { ...alert({ instance, summary: 'CPU high', status }), groupId: 7, receivedCount: 1, firstSeenAt: at(0), lastSeenAt: at(0) };
+  return { ...alert({ instance, summary: 'CPU high', status }), groupId: 7, receivedCount: 1, firstSeenAt: at(0), lastSeenAt: at(0), heldUntil: null, heldBy: null };
 }
 
 describe('label values in chat lines', () => {

@@ -233,7 +233,7 @@ describe('the reply text', () => {
     ackedBy: acked ? people.oscar : null,
     ackedAt: acked ? at(5) : null,
   });
-  const stored = (instance: string, status: 'firing' | 'resolved' = 'firing'): StoredAlert => ({ ...alert({ instance, status }), groupId: 7, receivedCount: 1, firstSeenAt: at(0), lastSeenAt: at(0) });
+  const stored = (instance: string, status: 'firing' | 'resolved' = 'firing'): StoredAlert => ({ ...alert({ instance, status }), groupId: 7, receivedCount: 1, firstSeenAt: at(0), lastSeenAt: at(0), heldUntil: null, heldBy: null });
 
   it('names at most five alerts, and counts instead of naming in very large groups', () => {
     const before: ThreadState = threadState(group(false), [stored('web-0')], at(1));

@@ -75,7 +75,7 @@ export function wireAlerts(deps: AlertsWiringDeps): AlertsWiring {
     ...(tickets === null ? {} : { tickets }),
   });
   const backend = config.alertmanager === null ? null : new AlertmanagerClient(config.alertmanager);
-  const base = createAlertsPort({ store: deps.store, clock, backend, onChange: { groupChanged: () => pipeline.kick(), silencesChanged: () => pipeline.silencesChanged() } });
+  const base = createAlertsPort({ store: deps.store, clock, backend, onChange: { groupChanged: () => pipeline.kick(), silencesChanged: () => pipeline.silencesChanged(), silenceEnded: (id) => pipeline.silenceEnded(id) } });
   const port = threads === null ? base : withSilenceReplies(base, threads, logger);
   return { port, pipeline, routes: alertRoutes({ config, intake: pipeline, clock, logger }) };
 }

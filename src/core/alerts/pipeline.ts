@@ -22,7 +22,7 @@ import type { AlertThreads } from './thread.js';
 import type { AlertTickets, TicketLink } from './tickets.js';
 import { isFiring, renderDigest, renderGroup } from './render.js';
 import { conversationFromKey, type AlertRouter } from './routing.js';
-import type { AlertGroupRecord, AlertPostRecord, AlertStore, IncomingAlert, SilenceRecord, StoredAlert } from './store.js';
+import { isHeld, type AlertGroupRecord, type AlertHold, type AlertPostRecord, type AlertStore, type IncomingAlert, type SilenceRecord, type StoredAlert } from './store.js';
 
 export interface PipelineSettings {
   readonly tickMs: number;
@@ -82,8 +82,9 @@ export interface IngestResult {
   readonly duplicates: number;
   /** Resolved alerts never seen firing. */
   readonly stale: number;
+  /** Held back by an opsbot silence (recorded; posted when it ends if still firing). */
   readonly silenced: number;
-  /** Held back: their target is in a maintenance window. */
+  /** Held back: their target is in a maintenance window (recorded; posted when it ends if still firing). */
   readonly maintenance: number;
   /** No route took them (and no defaultTo). */
   readonly unrouted: number;
@@ -136,6 +137,16 @@ function windowKey(w: { readonly target: string; readonly startsAt: Date }): str
   return `${w.target}@${w.startsAt.getTime()}`;
 }
 
+/** The hold an alert held back by a window is recorded under (ended early by `onEnded`). */
+export function maintenanceHold(w: { readonly target: string; readonly startsAt: Date }): string {
+  return `maintenance:${windowKey(w)}`;
+}
+
+/** The hold an alert held back by an opsbot silence is recorded under (ended early by `unsilence`). */
+export function silenceHold(id: string): string {
+  return `silence:${id}`;
+}
+
 /**
  * The outbox key of a window's summary of held-back alerts in one conversation: one post per
  * conversation it is announced to (a key names one post, so a key shared by two conversations would
@@ -158,6 +169,12 @@ export class AlertPipeline {
   private stopped = false;
   /** Alerts held back per maintenance window (this replica's share), summed up when it ends. */
   private readonly heldBack = new Map<string, HeldBack>();
+  /**
+   * Holds this replica recorded alerts under and their planned end (ms). A window ended early on
+   * another replica (`onEnded` runs only there) or a silence removed there may still have looked
+   * active here for a moment; each tick ends, in the store, those this replica no longer sees.
+   */
+  private readonly holdsRecorded = new Map<string, number>();
   private readonly unsubscribe: (() => void) | null;
   /** Source → fingerprint → what the store holds and when we learnt it (no key string built per alert). */
   private readonly known = new Map<string, Map<string, KnownAlert>>();
@@ -179,7 +196,23 @@ export class AlertPipeline {
     this.unsubscribe = deps.maintenance?.onEnded((window) => void this.maintenanceEnded(window)) ?? null;
   }
 
+  /** Ends holds early in the store (their alerts post on the next flush if still firing). */
+  private async endHolds(by: string): Promise<void> {
+    try {
+      if ((await this.deps.store.endHolds(by, this.deps.clock.now())) > 0) this.kick();
+    } catch (error: unknown) {
+      // Not lost: the hold lapses at its planned end anyway.
+      this.deps.logger.warn({ err: error, hold: by }, 'held alerts could not be released early; they post at the planned end');
+    }
+  }
+
   private async maintenanceEnded(window: Window): Promise<void> {
+    // The summary first ("still firing posts from now on"), then what it held back.
+    await this.postSummary(window);
+    await this.endHolds(maintenanceHold(window));
+  }
+
+  private async postSummary(window: Window): Promise<void> {
     const held = this.heldBack.get(windowKey(window));
     this.heldBack.delete(windowKey(window));
     if (held === undefined || held.count === 0) return;
@@ -215,6 +248,12 @@ export class AlertPipeline {
     this.silenceLoad = null;
   }
 
+  /** A silence ended early (`unsilence`): the alerts it held back post now if still firing. */
+  async silenceEnded(id: string): Promise<void> {
+    this.silencesChanged();
+    await this.endHolds(silenceHold(id));
+  }
+
   /** The silences of the last second, or a promise of fresh ones: intake awaits only on a refresh. */
   private silences(): readonly SilenceRecord[] | Promise<readonly SilenceRecord[]> {
     const now = this.now();
@@ -247,6 +286,8 @@ export class AlertPipeline {
     let held = 0;
     let unrouted = 0;
     const items: IncomingAlert[] = [];
+    /** How many of `items` are held (they count as silenced/maintenance, not as new/changed). */
+    let heldItems = 0;
     let remembered = 0;
     const mono = this.now();
     const ttl = this.deps.settings.dedupTtlMs ?? 30_000;
@@ -256,19 +297,26 @@ export class AlertPipeline {
       // Silences and maintenance hold back news, never a resolve: a silence made from a firing post
       // (its "Silence 1h" button) would otherwise keep that post FIRING, and its ticket open, for
       // good, since sources say "resolved" once. A resolve of an alert never posted is stale anyway.
+      // Held alerts are recorded with their hold, not dropped: sources that send a problem once
+      // (Zabbix, Uptime Kuma, Netdata) would otherwise never show one still firing after the hold.
       const holdable = alert.status === 'firing';
-      if (holdable && silences.length > 0 && silences.some((s) => matchesAll(s.matchers, silenceLabels(alert)))) {
-        silenced += 1;
-        continue;
+      let hold: AlertHold | undefined;
+      if (holdable && silences.length > 0) {
+        const seen = silenceLabels(alert);
+        for (const s of silences) {
+          // Several silences: held until the last of them ends.
+          if ((hold === undefined || s.endsAt > hold.until) && matchesAll(s.matchers, seen)) hold = { until: s.endsAt, by: silenceHold(s.id) };
+        }
+        if (hold !== undefined) silenced += 1;
       }
-      const window = !holdable || holding.length === 0 ? undefined : holding.find((w) => Object.entries(w.matchers).every(([k, v]) => alert.labels[k] === v));
+      const window = !holdable || hold !== undefined || holding.length === 0 ? undefined : holding.find((w) => Object.entries(w.matchers).every(([k, v]) => alert.labels[k] === v));
       if (window !== undefined) {
         held += 1;
+        hold = { until: window.endsAt, by: maintenanceHold(window) };
         const entry = this.heldBack.get(windowKey(window)) ?? { count: 0, names: new Map<string, number>() };
         entry.count += 1;
         entry.names.set(alert.labels.alertname ?? '?', (entry.names.get(alert.labels.alertname ?? '?') ?? 0) + 1);
         this.heldBack.set(windowKey(window), entry);
-        continue;
       }
       // A repeat of what the store holds was routed when it was recorded (routes are fixed at boot),
       // so it is counted before routing; silences and maintenance, which change, were checked above.
@@ -276,15 +324,21 @@ export class AlertPipeline {
       if (known !== undefined && mono - known.at < ttl && sameContent(known.content, alert)) {
         if (known.repeats === 0) this.repeated.push(known);
         known.repeats += 1;
-        remembered += 1;
+        if (hold === undefined) remembered += 1;
         continue;
       }
       const target = this.deps.router.target(alert);
       if (target === null) {
-        unrouted += 1;
+        // A held alert was counted as held (as before, when held ones were not routed at all).
+        if (hold === undefined) unrouted += 1;
         continue;
       }
-      items.push({ alert, target });
+      if (hold === undefined) items.push({ alert, target });
+      else {
+        items.push({ alert, target, hold });
+        this.holdsRecorded.set(hold.by, hold.until.getTime());
+        heldItems += 1;
+      }
     }
     const outcomes = items.length === 0 ? [] : await this.record(items, now);
     if (this.knownCount + items.length > (this.deps.settings.dedupMax ?? 100_000)) {
@@ -293,14 +347,19 @@ export class AlertPipeline {
     }
     outcomes.forEach((outcome, i) => {
       const item = items[i];
-      if (item === undefined || outcome === 'stale') return;
+      if (item === undefined) return;
       const { source, fingerprint } = item.alert;
+      if (outcome === 'stale') {
+        // Resolved while held back, the store forgot it: so must we, or firing again would look like a repeat.
+        if (this.known.get(source)?.delete(fingerprint) === true) this.knownCount -= 1;
+        return;
+      }
       let bySource = this.known.get(source);
       if (bySource === undefined) this.known.set(source, (bySource = new Map<string, KnownAlert>()));
       if (!bySource.has(fingerprint)) this.knownCount += 1;
       bySource.set(fingerprint, { source, fingerprint, content: contentOf(item.alert), at: mono, repeats: 0 });
     });
-    const count = (o: string): number => outcomes.filter((x) => x === o).length;
+    const count = (o: string): number => (heldItems === 0 ? outcomes.filter((x) => x === o).length : outcomes.filter((x, i) => x === o && items[i]?.hold === undefined).length);
     const result = { received: alerts.length, new: count('new'), changed: count('changed'), duplicates: count('duplicate') + remembered, stale: count('stale'), silenced, maintenance: held, unrouted };
     if (result.new + result.changed > 0) this.kick();
     return result;
@@ -381,20 +440,31 @@ export class AlertPipeline {
     const { store, owner, settings } = this.deps;
     const now = this.deps.clock.now();
     await this.writeCounts(now, false);
+    if (this.holdsRecorded.size > 0) {
+      // Never in the way of posting: a hold left here lapses at its planned end anyway.
+      await this.endVanishedHolds(now).catch((error: unknown) => this.deps.logger.warn({ err: error }, 'ended holds could not be checked'));
+    }
     const due = await store.due(now, settings.batchLimit ?? 500);
     const plans: Plan[] = [];
     let closedQuietly = 0;
     for (const candidate of due) {
       const group = await store.claim(candidate.id, owner, now, settings.claimLeaseMs ?? 60_000);
       if (group === null) continue;
-      const alerts = await store.alertsOf(group.id);
+      const all = await store.alertsOf(group.id);
+      // Alerts still held back are not shown (the store brings the group back when their hold ends).
+      const alerts = all.some((a) => isHeld(a, now)) ? all.filter((a) => !isHeld(a, now)) : all;
       const firing = alerts.filter((a) => isFiring(a, now));
       const expiries = firing.flatMap((a) => (a.endsAt === null ? [] : [a.endsAt.getTime()]));
       const nextExpiry = expiries.length === 0 ? null : new Date(Math.min(...expiries));
+      if (group.lastFlushAt === null && firing.length === 0 && alerts.length < all.length && all.some((a) => isFiring(a, now))) {
+        // Only held alerts fire: nothing to say yet, and nothing is marked shown.
+        await store.postpone(group.id, owner, group.version, now);
+        continue;
+      }
       if (group.lastFlushAt === null && firing.length === 0) {
         // Fired and resolved within group_wait: nobody was told it fired, so nothing to say now.
         await store.flushed(group.id, owner, group.version, false, null, now);
-        this.forget(alerts);
+        this.forget(all);
         closedQuietly += 1;
         continue;
       }
@@ -428,6 +498,22 @@ export class AlertPipeline {
     const shown = shownCounts.reduce((a, b) => a + b, 0);
     this.shownTotal += shown;
     return { flushed, shown, failed: failedGroups.size, closedQuietly };
+  }
+
+  /** Ends the holds this replica recorded whose window or silence it no longer sees (see holdsRecorded). */
+  private async endVanishedHolds(now: Date): Promise<void> {
+    const cached = this.silences();
+    const silences = cached instanceof Promise ? await cached : cached;
+    const active = new Set([
+      ...silences.filter((s) => s.startsAt <= now && s.endsAt > now).map((s) => silenceHold(s.id)),
+      ...(this.deps.maintenance?.activeWindows(now) ?? []).map((w) => maintenanceHold(w)),
+    ]);
+    for (const [by, until] of [...this.holdsRecorded]) {
+      if (active.has(by)) continue;
+      this.holdsRecorded.delete(by);
+      // Over on time: the store's held_until says so already.
+      if (until > now.getTime()) await this.endHolds(by);
+    }
   }
 
   private async pace(platform: Platform, conversation: string): Promise<void> {

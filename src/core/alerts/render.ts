@@ -71,11 +71,18 @@ export function isFiring(alert: StoredAlert, now: Date): boolean {
   return alert.status === 'firing' && (alert.endsAt === null || alert.endsAt.getTime() > now.getTime());
 }
 
+/** Why a firing alert shows up only now: it started while held back (see AlertHold). */
+function heldNote(heldBy: string | null): string {
+  if (heldBy === null) return '';
+  if (heldBy.startsWith('maintenance:')) return ` · started during maintenance of ${inlineText(heldBy.slice('maintenance:'.length).replace(/@\d+$/, ''))}`;
+  return ' · started while silenced';
+}
+
 function alertLine(alert: StoredAlert, firing: boolean): string {
   const label = alert.labels.instance ?? alert.labels.host ?? alert.labels.monitor;
   const where = label === undefined ? undefined : inlineText(label);
   const repeats = alert.receivedCount > 1 ? ` ×${alert.receivedCount}` : '';
-  return `${firing ? `• [${alert.severity}]` : '✓'} ${alert.summary}${where === undefined || alert.summary.includes(where) ? '' : ` (${where})`}${repeats}`;
+  return `${firing ? `• [${alert.severity}]` : '✓'} ${alert.summary}${where === undefined || alert.summary.includes(where) ? '' : ` (${where})`}${repeats}${firing ? heldNote(alert.heldBy) : ''}`;
 }
 
 function linksOf(alerts: readonly StoredAlert[]): Link[] {

@@ -47,7 +47,12 @@ export interface AlertsServiceDeps {
   readonly clock: Clock;
   readonly backend: SilenceBackend | null;
   /** Called after anything that changes what chat should show or what is muted. */
-  readonly onChange: { groupChanged(): void; silencesChanged(): void };
+  readonly onChange: {
+    groupChanged(): void;
+    silencesChanged(): void;
+    /** A silence was ended early: what it held back posts now if still firing (never rejects). */
+    silenceEnded?(id: string): Promise<void>;
+  };
 }
 
 /** The port when the config has no `alerts` section: every use says how to turn alerts on. */
@@ -97,6 +102,7 @@ export function createAlertsPort(deps: AlertsServiceDeps): AlertsPort {
       const ended = await store.expireSilence(id, clock.now());
       deps.onChange.silencesChanged();
       if (ended === null) throw new BackendError(`Silence ${id} could not be ended.`, 'store');
+      await deps.onChange.silenceEnded?.(id);
       return ended;
     },
     silences: () => store.activeSilences(clock.now()),

@@ -22,16 +22,33 @@ export interface GroupTarget {
   readonly repeat: number;
 }
 
+/**
+ * Why a firing alert may not be posted yet: a maintenance window of its target or an opsbot silence
+ * matched it at intake. It is recorded anyway and shown once the hold ends, if it still fires.
+ */
+export interface AlertHold {
+  /** The planned end (window end, silence end); ending the hold early moves it to then. */
+  readonly until: Date;
+  /** `maintenance:<target>@<start ms>` or `silence:<id>`: what ends it early (see `endHolds`). */
+  readonly by: string;
+}
+
 export interface IncomingAlert {
   readonly alert: Alert;
   readonly target: GroupTarget;
+  /** Held back: recorded, but no post until the hold ends (and none at all if it resolves before). */
+  readonly hold?: AlertHold;
 }
 
 /**
  * - `new`: a firing alert not in an open group (joins or opens one);
  * - `changed`: firing ⇄ resolved in its open group, or a new severity (same status);
  * - `duplicate`: same status and severity again (counted, nothing to post);
- * - `stale`: resolved, never seen firing (nothing to tell anyone).
+ * - `stale`: resolved, never seen firing (nothing to tell anyone), or resolved while held back
+ *   (nobody was told it fired: it is forgotten).
+ *
+ * A held firing alert that is news is `new` or `changed` too, but moves no group's version: its
+ * group only becomes due when the hold ends.
  */
 export type RecordOutcome = 'new' | 'changed' | 'duplicate' | 'stale';
 
@@ -74,6 +91,15 @@ export interface StoredAlert extends Alert {
   readonly receivedCount: number;
   readonly firstSeenAt: Date;
   readonly lastSeenAt: Date;
+  /** Not shown before this (a maintenance window or silence held it back); null if never held. */
+  readonly heldUntil: Date | null;
+  /** The hold it started under (kept after it ended, for the post's note); null if never held. */
+  readonly heldBy: string | null;
+}
+
+/** Held back at `now`: recorded during a hold that has not ended yet. */
+export function isHeld(alert: Pick<StoredAlert, 'heldUntil'>, now: Date): boolean {
+  return alert.heldUntil !== null && alert.heldUntil.getTime() > now.getTime();
 }
 
 export interface AlertPostRecord {
@@ -124,6 +150,15 @@ export interface AlertStore {
    * and no change is closed (its key is free for a new group).
    */
   flushed(groupId: number, owner: string, version: number, stillFiring: boolean, nextExpiry: Date | null, now: Date): Promise<void>;
+  /**
+   * Gives back a claimed group that has nothing to show yet (its firing alerts are all held back)
+   * without marking anything shown: it is due again when the first hold ends, or at once if it
+   * changed meanwhile or nothing is held any more. (`flushed` too keeps a group with held firing
+   * alerts open and due by the end of their hold.)
+   */
+  postpone(groupId: number, owner: string, version: number, now: Date): Promise<void>;
+  /** Ends the holds named `by` now (a window ended early, `unsilence`): their groups are due at once. Returns how many alerts. */
+  endHolds(by: string, now: Date): Promise<number>;
   alertsOf(groupId: number): Promise<StoredAlert[]>;
   group(id: number): Promise<AlertGroupRecord | null>;
   /** Open groups, most recently changed first, with counts. */

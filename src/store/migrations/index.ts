@@ -21,6 +21,7 @@ import { retentionIndexes0014 } from './0014-retention-indexes.js';
 import { retentionRefs0015 } from './0015-retention-refs.js';
 import { deploySwitching0016 } from './0016-deploy-switching.js';
 import { scalingPending0017 } from './0017-scaling-pending.js';
+import { alertHolds0018 } from './0018-alert-holds.js';
 
 export function allMigrations(engine: StoreEngine): Record<string, Migration> {
   return {
@@ -41,5 +42,6 @@ export function allMigrations(engine: StoreEngine): Record<string, Migration> {
     '0015-retention-refs': retentionRefs0015(),
     '0016-deploy-switching': deploySwitching0016(),
     '0017-scaling-pending': scalingPending0017(),
+    '0018-alert-holds': alertHolds0018(),
   };
 }
