@@ -1,8 +1,8 @@
 /** Contract specs, contract examples and upstream fixtures for the pipeline tests. */
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { ContractReply } from '../support/contract/contract-server.js';
+import { freePort } from '../support/ports.js';
 import { readShared, sharedDir } from '../support/shared.js';
 
 export const jenkinsSpec = (): string => join(sharedDir(), 'contracts', 'jenkins', 'jenkins-remote-access.openapi.yaml');
@@ -58,13 +58,10 @@ export const gitlab = {
   goGitlabBuild: () => readShared<Json>('fixtures', 'gitlab', 'go-gitlab_build_created.json'),
 };
 
-/** A loopback port nothing listens on (found free, then closed): connections are refused. */
+/**
+ * A loopback port nothing listens on: connections are refused. From freePort, not `listen(0)` and
+ * close, which another worker's server listening on port 0 could then be given (ports.ts).
+ */
 export function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
+  return freePort();
 }
