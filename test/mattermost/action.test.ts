@@ -67,6 +67,16 @@ async function confirmButton(harness: Harness, fields: Record<string, string> = 
   return button!;
 }
 
+/** The job's live post, once it shows its Cancel button, and that button. */
+async function liveCancel(harness: Harness): Promise<{ live: FakePost; cancel: Button }> {
+  const live: FakePost = (await eventually(
+    () => [...harness.posts.values()][0],
+    (p) => (p?.props.attachments?.[0]?.actions?.length ?? 0) > 0,
+    'the live post with its Cancel button',
+  ))!;
+  return { live, cancel: live.props.attachments![0]!.actions![0]! as Button };
+}
+
 describe('upstream action samples', () => {
   it('accepts each on the wire and refuses it, audited, because none is signed by opsbot', async () => {
     h = await startHarness();
@@ -194,12 +204,7 @@ describe('signed buttons', () => {
     const harness = h;
     await sendCommand(harness, slashForm(slashFields('mm-job', 'web --wait')));
     await gates.entered('job:web');
-    const live: FakePost = (await eventually(
-      () => [...harness.posts.values()][0],
-      (p) => (p?.props.attachments?.[0]?.actions?.length ?? 0) > 0,
-      'the live post with its Cancel button',
-    ))!;
-    const cancel = live.props.attachments![0]!.actions![0]! as Button;
+    const { live, cancel } = await liveCancel(harness);
     const body = await press(harness, click(cancel, { post_id: live.id }));
     expect(body.ephemeral_text).toMatch(/^Cancelling job #\d+/);
     // A live post is edited by its job, not replaced by the click.
@@ -215,12 +220,7 @@ describe('signed buttons', () => {
     const root = 'rootpost000000000000000000';
     await sendCommand(harness, slashForm(slashFields('mm-job', 'web --wait', { root_id: root })));
     await gates.entered('job:web');
-    const live: FakePost = (await eventually(
-      () => [...harness.posts.values()][0],
-      (p) => (p?.props.attachments?.[0]?.actions?.length ?? 0) > 0,
-      'the live post with its Cancel button',
-    ))!;
-    const cancel = live.props.attachments![0]!.actions![0]! as Button;
+    const { live, cancel } = await liveCancel(harness);
     expect(cancel.integration.context).toMatchObject({ v: 3, ch: 'ch-ops', th: root });
     const body = await press(harness, click(cancel, { post_id: live.id }));
     expect(body.ephemeral_text).toMatch(/^Cancelling job #\d+/);
