@@ -24,14 +24,6 @@ import type {
 import { corrupt, decodePrincipal, decodeStringList, decodeStringMap, fromMs, fromMsOrNull, toMs } from './codec.js';
 import type { Database, StoreEngine } from './schema.js';
 
-/**
- * Sources whose alert, firing again after it resolved, carries a new start: Prometheus' and Grafana's
- * rules start a new active period, Uptime Kuma and Netdata send the time of the new down or raise,
- * Zabbix opens a new event. Not Alerta (a reopened alert keeps its createTime) nor the generic format
- * (the sender decides): there a firing after a resolve is always news.
- */
-const RESTART_ON_FIRE: ReadonlySet<string> = new Set(['alertmanager', 'grafana', 'uptime-kuma', 'netdata', 'zabbix']);
-
 export type AlertGroupsTable = {
   id: Generated<number>;
   group_key: string;
@@ -371,25 +363,11 @@ export function createAlertStore(database: Kysely<Database>, engine: StoreEngine
     );
   }
 
-  /**
-   * A "firing" older than the resolve already recorded: it started before the alert ended. A real
-   * fire after a resolve starts again in the sources of RESTART_ON_FIRE; without a start, or without
-   * a recorded end, it cannot be told apart and counts as news.
-   */
-  function isLateFiring(a: IncomingAlert['alert'], stored: InstanceRow): boolean {
-    return a.status === 'firing' && stored.status === 'resolved' && RESTART_ON_FIRE.has(a.source) && a.startsAt !== null && stored.ends_at !== null && toMs(a.startsAt) < Number(stored.ends_at);
-  }
-
   async function recordOne(trx: Trx, incoming: IncomingAlert, stored: InstanceRow | undefined, state: BatchState, now: number): Promise<RecordOutcome> {
     const a = incoming.alert;
     const key = `${a.source}\u0000${a.fingerprint}`;
     const group = stored === undefined ? undefined : state.groups.get(Number(stored.group_id));
     const where = { source: a.source, fingerprint: a.fingerprint };
-    if (stored !== undefined && isLateFiring(a, stored)) {
-      // Delivered out of order (a webhook retried after its resolve went through): it tells nothing
-      // new, and taken as news it would reopen the alert, firing for good with no resolve to come.
-      return 'duplicate';
-    }
     if (stored !== undefined && group !== undefined && group.state === 'open' && stored.held_until !== null && Number(stored.held_until) > now) {
       // Held back and not shown yet. Resolved before its hold ended: nobody was told it fired, so it
       // is forgotten (a later "resolved" is stale) and its group may close quietly.
