@@ -17,7 +17,7 @@ import { Steps, type FlowContext } from './context.js';
 import { playbookFailure, runPlaybookStep } from './playbook-step.js';
 import type { StoresPort } from './ports.js';
 import { recapBlock, refsBlock } from './summary.js';
-import { switchBackAfter, switchWholly } from './switch-back.js';
+import { switchBackAfter, switchTraffic } from './switch-back.js';
 import { trafficNow } from './traffic-now.js';
 import { otherColour, type Colour, type PlaybookResult, type StoreSpec } from './types.js';
 import { checkVar } from './vars.js';
@@ -106,18 +106,20 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
     return dryRunReport(spec, target, live, version, result, facts, freeze === null || spec.build === null ? null : `${frozenBuild(spec.name, spec.build.pipeline, freeze)}.`);
   }
 
+  /** The colour answers healthy (retried up to the health timeout), or the deploy stops before any switch. */
+  const requireHealthy = async (again: boolean): Promise<void> => {
+    const health = await deploy.health.waitHealthy(spec.name, target, {
+      version,
+      signal: ctx.signal,
+      onAttempt: (n, detail) => steps.detail(`health checks on ${spec.name}/${target}${again ? ' again' : ''}: attempt ${n}: ${detail}`),
+    });
+    if (health.healthy) return;
+    const what = again ? 'was approved but is no longer healthy' : 'did not become healthy';
+    throw new BackendError(`${spec.name}/${target} ${what} (${health.attempts} attempts, last: ${health.detail}). Traffic was not switched${live === null ? '' : `; ${live} stays live`}.`, 'health');
+  };
+
   steps.next(`health checks on ${spec.name}/${target}`);
-  const health = await deploy.health.waitHealthy(spec.name, target, {
-    version,
-    signal: ctx.signal,
-    onAttempt: (n, detail) => steps.detail(`health checks on ${spec.name}/${target}: attempt ${n}: ${detail}`),
-  });
-  if (!health.healthy) {
-    throw new BackendError(
-      `${spec.name}/${target} did not become healthy (${health.attempts} attempts, last: ${health.detail}). Traffic was not switched${live === null ? '' : `; ${live} stays live`}.`,
-      'health',
-    );
-  }
+  await requireHealthy(false);
 
   if (spec.approval.required && !inPlace) {
     await approval(`deploy ${version} to ${spec.name}/${target}`);
@@ -125,24 +127,12 @@ export async function runDeploy(request: DeployRequest, ctx: FlowContext): Promi
     // looked at again, so a colour that died meanwhile is not switched to (and switched back from
     // only after the frontend's verification failed, with users on it all that time).
     steps.detail(`approved; health checks on ${spec.name}/${target} again before the switch`);
-    const still = await deploy.health.waitHealthy(spec.name, target, {
-      version,
-      signal: ctx.signal,
-      onAttempt: (n, detail) => steps.detail(`health checks on ${spec.name}/${target} again: attempt ${n}: ${detail}`),
-    });
-    if (!still.healthy) {
-      throw new BackendError(
-        `${spec.name}/${target} was approved but is no longer healthy (${still.attempts} attempts, last: ${still.detail}). Traffic was not switched${live === null ? '' : `; ${live} stays live`}.`,
-        'health',
-      );
-    }
+    await requireHealthy(true);
   }
 
   if (!inPlace) {
     steps.next(`switching traffic ${live ?? 'nothing'} → ${target} (${spec.traffic})`);
-    // Noted before the balancer is touched: a crash from here to the record leaves it behind (see trafficNow).
-    await deploy.state.beginSwitch(spec.name, { from: live, to: target, jobId: ctx.jobId, rollback: false, at: ctx.clock.now() });
-    await switchWholly(ctx, spec, target);
+    await switchTraffic(ctx, spec, { from: live, to: target }, false);
   }
 
   steps.next(`verifying ${spec.frontend}`);

@@ -6,7 +6,7 @@ import { BackendError, ConflictError } from '../errors.js';
 import type { Message } from '../message.js';
 import { Steps, type FlowContext } from './context.js';
 import { requireStore } from './deploy-flow.js';
-import { switchBackAfter, switchWholly } from './switch-back.js';
+import { switchBackAfter, switchTraffic } from './switch-back.js';
 import { trafficNow } from './traffic-now.js';
 import { otherColour, type Colour, type DeployState } from './types.js';
 
@@ -43,9 +43,7 @@ export async function runRollback(storeName: string, ctx: FlowContext): Promise<
   }
 
   steps.next(`switching traffic ${live} → ${target} (${spec.traffic})`);
-  // Noted before the balancer is touched: a crash from here to the record leaves it behind (see trafficNow).
-  await deploy.state.beginSwitch(spec.name, { from: live, to: target, jobId: ctx.jobId, rollback: true, at: ctx.clock.now() });
-  await switchWholly(ctx, spec, target);
+  await switchTraffic(ctx, spec, { from: live, to: target }, true);
   steps.next(`verifying ${spec.frontend}`);
   await switchBackAfter(ctx, spec, { from: live, to: target }, async () => {
     const verified = await deploy.health.verifyFrontend(spec.name, { version, signal: ctx.signal });

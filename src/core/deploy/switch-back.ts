@@ -12,8 +12,17 @@ import type { Colour, StoreSpec } from './types.js';
 const SWITCH_TIMEOUT_MS = 30_000;
 
 /** Moves traffic to `colour`, whatever happens to the job meanwhile (see SWITCH_TIMEOUT_MS). */
-export function switchWholly(ctx: FlowContext, spec: StoreSpec, colour: Colour): Promise<void> {
+function switchWholly(ctx: FlowContext, spec: StoreSpec, colour: Colour): Promise<void> {
   return ctx.deploy.traffic.switchTo(spec.name, colour, AbortSignal.timeout(SWITCH_TIMEOUT_MS));
+}
+
+/**
+ * A deploy's or rollback's switch: noted as pending before the balancer is touched, so a crash from
+ * here to its record leaves it behind for the next one to settle (see trafficNow), then made whole.
+ */
+export async function switchTraffic(ctx: FlowContext, spec: StoreSpec, move: { readonly from: Colour | null; readonly to: Colour }, rollback: boolean): Promise<void> {
+  await ctx.deploy.state.beginSwitch(spec.name, { from: move.from, to: move.to, jobId: ctx.jobId, rollback, at: ctx.clock.now() });
+  await switchWholly(ctx, spec, move.to);
 }
 
 export async function switchBackAfter(ctx: FlowContext, spec: StoreSpec, move: { readonly from: Colour | null; readonly to: Colour }, check: () => Promise<void>): Promise<void> {
