@@ -7,6 +7,7 @@
  * @mattermost/client is CommonJS: a named import fails under plain Node, so import the default and
  * destructure.
  */
+import { parseRetryAfter } from '../../core/outbox/backoff.js';
 import mattermostClient from '@mattermost/client';
 import type { Options } from '@mattermost/types/client4';
 import type { OpenDialogRequest } from './wire.js';
@@ -28,12 +29,8 @@ export class MattermostHttpError extends Error {
 
 /** Seconds (or an HTTP date) in Retry-After; else seconds until the window resets in X-RateLimit-Reset. */
 export function retryAfterMs(headers: Headers, now: number = Date.now()): number | null {
-  const retryAfter = headers.get('retry-after');
-  if (retryAfter !== null) {
-    if (/^\d+$/.test(retryAfter.trim())) return Number(retryAfter.trim()) * 1000;
-    const at = Date.parse(retryAfter);
-    if (!Number.isNaN(at)) return Math.max(0, at - now);
-  }
+  const retryAfter = parseRetryAfter(headers.get('retry-after'), now);
+  if (retryAfter !== null) return retryAfter;
   const reset = headers.get('x-ratelimit-reset');
   if (reset !== null && /^\d+$/.test(reset.trim())) return Number(reset.trim()) * 1000;
   return null;

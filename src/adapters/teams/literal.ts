@@ -12,7 +12,7 @@ const CODE_SPAN = /(`+)([\s\S]*?[^`])\1(?!`)/g;
 
 /** Text that is all literal (a log, a code block): no markdown link survives in it. */
 export function literal(text: string): string {
-  return text.includes('](') || /\]\s+\(/.test(text) ? text.replace(LINK_JOIN, ']\u200B$1(') : text;
+  return text.replace(LINK_JOIN, ']\u200B$1(');
 }
 
 /** Text with opsbot's own markdown, and quoted spans (in backticks) whose content is kept literal. */

@@ -137,7 +137,7 @@ export class GitlabClient {
       }
       throw error;
     });
-    if (!ok.includes(reply.status)) throw statusError(BACKEND, reply.status, what, reply.text, reply.headers);
+    if (!ok.includes(reply.status)) throw statusError(BACKEND, reply, what);
     return { value: jsonReply(shape, reply.text, BACKEND, 'gitlab', what), headers: reply.headers };
   }
 }

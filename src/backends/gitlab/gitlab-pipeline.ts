@@ -8,8 +8,7 @@ import { BackendError, ConflictError, NotFoundError } from '../../core/errors.js
 import type { PipelineEventHub } from '../../core/pipelines/events.js';
 import { pause } from '../../core/pipelines/pause.js';
 import type { PipelineBackend, PipelineOutcome, PipelineRun, PipelineSnapshot, PipelineState, PipelineUpdate, RetryVetting, StartRequest } from '../../core/pipelines/ports.js';
-import type { UnavailableError } from '../jenkins/http.js';
-import { DEFAULT_OUTAGE_MS, patiently, waitingWords } from '../jenkins/patient.js';
+import { patiently, type Patience } from '../jenkins/patient.js';
 import { GitlabClient, type GitlabJob, type GitlabPipeline as PipelineJson } from './client.js';
 
 export interface GitlabPipelineSettings {
@@ -73,12 +72,12 @@ export class GitlabPipeline implements PipelineBackend {
     /** Since when the pipeline has waited to start (no runner takes its jobs); null while it runs. */
     let waitingSince: number | null = null;
     // GitLab briefly unavailable (a 502 while it deploys itself, a 429) is waited out, not a failure.
-    const patience = {
+    const patience: Patience = {
       signal,
       firstWaitMs: this.settings.pollIntervalMs,
-      outageMs: this.settings.outageMs ?? DEFAULT_OUTAGE_MS,
-      onWait: (error: UnavailableError, ms: number) => onUpdate({ run: current, state: lastState, step: waitingWords(error, ms), done: null, total: null, lines: [] }),
-    } as const;
+      outageMs: this.settings.outageMs,
+      report: (step) => onUpdate({ run: current, state: lastState, step, done: null, total: null, lines: [] }),
+    };
     try {
       for (;;) {
         const { pipeline, jobs } = await patiently(async () => {

@@ -92,7 +92,7 @@ export class GitlabIssues implements TicketPort {
       signal,
       timeoutMs: this.settings.requestTimeoutMs,
     });
-    if (!ok.includes(reply.status)) throw statusError(BACKEND, reply.status, what, reply.text, reply.headers);
+    if (!ok.includes(reply.status)) throw statusError(BACKEND, reply, what);
     return jsonReply(shape, reply.text, BACKEND, 'gitlab', what);
   }
 }

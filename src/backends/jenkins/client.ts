@@ -95,13 +95,13 @@ export class JenkinsClient {
 
   async getJson<T>(shape: ShapeCheck<T>, path: string, what: string, signal: AbortSignal): Promise<T> {
     const reply = await this.exchange('GET', path, undefined, signal);
-    if (reply.status !== 200) throw statusError(BACKEND, reply.status, what, reply.text, reply.headers);
+    if (reply.status !== 200) throw statusError(BACKEND, reply, what);
     return jsonReply(shape, reply.text, BACKEND, 'jenkins', what);
   }
 
   async progressiveText(jobPath: string, build: number, start: number, signal: AbortSignal): Promise<LogChunk> {
     const reply = await this.exchange('GET', `${jobPath}${build}/logText/progressiveText?start=${start}`, undefined, signal);
-    if (reply.status !== 200) throw statusError(BACKEND, reply.status, `the console log of build #${build}`, reply.text, reply.headers);
+    if (reply.status !== 200) throw statusError(BACKEND, reply, `the console log of build #${build}`);
     const size = Number(reply.headers.get('x-text-size'));
     return {
       text: reply.text,
@@ -144,7 +144,7 @@ export class JenkinsClient {
       this.crumb = null;
       return null;
     }
-    if (reply.status !== 200) throw statusError(BACKEND, reply.status, 'a CSRF crumb', reply.text);
+    if (reply.status !== 200) throw statusError(BACKEND, reply, 'a CSRF crumb');
     const parsed = jsonReply(crumbShape, reply.text, BACKEND, 'jenkins', 'the crumb request');
     const cookies = reply.headers.getSetCookie().map((c) => c.split(';')[0] ?? '').filter((c) => c !== '');
     this.crumb = { field: parsed.crumbRequestField, value: parsed.crumb, cookie: cookies.length === 0 ? null : cookies.join('; ') };

@@ -6,6 +6,7 @@
  * UnavailableError, patient.ts; nothing that starts or stops a run is ever repeated).
  */
 import { BackendError } from '../../core/errors.js';
+import { parseRetryAfter } from '../../core/outbox/backoff.js';
 
 export interface HttpExchange {
   readonly status: number;
@@ -98,17 +99,18 @@ function clip(text: string): string {
 }
 
 /** The standard sentence for an HTTP error status, with the server's reason appended. */
-export function statusError(backend: string, status: number, what: string, text: string, headers?: Headers): BackendError {
-  const reason = reasonOf(text);
+export function statusError(backend: string, reply: HttpExchange, what: string): BackendError {
+  const { status } = reply;
+  const reason = reasonOf(reply.text);
   const said = reason === '' ? '' : `: ${reason}`;
   const kind = backend.toLowerCase();
   switch (status) {
     case 429:
-      return new UnavailableError(`${backend} is limiting its rate and refused ${what} (429)${said}.`, kind, retryAfterMs(headers));
+      return new UnavailableError(`${backend} is limiting its rate and refused ${what} (429)${said}.`, kind, parseRetryAfter(reply.headers.get('retry-after')));
     case 502:
     case 503:
     case 504:
-      return new UnavailableError(`${backend} failed ${what} (${status})${said}.`, kind, retryAfterMs(headers));
+      return new UnavailableError(`${backend} failed ${what} (${status})${said}.`, kind, parseRetryAfter(reply.headers.get('retry-after')));
     case 401:
       return new BackendError(`${backend} refused the credentials (401) for ${what}${said}. Check the user and token in the config.`, kind);
     case 403:
@@ -120,13 +122,4 @@ export function statusError(backend: string, status: number, what: string, text:
     default:
       return new BackendError(`${backend} failed ${what} (${status})${said}.`, kind);
   }
-}
-
-/** Retry-After in seconds or as an HTTP date, in ms from now; null when absent or unreadable. */
-function retryAfterMs(headers: Headers | undefined): number | null {
-  const value = headers?.get('retry-after')?.trim();
-  if (value === undefined || value === '') return null;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - Date.now());
 }

@@ -9,7 +9,7 @@ import type { PipelineBackend, PipelineOutcome, PipelineRun, PipelineSnapshot, P
 import { statusError } from './http.js';
 import { buildShape, JenkinsClient, queueItemShape, type BuildInfo, type QueueItem } from './client.js';
 import { ConsoleLines } from './console.js';
-import { DEFAULT_OUTAGE_MS, patiently, waitingWords, type Patience } from './patient.js';
+import { patiently, type Patience } from './patient.js';
 
 export interface JenkinsPipelineSettings {
   readonly pipeline: string;
@@ -59,7 +59,7 @@ export class JenkinsPipeline implements PipelineBackend {
       }
       throw error;
     });
-    if (reply.status !== 201 && reply.status !== 200 && reply.status !== 302) throw statusError(BACKEND, reply.status, `a build of ${this.settings.job}`, reply.text);
+    if (reply.status !== 201 && reply.status !== 200 && reply.status !== 302) throw statusError(BACKEND, reply, `a build of ${this.settings.job}`);
     const location = reply.headers.get('location') ?? '';
     const queueId = /\/queue\/item\/(\d+)\/?$/.exec(location)?.[1];
     if (queueId === undefined) {
@@ -95,11 +95,11 @@ export class JenkinsPipeline implements PipelineBackend {
       if (number !== undefined) return this.cancel(this.buildRun(number, item.executable?.url ?? null), signal);
       const id = run.id.slice(QUEUE_PREFIX.length);
       const reply = await this.client.post(`queue/cancelItem?id=${id}`, null, signal);
-      if (reply.status !== 204 && reply.status !== 200 && reply.status !== 302) throw statusError(BACKEND, reply.status, `cancelling queue item ${id}`, reply.text);
+      if (reply.status !== 204 && reply.status !== 200 && reply.status !== 302) throw statusError(BACKEND, reply, `cancelling queue item ${id}`);
       return `Removed queue item ${id} from the Jenkins queue.`;
     }
     const reply = await this.client.post(`${this.jobPath}${Number(run.id)}/stop`, null, signal);
-    if (reply.status !== 200 && reply.status !== 302) throw statusError(BACKEND, reply.status, `stopping build #${run.id}`, reply.text);
+    if (reply.status !== 200 && reply.status !== 302) throw statusError(BACKEND, reply, `stopping build #${run.id}`);
     return `Asked Jenkins to stop build #${run.id}.`;
   }
 
@@ -128,12 +128,7 @@ export class JenkinsPipeline implements PipelineBackend {
 
   /** Jenkins briefly unavailable (a restart's 503, a proxy's 502) is waited out while following, not a failure. */
   private patience(signal: AbortSignal, report: (step: string) => void): Patience {
-    return {
-      signal,
-      firstWaitMs: this.settings.pollIntervalMs,
-      outageMs: this.settings.outageMs ?? DEFAULT_OUTAGE_MS,
-      onWait: (error, ms) => report(waitingWords(error, ms)),
-    };
+    return { signal, firstWaitMs: this.settings.pollIntervalMs, outageMs: this.settings.outageMs, report };
   }
 
   private buildRun(number: number, url: string | null): PipelineRun {

@@ -16,19 +16,21 @@ import { pause } from '../../core/pipelines/pause.js';
 import { UnavailableError } from './http.js';
 
 /** How long a follow waits out an unavailable server before it gives up (the job's timeout still applies). */
-export const DEFAULT_OUTAGE_MS = 10 * 60_000;
+const DEFAULT_OUTAGE_MS = 10 * 60_000;
 const MAX_WAIT_MS = 60_000;
 
 export interface Patience {
   readonly signal: AbortSignal;
-  /** The first wait; it doubles after each failed answer, up to a minute. */
+  /** The first wait (the poll interval); it doubles after each failed answer, up to a minute. */
   readonly firstWaitMs: number;
-  readonly outageMs: number;
-  /** Told before each wait: for the job's log and progress line. */
-  onWait(error: UnavailableError, waitMs: number): void;
+  /** DEFAULT_OUTAGE_MS when absent. */
+  readonly outageMs?: number | undefined;
+  /** Told before each wait, in words for the job's progress line. */
+  report(step: string): void;
 }
 
 export async function patiently<T>(read: () => Promise<T>, patience: Patience): Promise<T> {
+  const outageMs = patience.outageMs ?? DEFAULT_OUTAGE_MS;
   let since: number | null = null;
   let wait = Math.max(1, patience.firstWaitMs);
   for (;;) {
@@ -38,21 +40,16 @@ export async function patiently<T>(read: () => Promise<T>, patience: Patience): 
       if (!(error instanceof UnavailableError) || patience.signal.aborted) throw error;
       const now = Date.now();
       since ??= now;
-      const left = since + patience.outageMs - now;
+      const left = since + outageMs - now;
       if (left <= 0) {
         throw new BackendError(`${error.message} It stayed unavailable for ${formatDuration(Math.round((now - since) / 1000) * 1000)}, so opsbot stopped following; the run may still be going on the server.`, error.backend, {
           cause: error,
         });
       }
       const ms = Math.min(Math.max(error.retryAfterMs ?? 0, wait), MAX_WAIT_MS, left);
-      patience.onWait(error, ms);
+      patience.report(`${error.message} Asking again in ${formatDuration(Math.max(1000, Math.round(ms / 1000) * 1000))}; the run goes on on the server.`);
       await pause(ms, patience.signal);
       wait = Math.min(wait * 2, MAX_WAIT_MS);
     }
   }
-}
-
-/** The words of a wait, for a progress line. */
-export function waitingWords(error: UnavailableError, waitMs: number): string {
-  return `${error.message} Asking again in ${formatDuration(Math.max(1000, Math.round(waitMs / 1000) * 1000))}; the run goes on on the server.`;
 }

@@ -22,3 +22,12 @@ export function retryDelayMs(failures: number, settings: BackoffSettings, retryA
   const ceiling = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** exponent);
   return Math.ceil(ceiling / 2 + random() * (ceiling / 2));
 }
+
+/** A Retry-After header (whole seconds, or an HTTP date) in ms from `now`; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
+  const text = value?.trim() ?? '';
+  if (text === '') return null;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}

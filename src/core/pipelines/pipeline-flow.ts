@@ -4,6 +4,7 @@
  * its progress and the run's number and link in its refs. Cancelling the job stops the run on the
  * server; a timeout or a shutdown leaves it running there (and says so in the refs' link).
  */
+import { inlineCode } from '../format.js';
 import type { CommandContext } from '../command.js';
 import type { JobsPort, Ports } from '../ports.js';
 import { BackendError, CancelledError, NotFoundError, UsageError } from '../errors.js';
@@ -170,7 +171,7 @@ async function pipelineJob(jobId: number, ctx: CommandContext) {
   const job = await ctx.ports.jobs.get(jobId);
   if (job === null) throw new NotFoundError(`There is no job #${jobId}.`);
   const action = job.args.action;
-  if (job.command !== 'pipeline' || (action !== 'run' && action !== 'retry')) throw new NotFoundError(`Job #${jobId} is not a pipeline run (it ran \`${job.text}\`).`);
+  if (job.command !== 'pipeline' || (action !== 'run' && action !== 'retry')) throw new NotFoundError(`Job #${jobId} is not a pipeline run (it ran ${inlineCode(job.text)}).`);
   return job;
 }
 
