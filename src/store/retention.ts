@@ -78,6 +78,16 @@ function pendingOutboxFor(trx: Kysely<Db>, key: RawBuilder<string>) {
     .where((eb) => eb.or([eb('outbox.ref_key', '=', key), eb('outbox.thread_key', '=', key)]));
 }
 
+/** The approval of the job in the outer query (`jobs`) still waits for its decision at `now`. */
+function awaitingApproval(trx: Kysely<Db>, now: number) {
+  return trx
+    .selectFrom('deploy_approvals')
+    .select('deploy_approvals.job_id')
+    .where('deploy_approvals.job_id', '=', sql.ref<number>('jobs.id'))
+    .where('deploy_approvals.decision', 'is', null)
+    .where('deploy_approvals.expires_at', '>', now);
+}
+
 /** A pending outbox row edits or replies under a summary post of the window in `table`. */
 function pendingSummaryOf(trx: Kysely<Db>, table: 'maintenance_windows') {
   return trx
@@ -136,17 +146,7 @@ const rules: { readonly [T in PruneTarget]: Rule<T extends keyof Keys ? Keys[T] 
           // The deploy that set a store's current colours is what `status` names.
           .where((eb) => eb.not(eb.exists(eb.selectFrom('deploy_state').select('deploy_state.store').whereRef('deploy_state.job_id', '=', 'jobs.id'))))
           // An approval still waiting for its decision.
-          .where((eb) =>
-            eb.not(
-              eb.exists(
-                eb.selectFrom('deploy_approvals')
-                  .select('deploy_approvals.job_id')
-                  .whereRef('deploy_approvals.job_id', '=', 'jobs.id')
-                  .where('deploy_approvals.decision', 'is', null)
-                  .where('deploy_approvals.expires_at', '>', now),
-              ),
-            ),
-          )
+          .where((eb) => eb.not(eb.exists(awaitingApproval(trx, now))))
           // A post or reply about the job still to be sent needs its message ref.
           .where((eb) => eb.not(eb.exists(pendingOutboxFor(trx, jobKey))))
           .orderBy('jobs.created_at')
@@ -410,13 +410,7 @@ const rules: { readonly [T in PruneTarget]: Rule<T extends keyof Keys ? Keys[T] 
                   .where((j) =>
                     j.or([
                       j('jobs.state', 'in', ['queued', 'running']),
-                      j.exists(
-                        j.selectFrom('deploy_approvals')
-                          .select('deploy_approvals.job_id')
-                          .whereRef('deploy_approvals.job_id', '=', 'jobs.id')
-                          .where('deploy_approvals.decision', 'is', null)
-                          .where('deploy_approvals.expires_at', '>', now),
-                      ),
+                      j.exists(awaitingApproval(trx, now)),
                     ]),
                   ),
               ),

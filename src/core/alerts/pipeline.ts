@@ -138,13 +138,15 @@ function windowKey(w: { readonly target: string; readonly startsAt: Date }): str
 }
 
 /** The hold an alert held back by a window is recorded under (ended early by `onEnded`). */
-export function maintenanceHold(w: { readonly target: string; readonly startsAt: Date }): string {
+function maintenanceHold(w: { readonly target: string; readonly startsAt: Date }): string {
   return `maintenance:${windowKey(w)}`;
 }
 
 /** The hold an alert held back by an opsbot silence is recorded under (ended early by `unsilence`). */
-export function silenceHold(id: string): string {
-  return `silence:${id}`;
+const SILENCE_HOLD = 'silence:';
+
+function silenceHold(id: string): string {
+  return `${SILENCE_HOLD}${id}`;
 }
 
 /**
@@ -248,9 +250,8 @@ export class AlertPipeline {
     this.silenceLoad = null;
   }
 
-  /** A silence ended early (`unsilence`): the alerts it held back post now if still firing. */
+  /** A silence ended early (`unsilence`, which has already called silencesChanged): the alerts it held back post now if still firing. */
   async silenceEnded(id: string): Promise<void> {
-    this.silencesChanged();
     await this.endHolds(silenceHold(id));
   }
 
@@ -286,8 +287,6 @@ export class AlertPipeline {
     let held = 0;
     let unrouted = 0;
     const items: IncomingAlert[] = [];
-    /** How many of `items` are held (they count as silenced/maintenance, not as new/changed). */
-    let heldItems = 0;
     let remembered = 0;
     const mono = this.now();
     const ttl = this.deps.settings.dedupTtlMs ?? 30_000;
@@ -337,7 +336,6 @@ export class AlertPipeline {
       else {
         items.push({ alert, target, hold });
         this.holdsRecorded.set(hold.by, hold.until.getTime());
-        heldItems += 1;
       }
     }
     const outcomes = items.length === 0 ? [] : await this.record(items, now);
@@ -359,7 +357,8 @@ export class AlertPipeline {
       if (!bySource.has(fingerprint)) this.knownCount += 1;
       bySource.set(fingerprint, { source, fingerprint, content: contentOf(item.alert), at: mono, repeats: 0 });
     });
-    const count = (o: string): number => (heldItems === 0 ? outcomes.filter((x) => x === o).length : outcomes.filter((x, i) => x === o && items[i]?.hold === undefined).length);
+    // Held items count as silenced or maintenance, not as new or changed.
+    const count = (o: string): number => outcomes.filter((x, i) => x === o && items[i]?.hold === undefined).length;
     const result = { received: alerts.length, new: count('new'), changed: count('changed'), duplicates: count('duplicate') + remembered, stale: count('stale'), silenced, maintenance: held, unrouted };
     if (result.new + result.changed > 0) this.kick();
     return result;
@@ -502,7 +501,9 @@ export class AlertPipeline {
 
   /** Ends the holds this replica recorded whose window or silence it no longer sees (see holdsRecorded). */
   private async endVanishedHolds(now: Date): Promise<void> {
-    const cached = this.silences();
+    // The silences are read only while a silence hold is recorded: a maintenance hold needs no store read.
+    const silenceHeld = [...this.holdsRecorded.keys()].some((by) => by.startsWith(SILENCE_HOLD));
+    const cached = silenceHeld ? this.silences() : [];
     const silences = cached instanceof Promise ? await cached : cached;
     const active = new Set([
       ...silences.filter((s) => s.startsAt <= now && s.endsAt > now).map((s) => silenceHold(s.id)),
