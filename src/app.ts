@@ -37,7 +37,7 @@ import { wireAlerts, type AlertsWiring } from './adapters/alerts/wire.js';
 import type { AlertPoster } from './core/alerts/poster.js';
 import { ProfileDirectory } from './core/profiles.js';
 import { Pruner } from './core/retention/pruner.js';
-import { namedTeamsConversations } from './config/named-conversations.js';
+import { retentionSettings } from './config/named-conversations.js';
 
 export interface AppOptions {
   readonly loaded: LoadedConfig;
@@ -214,8 +214,7 @@ async function assembleApp(options: AppOptions, store: Store): Promise<App> {
   const liveJobs = new LiveJobPosts({ runner, outbox, clock, logger });
   const dispatcher = new Dispatcher({ registry, policy, runner, store, clock, logger, metrics, ports: getPorts, inlineTimeoutMs: 30_000, configSecrets: loaded.secrets });
   const scheduler = buildScheduler(scheduleDeps, dispatcher);
-  const { interval, ...ages } = config.retention;
-  const retention = new Pruner({ store: store.retention, clock, logger, settings: { ages, keep: { conversations: namedTeamsConversations(config) }, intervalMs: interval } });
+  const retention = new Pruner({ store: store.retention, clock, logger, settings: retentionSettings(config) });
 
   const recovery = wireRecovery({ store, clock, logger, notifier, identity, jobs: config.jobs, playbooks: () => getPorts().deploy.playbooks });
   const recover = (): Promise<JobRecord[]> => recovery.recover();

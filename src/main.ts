@@ -19,7 +19,7 @@ import { reportFailure } from './cli/failure-report.js';
 import { commandReference, REFERENCE_MARKERS, replaceReference } from './cli/docs.js';
 import { applyHeapPolicy, collectBootGarbage } from './cli/heap-policy.js';
 import { configJsonSchema } from './config/json-schema.js';
-import { namedTeamsConversations } from './config/named-conversations.js';
+import { retentionSettings } from './config/named-conversations.js';
 import { systemClock } from './core/clock.js';
 import { silentLogger } from './core/log.js';
 import type { PruneTarget } from './core/retention/ports.js';
@@ -324,15 +324,14 @@ async function auditExport(config: string | undefined, since: string | undefined
 /** `opsbot prune [--dry-run]`: one retention pass to the end (no per-pass budget), or its counts. */
 async function prune(config: string | undefined, dryRun: boolean): Promise<number> {
   const { loaded } = resolveConfig(config);
-  const { storage, retention } = loaded.config;
-  const { interval, ...ages } = retention;
-  const store = await openStore(storage);
+  const store = await openStore(loaded.config.storage);
   try {
-    const pruner = new Pruner({ store: store.retention, clock: systemClock, logger: silentLogger, settings: { ages, keep: { conversations: namedTeamsConversations(loaded.config) }, intervalMs: interval, maxBatches: null } });
+    const settings = retentionSettings(loaded.config);
+    const pruner = new Pruner({ store: store.retention, clock: systemClock, logger: silentLogger, settings: { ...settings, maxBatches: null } });
     const counts = dryRun ? await pruner.dryRun() : (await pruner.pass()).counts;
     const verb = dryRun ? 'would delete' : 'deleted';
     for (const [kind, targets] of Object.entries(RETENTION_TARGETS)) {
-      if (ages[kind as RetentionKind] === null) {
+      if (settings.ages[kind as RetentionKind] === null) {
         process.stdout.write(`${kind}: kept forever\n`);
         continue;
       }

@@ -9,6 +9,7 @@
  * member `teams:<user id>`) only keeps a reference that does not exist: keeping too much is the safe
  * side.
  */
+import type { RetentionSettings } from '../core/retention/pruner.js';
 import type { OpsbotConfig } from './types.js';
 
 const TEAMS_CONVERSATION = /^teams:./;
@@ -36,4 +37,10 @@ export function namedTeamsConversations(config: OpsbotConfig): string[] {
   };
   visit(config);
   return [...found].sort();
+}
+
+/** The retention pruner's settings from the config: the ages, the interval, and what it must keep. */
+export function retentionSettings(config: OpsbotConfig): RetentionSettings {
+  const { interval, ...ages } = config.retention;
+  return { ages, keep: { conversations: namedTeamsConversations(config) }, intervalMs: interval };
 }
