@@ -73,7 +73,9 @@ export async function runScale(port: ScalingPort, request: ScaleRequest, ctx: Co
   // Noted before the orchestrator is told, as a deploy notes its traffic switch: if opsbot dies before
   // the answer, the scaling that may have happened is what the cooldown counts, `status` shows as
   // unconfirmed and recovery reports, instead of no trace (and a next `scale` with no cooldown).
-  const jobId = ctx.jobId ?? 0;
+  const { jobId } = ctx;
+  // `scale` changes the world, so it always runs as a job: its record is keyed by that job.
+  if (jobId === null) throw new ConflictError('A scaling needs a job.');
   await port.record({ service: target.service, env: target.env, at: ctx.clock.now(), from: before.desired, to: plan.to, jobId, by: ctx.principal.name, pending: true });
   try {
     await port.scale(target, plan.to, before.desired, ctx.signal);
