@@ -2,7 +2,8 @@
  * The nginx switcher against a real nginx with two real backend servers: the include is rewritten
  * atomically, `nginx -t` guards the reload, and a client loop sees zero failed requests.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NginxSwitcher } from '../../src/backends/traffic/nginx.js';
 import { BackendError } from '../../src/core/errors.js';
@@ -72,6 +73,23 @@ describe('nginx switcher (real nginx, upstream include + reload)', () => {
     expect(error).toBeInstanceOf(BackendError);
     expect((error as Error).message).toMatch(/nginx -t rejected the switch to blue.*host not found/);
     expect(readFileSync(nginx.include, 'utf8')).toBe(before);
+    await untilServes('green 1.1.0');
+  });
+
+  it('puts the previous include back when the reload fails, so the live colour read stays what nginx serves', async () => {
+    const before = readFileSync(nginx.include, 'utf8');
+    // Without its pid file `nginx -s reload` signals nobody and fails, while `nginx -t` still passes.
+    const pidFile = join(nginx.dir, 'nginx.pid');
+    renameSync(pidFile, `${pidFile}.away`);
+    try {
+      const error = await switcher().switchTo('blue', signal).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackendError);
+      expect((error as Error).message).toMatch(/nginx -s reload failed, the previous upstream is back and nothing was switched: .*nginx\.pid/);
+    } finally {
+      renameSync(`${pidFile}.away`, pidFile);
+    }
+    expect(readFileSync(nginx.include, 'utf8')).toBe(before);
+    expect(await switcher().live()).toBe('green');
     await untilServes('green 1.1.0');
   });
 });

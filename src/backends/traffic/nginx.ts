@@ -2,10 +2,11 @@
  * Blue/green on nginx: the upstream block includes one file naming the live colour's server. A
  * switch writes the new include to a temporary file and renames it over the old one (atomic), checks
  * the whole config with `nginx -t`, and reloads (old workers finish their requests). A failed check
- * puts the previous include back and reloads nothing. Every nginx call gets `-p -c -e`.
+ * or reload puts the previous include back: the include is what `live()` reads, so it must keep
+ * naming what nginx serves. Every nginx call gets `-p -c -e`.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import type { Colour } from '../../core/deploy/types.js';
 import { COLOURS } from '../../core/deploy/types.js';
 import { BackendError } from '../../core/errors.js';
@@ -38,11 +39,23 @@ export class NginxSwitcher implements Switcher {
     await replaceFile(include, `# written by opsbot: ${colour} is live\nserver ${servers[colour]};\n`);
     const test = await this.nginx(['-t', '-q'], signal);
     if (test.exitCode !== 0) {
-      if (previous !== null) await replaceFile(include, previous);
+      await this.restore(previous);
       throw new BackendError(`nginx -t rejected the switch to ${colour}, the previous upstream is back: ${oneLine(test.stderr)}`, 'nginx');
     }
     const reload = await this.nginx(['-s', 'reload'], signal);
-    if (reload.exitCode !== 0) throw new BackendError(`nginx -s reload failed: ${oneLine(reload.stderr)}`, 'nginx');
+    if (reload.exitCode !== 0) {
+      // A failed `-s reload` signalled no master (no pid file, or no such process), so nginx, if it
+      // runs at all, still serves the old upstream. Left in place, the new include would make
+      // `live()`, `status` and the next deploy's settling of this switch believe the switch happened.
+      await this.restore(previous);
+      throw new BackendError(`nginx -s reload failed, the previous upstream is back and nothing was switched: ${oneLine(reload.stderr)}`, 'nginx');
+    }
+  }
+
+  /** Puts back the include as it was before a switch (absent stays absent). */
+  private async restore(previous: string | null): Promise<void> {
+    if (previous !== null) await replaceFile(this.options.include, previous);
+    else await unlink(this.options.include).catch(() => undefined);
   }
 
   private async includedServers(): Promise<string[]> {
@@ -76,8 +89,14 @@ export class NginxSwitcher implements Switcher {
 /** Write a temporary file beside `file`, then rename it over `file`: readers see old or new, never half. */
 export async function replaceFile(file: string, content: string): Promise<void> {
   const temp = `${file}.opsbot-${randomBytes(4).toString('hex')}`;
-  await writeFile(temp, content, { mode: 0o644 });
-  await rename(temp, file);
+  try {
+    await writeFile(temp, content, { mode: 0o644 });
+    await rename(temp, file);
+  } catch (error: unknown) {
+    // A full disk or a read-only directory: leave no half-written temporary file beside the include.
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  }
 }
 
 function oneLine(text: string): string {
