@@ -174,6 +174,8 @@ export interface MattermostConfig {
   readonly retryMaxDelay: number;
   /** Milliseconds after which an undeliverable message is given up. */
   readonly giveUpAfter: number;
+  /** Milliseconds a user's groups (for `group:<name>` role members) are used before they are read again. */
+  readonly groupsTtl: number;
 }
 
 /** mattermost.webhooks.<name>: an outgoing webhook whose messages run commands. */

@@ -8,7 +8,7 @@ export interface Principal {
   readonly platform: Platform;
   readonly id: string;
   readonly name: string;
-  /** Platform groups the adapter could establish, matched as `group:<name>`. No adapter sets them yet. */
+  /** Platform groups the adapter could establish, matched as `group:<name>` (Mattermost user groups; Teams sets none). */
   readonly groups?: readonly string[];
 }
 

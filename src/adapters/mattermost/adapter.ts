@@ -20,6 +20,7 @@ import type { Store } from '../../core/store.js';
 import { formatTime } from '../../core/format.js';
 import type { ButtonFactory } from './buttons.js';
 import type { MattermostClient } from './client.js';
+import { withGroups, type MattermostGroups } from './groups.js';
 import { hookRef } from './delivery.js';
 import { buildDialog, missingRequired, submissionText } from './dialog.js';
 import type { ActionRequest, DialogSubmission, SlashRequest } from './inbound.js';
@@ -50,6 +51,8 @@ export interface AdapterDeps {
   readonly umbrella: string;
   readonly replyBudgetMs: number;
   readonly dialogTtlMs: number;
+  /** Reads users' groups; null when no role names a `group:` member (or there is no bot token). */
+  readonly groups: MattermostGroups | null;
 }
 
 export type CommandAnswer = { readonly status: 200; readonly body: CommandResponse } | { readonly status: 401; readonly body: { readonly error: string } };
@@ -81,8 +84,10 @@ export class MattermostAdapter {
     if (request.channelName !== '') conversation.name = request.channelName;
     if (request.rootId !== null) conversation.threadId = request.rootId;
     const usesHooks = deps.replies.usesHooks;
+    const person: Principal = { platform: 'mattermost', id: request.userId, name: request.userName || request.userId };
     const audience: Audience = {
-      principal: { platform: 'mattermost', id: request.userId, name: request.userName || request.userId },
+      // Without group members in the roles there is nothing to ask, and no await on the way.
+      principal: deps.groups === null ? person : await withGroups(deps.groups, person),
       conversation,
       // With a bot token nothing is ever sent to a response_url: not even worth parsing.
       hook: usesHooks ? this.hookOf(request) : null,
@@ -131,7 +136,8 @@ export class MattermostAdapter {
 
     // A press names no thread: the one the button was posted in is in its signed context.
     const here: Conversation = grant.threadId === null ? conversation : { ...conversation, threadId: grant.threadId };
-    const audience: Audience = { principal, conversation: here, hook: await deps.replies.lastHook(here, principal) };
+    const presser = deps.groups === null ? principal : await withGroups(deps.groups, principal);
+    const audience: Audience = { principal: presser, conversation: here, hook: await deps.replies.lastHook(here, principal) };
     const invocation = this.invocation(grant.command, audience);
     const settled = await dispatchWithinBudget(this.deps, invocation, audience, this.deps.replyBudgetMs);
     let answer: Message;
@@ -177,7 +183,8 @@ export class MattermostAdapter {
       return { error: invalid };
     }
     // The submission names neither the thread nor the person: both come from the signed state.
-    const principal: Principal = { ...claimed, name: grant.userName ?? claimed.name };
+    const named: Principal = { ...claimed, name: grant.userName ?? claimed.name };
+    const principal = deps.groups === null ? named : await withGroups(deps.groups, named);
     const conversation: Conversation = grant.threadId === null ? channel : { ...channel, threadId: grant.threadId };
     const command = deps.registry.find(grant.command);
     if (command === null) return { error: invalid };

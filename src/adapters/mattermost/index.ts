@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import { MattermostAdapter } from './adapter.js';
 import { ButtonFactory } from './buttons.js';
 import { MattermostClient } from './client.js';
+import { MattermostGroups } from './groups.js';
 import { MattermostTimeZones } from './profiles.js';
 import { MattermostDelivery } from './delivery.js';
 import { Replies } from './replies.js';
@@ -77,6 +78,13 @@ export function startMattermost(app: App, config: MattermostConfig, options: Mat
     app.profiles.register('mattermost', new MattermostTimeZones(client));
   }
 
+  // Groups are read only when a role names one: every other setup asks the server nothing more.
+  if (app.policy.usesGroups && client === null) {
+    logger.warn({}, 'mattermost: roles name group: members, but without mattermost.botToken the groups of Mattermost users cannot be read; those roles apply to nobody here');
+  }
+  const groups =
+    app.policy.usesGroups && client !== null ? new MattermostGroups(client, logger, { ttlMs: config.groupsTtl, waitMs: Math.floor(config.replyBudget / 2) }) : null;
+
   const replies = new Replies({
     store: app.store,
     outbox: app.outbox,
@@ -102,6 +110,7 @@ export function startMattermost(app: App, config: MattermostConfig, options: Mat
     umbrella: config.umbrella,
     replyBudgetMs: config.replyBudget,
     dialogTtlMs: config.actionTtl,
+    groups,
   });
   const webhook = new WebhookAdapter({
     dispatcher: app.dispatcher,
@@ -114,6 +123,7 @@ export function startMattermost(app: App, config: MattermostConfig, options: Mat
     botUser: new BotUser(client, logger, Math.floor(config.replyBudget / 2)),
     botMode: client !== null,
     replyBudgetMs: config.replyBudget,
+    groups,
   });
   const commandRoutes = mattermostRoutes(adapter);
   const hookRoutes = webhookRoutes(webhook);

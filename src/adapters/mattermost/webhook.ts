@@ -15,10 +15,11 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../../core/clock.js';
 import type { Dispatcher } from '../../core/dispatch.js';
-import type { Invocation } from '../../core/identity.js';
+import type { Invocation, Principal } from '../../core/identity.js';
 import type { Logger } from '../../core/log.js';
 import type { Message } from '../../core/message.js';
 import type { ButtonFactory } from './buttons.js';
+import { withGroups, type MattermostGroups } from './groups.js';
 import { renderPost } from './render.js';
 import type { Audience, Replies } from './replies.js';
 import type { BotUser } from './webhook-bot-user.js';
@@ -38,6 +39,8 @@ export interface WebhookDeps {
   /** True with a bot token: late answers and live job posts go out through the outbox. */
   readonly botMode: boolean;
   readonly replyBudgetMs: number;
+  /** Reads users' groups; null when no role names a `group:` member (or there is no bot token). */
+  readonly groups: MattermostGroups | null;
 }
 
 export type WebhookAnswer = { readonly status: 200; readonly body: OutgoingWebhookResponse } | { readonly status: 401; readonly body: { readonly error: string } };
@@ -80,8 +83,9 @@ export class WebhookAdapter {
       return NOTHING;
     }
 
+    const person: Principal = { platform: 'mattermost', id: request.userId, name: request.userName || request.userId };
     const audience: Audience = {
-      principal: { platform: 'mattermost', id: request.userId, name: request.userName || request.userId },
+      principal: deps.groups === null ? person : await withGroups(deps.groups, person),
       conversation: { platform: 'mattermost', id: request.channelId, ...(request.channelName === '' ? {} : { name: request.channelName }) },
       // No response_url: later answers need the bot token.
       hook: null,

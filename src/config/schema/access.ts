@@ -10,7 +10,7 @@ const DEFAULT_CHANNEL_COMMANDS = ['help', 'whoami'];
 
 const Role = Type.Object(
   {
-    members: Type.Array(MemberRef(), { description: 'Who has this role: <platform>:<stable id>. Display names never count. group:<name> is accepted but matches nobody: no chat adapter reports groups yet.' }),
+    members: Type.Array(MemberRef(), { description: 'Who has this role: <platform>:<stable id>. Display names never count. group:<name> is a Mattermost user group by its name (read with the bot token, which then needs the System Admin role); on Teams it matches nobody.' }),
     allow: Type.Array(PermissionPattern(), { description: 'Permission patterns this role grants.' }),
   },
   { additionalProperties: false, title: 'Role' },

@@ -20,6 +20,7 @@ const DEFAULTS = {
   uploadLimit: 5 * 1024 * 1024,
   retryMaxDelay: '5m',
   giveUpAfter: '1d',
+  groupsTtl: '5m',
 } as const;
 
 /** Mattermost's rule for a trigger word: no slash, no spaces; opsbot also keeps it lowercase. */
@@ -114,6 +115,12 @@ const MattermostSchema = Type.Object(
     ),
     retryMaxDelay: Type.Optional(Duration({ default: DEFAULTS.retryMaxDelay, description: 'Longest wait between two delivery attempts while Mattermost is unreachable.' })),
     giveUpAfter: Type.Optional(Duration({ default: DEFAULTS.giveUpAfter, description: 'A message still undelivered this long after it was queued is given up and logged.' })),
+    groupsTtl: Type.Optional(
+      Duration({
+        default: DEFAULTS.groupsTtl,
+        description: "How long a user's Mattermost groups (read with the bot token when a role names group:<name> members) are used before they are read again.",
+      }),
+    ),
   },
   { additionalProperties: false, title: 'Mattermost', description: 'Slash commands, message buttons and dialogs in; one live post per job out.' },
 );
@@ -138,6 +145,7 @@ export const mattermostSection = defineSection({
       uploadLimit: raw.uploadLimit ?? DEFAULTS.uploadLimit,
       retryMaxDelay: durationMs(raw.retryMaxDelay ?? DEFAULTS.retryMaxDelay),
       giveUpAfter: durationMs(raw.giveUpAfter ?? DEFAULTS.giveUpAfter),
+      groupsTtl: durationMs(raw.groupsTtl ?? DEFAULTS.groupsTtl),
     };
   },
   check(mm): SectionProblem[] {

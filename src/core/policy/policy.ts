@@ -76,6 +76,11 @@ export class AccessPolicy implements AccessPort {
     this.defaultChannel = channelRule(rules.defaultChannel.commands);
   }
 
+  /** True when some role names a `group:` member: only then is it worth asking a platform for groups. */
+  get usesGroups(): boolean {
+    return this.roles.some((role) => [...role.members].some((member) => member.startsWith('group:')));
+  }
+
   rolesOf(principal: Principal): CompiledRole[] {
     const keys = [principalKey(principal), ...(principal.groups ?? []).map((g) => `group:${g}`)];
     return this.roles.filter((role) => keys.some((k) => role.members.has(k)));

@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { startMattermost, type MattermostWiring } from '../../../src/adapters/mattermost/index.js';
-import type { JobsConfig, MattermostConfig } from '../../../src/config/types.js';
+import type { AccessConfig, JobsConfig, MattermostConfig } from '../../../src/config/types.js';
 import type { Command } from '../../../src/core/command.js';
 import { createHttpServer } from '../../../src/http/server.js';
 import { startContractServer, type ContractCall, type ContractServer } from '../../support/contract/contract-server.js';
@@ -63,6 +63,22 @@ export interface HarnessOptions {
   readonly users?: ReadonlyMap<string, FakeUser>;
   /** Values that came from `${VAR}` substitution: masked in every job's output. */
   readonly secrets?: readonly string[];
+  /** Roles and channel bindings (default: the tests' usual ones). */
+  readonly access?: AccessConfig;
+  /**
+   * What GET /api/v4/users/{user_id}/groups answers per user: their groups, or an HTTP status for an
+   * error answer (501: groups need a licence; 403: the bot may not read them). Others: no groups.
+   */
+  readonly groups?: ReadonlyMap<string, readonly FakeGroup[] | number>;
+}
+
+/** A user group as the server keeps it; the rest of the Group schema is filled in by the fake. */
+export interface FakeGroup {
+  readonly name: string;
+  readonly display_name?: string;
+  readonly source?: 'ldap' | 'custom';
+  /** Non-zero: the group was deleted (custom groups are soft-deleted). */
+  readonly delete_at?: number;
 }
 
 /** The profile fields the bot reads; the rest of the User schema is filled in by `userBody`. */
@@ -90,6 +106,7 @@ export function mattermostConfig(url: string, overrides: Partial<MattermostConfi
     uploadLimit: 5 * 1024 * 1024,
     retryMaxDelay: 200,
     giveUpAfter: 60 * 60_000,
+    groupsTtl: 5 * 60_000,
     ...overrides,
   };
 }
@@ -101,7 +118,12 @@ export function fileInfo(f: FakeFile) {
 }
 
 /** A contract server for Mattermost whose handlers keep posts (and uploaded files) like the server would. */
-export async function startFakeMattermost(posts: Map<string, FakePost>, users: ReadonlyMap<string, FakeUser> = new Map(), files: Map<string, FakeFile> = new Map()): Promise<ContractServer> {
+export async function startFakeMattermost(
+  posts: Map<string, FakePost>,
+  users: ReadonlyMap<string, FakeUser> = new Map(),
+  files: Map<string, FakeFile> = new Map(),
+  groups: ReadonlyMap<string, readonly FakeGroup[] | number> = new Map(),
+): Promise<ContractServer> {
   let next = 0;
   const asPost = (p: FakePost) => {
     const attached = (p.file_ids ?? []).flatMap((id) => {
@@ -175,6 +197,25 @@ export async function startFakeMattermost(posts: Map<string, FakePost>, users: R
         files.set(file.id, file);
         return { status: 201, body: { file_infos: [fileInfo(file)], client_ids: [] } };
       },
+      GetGroupsByUserId: (call) => {
+        const answer = groups.get(call.params.user_id ?? '') ?? [];
+        if (typeof answer === 'number') return { status: answer, body: { status_code: answer, id: 'api.context.permissions.app_error', message: 'You do not have the appropriate permissions.' } };
+        return {
+          status: 200,
+          body: answer.map((g, i) => ({
+            id: `group${i}`,
+            name: g.name,
+            display_name: g.display_name ?? g.name,
+            description: '',
+            source: g.source ?? 'custom',
+            remote_id: g.source === 'ldap' ? `ldap-${g.name}` : '',
+            create_at: 1_700_000_000_000,
+            update_at: 1_700_000_000_000,
+            delete_at: g.delete_at ?? 0,
+            has_syncables: false,
+          })),
+        };
+      },
       GetUser: (call) => {
         const id = call.params.user_id ?? '';
         const user = users.get(id);
@@ -188,13 +229,14 @@ export async function startFakeMattermost(posts: Map<string, FakePost>, users: R
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const posts = new Map<string, FakePost>();
   const files = new Map<string, FakeFile>();
-  const server = options.mattermostUrl === undefined ? await startFakeMattermost(posts, options.users, files) : null;
+  const server = options.mattermostUrl === undefined ? await startFakeMattermost(posts, options.users, files, options.groups) : null;
   const url = options.mattermostUrl ?? server?.url ?? '';
   const config = mattermostConfig(url, { ...(options.botToken === false ? { botToken: null } : {}), ...options.config });
   const t = await startTestApp({
     ...(options.extraCommands === undefined ? {} : { extraCommands: options.extraCommands }),
     ...(options.jobs === undefined ? {} : { jobs: options.jobs }),
     ...(options.secrets === undefined ? {} : { secrets: options.secrets }),
+    ...(options.access === undefined ? {} : { access: options.access }),
   });
   const mm = startMattermost(t.app, config, { clock: t.clock, midwayAfterMs: 60_000 });
   const http = createHttpServer({ store: t.app.store, metrics: t.app.metrics, logger: t.app.logger, isDraining: () => false, routes: [mm.routes] });
