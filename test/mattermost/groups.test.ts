@@ -55,7 +55,9 @@ describe('Mattermost groups as role members', () => {
     expect(h.server?.callsTo('GetGroupsByUserId').map((c) => c.params.user_id)).toEqual(['u-gina']);
 
     const whoami = await sendCommand(h, slashForm(slashFields('ops', 'whoami', { user_id: 'u-gina' })));
-    expect(JSON.stringify(whoami.body)).toContain('oncall');
+    const shown = JSON.stringify(whoami.body);
+    expect(shown).toContain('group:oncall, group:dba');
+    expect(shown).toMatch(/"Roles","value":"oncall"/);
     h.server?.assertClean();
   });
 
