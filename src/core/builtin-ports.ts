@@ -50,7 +50,7 @@ export function createLocksPort(store: Store, clock: Clock): LocksPort {
 }
 
 export function createAuditPort(store: Store): AuditPort {
-  return { recent: (limit) => store.audit.recent(limit) };
+  return { recent: (limit, filter) => store.audit.recent(limit, filter) };
 }
 
 export function createHelpPort(registry: CommandRegistry): HelpPort {

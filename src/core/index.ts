@@ -10,7 +10,7 @@ export { msg, type Message, type Block, type Field, type Action, type Link, type
 export type { Principal, Conversation, Invocation, Platform } from './identity.js';
 export { principalKey, conversationKey } from './identity.js';
 export type { Ports, JobsPort, AuditPort, LocksPort, HelpPort, AccessPort, AccessDescription } from './ports.js';
-export { JOB_STATES, FINAL_JOB_STATES, type JobState, type JobRecord, type AuditEntry, type LockRecord } from './store.js';
+export { JOB_STATES, FINAL_JOB_STATES, type JobState, type JobRecord, type AuditEntry, type AuditFilter, type LockRecord } from './store.js';
 export { stateWords } from './jobs/texts.js';
 export { formatTime, tail } from './format.js';
 export { viewerZone, type ProfilesPort } from './profiles.js';

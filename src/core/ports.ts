@@ -11,7 +11,7 @@ import type { MaintenanceAdminPort } from './maintenance/port.js';
 import type { PipelinePort } from './pipelines/ports.js';
 import type { ScalingPort } from './scaling/ports.js';
 import type { SchedulesPort } from './scheduler/port.js';
-import type { AuditEntry, JobRecord, JobState, LockRecord } from './store.js';
+import type { AuditEntry, AuditFilter, JobRecord, JobState, LockRecord } from './store.js';
 import type { ProfilesPort } from './profiles.js';
 
 export interface JobsPort {
@@ -22,7 +22,7 @@ export interface JobsPort {
 }
 
 export interface AuditPort {
-  recent(limit: number): Promise<AuditEntry[]>;
+  recent(limit: number, filter?: AuditFilter): Promise<AuditEntry[]>;
 }
 
 export interface LocksPort {

@@ -208,10 +208,19 @@ export interface JobStore {
   countByState(): Promise<Record<JobState, number>>;
 }
 
+/** Which audit entries `audit` shows; every given field must match. */
+export interface AuditFilter {
+  /** The command's registered name (never an alias: entries record the name). */
+  readonly command?: string;
+  /** Who did it, by stable id. */
+  readonly principal?: { readonly platform: string; readonly id: string };
+  readonly jobId?: number;
+}
+
 export interface AuditStore {
   append(entry: NewAuditEntry): Promise<AuditEntry>;
   /** Newest first. */
-  recent(limit: number): Promise<AuditEntry[]>;
+  recent(limit: number, filter?: AuditFilter): Promise<AuditEntry[]>;
   /** Oldest first, streamed in pages, for the JSONL export. */
   since(from: Date | null): AsyncIterable<AuditEntry>;
 }

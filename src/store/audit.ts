@@ -6,6 +6,9 @@ import { prepareQuery } from './prepared.js';
 import { AUDIT_INSERT_COLUMNS, auditFromRow, auditRow } from './rows.js';
 import type { Database } from './schema.js';
 
+/** How far replicas' clocks may disagree on an entry's time (see `recent` by job). */
+const CLOCK_SKEW_MS = 60_000;
+
 /** Rows per query when exporting: bounded memory however long the history. */
 export const AUDIT_PAGE_SIZE = 500;
 
@@ -37,8 +40,30 @@ export function createAuditStore(db: Kysely<Database>): AuditStore {
   return {
     append: (entry) => writer.append(db, entry),
 
-    async recent(limit) {
-      const rows = await db.selectFrom('audit').selectAll().orderBy('id', 'desc').limit(limit).execute();
+    async recent(limit, filter = {}) {
+      let query = db.selectFrom('audit').selectAll();
+      if (filter.command !== undefined) query = query.where('command', '=', filter.command);
+      if (filter.principal !== undefined) query = query.where('principal_platform', '=', filter.principal.platform).where('principal_id', '=', filter.principal.id);
+      if (filter.jobId !== undefined) {
+        // A job's entries are never older than the job (its start is its first), so the search
+        // begins at the first entry of the minute before it was created, found through the index
+        // on `at`, instead of reading back to the first entry ever. The minute covers replicas'
+        // clocks disagreeing on `at` while ids follow one sequence. A job deleted by retention
+        // bounds nothing: its entries may outlive it.
+        const jobId = filter.jobId;
+        query = query.where('job_id', '=', jobId).where('id', '>=', (eb) =>
+          eb.fn.coalesce(
+            eb
+              .selectFrom('audit as first')
+              .select('first.id')
+              .where('first.at', '>=', eb.selectFrom('jobs').select((j) => j('created_at', '-', CLOCK_SKEW_MS).as('from')).where('jobs.id', '=', jobId))
+              .orderBy('first.at')
+              .limit(1),
+            eb.val(0),
+          ),
+        );
+      }
+      const rows = await query.orderBy('id', 'desc').limit(limit).execute();
       return rows.map(auditFromRow);
     },
 

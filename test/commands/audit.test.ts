@@ -67,6 +67,30 @@ describe('audit', () => {
     expect((await t.say('audit 500')).text).toContain('`count` must be at most 200.');
   });
 
+  it('narrows to one command (by name or alias), one person (me or a stable id) or one job', async () => {
+    const { job } = await t.runJob('lock web maintenance');
+    await t.runJob('lock db', people.oscar);
+    await t.say('lock db', people.sam);
+
+    const rows = async (text: string) => tableOf((await t.say(text, people.vera)).message).rows.map((r) => `${r[1]} ${r[2]}`);
+    expect(await rows('audit --by mattermost:u-sam')).toEqual(['Sam (mattermost:u-sam) denied']);
+    expect((await t.say('audit --by me', people.vera)).text).toBe('No audit entries by mattermost:u-vera.');
+    expect(await rows(`audit --job ${job.id}`)).toEqual(['Olga (mattermost:u-olga) job_finished', 'Olga (mattermost:u-olga) job_started']);
+    // `freeze` is an alias of `lock`: entries record the name.
+    const locks = await t.say('audit --command freeze --by mattermost:u-oscar 2', people.vera);
+    expect(locks.message.title).toBe('Audit: `lock` by mattermost:u-oscar');
+    expect(tableOf(locks.message).rows.map((r) => r[2])).toEqual(['job_finished', 'lock']);
+  });
+
+  it('refuses an unknown command and a display name for a person', async () => {
+    const unknown = await t.say('audit --command lokc');
+    expect(unknown.status).toBe('usage');
+    expect(unknown.text).toContain('There is no command `lokc`. Did you mean `lock`?');
+    const name = await t.say('audit --by Olga');
+    expect(name.status).toBe('usage');
+    expect(await t.say('audit --by mattermost:')).toMatchObject({ status: 'usage' });
+  });
+
   it('needs audit:read', async () => {
     const said = await t.say('audit', people.sam);
     expect(said.status).toBe('denied');

@@ -139,6 +139,21 @@ describe.each(engines)('$name store', (engine) => {
       expect(first).toMatchObject({ principal: bob, conversation: teamsChat, args, refs: { trace: 'abc' } });
     });
 
+    it('filters the audit log by command, person and job, newest first, every given field matching', async () => {
+      const job = started(await store.jobs.begin(newJob(), auditEntry(), { lock: null, queueIfLocked: false }));
+      await store.audit.append(auditEntry({ event: 'lock', command: 'lock', args: { target: 'web' }, principal: bob }));
+      await store.audit.append(auditEntry({ event: 'denied', command: 'deploy', principal: bob }));
+      // Same id on another platform: a different person.
+      await store.audit.append(auditEntry({ event: 'denied', command: 'deploy', principal: { ...bob, platform: 'mattermost' } }));
+      const events = async (filter: Parameters<typeof store.audit.recent>[1]) => (await store.audit.recent(10, filter)).map((e) => `${e.event}:${e.principal.platform}`);
+      expect(await events({ command: 'deploy' })).toEqual(['denied:mattermost', 'denied:teams', 'job_started:mattermost']);
+      expect(await events({ principal: { platform: 'teams', id: bob.id } })).toEqual(['denied:teams', 'lock:teams']);
+      expect(await events({ command: 'deploy', principal: { platform: 'teams', id: bob.id } })).toEqual(['denied:teams']);
+      expect(await events({ jobId: job.id })).toEqual(['job_started:mattermost']);
+      expect(await events({ command: 'scale' })).toEqual([]);
+      expect(await store.audit.recent(1, { command: 'deploy' })).toHaveLength(1);
+    });
+
     it('numbers jobs 1, 2, 3 so people can type `job 2`', async () => {
       const ids: number[] = [];
       for (let i = 0; i < 3; i++) ids.push(started(await store.jobs.begin(newJob(), auditEntry(), { lock: null, queueIfLocked: false })).id);

@@ -22,6 +22,7 @@ import { retentionRefs0015 } from './0015-retention-refs.js';
 import { deploySwitching0016 } from './0016-deploy-switching.js';
 import { scalingPending0017 } from './0017-scaling-pending.js';
 import { alertHolds0018 } from './0018-alert-holds.js';
+import { auditFilters0019 } from './0019-audit-filters.js';
 
 export function allMigrations(engine: StoreEngine): Record<string, Migration> {
   return {
@@ -43,5 +44,6 @@ export function allMigrations(engine: StoreEngine): Record<string, Migration> {
     '0016-deploy-switching': deploySwitching0016(),
     '0017-scaling-pending': scalingPending0017(),
     '0018-alert-holds': alertHolds0018(),
+    '0019-audit-filters': auditFilters0019(),
   };
 }
