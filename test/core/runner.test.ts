@@ -453,6 +453,22 @@ describe('locks', () => {
     }
   });
 
+  it('runs a queued job that got its lock even when its "starting" notice cannot be posted', async () => {
+    const t = await app();
+    // The chat (or the outbox's store write) refuses the notice.
+    t.app.notifier.register('mattermost', { notify: () => Promise.reject(new Error('chat is down')) });
+    const first = await t.start('hold web --gate a');
+    await gates.entered('a');
+    const second = await t.start('hold web --gate b --queue');
+    expect(second.job.state).toBe('queued');
+    void gates.entered('b').then(() => gates.open('b'));
+    gates.open('a');
+    await first.completion;
+    const { job } = await second.completion;
+    expect([job.state, job.error]).toEqual(['succeeded', null]);
+    expect(t.logs.some((e) => e.level === 'warn' && e.msg === 'could not tell the conversation that a queued job is starting')).toBe(true);
+  });
+
   it('counts the timeout from when a queued job starts running, not from when it was queued', async () => {
     const t = await app({ jobs: { timeout: 1_000 } });
     const promote = vi.spyOn(t.store.jobs, 'promote');
