@@ -130,6 +130,12 @@ export type BeginResult =
   | { readonly ok: true; readonly job: JobRecord }
   | { readonly ok: false; readonly holder: LockRecord };
 
+/**
+ * A queued job's try for its lock: refused while the lock is held (its holder), or while an older
+ * queued job still waits for the same lock (`behind`: first come, first served).
+ */
+export type PromoteResult = BeginResult | { readonly ok: false; readonly holder: null; readonly behind: number };
+
 export interface JobFinal {
   readonly state: Exclude<JobState, 'queued' | 'running'>;
   readonly summary: string | null;
@@ -177,11 +183,16 @@ export interface JobStore {
    * Creates the job and, when `lock` is given, takes the lease in the same transaction.
    * If the lock is held (and not expired) by someone else: with `queueIfLocked` the job is created
    * as `queued` (audit `job_queued`); otherwise nothing is created and the holder is returned.
+   * With `queueIfLocked` a free lock that queued jobs still wait for (see promote) queues it behind them.
    * A created running job gets its `job_started` audit entry in the same transaction.
    */
   begin(job: NewJob, audit: NewAuditEntry, options: { lock: LockRequest | null; queueIfLocked: boolean }): Promise<BeginResult>;
-  /** Tries to move a queued job to running by taking its lock; audit `job_started` on success. */
-  promote(jobId: number, lock: LockRequest, audit: NewAuditEntry): Promise<BeginResult>;
+  /**
+   * Tries to move a queued job to running by taking its lock; audit `job_started` on success. Queued
+   * jobs get the lock in the order they were queued: an older one still waiting goes first, unless
+   * its process stopped heartbeating it for `lock.ttlMs` or its cancel was asked for.
+   */
+  promote(jobId: number, lock: LockRequest, audit: NewAuditEntry): Promise<PromoteResult>;
   /** Final state + audit `job_finished` + lock release, in one transaction. No-op if already final. */
   finish(jobId: number, final: JobFinal, audit: NewAuditEntry): Promise<JobRecord>;
   /**

@@ -6,7 +6,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { ConflictError, NotFoundError } from '../core/errors.js';
 import { JOB_STATES } from '../core/store.js';
 import type { Principal } from '../core/identity.js';
-import type { BeginResult, FinalPost, JobFinal, JobRecord, JobState, JobStore, LockRecord, LockRequest, LostJob, NewAuditEntry, Refs } from '../core/store.js';
+import type { BeginResult, FinalPost, JobFinal, JobRecord, JobState, JobStore, LockRecord, LockRequest, LostJob, NewAuditEntry, PromoteResult, Refs } from '../core/store.js';
 import { auditWriter } from './audit.js';
 import { decodeJobState, decodeRefs, encodeJson, toMs } from './codec.js';
 import type { TransactionRunner } from './group-commit.js';
@@ -109,6 +109,26 @@ function jobQueries(db: Kysely<Database>, engine: StoreEngine) {
   return { find, insert, settle, settleWithRefs, releaseLease };
 }
 
+/**
+ * The oldest queued job (older than `before`, when given) still waiting for `lock`: first come, first
+ * served. One whose process has not heartbeated it for a lock TTL is not waited for (it is gone, and
+ * recovery ends it), nor one whose cancel was asked for (it ends at its process's next heartbeat).
+ */
+async function waitingAhead(trx: Kysely<Database>, lock: LockRequest, before: number | null, nowMs: number): Promise<number | null> {
+  let query = trx
+    .selectFrom('jobs')
+    .select('id')
+    .where('state', '=', 'queued')
+    .where('lock_key', '=', lock.key)
+    .where('cancel_requested', '=', 0)
+    .where((eb) => eb(eb.fn.coalesce('heartbeat_at', 'created_at'), '>', nowMs - lock.ttlMs))
+    .orderBy('id', 'asc')
+    .limit(1);
+  if (before !== null) query = query.where('id', '<', before);
+  const row = await query.executeTakeFirst();
+  return row === undefined ? null : Number(row.id);
+}
+
 /** `hot` runs the transactions of every job start and finish (kysely-store.ts: grouped on SQLite). */
 /** `writePost` stores a job's final post in its finishing transaction (finishWithPost). */
 export function createJobStore(db: Kysely<Database>, hot: TransactionRunner, engine: StoreEngine, writePost: OutboxWriter): JobStore {
@@ -152,7 +172,10 @@ export function createJobStore(db: Kysely<Database>, hot: TransactionRunner, eng
         const holder = lock === null ? null : await lease.live(trx, lock.key, now);
         if (holder !== null && !queueIfLocked) return { ok: false, holder };
 
-        const state = holder === null ? 'running' : 'queued';
+        // A job that would rather wait joins the end of the queue, even while the lock is free for a
+        // moment between one queued job's end and the next one's start (a second at most).
+        const behindQueue = holder === null && lock !== null && queueIfLocked && (await waitingAhead(trx, lock, null, now)) !== null;
+        const state = holder === null && !behindQueue ? 'running' : 'queued';
         const values = newJobRow(job, state, lock?.key ?? job.lockKey);
         const id = await q.insert.insert(trx, values);
         if (state === 'running' && lock !== null) await lease.take(trx, jobLease(id, job.principal, lock, now), now);
@@ -165,7 +188,7 @@ export function createJobStore(db: Kysely<Database>, hot: TransactionRunner, eng
 
     promote(jobId, lock, audit) {
       return retryOnLockRace(() =>
-        db.transaction().execute(async (trx): Promise<BeginResult> => {
+        db.transaction().execute(async (trx): Promise<PromoteResult> => {
           const current = await findJob(trx, jobId);
           if (current === undefined) throw new NotFoundError(`job ${jobId} does not exist`);
           if (current.state !== 'queued') throw new ConflictError(`job ${jobId} is ${current.state}, not queued`);
@@ -174,6 +197,8 @@ export function createJobStore(db: Kysely<Database>, hot: TransactionRunner, eng
           const now = toMs(audit.at);
           const holder = await lease.live(trx, lock.key, now);
           if (holder !== null) return { ok: false, holder };
+          const behind = await waitingAhead(trx, lock, jobId, now);
+          if (behind !== null) return { ok: false, holder: null, behind };
 
           await lease.take(trx, jobLease(jobId, jobFromRow(current).principal, lock, now), now);
           const row = await trx

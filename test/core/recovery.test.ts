@@ -174,11 +174,37 @@ describe('recover()', () => {
     const job = await orphan(t.store, { owner: `${HOST}/${await deadPid()}/q@${HERE}`, lock: 'web', queued: true });
     expect(job.state).toBe('queued');
     await t.app.recover();
-    expect((await t.store.jobs.get(job.id))?.state).toBe('interrupted');
-    // A job that had no step yet is told as one sentence too.
-    expect(t.notices.at(-1)?.text).toMatch(/\(started by [^)]+\) did not finish: opsbot stopped\. Its lock is released\./);
+    const stored = await t.store.jobs.get(job.id);
+    expect(stored?.state).toBe('interrupted');
+    // It never ran: no lock of its own was released, and there is no target to check.
+    expect(stored?.error).toBe('opsbot stopped while this job was queued for `web`: it never started, so it changed nothing. Run it again if it is still wanted.');
+    expect(t.notices.at(-1)?.text).toContain('`deploy web` (started by Olga) was still queued for `web` when opsbot stopped: it never started, so it changed nothing.');
+    expect(t.notices.at(-1)?.text).not.toContain('Its lock is released');
+    expect(t.notices.at(-1)?.text).not.toContain('Check the target');
     // The freeze is not the job's lock and stays.
     expect((await t.store.locks.get('web', new Date()))?.jobId).toBeNull();
+  });
+
+  it('says a queued pipeline run or playbook run never started, rather than what a started one may have left behind', async () => {
+    const t = await app();
+    const owner = `${HOST}/${await deadPid()}/q@${HERE}`;
+    // Both targets are held by live jobs of this process, so the orphans were queued behind them.
+    const holders = [await t.start('hold pipeline.app'), await t.start('hold playbook:backup')];
+    await gates.entered('pipeline.app');
+    await gates.entered('playbook:backup');
+    const pipeline = await orphan(t.store, { owner, lock: 'pipeline.app', queued: true, command: { name: 'pipeline', text: 'pipeline run app', args: { action: 'run', target: 'app', variables: {} } } });
+    const playbook = await orphan(t.store, { owner, lock: 'playbook:backup', queued: true, command: { name: 'run', text: 'run backup --limit localhost', args: { playbook: 'backup', limit: 'localhost', check: false, vars: {} } } });
+    expect([pipeline.state, playbook.state]).toEqual(['queued', 'queued']);
+
+    expect((await t.app.recover()).map((j) => j.id)).toEqual([pipeline.id, playbook.id]);
+    for (const job of [pipeline, playbook]) {
+      const said = t.notices.find((n) => n.text.includes(`Job #${job.id} was interrupted`))?.text ?? '';
+      expect(said).toContain(`was still queued for \`${job.lockKey ?? ''}\` when opsbot stopped: it never started, so it changed nothing.`);
+      expect(said).not.toContain('may have');
+      expect((await t.store.jobs.get(job.id))?.error).not.toContain('may have');
+    }
+    // The jobs that hold the targets are not touched.
+    for (const holder of holders) expect((await t.store.jobs.get(holder.job.id))?.state).toBe('running');
   });
 
   it('waits for a job under our name whose pid it cannot judge to stop heartbeating: a restarted container, where pids mean nothing', async () => {

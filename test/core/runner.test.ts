@@ -453,6 +453,60 @@ describe('locks', () => {
     }
   });
 
+  it('runs queued jobs in the order they were queued, whichever polls first once the target is free', async () => {
+    const t = await app();
+    const first = await t.start('hold web --gate a');
+    await gates.entered('a');
+    const older = await t.start('hold web --gate b --queue');
+    const younger = await t.start('hold web --gate c --queue', people.oscar);
+    // The older job's polls come late (its timer, or its replica, is slower): until told, it does not ask.
+    let olderAsks = false;
+    const promote = t.store.jobs.promote.bind(t.store.jobs);
+    const youngerAsked: number[] = [];
+    vi.spyOn(t.store.jobs, 'promote').mockImplementation(async (id, lock, audit) => {
+      if (id === younger.job.id) youngerAsked.push(Date.now());
+      if (id === older.job.id && !olderAsks) return { ok: false, holder: null, behind: 0 };
+      return promote(id, lock, audit);
+    });
+
+    gates.open('a');
+    await first.completion;
+    // The younger job polls a free target several times; the older one still waits for it.
+    const asked = youngerAsked.length;
+    const seen = await eventually(
+      async () => ({ polls: youngerAsked.length - asked, state: (await t.store.jobs.get(younger.job.id))?.state }),
+      ({ polls, state }) => polls >= 3 || state !== 'queued',
+      'the younger job to poll the free target',
+    );
+    expect(seen.state).toBe('queued');
+    expect(await t.store.locks.get('web', t.clock.now())).toBeNull();
+
+    olderAsks = true;
+    await gates.entered('b');
+    expect((await t.store.jobs.get(younger.job.id))?.state).toBe('queued');
+    gates.open('b');
+    expect((await older.completion).job.state).toBe('succeeded');
+    await gates.entered('c');
+    gates.open('c');
+    expect((await younger.completion).job.state).toBe('succeeded');
+  });
+
+  it('runs a queued job that got its lock even when its "starting" notice cannot be posted', async () => {
+    const t = await app();
+    // The chat (or the outbox's store write) refuses the notice.
+    t.app.notifier.register('mattermost', { notify: () => Promise.reject(new Error('chat is down')) });
+    const first = await t.start('hold web --gate a');
+    await gates.entered('a');
+    const second = await t.start('hold web --gate b --queue');
+    expect(second.job.state).toBe('queued');
+    void gates.entered('b').then(() => gates.open('b'));
+    gates.open('a');
+    await first.completion;
+    const { job } = await second.completion;
+    expect([job.state, job.error]).toEqual(['succeeded', null]);
+    expect(t.logs.some((e) => e.level === 'warn' && e.msg === 'could not tell the conversation that a queued job is starting')).toBe(true);
+  });
+
   it('counts the timeout from when a queued job starts running, not from when it was queued', async () => {
     const t = await app({ jobs: { timeout: 1_000 } });
     const promote = vi.spyOn(t.store.jobs, 'promote');

@@ -1,6 +1,6 @@
 /** Builders for store tests: fixed people, places and times so assertions can be exact. */
 import type { Conversation, Principal } from '../../src/core/identity.js';
-import type { BeginResult, JobRecord, LockRecord, NewAuditEntry, NewJob } from '../../src/core/store.js';
+import type { JobRecord, LockRecord, NewAuditEntry, NewJob, PromoteResult } from '../../src/core/store.js';
 
 export const alice: Principal = { platform: 'mattermost', id: 'u8k3alice', name: 'Alice', groups: ['oncall', 'deployers'] };
 /** No groups: checks that an absent optional field stays absent after a round trip. */
@@ -47,12 +47,14 @@ export function auditEntry(overrides: Partial<NewAuditEntry> = {}): NewAuditEntr
   };
 }
 
-export function started(result: BeginResult): JobRecord {
-  if (!result.ok) throw new Error(`expected the job to start, but ${result.holder.key} is held by job ${String(result.holder.jobId)}`);
+/** A begin's or a promote's result (a begin's is a promote's without `behind`). */
+export function started(result: PromoteResult): JobRecord {
+  if (!result.ok) throw new Error(`expected the job to start, but ${result.holder === null ? `it waits behind job ${result.behind}` : `${result.holder.key} is held by job ${String(result.holder.jobId)}`}`);
   return result.job;
 }
 
-export function refused(result: BeginResult): LockRecord {
+export function refused(result: PromoteResult): LockRecord {
   if (result.ok) throw new Error(`expected a lock conflict, but job ${result.job.id} was created as ${result.job.state}`);
+  if (result.holder === null) throw new Error(`expected a lock conflict, but the job waits behind job ${result.behind}`);
   return result.holder;
 }

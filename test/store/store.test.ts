@@ -226,6 +226,41 @@ describe.each(engines)('$name store', (engine) => {
       expect((await store.audit.recent(1))[0]).toMatchObject({ event: 'job_started', jobId: queued.id });
     });
 
+    it('lets queued jobs take a free key in the order they were queued, and a later --queue job queue behind them', async () => {
+      const first = started(await store.jobs.begin(newJob(), auditEntry(), { lock: LOCK, queueIfLocked: false }));
+      const older = started(await store.jobs.begin(newJob({ principal: bob, now: t(1) }), auditEntry({ at: t(1) }), { lock: LOCK, queueIfLocked: true }));
+      const younger = started(await store.jobs.begin(newJob({ now: t(2) }), auditEntry({ at: t(2) }), { lock: LOCK, queueIfLocked: true }));
+      await store.jobs.finish(first.id, final({ now: t(10) }), auditEntry({ at: t(10) }));
+
+      // The key is free, but the older job waits for it: the younger one polled first and must not win.
+      expect(await store.jobs.promote(younger.id, LOCK, auditEntry({ at: t(11) }))).toEqual({ ok: false, holder: null, behind: older.id });
+      expect((await store.jobs.get(younger.id))?.state).toBe('queued');
+      expect(await store.locks.get('store-pl', t(11))).toBeNull();
+      // A job asked for with --queue now goes behind both rather than past them.
+      const latest = started(await store.jobs.begin(newJob({ now: t(11) }), auditEntry({ at: t(11) }), { lock: LOCK, queueIfLocked: true }));
+      expect(latest.state).toBe('queued');
+
+      expect(started(await store.jobs.promote(older.id, LOCK, auditEntry({ at: t(12) }))).state).toBe('running');
+      await store.jobs.finish(older.id, final({ now: t(20) }), auditEntry({ at: t(20) }));
+      expect(await store.jobs.promote(latest.id, LOCK, auditEntry({ at: t(21) }))).toMatchObject({ ok: false, behind: younger.id });
+      expect(started(await store.jobs.promote(younger.id, LOCK, auditEntry({ at: t(21) }))).state).toBe('running');
+    });
+
+    it('does not keep a queue waiting behind a queued job whose process stopped heartbeating it, or whose cancel was asked for', async () => {
+      const first = started(await store.jobs.begin(newJob(), auditEntry(), { lock: LOCK, queueIfLocked: false }));
+      const abandoned = started(await store.jobs.begin(newJob({ now: t(1) }), auditEntry({ at: t(1) }), { lock: LOCK, queueIfLocked: true }));
+      const cancelled = started(await store.jobs.begin(newJob({ now: t(2) }), auditEntry({ at: t(2) }), { lock: LOCK, queueIfLocked: true }));
+      const waiting = started(await store.jobs.begin(newJob({ now: t(3) }), auditEntry({ at: t(3) }), { lock: LOCK, queueIfLocked: true }));
+      // Their processes heartbeat them while they wait; the first one's stops after t(30).
+      await store.jobs.heartbeat([abandoned.id, cancelled.id, waiting.id], t(30), LOCK.ttlMs);
+      await store.jobs.heartbeat([cancelled.id, waiting.id], t(80), LOCK.ttlMs);
+      await store.jobs.requestCancel(cancelled.id);
+      await store.jobs.finish(first.id, final({ now: t(85) }), auditEntry({ at: t(85) }));
+
+      // At t(90) the abandoned job was last heard of a whole lock TTL ago (recovery will end it).
+      expect(started(await store.jobs.promote(waiting.id, LOCK, auditEntry({ at: t(90) }))).state).toBe('running');
+    });
+
     it('takes over an expired lease', async () => {
       const first = started(await store.jobs.begin(newJob(), auditEntry(), { lock: LOCK, queueIfLocked: false }));
       const queued = started(await store.jobs.begin(newJob({ now: t(1) }), auditEntry({ at: t(1) }), { lock: LOCK, queueIfLocked: true }));

@@ -15,6 +15,8 @@ import type { Notifier } from '../notify.js';
 import type { JobRecord, Store } from '../store.js';
 import { judgeOwner, type OwnerIdentity } from './owner.js';
 
+const NEVER_STARTED = 'it never started, so it changed nothing.';
+
 export interface RecoveryDeps {
   readonly store: Store;
   readonly clock: Clock;
@@ -72,8 +74,13 @@ export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<Recove
       continue;
     }
 
-    const note = await leftBehind(deps, job);
-    const error = `opsbot stopped while this job was ${job.state}; it did not finish.${note === null ? '' : ` ${note}`} Check the target before running it again.`;
+    // A queued job never ran (its handler starts only once it holds its lock): it left nothing behind
+    // and held no lock, so its capability's note (what a started run may have done) would be false.
+    const queued = job.state === 'queued';
+    const note = queued ? null : await leftBehind(deps, job);
+    const error = queued
+      ? `opsbot stopped while this job was queued for ${inlineCode(job.lockKey ?? '')}: ${NEVER_STARTED} Run it again if it is still wanted.`
+      : `opsbot stopped while this job was ${job.state}; it did not finish.${note === null ? '' : ` ${note}`} Check the target before running it again.`;
     const finished = await store.jobs.finish(
       job.id,
       { state: 'interrupted', summary: null, error, output: job.output, refs: job.refs, now },
@@ -100,11 +107,16 @@ export async function recoverInterruptedJobs(deps: RecoveryDeps): Promise<Recove
       await notifier.notify(job.conversation, {
         title: `Job #${job.id} was interrupted`,
         tone: 'danger',
-        blocks: [
-          { kind: 'text', text: `${inlineCode(job.text)} (started by ${job.principal.name}) ${job.step === null ? 'did not finish: opsbot stopped' : `was at step "${job.step}" when opsbot stopped`}. Its lock is released.` },
-          ...(note === null ? [] : [{ kind: 'text' as const, text: note }]),
-          { kind: 'text', text: `Check the target before running it again; \`job ${job.id}\` shows its log.` },
-        ],
+        blocks: queued
+          ? [
+              { kind: 'text', text: `${inlineCode(job.text)} (started by ${job.principal.name}) was still queued for ${inlineCode(job.lockKey ?? '')} when opsbot stopped: ${NEVER_STARTED}` },
+              { kind: 'text', text: 'Run it again if it is still wanted.' },
+            ]
+          : [
+              { kind: 'text', text: `${inlineCode(job.text)} (started by ${job.principal.name}) ${job.step === null ? 'did not finish: opsbot stopped' : `was at step "${job.step}" when opsbot stopped`}. Its lock is released.` },
+              ...(note === null ? [] : [{ kind: 'text' as const, text: note }]),
+              { kind: 'text', text: `Check the target before running it again; \`job ${job.id}\` shows its log.` },
+            ],
       });
     } catch (err: unknown) {
       logger.warn({ err, jobId: job.id }, 'could not tell the conversation about an interrupted job');

@@ -232,7 +232,7 @@ export class JobRunner {
     try {
       if (job.state === 'queued') {
         job = await this.waitForLock(job, request, controller.signal);
-        await this.deps.notifier.notify(job.conversation, { tone: 'info', blocks: [{ kind: 'text', text: `Job #${job.id} (${job.text}) got its lock and is starting.` }] });
+        await this.announceStart(job, log);
       }
       // The timeout bounds the run, not the wait in the queue: a job queued behind a long deploy
       // still gets its whole time instead of being aborted halfway through its own work.
@@ -333,6 +333,19 @@ export class JobRunner {
       } catch (error: unknown) {
         log.warn({ err: error, attempt }, 'still cannot record the end of a job');
       }
+    }
+  }
+
+  /**
+   * Tells the conversation that a queued job got its lock. Only a courtesy: the job holds its lock
+   * now and runs whether or not chat (or the outbox's store) takes the notice; its final post says
+   * how it ended either way.
+   */
+  private async announceStart(job: JobRecord, log: () => Logger): Promise<void> {
+    try {
+      await this.deps.notifier.notify(job.conversation, { tone: 'info', blocks: [{ kind: 'text', text: `Job #${job.id} (${job.text}) got its lock and is starting.` }] });
+    } catch (error: unknown) {
+      log().warn({ err: error }, 'could not tell the conversation that a queued job is starting');
     }
   }
 
