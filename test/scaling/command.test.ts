@@ -6,7 +6,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AccessConfig, ServicesConfig } from '../../src/config/types.js';
 import { people, removeTempDirs, startTestApp, tableOf, testAccess, type TestApp } from '../support/app.js';
-import { kubeService, startKubeStandIn, type KubeStandIn } from './support.js';
+import { kubeService, scaleReply, startKubeStandIn, type KubeStandIn } from './support.js';
 
 let standIn: KubeStandIn;
 let bot: TestApp;
@@ -74,6 +74,37 @@ describe('/scale', () => {
     expect((await bot.runJob('scale api 2 --env staging')).job.state).toBe('succeeded');
     bot.clock.advance(61_000);
     expect((await bot.runJob('scale api +1')).job.state).toBe('succeeded');
+  });
+
+  it.each([
+    ['before opsbot reads the scale: refused before writing', false, /api changed meanwhile \(it now wants 4 replicas, not 3\); look again and retry\./],
+    ['between opsbot\'s read and its write: the API answers 409', true, /Kubernetes refused updating the scale of production\/api: it changed meanwhile \(409\)/],
+  ])('holds no cooldown after a conflict with another writer (%s), so the retry it suggests runs', async (_when, afterRead, refusal) => {
+    await startBot({ desired: 3 });
+    // An autoscaler (or a person) sets 4 replicas while opsbot scales 3 → 6.
+    let autoscaled = false;
+    const autoscale = (): void => {
+      if (autoscaled) return;
+      autoscaled = true;
+      standIn.deployment.desired = 4;
+      standIn.deployment.resourceVersion += 1;
+    };
+    standIn.server.on('readAppsV1NamespacedDeploymentScale', (call) => {
+      if (!afterRead) autoscale();
+      const reply = scaleReply(call.params.name ?? '', call.params.namespace ?? '', standIn.deployment);
+      if (afterRead) autoscale();
+      return reply;
+    });
+    const refused = await bot.runJob('scale api x2');
+    expect(refused.job.state).toBe('failed');
+    expect(refused.text).toMatch(refusal);
+    expect(standIn.deployment.desired).toBe(4);
+    // Nothing of opsbot's happened: no scaling is recorded, and the retry plans from the 4 it reads.
+    expect(await bot.store.scaling.last('api', 'production')).toBeNull();
+    const retry = await bot.runJob('scale api +1');
+    expect(retry.job.state).toBe('succeeded');
+    expect(retry.text).toContain('`api` (production) scaled 4 → 5; 5/5 ready.');
+    standIn.server.assertClean();
   });
 
   it('--dry-run contacts nothing, and says when the cooldown would refuse', async () => {

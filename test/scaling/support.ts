@@ -33,15 +33,7 @@ export async function startKubeStandIn(initial: { desired: number; ready?: numbe
         if (deployment.ready > deployment.desired) deployment.ready = deployment.desired;
         return { status: 200, body: deploymentBody(call.params.name ?? '', call.params.namespace ?? '', deployment) };
       },
-      readAppsV1NamespacedDeploymentScale: (call) => ({
-        status: 200,
-        body: {
-          ...example,
-          metadata: { ...example.metadata, name: call.params.name, namespace: call.params.namespace, resourceVersion: String(deployment.resourceVersion) },
-          spec: { replicas: deployment.desired },
-          status: { replicas: deployment.ready, selector: 'app=api' },
-        },
-      }),
+      readAppsV1NamespacedDeploymentScale: (call) => scaleReply(call.params.name ?? '', call.params.namespace ?? '', deployment),
       replaceAppsV1NamespacedDeploymentScale: (call) => {
         const body = call.body as { metadata?: { resourceVersion?: string }; spec?: { replicas?: number } };
         if (body.metadata?.resourceVersion !== String(deployment.resourceVersion)) {
@@ -54,6 +46,20 @@ export async function startKubeStandIn(initial: { desired: number; ready?: numbe
     },
   });
   return { server, deployment };
+}
+
+/** The deployment's Scale as the API answers a read of it: the published example with its counts. */
+export function scaleReply(name: string, namespace: string, d: FakeDeployment): { status: number; body: unknown } {
+  const example = readShared<Record<string, unknown> & { metadata: Record<string, unknown> }>('contracts', 'kubernetes', 'examples', 'scale.response.json');
+  return {
+    status: 200,
+    body: {
+      ...example,
+      metadata: { ...example.metadata, name, namespace, resourceVersion: String(d.resourceVersion) },
+      spec: { replicas: d.desired },
+      status: { replicas: d.ready, selector: 'app=api' },
+    },
+  };
 }
 
 function deploymentBody(name: string, namespace: string, d: FakeDeployment) {

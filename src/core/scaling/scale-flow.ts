@@ -80,7 +80,7 @@ export async function runScale(port: ScalingPort, request: ScaleRequest, ctx: Co
   try {
     await port.scale(target, plan.to, before.desired, ctx.signal);
   } catch (error: unknown) {
-    await settleRefused(port, target, jobId, before.desired, ctx);
+    await settleRefused(port, target, jobId, before.desired, error, ctx);
     throw error;
   }
   // Confirmed as soon as the orchestrator took the change, converged or not: the cooldown protects it.
@@ -96,8 +96,17 @@ export async function runScale(port: ScalingPort, request: ScaleRequest, ctx: Co
  * count still where it was: no scaling (and no cooldown). Anything else, or no answer: it stays
  * unconfirmed, and the cooldown counts it. A job cancelled (or timed out) halfway reads nothing, since
  * it has ended: its scaling stays unconfirmed too.
+ *
+ * A conflict is the exception: the orchestrator refused before changing anything, because someone
+ * else (an autoscaler, a person) changed the count meanwhile (Orchestrator.scale). The count it shows
+ * now is theirs, not this scaling's, so reading it would keep a scaling that never happened, and its
+ * cooldown would refuse the very retry the refusal suggests.
  */
-async function settleRefused(port: ScalingPort, target: ScaleTarget, jobId: number, before: number, ctx: CommandContext): Promise<void> {
+async function settleRefused(port: ScalingPort, target: ScaleTarget, jobId: number, before: number, refusal: unknown, ctx: CommandContext): Promise<void> {
+  if (refusal instanceof ConflictError) {
+    await port.settle(jobId, false);
+    return;
+  }
   if (ctx.signal.aborted) return;
   try {
     // Bounded by the job's own timeout, as every read of the job is: an orchestrator read through a
