@@ -143,6 +143,42 @@ describe('/scale', () => {
     expect(writes()).toBe(0);
   });
 
+  it.each([
+    // Someone scaled past the config's max by hand (an incident): a step up must not remove replicas.
+    ['scale api +1', 12, '`api` (production) has 12 replicas, above its maximum of 8 (min and max in the config): +1 would set 8, fewer than it has. Say `scale api 8` to bring it within its bounds.'],
+    ['scale api x1.5', 12, '`api` (production) has 12 replicas, above its maximum of 8 (min and max in the config): x1.5 would set 8, fewer than it has. Say `scale api 8` to bring it within its bounds.'],
+    ['scale api -1 --env staging', 0, '`api` (staging) has 0 replicas, below its minimum of 1 (min and max in the config): -1 would set 1, more than it has. Say `scale api 1 --env staging` to bring it within its bounds.'],
+  ])('refuses `%s` from %i replicas, outside the bounds, where keeping within them would move against the change', async (text, desired, reason) => {
+    await startBot({ desired });
+    const done = await bot.runJob(text);
+    expect(done.job.state).toBe('failed');
+    expect(done.text).toContain(reason);
+    expect(writes()).toBe(0);
+    expect(standIn.deployment.desired).toBe(desired);
+    expect(await bot.store.scaling.last('api', text.includes('staging') ? 'staging' : 'production')).toBeNull();
+  });
+
+  it('still steps down toward the bounds from outside them, and saying where it stopped', async () => {
+    await startBot({ desired: 12 });
+    const done = await bot.runJob('scale api -1');
+    expect(done.job.state).toBe('succeeded');
+    expect(done.text).toContain('11 is above the maximum of 8: using 8.');
+    expect(standIn.deployment.desired).toBe(8);
+  });
+
+  it.each([
+    ['scale api x2', 'x2 of 0 is 0: a factor does not start replicas; say a count (6) or a step (+2).'],
+    ['scale api -1', '-1 is below the minimum of 0: using 0.'],
+  ])('says `%s` from 0 replicas changes nothing (not that it would scale to 0)', async (text, note) => {
+    await startBot({ desired: 0 });
+    const done = await bot.runJob(text);
+    expect(done.job.state).toBe('succeeded');
+    expect(done.text).toContain('`api` (production) already has 0 replicas; nothing to change.');
+    expect(done.text).toContain(note);
+    expect(done.text).not.toContain('That would scale');
+    expect(writes()).toBe(0);
+  });
+
   it('says so when the count is already right, and changes nothing', async () => {
     await startBot({ desired: 4 });
     const done = await bot.runJob('scale api 4');

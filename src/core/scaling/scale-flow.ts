@@ -8,7 +8,7 @@ import { formatDuration } from '../args/duration.js';
 import { BackendError, ConflictError, UsageError } from '../errors.js';
 import type { Field, Message } from '../message.js';
 import { pause } from '../pipelines/pause.js';
-import { asksForZero, describeChange, namedCount, planScale, type ScaleChange } from './change.js';
+import { asksForZero, describeChange, movesAgainst, namedCount, planScale, type ScaleChange } from './change.js';
 import type { ReplicaCount, ScaleTarget, ScalingPort } from './ports.js';
 import { unconfirmed } from './unconfirmed.js';
 
@@ -59,13 +59,21 @@ export async function runScale(port: ScalingPort, request: ScaleRequest, ctx: Co
   const before = await port.read(target, ctx.signal);
   const plan = planScale(before.desired, request.change, target);
   for (const note of plan.notes) ctx.log(note);
-  if (plan.to === 0 && !asksForZero(request.change)) {
-    throw new UsageError(`That would scale ${where} to 0. Say \`scale ${target.service} 0${request.env === undefined ? '' : ` --env ${target.env}`}\` to do that (it asks for confirmation).`);
-  }
   ctx.ref('service', `${target.service}@${target.env}`);
   ctx.ref('before', String(before.desired));
+  // Before the refusals below: a count that stays where it is (0 included) is not a change to refuse.
   if (plan.to === before.desired) {
     return reply(target, `${where} already has ${plan.to} replica${plan.to === 1 ? '' : 's'}; nothing to change.`, 'info', before, before, plan.notes);
+  }
+  const envFlag = request.env === undefined ? '' : ` --env ${target.env}`;
+  if (movesAgainst(request.change, plan)) {
+    const side = before.desired > target.max ? `above its maximum of ${target.max}` : `below its minimum of ${target.min}`;
+    throw new ConflictError(
+      `${where} has ${before.desired} replicas, ${side} (min and max in the config): ${request.change.text} would set ${plan.to}, ${plan.to < before.desired ? 'fewer' : 'more'} than it has. Say \`scale ${target.service} ${plan.to}${envFlag}\` to bring it within its bounds.`,
+    );
+  }
+  if (plan.to === 0 && !asksForZero(request.change)) {
+    throw new UsageError(`That would scale ${where} to 0. Say \`scale ${target.service} 0${envFlag}\` to do that (it asks for confirmation).`);
   }
 
   ctx.progress(`scaling ${target.service} ${before.desired} → ${plan.to}`);
