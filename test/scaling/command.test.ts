@@ -197,6 +197,19 @@ describe('/scale', () => {
     expect(await bot.store.scaling.last('api', 'production')).toMatchObject({ from: 3, to: 6 });
   });
 
+  it('says when something else (an autoscaler) set another count while it waited, instead of "the orchestrator keeps trying"', async () => {
+    await startBot({ desired: 3 }, (url) => ({ api: kubeService(url, { readyTimeout: 300 }) }));
+    standIn.deployment.autoscaledTo = 3;
+    const done = await bot.runJob('scale api 6');
+    expect(done.job.state).toBe('failed');
+    expect(done.text).toMatch(/`api` \(production\) did not converge: something else set 3 replicas after opsbot set 6 \(an autoscaler such as a HorizontalPodAutoscaler, or a person\); 3 ready after .*\. Check Kubernetes deployment production\/api/);
+    expect(done.text).not.toContain('keeps trying');
+    // opsbot's change did happen (and was undone): the cooldown holds it.
+    expect(await bot.store.scaling.last('api', 'production')).toMatchObject({ from: 3, to: 6 });
+    expect((await bot.store.scaling.last('api', 'production'))?.pending).toBeUndefined();
+    standIn.server.assertClean();
+  });
+
   it('checks the resolved environment\'s permission too', async () => {
     await startBot({ desired: 2 });
     const prod = await bot.runJob('scale api +1', people.sam);

@@ -13,6 +13,8 @@ export interface FakeDeployment {
   /** How many replicas become ready per read until `desired` is reached; 0 = stuck. */
   readyStep: number;
   resourceVersion: number;
+  /** An autoscaler (a HorizontalPodAutoscaler) that puts this count back right after each write. */
+  autoscaledTo?: number;
 }
 
 export interface KubeStandIn {
@@ -41,7 +43,12 @@ export async function startKubeStandIn(initial: { desired: number; ready?: numbe
         }
         deployment.desired = body.spec?.replicas ?? deployment.desired;
         deployment.resourceVersion += 1;
-        return { status: 200, body: { ...example, metadata: { ...example.metadata, resourceVersion: String(deployment.resourceVersion) }, spec: { replicas: deployment.desired }, status: { replicas: deployment.ready, selector: 'app=api' } } };
+        const reply = { status: 200, body: { ...example, metadata: { ...example.metadata, resourceVersion: String(deployment.resourceVersion) }, spec: { replicas: deployment.desired }, status: { replicas: deployment.ready, selector: 'app=api' } } };
+        if (deployment.autoscaledTo !== undefined) {
+          deployment.desired = deployment.autoscaledTo;
+          deployment.resourceVersion += 1;
+        }
+        return reply;
       },
     },
   });

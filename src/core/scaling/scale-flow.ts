@@ -134,6 +134,13 @@ async function waitReady(port: ScalingPort, target: ScaleTarget, wanted: number,
     ctx.progress(`waiting for ${target.service}: ${now.ready}/${wanted} ready`, { done: Math.min(now.ready, wanted), total: wanted });
     if (now.desired === wanted && now.ready === wanted) return now;
     const waited = Date.now() - started;
+    if (waited >= target.readyTimeoutMs && now.desired !== wanted) {
+      // The orchestrator no longer runs toward opsbot's count: saying it "keeps trying" would be
+      // false. Kubernetes' HPA, for one, puts its own count back within seconds.
+      throw new ConflictError(
+        `\`${target.service}\` (${target.env}) did not converge: something else set ${now.desired} replicas after opsbot set ${wanted} (an autoscaler such as a HorizontalPodAutoscaler, or a person); ${now.ready} ready after ${formatDuration(waited)}. Check ${target.target} before scaling it again.`,
+      );
+    }
     if (waited >= target.readyTimeoutMs) {
       throw new BackendError(
         `\`${target.service}\` (${target.env}) did not converge: ${now.ready} of ${wanted} replicas ready (desired ${now.desired}) after ${formatDuration(waited)}. The orchestrator keeps trying; check ${target.target}.`,
