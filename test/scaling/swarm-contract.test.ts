@@ -4,10 +4,10 @@
  * docker.test.ts cover the happy path where a daemon can run; this covers what a daemon does only
  * under a race: the update refused for a stale `version`.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { readFileSync } from 'node:fs';
 import { SwarmOrchestrator } from '../../src/backends/containers/swarm.js';
 import { BackendError, ConflictError } from '../../src/core/errors.js';
 import { startContractServer, type ContractServer } from '../support/contract/contract-server.js';
