@@ -1,6 +1,6 @@
 /** The `/scale` change grammar, the rounding rule and the clamping to min and max. */
 import { describe, expect, it } from 'vitest';
-import { asksForZero, namedCount, parseScaleChange, planScale, SCALE_CHANGE_PATTERN, type ScaleChange } from '../../src/core/scaling/change.js';
+import { asksForZero, movesAgainst, namedCount, parseScaleChange, planScale, SCALE_CHANGE_PATTERN, type ScaleChange } from '../../src/core/scaling/change.js';
 import type { ScaleTarget } from '../../src/core/scaling/ports.js';
 import { checkBounds } from '../../src/core/scaling/scale-flow.js';
 
@@ -57,6 +57,25 @@ describe('planning', () => {
     expect(plan(3, '-5', bounds)).toEqual({ from: 3, to: 2, notes: ['-2 is below the minimum of 2: using 2.'] });
     expect(plan(3, '0', bounds)).toEqual({ from: 3, to: 2, notes: ['0 is below the minimum of 2: using 2.'] });
     expect(plan(5, 'x1.5', bounds).notes).toEqual(['x1.5 of 5 is 7.5, rounded up to 8.', '8 is above the maximum of 6: using 6.']);
+  });
+});
+
+describe('from a count outside the bounds, or from zero', () => {
+  const bounds = { min: 2, max: 6 };
+  const against = (current: number, text: string, b = bounds): boolean => movesAgainst(parseScaleChange(text)!, planScale(current, parseScaleChange(text)!, b));
+
+  it('notices when keeping within the bounds would move against the change', () => {
+    expect(['+1', 'x2', 'x1.5', 'x1'].map((t) => against(9, t))).toEqual([true, true, true, true]);
+    expect(['-1', 'x0.5', '7', '6'].map((t) => against(9, t))).toEqual([false, false, false, false]);
+    expect(['-1', 'x0.5', 'x1'].map((t) => against(1, t))).toEqual([true, true, true]);
+    expect(['+1', 'x2', '1'].map((t) => against(1, t))).toEqual([false, false, false]);
+    // Within the bounds, clamping only ever shortens a move.
+    expect(['+9', '-9', 'x10', 'x0.1'].map((t) => against(4, t))).toEqual([false, false, false, false]);
+  });
+
+  it('says a factor leaves zero at zero, unless the minimum starts replicas', () => {
+    expect(planScale(0, parseScaleChange('x2')!, { min: 0, max: 6 })).toEqual({ from: 0, to: 0, notes: ['x2 of 0 is 0: a factor does not start replicas; say a count (6) or a step (+2).'] });
+    expect(planScale(0, parseScaleChange('x2')!, bounds)).toEqual({ from: 0, to: 2, notes: ['0 is below the minimum of 2: using 2.'] });
   });
 });
 

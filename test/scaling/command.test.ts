@@ -6,7 +6,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AccessConfig, ServicesConfig } from '../../src/config/types.js';
 import { people, removeTempDirs, startTestApp, tableOf, testAccess, type TestApp } from '../support/app.js';
-import { kubeService, startKubeStandIn, type KubeStandIn } from './support.js';
+import { kubeService, scaleReply, startKubeStandIn, type KubeStandIn } from './support.js';
 
 let standIn: KubeStandIn;
 let bot: TestApp;
@@ -76,6 +76,37 @@ describe('/scale', () => {
     expect((await bot.runJob('scale api +1')).job.state).toBe('succeeded');
   });
 
+  it.each([
+    ['before opsbot reads the scale: refused before writing', false, /api changed meanwhile \(it now wants 4 replicas, not 3\); look again and retry\./],
+    ['between opsbot\'s read and its write: the API answers 409', true, /Kubernetes refused updating the scale of production\/api: it changed meanwhile \(409\)/],
+  ])('holds no cooldown after a conflict with another writer (%s), so the retry it suggests runs', async (_when, afterRead, refusal) => {
+    await startBot({ desired: 3 });
+    // An autoscaler (or a person) sets 4 replicas while opsbot scales 3 → 6.
+    let autoscaled = false;
+    const autoscale = (): void => {
+      if (autoscaled) return;
+      autoscaled = true;
+      standIn.deployment.desired = 4;
+      standIn.deployment.resourceVersion += 1;
+    };
+    standIn.server.on('readAppsV1NamespacedDeploymentScale', (call) => {
+      if (!afterRead) autoscale();
+      const reply = scaleReply(call.params.name ?? '', call.params.namespace ?? '', standIn.deployment);
+      if (afterRead) autoscale();
+      return reply;
+    });
+    const refused = await bot.runJob('scale api x2');
+    expect(refused.job.state).toBe('failed');
+    expect(refused.text).toMatch(refusal);
+    expect(standIn.deployment.desired).toBe(4);
+    // Nothing of opsbot's happened: no scaling is recorded, and the retry plans from the 4 it reads.
+    expect(await bot.store.scaling.last('api', 'production')).toBeNull();
+    const retry = await bot.runJob('scale api +1');
+    expect(retry.job.state).toBe('succeeded');
+    expect(retry.text).toContain('`api` (production) scaled 4 → 5; 5/5 ready.');
+    standIn.server.assertClean();
+  });
+
   it('--dry-run contacts nothing, and says when the cooldown would refuse', async () => {
     await startBot({ desired: 3 });
     const dry = await bot.runJob('scale api x2 --dry-run');
@@ -112,6 +143,42 @@ describe('/scale', () => {
     expect(writes()).toBe(0);
   });
 
+  it.each([
+    // Someone scaled past the config's max by hand (an incident): a step up must not remove replicas.
+    ['scale api +1', 12, '`api` (production) has 12 replicas, above its maximum of 8 (min and max in the config): +1 would set 8, fewer than it has. Say `scale api 8` to bring it within its bounds.'],
+    ['scale api x1.5', 12, '`api` (production) has 12 replicas, above its maximum of 8 (min and max in the config): x1.5 would set 8, fewer than it has. Say `scale api 8` to bring it within its bounds.'],
+    ['scale api -1 --env staging', 0, '`api` (staging) has 0 replicas, below its minimum of 1 (min and max in the config): -1 would set 1, more than it has. Say `scale api 1 --env staging` to bring it within its bounds.'],
+  ])('refuses `%s` from %i replicas, outside the bounds, where keeping within them would move against the change', async (text, desired, reason) => {
+    await startBot({ desired });
+    const done = await bot.runJob(text);
+    expect(done.job.state).toBe('failed');
+    expect(done.text).toContain(reason);
+    expect(writes()).toBe(0);
+    expect(standIn.deployment.desired).toBe(desired);
+    expect(await bot.store.scaling.last('api', text.includes('staging') ? 'staging' : 'production')).toBeNull();
+  });
+
+  it('still steps down toward the bounds from outside them, and saying where it stopped', async () => {
+    await startBot({ desired: 12 });
+    const done = await bot.runJob('scale api -1');
+    expect(done.job.state).toBe('succeeded');
+    expect(done.text).toContain('11 is above the maximum of 8: using 8.');
+    expect(standIn.deployment.desired).toBe(8);
+  });
+
+  it.each([
+    ['scale api x2', 'x2 of 0 is 0: a factor does not start replicas; say a count (6) or a step (+2).'],
+    ['scale api -1', '-1 is below the minimum of 0: using 0.'],
+  ])('says `%s` from 0 replicas changes nothing (not that it would scale to 0)', async (text, note) => {
+    await startBot({ desired: 0 });
+    const done = await bot.runJob(text);
+    expect(done.job.state).toBe('succeeded');
+    expect(done.text).toContain('`api` (production) already has 0 replicas; nothing to change.');
+    expect(done.text).toContain(note);
+    expect(done.text).not.toContain('That would scale');
+    expect(writes()).toBe(0);
+  });
+
   it('says so when the count is already right, and changes nothing', async () => {
     await startBot({ desired: 4 });
     const done = await bot.runJob('scale api 4');
@@ -128,6 +195,19 @@ describe('/scale', () => {
     expect(standIn.deployment.desired).toBe(6);
     // The change was made, so the cooldown holds.
     expect(await bot.store.scaling.last('api', 'production')).toMatchObject({ from: 3, to: 6 });
+  });
+
+  it('says when something else (an autoscaler) set another count while it waited, instead of "the orchestrator keeps trying"', async () => {
+    await startBot({ desired: 3 }, (url) => ({ api: kubeService(url, { readyTimeout: 300 }) }));
+    standIn.deployment.autoscaledTo = 3;
+    const done = await bot.runJob('scale api 6');
+    expect(done.job.state).toBe('failed');
+    expect(done.text).toMatch(/`api` \(production\) did not converge: something else set 3 replicas after opsbot set 6 \(an autoscaler such as a HorizontalPodAutoscaler, or a person\); 3 ready after .*\. Check Kubernetes deployment production\/api/);
+    expect(done.text).not.toContain('keeps trying');
+    // opsbot's change did happen (and was undone): the cooldown holds it.
+    expect(await bot.store.scaling.last('api', 'production')).toMatchObject({ from: 3, to: 6 });
+    expect((await bot.store.scaling.last('api', 'production'))?.pending).toBeUndefined();
+    standIn.server.assertClean();
   });
 
   it('checks the resolved environment\'s permission too', async () => {

@@ -13,6 +13,8 @@ export interface FakeDeployment {
   /** How many replicas become ready per read until `desired` is reached; 0 = stuck. */
   readyStep: number;
   resourceVersion: number;
+  /** An autoscaler (a HorizontalPodAutoscaler) that puts this count back right after each write. */
+  autoscaledTo?: number;
 }
 
 export interface KubeStandIn {
@@ -33,15 +35,7 @@ export async function startKubeStandIn(initial: { desired: number; ready?: numbe
         if (deployment.ready > deployment.desired) deployment.ready = deployment.desired;
         return { status: 200, body: deploymentBody(call.params.name ?? '', call.params.namespace ?? '', deployment) };
       },
-      readAppsV1NamespacedDeploymentScale: (call) => ({
-        status: 200,
-        body: {
-          ...example,
-          metadata: { ...example.metadata, name: call.params.name, namespace: call.params.namespace, resourceVersion: String(deployment.resourceVersion) },
-          spec: { replicas: deployment.desired },
-          status: { replicas: deployment.ready, selector: 'app=api' },
-        },
-      }),
+      readAppsV1NamespacedDeploymentScale: (call) => scaleReply(call.params.name ?? '', call.params.namespace ?? '', deployment),
       replaceAppsV1NamespacedDeploymentScale: (call) => {
         const body = call.body as { metadata?: { resourceVersion?: string }; spec?: { replicas?: number } };
         if (body.metadata?.resourceVersion !== String(deployment.resourceVersion)) {
@@ -49,11 +43,30 @@ export async function startKubeStandIn(initial: { desired: number; ready?: numbe
         }
         deployment.desired = body.spec?.replicas ?? deployment.desired;
         deployment.resourceVersion += 1;
-        return { status: 200, body: { ...example, metadata: { ...example.metadata, resourceVersion: String(deployment.resourceVersion) }, spec: { replicas: deployment.desired }, status: { replicas: deployment.ready, selector: 'app=api' } } };
+        const reply = { status: 200, body: { ...example, metadata: { ...example.metadata, resourceVersion: String(deployment.resourceVersion) }, spec: { replicas: deployment.desired }, status: { replicas: deployment.ready, selector: 'app=api' } } };
+        if (deployment.autoscaledTo !== undefined) {
+          deployment.desired = deployment.autoscaledTo;
+          deployment.resourceVersion += 1;
+        }
+        return reply;
       },
     },
   });
   return { server, deployment };
+}
+
+/** The deployment's Scale as the API answers a read of it: the published example with its counts. */
+export function scaleReply(name: string, namespace: string, d: FakeDeployment): { status: number; body: unknown } {
+  const example = readShared<Record<string, unknown> & { metadata: Record<string, unknown> }>('contracts', 'kubernetes', 'examples', 'scale.response.json');
+  return {
+    status: 200,
+    body: {
+      ...example,
+      metadata: { ...example.metadata, name, namespace, resourceVersion: String(d.resourceVersion) },
+      spec: { replicas: d.desired },
+      status: { replicas: d.ready, selector: 'app=api' },
+    },
+  };
 }
 
 function deploymentBody(name: string, namespace: string, d: FakeDeployment) {

@@ -19,6 +19,9 @@ interface ServiceInfo {
   readonly Spec?: { readonly Mode?: { readonly Replicated?: { readonly Replicas?: number }; readonly Global?: unknown } } & Record<string, unknown>;
 }
 
+/** The daemon's answer to a stale `version` (`rpc error: code = Unknown desc = update out of sequence`). */
+const OUT_OF_SEQUENCE = /\(\d+\): .*\bupdate out of sequence\b/;
+
 interface TaskInfo {
   readonly Status?: { readonly State?: string };
   readonly DesiredState?: string;
@@ -54,7 +57,15 @@ export class SwarmOrchestrator implements Orchestrator {
     try {
       await (await this.docker()).getService(this.settings.service).update({ _query: { version }, _body: { ...spec, Mode: mode }, abortSignal: signal });
     } catch (error: unknown) {
-      throw dockerError(error, `updating ${this.settings.service} (version ${version})`, this.where, signal);
+      const what = `updating ${this.settings.service} (version ${version})`;
+      const failure = dockerError(error, what, this.where, signal);
+      // A stale version: the service changed since it was read (a person, a rolling update), and the
+      // daemon changed nothing. The Engine says so only in swarmkit's words, with a 500. As a conflict,
+      // the scale flow knows nothing happened (no cooldown), as with Kubernetes' 409.
+      if (failure instanceof BackendError && OUT_OF_SEQUENCE.test(failure.message)) {
+        throw new ConflictError(`Docker refused ${what}: it changed meanwhile (update out of sequence); look again and retry.`, { cause: error });
+      }
+      throw failure;
     }
   }
 

@@ -74,7 +74,30 @@ export function planScale(current: number, change: ScaleChange, bounds: { readon
     to = bounds.max;
     notes.push(`${wanted} is above the maximum of ${bounds.max}: using ${bounds.max}.`);
   }
+  // Nothing times anything is still nothing: say how to start replicas instead (min 0 only; a higher
+  // min has started them, and said so).
+  if (change.kind === 'factor' && change.numerator > 0 && current === 0 && to === 0) notes.push(`${change.text} of 0 is 0: a factor does not start replicas; say a count (6) or a step (+2).`);
   return { from: current, to, notes };
+}
+
+/**
+ * Which way a factor or a step asks to move the count: up (x2, +1), down (x0.5, -1) or not at all
+ * (x1); null for a count, which names where to go instead.
+ */
+function direction(change: ScaleChange): -1 | 0 | 1 | null {
+  if (change.kind === 'absolute') return null;
+  const sign = change.kind === 'delta' ? Math.sign(change.delta) : Math.sign(change.numerator - change.denominator);
+  return sign > 0 ? 1 : sign < 0 ? -1 : 0;
+}
+
+/**
+ * Keeping within min…max moved the count against what the change asked: the count was already
+ * outside the bounds (scaled by hand, bounds lowered since), so `+1` on 12 with max 8 would remove 4
+ * replicas, and `-1` on 0 with min 1 would start one. A count named outright is never against itself.
+ */
+export function movesAgainst(change: ScaleChange, plan: ScalePlan): boolean {
+  const asked = direction(change);
+  return asked !== null && plan.to !== plan.from && Math.sign(plan.to - plan.from) !== asked;
 }
 
 function formatRatio(numerator: number, denominator: number): string {

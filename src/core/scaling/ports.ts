@@ -27,7 +27,8 @@ export interface Orchestrator {
   read(signal: AbortSignal): Promise<ReplicaCount>;
   /**
    * Sets the desired count. `expected` is the count the plan was computed from: an orchestrator that
-   * can (Swarm's version index, Kubernetes' resourceVersion) refuses when it changed meanwhile.
+   * can (Swarm's version index, Kubernetes' resourceVersion) refuses when it changed meanwhile. A
+   * ConflictError means exactly that: refused, nothing changed (the scale flow then drops its record).
    */
   scale(replicas: number, expected: number, signal: AbortSignal): Promise<void>;
 }

@@ -8,7 +8,7 @@ import { formatDuration } from '../args/duration.js';
 import { BackendError, ConflictError, UsageError } from '../errors.js';
 import type { Field, Message } from '../message.js';
 import { pause } from '../pipelines/pause.js';
-import { asksForZero, describeChange, namedCount, planScale, type ScaleChange } from './change.js';
+import { asksForZero, describeChange, movesAgainst, namedCount, planScale, type ScaleChange } from './change.js';
 import type { ReplicaCount, ScaleTarget, ScalingPort } from './ports.js';
 import { unconfirmed } from './unconfirmed.js';
 
@@ -59,13 +59,21 @@ export async function runScale(port: ScalingPort, request: ScaleRequest, ctx: Co
   const before = await port.read(target, ctx.signal);
   const plan = planScale(before.desired, request.change, target);
   for (const note of plan.notes) ctx.log(note);
-  if (plan.to === 0 && !asksForZero(request.change)) {
-    throw new UsageError(`That would scale ${where} to 0. Say \`scale ${target.service} 0${request.env === undefined ? '' : ` --env ${target.env}`}\` to do that (it asks for confirmation).`);
-  }
   ctx.ref('service', `${target.service}@${target.env}`);
   ctx.ref('before', String(before.desired));
+  // Before the refusals below: a count that stays where it is (0 included) is not a change to refuse.
   if (plan.to === before.desired) {
     return reply(target, `${where} already has ${plan.to} replica${plan.to === 1 ? '' : 's'}; nothing to change.`, 'info', before, before, plan.notes);
+  }
+  const envFlag = request.env === undefined ? '' : ` --env ${target.env}`;
+  if (movesAgainst(request.change, plan)) {
+    const side = before.desired > target.max ? `above its maximum of ${target.max}` : `below its minimum of ${target.min}`;
+    throw new ConflictError(
+      `${where} has ${before.desired} replicas, ${side} (min and max in the config): ${request.change.text} would set ${plan.to}, ${plan.to < before.desired ? 'fewer' : 'more'} than it has. Say \`scale ${target.service} ${plan.to}${envFlag}\` to bring it within its bounds.`,
+    );
+  }
+  if (plan.to === 0 && !asksForZero(request.change)) {
+    throw new UsageError(`That would scale ${where} to 0. Say \`scale ${target.service} 0${envFlag}\` to do that (it asks for confirmation).`);
   }
 
   ctx.progress(`scaling ${target.service} ${before.desired} → ${plan.to}`);
@@ -80,7 +88,7 @@ export async function runScale(port: ScalingPort, request: ScaleRequest, ctx: Co
   try {
     await port.scale(target, plan.to, before.desired, ctx.signal);
   } catch (error: unknown) {
-    await settleRefused(port, target, jobId, before.desired, ctx);
+    await settleRefused(port, target, jobId, before.desired, error, ctx);
     throw error;
   }
   // Confirmed as soon as the orchestrator took the change, converged or not: the cooldown protects it.
@@ -96,8 +104,17 @@ export async function runScale(port: ScalingPort, request: ScaleRequest, ctx: Co
  * count still where it was: no scaling (and no cooldown). Anything else, or no answer: it stays
  * unconfirmed, and the cooldown counts it. A job cancelled (or timed out) halfway reads nothing, since
  * it has ended: its scaling stays unconfirmed too.
+ *
+ * A conflict is the exception: the orchestrator refused before changing anything, because someone
+ * else (an autoscaler, a person) changed the count meanwhile (Orchestrator.scale). The count it shows
+ * now is theirs, not this scaling's, so reading it would keep a scaling that never happened, and its
+ * cooldown would refuse the very retry the refusal suggests.
  */
-async function settleRefused(port: ScalingPort, target: ScaleTarget, jobId: number, before: number, ctx: CommandContext): Promise<void> {
+async function settleRefused(port: ScalingPort, target: ScaleTarget, jobId: number, before: number, refusal: unknown, ctx: CommandContext): Promise<void> {
+  if (refusal instanceof ConflictError) {
+    await port.settle(jobId, false);
+    return;
+  }
   if (ctx.signal.aborted) return;
   try {
     // Bounded by the job's own timeout, as every read of the job is: an orchestrator read through a
@@ -117,6 +134,13 @@ async function waitReady(port: ScalingPort, target: ScaleTarget, wanted: number,
     ctx.progress(`waiting for ${target.service}: ${now.ready}/${wanted} ready`, { done: Math.min(now.ready, wanted), total: wanted });
     if (now.desired === wanted && now.ready === wanted) return now;
     const waited = Date.now() - started;
+    if (waited >= target.readyTimeoutMs && now.desired !== wanted) {
+      // The orchestrator no longer runs toward opsbot's count: saying it "keeps trying" would be
+      // false. Kubernetes' HPA, for one, puts its own count back within seconds.
+      throw new ConflictError(
+        `\`${target.service}\` (${target.env}) did not converge: something else set ${now.desired} replicas after opsbot set ${wanted} (an autoscaler such as a HorizontalPodAutoscaler, or a person); ${now.ready} ready after ${formatDuration(waited)}. Check ${target.target} before scaling it again.`,
+      );
+    }
     if (waited >= target.readyTimeoutMs) {
       throw new BackendError(
         `\`${target.service}\` (${target.env}) did not converge: ${now.ready} of ${wanted} replicas ready (desired ${now.desired}) after ${formatDuration(waited)}. The orchestrator keeps trying; check ${target.target}.`,
