@@ -184,9 +184,12 @@ export class MaintenanceService implements MaintenanceAdminPort {
     await this.refresh(at);
     const open: WindowView[] = this.view.filter((w) => windowState(w, at) !== 'ended');
     const keys = new Set(this.view.map((w) => occurrenceKeyOf(w)));
+    const ended = new Set(this.view.filter((w) => w.endedAt !== null).map((w) => occurrenceKeyOf(w)));
     for (const recurring of this.deps.settings.recurring) {
-      const active = this.occurrenceAt(recurring, at);
-      const next = active ?? this.nextOccurrence(recurring, at);
+      // The occurrence in force, else the next one. One recorded and ended early is over: the one after
+      // it is what comes next (one recorded and still on is listed above).
+      let next = this.occurrenceAt(recurring, at) ?? this.nextOccurrence(recurring, at);
+      for (let i = 0; next !== null && ended.has(occurrenceKey(recurring.name, next.startsAt)) && i < 10; i++) next = this.nextOccurrence(recurring, next.startsAt);
       if (next !== null && !keys.has(occurrenceKey(recurring.name, next.startsAt))) open.push(next);
     }
     return open.sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
