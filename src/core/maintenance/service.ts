@@ -25,7 +25,7 @@ import type { SilencesPort } from './silences.js';
 import type { MaintenanceSettings, NewWindow, RecurringWindow, Window } from './types.js';
 import { windowState } from './types.js';
 import type { MaintenanceStore } from './store-port.js';
-import { formatInZone, parseStart } from './when.js';
+import { formatInZone, parseStart, START_SLACK_MS } from './when.js';
 
 export const MAX_WINDOW_MS = 7 * 24 * 3_600_000;
 /** Ended windows stay in the live view this long (for listings and late questions about the past). */
@@ -108,7 +108,7 @@ export class MaintenanceService implements MaintenanceAdminPort {
     if (request.durationMs <= 0) throw new UsageError('The duration must be longer than 0s.');
     if (request.durationMs > MAX_WINDOW_MS) throw new UsageError(`A window lasts at most ${formatDuration(MAX_WINDOW_MS)}.`);
     // A minute of slack: `HH:MM` typed at HH:MM:30 means now, not tomorrow.
-    if (request.startsAt.getTime() < now.getTime() - 60_000) throw new UsageError(`That start (${request.startsAt.toISOString()}) is in the past; use \`now\` or a later time.`);
+    if (request.startsAt.getTime() < now.getTime() - START_SLACK_MS) throw new UsageError(`That start (${request.startsAt.toISOString()}) is in the past; use \`now\` or a later time.`);
   }
 
   request(typed: TypedWindowRequest): OpenWindowRequest {
