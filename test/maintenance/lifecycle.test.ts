@@ -67,4 +67,29 @@ describe.each(engines)('maintenance windows over time ($name)', (engine) => {
     expect((await m.list(clock.now())).map((w) => [w.id, w.startsAt.toISOString()])).toEqual([[null, '2025-06-14T00:00:00.000Z']]);
     expect(notifier.posts.map((p) => p.text.split('.')[0])).toEqual([`Maintenance #${window.id} of \`db\` has started — storage move; it ends at 2025-06-09 02:00 GMT+2`, `Maintenance #${window.id} of \`db\` ended early by Olga`]);
   });
+
+  it('the end of one of two overlapping windows of a target says its alerts stay held back by the other', async () => {
+    const now = new Date('2025-06-01T10:00:00Z');
+    clock = new ManualClock(now);
+    const m = service(settings());
+    const first = await m.open({ target: 'db', startsAt: now, durationMs: HOUR, reason: 'vacuum' }, olga, ops);
+    const second = await m.open({ target: 'db', startsAt: now, durationMs: 2 * HOUR, reason: 'kernel upgrade' }, olga, ops);
+
+    // Ended early: #2 still holds db's alerts until 14:00 Warsaw time.
+    clock.set(new Date(now.getTime() + 10 * MINUTE));
+    await m.end(first.window.id, olga);
+    expect(m.isInMaintenance('db', clock.now())).toBe(true);
+    expect(notifier.posts.at(-1)?.text).toBe(`Maintenance #${first.window.id} of \`db\` ended early by Olga. Alerts for \`db\` stay held back: maintenance #${second.window.id} is on until 2025-06-01 14:00 GMT+2.`);
+
+    // A third one ends on time while #2 is still on.
+    const third = await m.open({ target: 'db', startsAt: clock.now(), durationMs: 30 * MINUTE, reason: null }, olga, ops);
+    clock.set(new Date(now.getTime() + 41 * MINUTE));
+    await m.tick(clock.now());
+    expect(notifier.posts.at(-1)?.text).toBe(`Maintenance #${third.window.id} of \`db\` has ended. Alerts for \`db\` stay held back: maintenance #${second.window.id} is on until 2025-06-01 14:00 GMT+2.`);
+
+    // The last one to end says they are posted again.
+    clock.set(new Date(now.getTime() + 2 * HOUR));
+    await m.tick(clock.now());
+    expect(notifier.posts.at(-1)?.text).toBe(`Maintenance #${second.window.id} of \`db\` has ended. Alerts for \`db\` are posted again.`);
+  });
 });

@@ -173,7 +173,7 @@ export class MaintenanceService implements MaintenanceAdminPort {
     const early = now.getTime() < window.startsAt.getTime() ? 'cancelled before it started' : 'ended early';
     const silences = await this.expireSilences(ended);
     await this.deps.claims.recordOutcome({ key: stepKey(id, 'end'), scheduledAt: window.endsAt }, null, `${early} by ${by.name}; ${silences}`, now);
-    await this.announce(ended, { tone: 'success', blocks: [{ kind: 'text', text: `Maintenance #${id} of \`${window.target}\` ${early} by ${by.name}. Alerts for \`${window.target}\` are posted again.` }] });
+    await this.announce(ended, { tone: 'success', blocks: [{ kind: 'text', text: `Maintenance #${id} of \`${window.target}\` ${early} by ${by.name}. ${this.afterEnd(window, now)}` }] });
     await this.auditStep(ended, 'maintenance_ended', now, `${early} by ${by.name}; ${silences}`);
     await this.refresh(now);
     this.emitEnded(ended);
@@ -267,12 +267,22 @@ export class MaintenanceService implements MaintenanceAdminPort {
         return 'announced';
       case 'end': {
         const ended = (await this.deps.store.end(window.id, window.endsAt, 'schedule')) ?? window;
-        await this.announce(ended, { tone: 'success', blocks: [{ kind: 'text', text: `${what} has ended. Alerts for \`${window.target}\` are posted again.` }] });
+        await this.announce(ended, { tone: 'success', blocks: [{ kind: 'text', text: `${what} has ended. ${this.afterEnd(window, now)}` }] });
         await this.auditStep(ended, 'maintenance_ended', now, 'on time');
         this.emitEnded(ended);
         return 'announced';
       }
     }
+  }
+
+  /** What the end of `window` means for its target's alerts: another window of it may still hold them. */
+  private afterEnd(window: Window, now: Date): string {
+    // Not itself: recorded (same id), or computed from the config while the view still has it open.
+    const self = occurrenceKeyOf(window);
+    const other = this.activeWindows(now).find((w) => w.target === window.target && w.id !== window.id && (self === null || occurrenceKeyOf(w) !== self));
+    if (other === undefined) return `Alerts for \`${window.target}\` are posted again.`;
+    const which = other.id === null ? `maintenance ${other.recurring ?? ''}` : `maintenance #${other.id}`;
+    return `Alerts for \`${window.target}\` stay held back: ${which} is on until ${formatInZone(other.endsAt, this.displayZone)}.`;
   }
 
   private async createSilence(window: Window): Promise<string> {
