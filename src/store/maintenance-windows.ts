@@ -92,7 +92,9 @@ export function createMaintenanceStore(base: Kysely<Database>): MaintenanceStore
       const rows = await db
         .selectFrom('maintenance_windows')
         .selectAll()
-        .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>', toMs(since))]))
+        // Planned end too: a recurring occurrence ended early must stay in view as long as it could be
+        // computed as in force again (up to 7 days), or it would come back once `since` passed it.
+        .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>', toMs(since)), eb('ends_at', '>', toMs(since))]))
         .orderBy('starts_at', 'asc')
         .orderBy('id', 'asc')
         .execute();

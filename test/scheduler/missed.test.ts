@@ -80,6 +80,18 @@ describe.each(engines)('missed ticks on $name', (engine) => {
     expect(notifier.posts.map((p) => p.text)).toEqual(['nightly tick', 'nightly tick']);
   });
 
+  it('reports the missed stretch in the schedule\'s own zone, as it was written', async () => {
+    await store.schedules.syncConfig([announcement('nightly', '0 2 * * *', 'Europe/Warsaw', 'ch-ops', start)], start);
+    const clock = new ManualClock(start);
+    const notifier = new RecordingNotifier();
+    const s = scheduler(store, clock, notifier);
+    clock.set(new Date('2025-06-04T01:10:00Z'));
+    await s.tick(clock.now());
+    await s.settled();
+    // 02:00 in Warsaw is 00:00 UTC in June: the report shows 02:00, not 00:00Z.
+    expect(notifier.posts.map((p) => p.text)).toEqual([expect.stringContaining('while opsbot was not running (2025-06-02 02:00 GMT+2 … 2025-06-04 02:00 GMT+2)')]);
+  });
+
   it('a schedule added now does not count the ticks before it as missed', async () => {
     const clock = new ManualClock(start);
     const notifier = new RecordingNotifier();

@@ -4,7 +4,7 @@
  * deploys of a target in maintenance are blocked, and recurring windows (cron + duration + zone).
  */
 import { Type } from '@sinclair/typebox';
-import { compileCron, isTimeZone } from '../../core/scheduler/cron.js';
+import { validateCron, isTimeZone } from '../../core/scheduler/cron.js';
 import type { MaintenanceTarget, RecurringWindow } from '../../core/maintenance/types.js';
 import type { MaintenanceConfig } from '../types.js';
 import { Duration, durationMs } from './duration.js';
@@ -118,7 +118,7 @@ export const maintenanceSection = defineSection({
       if (!Object.hasOwn(m.targets, w.target)) problems.push({ path: ['windows', w.name, 'target'], reason: `"${w.target}" is not one of maintenance.targets` });
       if (w.durationMs <= 0 || w.durationMs > MAX_WINDOW) problems.push({ path: ['windows', w.name, 'duration'], reason: 'must be longer than 0s and at most 7d' });
       try {
-        compileCron(w.cron, w.timezone);
+        validateCron(w.cron, w.timezone);
       } catch (error: unknown) {
         problems.push({ path: ['windows', w.name], reason: error instanceof Error ? error.message.replace(/`/g, '"') : String(error) });
       }

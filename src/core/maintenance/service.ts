@@ -25,7 +25,7 @@ import type { SilencesPort } from './silences.js';
 import type { MaintenanceSettings, NewWindow, RecurringWindow, Window } from './types.js';
 import { windowState } from './types.js';
 import type { MaintenanceStore } from './store-port.js';
-import { formatInZone, parseStart } from './when.js';
+import { formatInZone, parseStart, START_SLACK_MS } from './when.js';
 
 export const MAX_WINDOW_MS = 7 * 24 * 3_600_000;
 /** Ended windows stay in the live view this long (for listings and late questions about the past). */
@@ -108,7 +108,7 @@ export class MaintenanceService implements MaintenanceAdminPort {
     if (request.durationMs <= 0) throw new UsageError('The duration must be longer than 0s.');
     if (request.durationMs > MAX_WINDOW_MS) throw new UsageError(`A window lasts at most ${formatDuration(MAX_WINDOW_MS)}.`);
     // A minute of slack: `HH:MM` typed at HH:MM:30 means now, not tomorrow.
-    if (request.startsAt.getTime() < now.getTime() - 60_000) throw new UsageError(`That start (${request.startsAt.toISOString()}) is in the past; use \`now\` or a later time.`);
+    if (request.startsAt.getTime() < now.getTime() - START_SLACK_MS) throw new UsageError(`That start (${request.startsAt.toISOString()}) is in the past; use \`now\` or a later time.`);
   }
 
   request(typed: TypedWindowRequest): OpenWindowRequest {
@@ -173,7 +173,7 @@ export class MaintenanceService implements MaintenanceAdminPort {
     const early = now.getTime() < window.startsAt.getTime() ? 'cancelled before it started' : 'ended early';
     const silences = await this.expireSilences(ended);
     await this.deps.claims.recordOutcome({ key: stepKey(id, 'end'), scheduledAt: window.endsAt }, null, `${early} by ${by.name}; ${silences}`, now);
-    await this.announce(ended, { tone: 'success', blocks: [{ kind: 'text', text: `Maintenance #${id} of \`${window.target}\` ${early} by ${by.name}. Alerts for \`${window.target}\` are posted again.` }] });
+    await this.announce(ended, { tone: 'success', blocks: [{ kind: 'text', text: `Maintenance #${id} of \`${window.target}\` ${early} by ${by.name}. ${this.afterEnd(window, now)}` }] });
     await this.auditStep(ended, 'maintenance_ended', now, `${early} by ${by.name}; ${silences}`);
     await this.refresh(now);
     this.emitEnded(ended);
@@ -184,9 +184,12 @@ export class MaintenanceService implements MaintenanceAdminPort {
     await this.refresh(at);
     const open: WindowView[] = this.view.filter((w) => windowState(w, at) !== 'ended');
     const keys = new Set(this.view.map((w) => occurrenceKeyOf(w)));
+    const ended = new Set(this.view.filter((w) => w.endedAt !== null).map((w) => occurrenceKeyOf(w)));
     for (const recurring of this.deps.settings.recurring) {
-      const active = this.occurrenceAt(recurring, at);
-      const next = active ?? this.nextOccurrence(recurring, at);
+      // The occurrence in force, else the next one. One recorded and ended early is over: the one after
+      // it is what comes next (one recorded and still on is listed above).
+      let next = this.occurrenceAt(recurring, at) ?? this.nextOccurrence(recurring, at);
+      for (let i = 0; next !== null && ended.has(occurrenceKey(recurring.name, next.startsAt)) && i < 10; i++) next = this.nextOccurrence(recurring, next.startsAt);
       if (next !== null && !keys.has(occurrenceKey(recurring.name, next.startsAt))) open.push(next);
     }
     return open.sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
@@ -264,12 +267,22 @@ export class MaintenanceService implements MaintenanceAdminPort {
         return 'announced';
       case 'end': {
         const ended = (await this.deps.store.end(window.id, window.endsAt, 'schedule')) ?? window;
-        await this.announce(ended, { tone: 'success', blocks: [{ kind: 'text', text: `${what} has ended. Alerts for \`${window.target}\` are posted again.` }] });
+        await this.announce(ended, { tone: 'success', blocks: [{ kind: 'text', text: `${what} has ended. ${this.afterEnd(window, now)}` }] });
         await this.auditStep(ended, 'maintenance_ended', now, 'on time');
         this.emitEnded(ended);
         return 'announced';
       }
     }
+  }
+
+  /** What the end of `window` means for its target's alerts: another window of it may still hold them. */
+  private afterEnd(window: Window, now: Date): string {
+    // Not itself: recorded (same id), or computed from the config while the view still has it open.
+    const self = occurrenceKeyOf(window);
+    const other = this.activeWindows(now).find((w) => w.target === window.target && w.id !== window.id && (self === null || occurrenceKeyOf(w) !== self));
+    if (other === undefined) return `Alerts for \`${window.target}\` are posted again.`;
+    const which = other.id === null ? `maintenance ${other.recurring ?? ''}` : `maintenance #${other.id}`;
+    return `Alerts for \`${window.target}\` stay held back: ${which} is on until ${formatInZone(other.endsAt, this.displayZone)}.`;
   }
 
   private async createSilence(window: Window): Promise<string> {

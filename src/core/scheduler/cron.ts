@@ -61,6 +61,35 @@ export function compileCron(expression: string, timezone: string): CompiledCron 
   };
 }
 
+/**
+ * compileCron for an expression a person is giving now (`schedule add`, the config file): refuses
+ * syntax croner would read otherwise than they mean. Expressions already stored are compiled as they
+ * always were (compileCron), so an upgrade does not stop a schedule that fired before.
+ */
+export function validateCron(expression: string, timezone: string): CompiledCron {
+  const compiled = compileCron(expression, timezone);
+  const fields = compiled.expression.split(' ');
+  if (fields.length === 5) refuseMisreadFields(expression, fields);
+  return compiled;
+}
+
+/**
+ * Syntax croner accepts but reads otherwise than people mean it. `?` (Quartz: "no particular value")
+ * is replaced by the field's value at the moment croner compiles the expression, so each replica and
+ * each restart would fire at another time, and `0 2 ? * MON` would also fire on today's day of the
+ * month. `5L` (Quartz: the last Friday) is read as every Friday; croner spells the last one `5#L`.
+ */
+function refuseMisreadFields(expression: string, fields: readonly string[]): void {
+  if (fields.some((field) => field.includes('?'))) {
+    throw new UsageError(`\`${expression}\` uses \`?\`, which would mean the time opsbot reads the expression: use \`*\` for any value.`);
+  }
+  const weekday = fields[4] ?? '';
+  const lastWeekday = /([^#,\s]+)L/i.exec(weekday.replace(/#L/gi, ''));
+  if (lastWeekday !== null) {
+    throw new UsageError(`\`${expression}\`: \`${lastWeekday[0]}\` would fire every week; for the last one of the month write \`${lastWeekday[1]}#L\`, e.g. \`5#L\` for the last Friday.`);
+  }
+}
+
 /** A cache of compiled expressions: ticks run often and schedules rarely change. */
 export class CronCache {
   private readonly compiled = new Map<string, CompiledCron>();

@@ -17,6 +17,7 @@ import type { Message } from '../message.js';
 import type { Notifier } from '../notify.js';
 import type { AuditStore, JobRecord } from '../store.js';
 import { summarize } from '../jobs/texts.js';
+import { formatInZone } from '../maintenance/when.js';
 import { channelConversation } from './channels.js';
 import { CronCache } from './cron.js';
 import { dueTicks } from './due.js';
@@ -260,7 +261,7 @@ export class Scheduler {
   private async reportMissed(schedule: ScheduleRecord, missed: MissedTicks, now: Date): Promise<void> {
     const { logger, audit } = this.deps;
     const what = schedule.missed === 'skip' ? 'They were skipped (policy `skip`).' : 'Running it once now (policy `run-once`).';
-    const sentence = `Schedule \`${schedule.id}\` missed ${countText(missed)} while opsbot was not running (${missed.first.toISOString()} … ${missed.last.toISOString()}). ${what}`;
+    const sentence = `Schedule \`${schedule.id}\` missed ${countText(missed)} while opsbot was not running (${formatInZone(missed.first, schedule.timezone)} … ${formatInZone(missed.last, schedule.timezone)}). ${what}`;
     logger.warn({ schedule: schedule.id, count: missed.count, atLeast: missed.atLeast, first: missed.first, last: missed.last, policy: schedule.missed }, 'schedule missed ticks');
     await audit.append({
       at: now,

@@ -10,7 +10,7 @@ import type { AccessPort } from '../ports.js';
 import type { CommandRegistry } from '../registry.js';
 import { authorizeScheduleChannels } from './channel-access.js';
 import { channelConversation } from './channels.js';
-import { CronCache, compileCron } from './cron.js';
+import { CronCache, validateCron } from './cron.js';
 import { SERVICE_PRINCIPAL } from './identity.js';
 import type { NewScheduleRequest, SchedulesPort, ScheduleView } from './port.js';
 import type { ScheduleStore } from './store-port.js';
@@ -91,7 +91,7 @@ function unknownSchedule(id: string): NotFoundError {
  */
 export function validateSchedule(request: NewScheduleRequest, registry: Pick<CommandRegistry, 'find' | 'suggest'> | null): Command | null {
   if (!SCHEDULE_ID.test(request.id)) throw new UsageError(`\`${request.id}\` is not a schedule name: use lowercase letters, digits, - and _, starting with a letter.`);
-  compileCron(request.cron, request.timezone);
+  validateCron(request.cron, request.timezone);
   return validateAction(request.action, registry);
 }
 
