@@ -40,7 +40,7 @@ function nextClockTime(hour: number, minute: number, zone: string, now: Date): D
   return today.plus({ days: 1 }).set({ hour, minute }).toJSDate();
 }
 
-/** `2026-03-29 03:00 CEST` in the given zone. */
+/** `2026-03-29 03:00 GMT+2` in the given zone (an abbreviation such as UTC where the locale has one). */
 export function formatInZone(at: Date, zone: string): string {
   return DateTime.fromJSDate(at, { zone }).toFormat('yyyy-LL-dd HH:mm ZZZZ');
 }
