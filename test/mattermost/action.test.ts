@@ -9,7 +9,7 @@ import { eventually, removeTempDirs } from '../support/app.js';
 import { gates, testCommands } from './support/commands.js';
 import { integrationViolations } from './support/contracts.js';
 import { actionSamples } from './support/fixtures.js';
-import { ACTION_SECRET, sendCommand, sendJson, slashFields, slashForm, startHarness, type FakePost, type Harness } from './support/harness.js';
+import { ACTION_SECRET, buttonPress, sendCommand, sendJson, slashFields, slashForm, startHarness, type FakePost, type Harness } from './support/harness.js';
 
 let h: Harness | null = null;
 
@@ -31,20 +31,7 @@ function buttonsOf(body: Record<string, unknown>): Button[] {
 }
 
 function click(button: Button, overrides: Record<string, unknown> = {}) {
-  return {
-    user_id: 'u-olga',
-    user_name: 'olga',
-    channel_id: 'ch-ops',
-    channel_name: 'ops',
-    team_id: 'team0000000000000000000000',
-    team_domain: 'acme',
-    post_id: 'post0000000000000000000000',
-    trigger_id: 'dHJpZ2dlcg==',
-    type: 'button',
-    data_source: '',
-    context: button.integration.context,
-    ...overrides,
-  };
+  return buttonPress(button.integration.context, overrides);
 }
 
 async function press(harness: Harness, payload: unknown) {

@@ -10,7 +10,7 @@ import { MattermostGroups } from '../../src/adapters/mattermost/groups.js';
 import type { AccessConfig } from '../../src/config/types.js';
 import { eventually, memoryLogger, removeTempDirs } from '../support/app.js';
 import { testCommands } from './support/commands.js';
-import { sendCommand, sendJson, slashFields, slashForm, startHarness, type FakeGroup, type Harness } from './support/harness.js';
+import { buttonPress, sendCommand, sendJson, slashFields, slashForm, startHarness, type FakeGroup, type Harness } from './support/harness.js';
 
 let h: Harness | null = null;
 afterEach(async () => {
@@ -77,19 +77,7 @@ describe('Mattermost groups as role members', () => {
     const prompt = await sendCommand(h, slashForm(slashFields('mm-nuke', 'web', { user_id: 'u-gina', user_name: 'gina' })));
     const [confirm] = ((prompt.body.attachments ?? []) as { actions?: { name: string; integration: { context: unknown } }[] }[]).flatMap((a) => a.actions ?? []);
     expect(confirm?.name).toBe('Confirm');
-    const pressed = await sendJson(h, '/mattermost/action', {
-      user_id: 'u-gina',
-      user_name: 'gina',
-      channel_id: 'ch-ops',
-      channel_name: 'ops',
-      team_id: 'team0000000000000000000000',
-      team_domain: 'acme',
-      post_id: 'post0000000000000000000000',
-      trigger_id: 'dHJpZ2dlcg==',
-      type: 'button',
-      data_source: '',
-      context: confirm?.integration.context,
-    });
+    const pressed = await sendJson(h, '/mattermost/action', buttonPress(confirm?.integration.context, { user_id: 'u-gina', user_name: 'gina' }));
     expect(pressed.body.ephemeral_text).toMatch(/^Job #\d+ started: `mm-nuke web`/);
     const harness = h;
     const [job] = await eventually(() => harness.t.store.jobs.list({ limit: 5 }), (j) => j[0]?.state === 'succeeded', 'the confirmed job');

@@ -290,6 +290,24 @@ export async function sendCommand(h: Harness, body: string, headers: Record<stri
   return { status: response.statusCode, body: response.json<Record<string, unknown>>() };
 }
 
+/** An action request as Mattermost sends it for a press of a button with `context`, by Olga in ch-ops unless overridden. */
+export function buttonPress(context: unknown, overrides: Record<string, unknown> = {}) {
+  return {
+    user_id: 'u-olga',
+    user_name: 'olga',
+    channel_id: 'ch-ops',
+    channel_name: 'ops',
+    team_id: 'team0000000000000000000000',
+    team_domain: 'acme',
+    post_id: 'post0000000000000000000000',
+    trigger_id: 'dHJpZ2dlcg==',
+    type: 'button',
+    data_source: '',
+    context,
+    ...overrides,
+  };
+}
+
 export async function sendJson(h: Harness, path: '/mattermost/action' | '/mattermost/dialog', payload: unknown) {
   const response = await h.http.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
   return { status: response.statusCode, body: response.json<Record<string, unknown>>() };
