@@ -1,4 +1,4 @@
-import { canonicalText, defineCommand, didYouMean, formatTime, principalKey, UsageError, type AnyArgValues, type AuditEntry, type AuditFilter, type HelpPort, type Message, type Principal } from '#core';
+import { canonicalText, defineCommand, didYouMean, formatTime, UsageError, type AnyArgValues, type AuditEntry, type AuditFilter, type HelpPort, type Message, type Principal } from '#core';
 
 /**
  * What was run, as it would be typed again (`lock web maintenance --dry-run`), rebuilt from the typed
@@ -33,7 +33,7 @@ function principalOf(given: string, me: Principal): { platform: string; id: stri
 function described(filter: AuditFilter): string {
   const parts = [
     ...(filter.command === undefined ? [] : [`\`${filter.command}\``]),
-    ...(filter.principal === undefined ? [] : [`by ${principalKey(filter.principal as Principal)}`]),
+    ...(filter.principal === undefined ? [] : [`by ${filter.principal.platform}:${filter.principal.id}`]),
     ...(filter.jobId === undefined ? [] : [`of job #${filter.jobId}`]),
   ];
   return parts.join(' ');
